@@ -1,0 +1,43 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Each one installs what it needs (system packages when root, the .venv), then runs.
+# Re-running is fast: every step leaves a stamp and is redone only when its input changes.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMPS := .make
+
+.PHONY: demo test lint pytest bench system venv clean install
+
+demo: venv
+	$(PY) -m kiosk demo
+
+test: venv lint pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+pytest: venv
+	scripts/with-display.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	@set -e; for b in bench/*.py; do echo "== $$b"; scripts/with-display.sh $(PY) $$b; done
+
+system: $(STAMPS)/system
+venv: $(STAMPS)/venv
+
+$(STAMPS)/system: scripts/system-packages.txt scripts/ensure-system.sh
+	scripts/ensure-system.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/venv: pyproject.toml $(STAMPS)/system
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@mkdir -p $(STAMPS) && touch $@
+
+install: venv
+	scripts/install.sh
+
+clean:
+	rm -rf $(STAMPS) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""Typed sections of the kiosk configuration.
+
+Every model forbids unknown keys, so a typo in the TOML is an error, not a silently
+ignored setting. Relative paths resolve against the directory of the config file.
+Each area of the kiosk owns its section; keep the example files in `config/` in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    value = value.expanduser()
+    if not value.is_absolute() and base is not None:
+        value = Path(base) / value
+    return Path(value).resolve()
+
+
+ConfigPath = Annotated[Path, Field(strict=False), AfterValidator(_resolve_path)]
+"""A path from the config file; relative ones are taken from the file's directory."""
+
+Language = Literal["th", "en"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class KioskSettings(Section):
+    id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
+    """This kiosk's identity at the Linkage Center, e.g. ``BKK-1017-01``."""
+    office_code: Annotated[str, Field(pattern=r"^\d{4}$")]
+    """DOPA registry office code of the district office where the kiosk stands."""
+    state_dir: ConfigPath
+    """Databases, journals, generated demo keys, logs. Created with mode 0700."""
+    default_language: Language = "th"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class CardSettings(Section):
+    driver: Literal["simulated", "pcsc"]
+    """``simulated``: the in-process virtual card; ``pcsc``: a real reader via pcscd."""
+    reader_filter: str = ""
+    """Use only readers whose PC/SC name contains this text (empty: any reader)."""
+    read_photo: bool = True
+    transmit_retries: Annotated[int, Field(ge=0, le=5)] = 2
+    """Bounded recovery from card reset / sharing violation right after insertion."""
+
+
+class PrinterSettings(Section):
+    transport: Literal["virtual", "network", "serial", "usb", "file", "cups"]
+    profile: str
+    """Name of a printer profile in ``profiles_file`` (dots per line, dpi, Thai, QR)."""
+    profiles_file: ConfigPath
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    serial_device: str = "/dev/ttyUSB0"
+    baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 38400
+    flow_control: Literal["none", "rtscts", "xonxoff"] = "rtscts"
+    usb_vendor: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    usb_product: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    file_path: str = "/dev/usb/lp0"
+    cups_name: str = ""
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    journal_retention_days: Annotated[int, Field(ge=1, le=365)] = 7
+    virtual_output_dir: ConfigPath | None = None
+    """Where the virtual printer writes each receipt as a PNG (demo)."""
+
+
+class LinkageSettings(Section):
+    base_url: Annotated[str, Field(pattern=r"^https://")]
+    """TLS only: plain http is refused by the schema itself."""
+    ca_file: ConfigPath
+    client_cert_file: ConfigPath
+    client_key_file: ConfigPath
+    """Secret: must be mode 0600 or stricter."""
+    device_key_file: ConfigPath
+    """Secret: the kiosk's Ed25519 device key that signs the login challenge."""
+    receipt_signing_key_file: ConfigPath
+    """Secret: Ed25519 key that signs the verification QR on printed slips."""
+    job_id: str = "KIOSK-SELF-SERVICE"
+    connect_timeout_s: Annotated[float, Field(gt=0, le=60)] = 3.0
+    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    total_timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
+    max_response_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    embedded_server: bool = False
+    """Demo only: start the reference Linkage server in-process on ``base_url``'s port."""
+
+
+class OutboxSettings(Section):
+    database: ConfigPath
+    key_file: ConfigPath
+    """Secret: the AES-256-GCM key for payloads at rest."""
+    max_attempts: Annotated[int, Field(ge=1, le=1000)] = 50
+    max_age_hours: Annotated[float, Field(gt=0, le=24 * 90)] = 72.0
+    backoff_base_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    backoff_cap_s: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    dead_retention_days: Annotated[int, Field(ge=1, le=365)] = 30
+
+
+class UiSettings(Section):
+    fullscreen: bool = True
+    show_cursor: bool = False
+    exit_on_escape: bool = False
+    allow_screensaver: bool = False
+    screen_dpi: Annotated[float, Field(gt=50, le=600)] = 96.0
+    viewing_distance_mm: Annotated[float, Field(ge=300, le=1000)] = 500.0
+    inactivity_timeout_s: Annotated[float, Field(ge=30, le=600)] = 90.0
+    timeout_warning_s: Annotated[float, Field(ge=20, le=120)] = 30.0
+    max_extensions: Annotated[int, Field(ge=10, le=100)] = 10
+    sounds: bool = True
+    demo_panel: bool = False
+
+
+class TechnicianSettings(Section):
+    pin_hash_file: ConfigPath
+    """Secret: scrypt hash of the technician PIN."""
+    technician_card_ids: Annotated[tuple[str, ...], Field(strict=False)] = ()
+    """Citizen IDs of the technician cards that open the maintenance menu (empty: PIN only)."""
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9464
+    """Prometheus metrics on 127.0.0.1; 0 disables them."""
+
+
+class DemoSettings(Section):
+    enabled: bool = False
+    """Generate demo keys and certificates in the state dir and start the simulators."""
+    seeds_file: ConfigPath | None = None
+
+
+class Settings(Section):
+    """The whole configuration. `source` is the file it came from."""
+
+    kiosk: KioskSettings
+    card: CardSettings
+    printer: PrinterSettings
+    linkage: LinkageSettings
+    outbox: OutboxSettings
+    ui: UiSettings = UiSettings()
+    technician: TechnicianSettings
+    demo: DemoSettings = DemoSettings()
+    source: Path = Field(default=Path(), exclude=True)
