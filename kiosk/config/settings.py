@@ -21,8 +21,17 @@ def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     return Path(value).resolve()
 
 
+def _must_exist(value: Path) -> Path:
+    if not value.is_file():
+        raise ValueError(f"file {value} does not exist")
+    return value
+
+
 ConfigPath = Annotated[Path, Field(strict=False), AfterValidator(_resolve_path)]
 """A path from the config file; relative ones are taken from the file's directory."""
+
+ExistingFile = Annotated[ConfigPath, AfterValidator(_must_exist)]
+"""A path to a file that ships with the kiosk and must be there when the config loads."""
 
 Language = Literal["th", "en"]
 
@@ -56,7 +65,7 @@ class PrinterSettings(Section):
     transport: Literal["virtual", "network", "serial", "usb", "file", "cups"]
     profile: str
     """Name of a printer profile in ``profiles_file`` (dots per line, dpi, Thai, QR)."""
-    profiles_file: ConfigPath
+    profiles_file: ExistingFile
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 9100
     serial_device: str = "/dev/ttyUSB0"
@@ -130,7 +139,7 @@ class TechnicianSettings(Section):
 class DemoSettings(Section):
     enabled: bool = False
     """Generate demo keys and certificates in the state dir and start the simulators."""
-    seeds_file: ConfigPath | None = None
+    seeds_file: ExistingFile | None = None
 
 
 class Settings(Section):
