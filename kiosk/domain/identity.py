@@ -1,0 +1,157 @@
+"""The validated identity read from a Thai national ID card.
+
+:meth:`CardIdentity.from_card_fields` is the one place raw card bytes become domain
+values: every field is decoded (TIS-620) and parsed, and any problem is a
+:class:`DomainError` labelled with the field name — never the value.
+
+``repr``/``str`` show only the masked citizen ID: dataclass reprs end up in logs and
+tracebacks, and the card's contents are personal data (PDPA).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from kiosk.domain.address import Address
+from kiosk.domain.citizen_id import CitizenId
+from kiosk.domain.errors import DomainError, InvalidThaiDate
+from kiosk.domain.names import PersonName
+from kiosk.domain.text import decode_card_text
+from kiosk.domain.thai_date import ThaiDate, age_on, is_expired
+
+# Field name -> length in bytes in the MOI applet file (address: the full 160-byte read).
+CARD_FIELD_LENGTHS: dict[str, int] = {
+    "version": 4,
+    "cid": 13,
+    "th_name": 100,
+    "en_name": 100,
+    "birth": 8,
+    "gender": 1,
+    "request_no": 20,
+    "issuer": 100,
+    "issuer_code": 13,
+    "issue": 8,
+    "expiry": 8,
+    "address": 160,
+    "photo_ref": 14,
+}
+REQUIRED_FIELDS = tuple(k for k in CARD_FIELD_LENGTHS if k != "photo_ref")
+OPTIONAL_FIELDS = ("photo_ref", "laser_id", "chip_no")
+
+_PRINTABLE_TOKEN = re.compile(r"[0-9A-Za-z\-/ ]*")
+T = TypeVar("T")
+
+
+class Gender(enum.Enum):
+    MALE = "1"
+    FEMALE = "2"
+    UNKNOWN = "0"
+
+    @classmethod
+    def from_card(cls, text: str) -> Gender:
+        """``1`` male, ``2`` female; anything else (blank, other digits) is unknown."""
+        text = text.strip()
+        if text == "1":
+            return cls.MALE
+        if text == "2":
+            return cls.FEMALE
+        return cls.UNKNOWN
+
+
+@dataclass(frozen=True, repr=False)
+class CardIdentity:
+    citizen_id: CitizenId
+    name_th: PersonName
+    name_en: PersonName
+    birth_date: ThaiDate
+    gender: Gender
+    request_no: str
+    issuer: str
+    issuer_code: str
+    issue_date: ThaiDate
+    expiry_date: ThaiDate
+    address: Address
+    card_version: str
+    photo_ref: str | None = None
+    laser_id: str | None = None
+    chip_no: str | None = None
+
+    @classmethod
+    def from_card_fields(cls, fields: Mapping[str, bytes | str]) -> CardIdentity:
+        """Decode and validate the raw fields the card driver read (keys: CARD_FIELD_LENGTHS)."""
+        missing = [name for name in REQUIRED_FIELDS if name not in fields]
+        if missing:
+            raise DomainError(
+                f"card fields missing: {', '.join(missing)}", reason="card.fields_missing"
+            )
+        # Only our text fields: the driver may pass more (e.g. the photo's bytes).
+        wanted = [name for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if name in fields]
+        text = {name: _field(name, lambda n=name: _decode(fields[n])) for name in wanted}
+
+        def parsed(name: str, parser: Callable[[str], T]) -> T:
+            return _field(name, lambda: parser(text[name]))
+
+        birth = parsed("birth", ThaiDate.parse_be)
+        if birth.lifelong:
+            raise InvalidThaiDate("a birth date cannot be 99999999").with_field("birth")
+        return cls(
+            citizen_id=parsed("cid", CitizenId.parse),
+            name_th=parsed("th_name", PersonName.parse),
+            name_en=parsed("en_name", PersonName.parse),
+            birth_date=birth,
+            gender=Gender.from_card(text["gender"]),
+            request_no=parsed("request_no", _token),
+            issuer=text["issuer"].strip(),
+            issuer_code=parsed("issuer_code", _token),
+            issue_date=parsed("issue", ThaiDate.parse_be),
+            expiry_date=parsed("expiry", ThaiDate.parse_be),
+            address=parsed("address", Address.parse),
+            card_version=parsed("version", _token),
+            photo_ref=_optional(text, "photo_ref"),
+            laser_id=_optional(text, "laser_id"),
+            chip_no=_optional(text, "chip_no"),
+        )
+
+    def age_on(self, on: date) -> int:
+        """Conservative age (see :func:`kiosk.domain.thai_date.age_on`)."""
+        return age_on(self.birth_date, on)
+
+    def is_expired(self, on: date) -> bool:
+        return is_expired(self.expiry_date, on)
+
+    def __repr__(self) -> str:
+        return f"CardIdentity(citizen_id={self.citizen_id.masked()}, <redacted>)"
+
+    __str__ = __repr__
+
+
+def _decode(value: bytes | str) -> str:
+    # Values from other applets (laser ID, chip number) may already be text.
+    return value.strip() if isinstance(value, str) else decode_card_text(value)
+
+
+def _field(name: str, produce: Callable[[], T]) -> T:
+    try:
+        return produce()
+    except DomainError as exc:
+        raise exc.with_field(name) from None
+
+
+def _token(text: str) -> str:
+    """Numbers/codes on the card: ASCII letters, digits, dashes, slashes."""
+    text = text.strip()
+    if not _PRINTABLE_TOKEN.fullmatch(text):
+        raise DomainError("expected ASCII letters and digits", reason="card.token")
+    return text
+
+
+def _optional(text: Mapping[str, str], name: str) -> str | None:
+    if name not in text:
+        return None
+    value = _field(name, lambda: _token(text[name]))
+    return value or None
