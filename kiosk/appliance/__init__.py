@@ -1,0 +1,1 @@
+"""Running as an unattended appliance: systemd notify/watchdog and fleet metrics."""
