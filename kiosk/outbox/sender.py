@@ -1,0 +1,256 @@
+"""The sender: claim due items, hand them to a `Deliverer`, record what happened.
+
+Runs as a thread in the kiosk process and/or as ``python -m kiosk outbox run`` (its own
+systemd service); both at once is safe, since claims are atomic and each sender holds a
+lease (`kiosk.outbox.leases`) so in-flight items of a crashed one are reclaimed — at start
+and then periodically — while those of a live one are left alone.
+
+Every item carries its own Idempotency-Key, so a retry after a crash between "the server
+accepted it" and "we recorded that" is deduplicated by the server: effectively once.
+
+Retry timing: exponential backoff with full jitter, ``uniform(0, min(cap, base·2^(n-1)))``;
+a Retry-After from the server is a floor (capped at ``backoff_cap_s``). Permanent errors,
+items past ``max_attempts`` and items older than ``max_age_hours`` go to dead with the reason.
+While the connection is OFFLINE, the sender only probes, so an outage does not burn
+attempts; when the probe succeeds, waiting items become due at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kiosk.config.settings import OutboxSettings
+from kiosk.outbox.connectivity import ConnectivityState
+from kiosk.outbox.health import OutboxUnavailable
+from kiosk.outbox.leases import SenderLease, lease_is_alive
+from kiosk.outbox.model import Deliverer, DeliveryResult, ItemState, Outcome, OutgoingItem
+from kiosk.outbox.service import Outbox
+from kiosk.outbox.store import Settlement
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int
+    max_age_s: float
+    base_s: float
+    cap_s: float
+
+    @classmethod
+    def from_settings(cls, settings: OutboxSettings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.max_attempts,
+            max_age_s=settings.max_age_hours * 3600.0,
+            base_s=settings.backoff_base_s,
+            cap_s=settings.backoff_cap_s,
+        )
+
+    def backoff(self, attempts: int, rng: random.Random) -> float:
+        """Full jitter: uniform over [0, min(cap, base·2^(attempts-1))]."""
+        ceiling = min(self.cap_s, self.base_s * 2.0 ** min(max(attempts - 1, 0), 60))
+        return rng.uniform(0.0, ceiling)
+
+    def settle(
+        self, item: OutgoingItem, result: DeliveryResult, now: float, rng: random.Random
+    ) -> Settlement:
+        if result.outcome is Outcome.DELIVERED:
+            return Settlement(item.item_id, ItemState.DELIVERED, confirmation=result.confirmation)
+        if result.outcome is Outcome.PERMANENT:
+            return Settlement(item.item_id, ItemState.DEAD, error=f"rejected: {result.reason}")
+        if item.attempts >= self.max_attempts:
+            return Settlement(
+                item.item_id, ItemState.DEAD,
+                error=f"gave up after {item.attempts} attempts: {result.reason}",
+            )
+        if now - item.age_from >= self.max_age_s:
+            return Settlement(
+                item.item_id, ItemState.DEAD,
+                error=f"expired after {self.max_age_s / 3600:g} h: {result.reason}",
+            )
+        delay = self.backoff(item.attempts, rng)
+        if result.retry_after_s is not None:
+            delay = max(delay, min(result.retry_after_s, self.cap_s))
+        return Settlement(
+            item.item_id, ItemState.PENDING, error=result.reason, next_attempt_at=now + delay
+        )
+
+
+class Sender:
+    def __init__(
+        self,
+        outbox: Outbox,
+        deliverer: Deliverer,
+        *,
+        policy: RetryPolicy | None = None,
+        batch_size: int = 50,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+        idle_wait_s: float = 0.5,
+        offline_probe_s: float = 5.0,
+        probe_interval_s: float = 30.0,
+        housekeeping_s: float = 30.0,
+    ) -> None:
+        self.outbox = outbox
+        self.deliverer = deliverer
+        self.policy = policy or RetryPolicy.from_settings(outbox.settings)
+        self.batch_size = batch_size
+        self._rng = rng or random.SystemRandom()
+        self._clock = clock
+        self._idle_wait_s = idle_wait_s
+        self._offline_probe_s = offline_probe_s
+        self._probe_interval_s = probe_interval_s
+        self._housekeeping_s = housekeeping_s
+        self._lease: SenderLease | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_probe = float("-inf")
+        self._last_housekeeping = float("-inf")
+
+    @property
+    def connectivity(self) -> ConnectivityState:
+        return self.outbox.connectivity.state
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start_lease(self) -> None:
+        if self._lease is None:
+            self._lease = SenderLease(self.outbox.settings.database, self._clock())
+        self.reclaim_stale()
+
+    @property
+    def lease_id(self) -> str:
+        if self._lease is None:
+            raise RuntimeError("sender has no lease: call start_lease() first")
+        return self._lease.lease_id
+
+    def reclaim_stale(self) -> int:
+        """Put in-flight items of senders that are no longer running back to pending."""
+        database = self.outbox.settings.database
+        leases = self.outbox.call(lambda s: s.in_flight_leases())
+        # Runs between batches only, so items still in flight under our own lease are
+        # orphans too (their settle failed, e.g. disk full): they go back to pending.
+        gone = [
+            lease for lease in leases
+            if lease == self.lease_id or not lease_is_alive(database, lease)
+        ]
+        if not gone:
+            return 0
+        count = self.outbox.call(
+            lambda s: s.reclaim(gone, max_attempts=self.policy.max_attempts), writes=True
+        )
+        if count:
+            log.warning("reclaimed %d in-flight item(s) of %d stopped sender(s)", count, len(gone))
+        return count
+
+    def start_thread(self) -> threading.Thread:
+        """Run in the kiosk process, on its own thread."""
+        self._thread = threading.Thread(target=self.run, name="outbox-sender", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """Deliver until `stop()`; the current batch is finished and recorded first."""
+        self.start_lease()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._housekeeping()
+                    if self._offline():
+                        self._stop.wait(self._idle_wait_s)
+                        continue
+                    if self.run_once() == 0:
+                        self._idle()
+                except OutboxUnavailable as exc:
+                    log.warning("outbox unavailable (%s); sender waits", exc.health)
+                    self._stop.wait(min(5.0, self._offline_probe_s))
+        finally:
+            if self._lease is not None:
+                self._lease.release()
+                self._lease = None
+
+    # -- one round ---------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim one batch, deliver it, record the outcomes. Returns the batch size."""
+        lease_id = self.lease_id
+        items = self.outbox.call(
+            lambda s: s.claim(lease_id, self.batch_size, max_age_s=self.policy.max_age_s),
+            writes=True,
+        )
+        if not items:
+            return 0
+        results = self._deliver(items)
+        now = self._clock()
+        settlements = []
+        for item, result in zip(items, results, strict=True):
+            self.outbox.connectivity.record_delivery(result)
+            settlements.append(self.policy.settle(item, result, now, self._rng))
+        self.outbox.call(lambda s: s.settle(lease_id, settlements), writes=True)
+        return len(items)
+
+    def _deliver(self, items: Sequence[OutgoingItem]) -> Sequence[DeliveryResult]:
+        try:
+            results = list(self.deliverer.deliver(items))
+        except Exception as exc:  # a deliverer bug must not lose or kill items
+            log.exception("deliverer failed")
+            results = []
+            reason = f"deliverer error: {type(exc).__name__}"
+        else:
+            reason = f"deliverer returned {len(results)} results for {len(items)} items"
+        if len(results) != len(items):
+            return [DeliveryResult.retry(reason, reached_server=False)] * len(items)
+        return results
+
+    def _offline(self) -> bool:
+        """While OFFLINE, only probe; when the server is back, waiting items are due now."""
+        if self.connectivity is not ConnectivityState.OFFLINE:
+            return False
+        now = time.monotonic()
+        if now - self._last_probe < self._offline_probe_s:
+            return True
+        self._probe(now)
+        if self.connectivity is ConnectivityState.OFFLINE:
+            return True
+        self.outbox.call(lambda s: s.make_due_now(), writes=True)
+        return False
+
+    def _probe(self, now: float) -> None:
+        self._last_probe = now
+        try:
+            reachable = bool(self.deliverer.probe())
+        except Exception:
+            log.exception("probe failed")
+            reachable = False
+        self.outbox.connectivity.record_probe(reachable)
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < self._housekeeping_s:
+            return
+        self._last_housekeeping = now
+        self.reclaim_stale()
+        retention_s = self.outbox.settings.dead_retention_days * 86400.0
+        purged = self.outbox.call(lambda s: s.purge_dead(retention_s), writes=True)
+        if purged:
+            log.info("purged %d dead item(s) past retention", purged)
+
+    def _idle(self) -> None:
+        if time.monotonic() - self._last_probe >= self._probe_interval_s:
+            self._probe(time.monotonic())  # keeps the connectivity state fresh when idle
+        next_due = self.outbox.call(lambda s: s.next_due_at())
+        wait = self._idle_wait_s
+        if next_due is not None:
+            wait = min(wait, max(0.0, next_due - self._clock()))
+        if wait > 0:
+            self.outbox.wait_for_work(wait)
