@@ -1,0 +1,44 @@
+"""The Thai ID card reader: typed Protocol, PC/SC and simulated implementations.
+
+See ``drivers/card/README.md`` for the public surface and the design decisions.
+"""
+
+from drivers.card.protocol import (
+    CardCommunicationError,
+    CardDataInvalid,
+    CardError,
+    CardEvent,
+    CardInserted,
+    CardListener,
+    CardMute,
+    CardReader,
+    CardRemoved,
+    CardRemovedError,
+    CardState,
+    NotThaiIdCard,
+    PhotoProgress,
+    ReaderAttached,
+    ReaderDetached,
+    ReaderState,
+    ReaderUnavailable,
+)
+
+__all__ = [
+    "CardCommunicationError",
+    "CardDataInvalid",
+    "CardError",
+    "CardEvent",
+    "CardInserted",
+    "CardListener",
+    "CardMute",
+    "CardReader",
+    "CardRemoved",
+    "CardRemovedError",
+    "CardState",
+    "NotThaiIdCard",
+    "PhotoProgress",
+    "ReaderAttached",
+    "ReaderDetached",
+    "ReaderState",
+    "ReaderUnavailable",
+]

@@ -1,0 +1,488 @@
+"""The PC/SC card reader: pyscard's ``smartcard.scard`` layer over pcscd.
+
+Why the low-level layer and not pyscard's ``CardMonitor``/``ReaderMonitor``: those are
+process-wide singletons that poll on their own schedule and cannot be stopped per
+instance. Here one monitor thread per :class:`PcscCardReader` waits in
+``SCardGetStatusChange`` (woken by pcscd, with the ``\\\\?PnP?\\Notification`` pseudo-reader
+for attach/detach) and ``stop()`` cancels it with ``SCardCancel`` - same events, no
+polling, clean shutdown. Events reach the listener on that thread.
+
+Reads connect in SHARED mode (EXCLUSIVE causes "Card was reset" for the next client) and
+run inside ``SCardBeginTransaction``/``SCardEndTransaction`` so no other client can
+interleave APDUs. Recovery is bounded (``transmit_retries``): card reset
+(0x80100068) -> reconnect and restart the read; sharing violation (0x8010000B) or
+"removed" (0x80100069) right after insertion while the reader still sees a card -> back off
+and retry. A card that is really gone gives :class:`CardRemovedError`, never partial data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from smartcard import scard
+
+from drivers.card import thai_id
+from drivers.card.protocol import (
+    CardCommunicationError,
+    CardError,
+    CardEvent,
+    CardInserted,
+    CardListener,
+    CardMute,
+    CardRemoved,
+    CardRemovedError,
+    CardState,
+    PhotoProgress,
+    ReaderAttached,
+    ReaderDetached,
+    ReaderState,
+    ReaderUnavailable,
+)
+from drivers.card.thai_id import CardSession, NhsoRights
+from kiosk.domain.identity import CardIdentity
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PNP_READER = "\\\\?PnP?\\Notification"
+_PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+_STATE_MASK = 0xFFFF  # pcsc-lite keeps an event counter in the high 16 bits
+
+
+def _u32(hr: int) -> int:
+    return hr & 0xFFFFFFFF
+
+
+RESET = _u32(scard.SCARD_W_RESET_CARD)  # 0x80100068
+REMOVED = _u32(scard.SCARD_W_REMOVED_CARD)  # 0x80100069
+NO_CARD = _u32(scard.SCARD_E_NO_SMARTCARD)  # 0x8010000C
+SHARING = _u32(scard.SCARD_E_SHARING_VIOLATION)  # 0x8010000B
+UNPOWERED = _u32(scard.SCARD_W_UNPOWERED_CARD)
+UNRESPONSIVE = _u32(scard.SCARD_W_UNRESPONSIVE_CARD)
+TIMEOUT = _u32(scard.SCARD_E_TIMEOUT)
+COMM_ERROR = _u32(scard.SCARD_F_COMM_ERROR)
+CANCELLED = _u32(scard.SCARD_E_CANCELLED)
+NO_READERS = _u32(scard.SCARD_E_NO_READERS_AVAILABLE)
+INVALID_HANDLE = _u32(scard.SCARD_E_INVALID_HANDLE)
+NO_SERVICE = {_u32(scard.SCARD_E_NO_SERVICE), _u32(scard.SCARD_E_SERVICE_STOPPED)}
+READER_GONE = {
+    _u32(scard.SCARD_E_UNKNOWN_READER),
+    _u32(scard.SCARD_E_READER_UNAVAILABLE),
+    NO_READERS,
+}
+
+
+class _Retry(Exception):
+    """A transient condition: drop the handle, back off, run the read plan again."""
+
+
+def _error_text(hr: int) -> str:
+    return f"0x{_u32(hr):08X}"
+
+
+@dataclass
+class _Connection:
+    context: int
+    handle: int
+    protocol: int
+    atr: bytes
+    session: CardSession = field(init=False)
+    stale: bool = False
+    """Set by the monitor when the card left while a read held the handle."""
+
+    def __post_init__(self) -> None:
+        self.session = CardSession(self)
+
+    def transmit(self, command: bytes) -> bytes:
+        hr, response = scard.SCardTransmit(self.handle, self.protocol, list(command))
+        if hr != scard.SCARD_S_SUCCESS:
+            raise _TransmitFailed(_u32(hr))
+        if len(response) < 2:
+            # No status word at all: the reader lost the card mid-exchange (vpcd reports a
+            # dropped card this way), not a card answer - check presence before blaming data.
+            raise _TransmitFailed(COMM_ERROR)
+        return bytes(response)
+
+
+class _TransmitFailed(Exception):
+    def __init__(self, hr: int) -> None:
+        super().__init__(_error_text(hr))
+        self.hr = hr
+
+
+class PcscCardReader:
+    """:class:`~drivers.card.protocol.CardReader` over pcscd. See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        reader_filter: str = "",
+        transmit_retries: int = 2,
+        retry_backoff_s: float = 0.05,
+        removal_grace_s: float = 1.0,
+    ) -> None:
+        self.reader_filter = reader_filter
+        self.transmit_retries = transmit_retries
+        self.retry_backoff_s = retry_backoff_s
+        self.removal_grace_s = removal_grace_s
+        """How long to wait for pcscd to notice a removal after a failed exchange."""
+        self.last_exchanges = 0
+        """APDU exchanges of the last completed read (for benchmarks and tests)."""
+        self._state = ReaderState.STOPPED
+        self._cards: dict[str, CardState] = {}
+        self._view_lock = threading.Lock()
+        self._connections: dict[str, _Connection] = {}
+        self._reader_locks: dict[str, threading.Lock] = {}
+        self._read_context: int | None = None
+        self._monitor: threading.Thread | None = None
+        self._monitor_context: int | None = None
+        self._stopping = threading.Event()
+
+    # --- view ----------------------------------------------------------------------------
+    @property
+    def state(self) -> ReaderState:
+        return self._state
+
+    def readers(self) -> list[str]:
+        if self._monitor is not None:
+            with self._view_lock:
+                return list(self._cards)
+        return self._list_readers(self._context())
+
+    def card_state(self, reader: str) -> CardState:
+        with self._view_lock:
+            if reader in self._cards:
+                return self._cards[reader]
+        return _card_state(self._reader_status(reader)[0])
+
+    # --- monitoring ----------------------------------------------------------------------
+    def start(self, listener: CardListener) -> None:
+        if self._monitor is not None:
+            raise RuntimeError("card reader already started")
+        self._stopping.clear()
+        self._state = ReaderState.NO_READER
+        ready = threading.Event()
+        self._monitor = threading.Thread(
+            target=self._watch, args=(listener, ready), name="card-monitor", daemon=True
+        )
+        self._monitor.start()
+        ready.wait(timeout=5)  # first snapshot delivered (or the service is missing)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        ctx = self._monitor_context
+        if ctx is not None:
+            scard.SCardCancel(ctx)
+        if self._monitor is not None:
+            self._monitor.join(timeout=5)
+            self._monitor = None
+        for reader in list(self._connections):
+            self._drop(reader)
+        if self._read_context is not None:
+            scard.SCardReleaseContext(self._read_context)
+            self._read_context = None
+        self._state = ReaderState.STOPPED
+        with self._view_lock:
+            self._cards.clear()
+
+    def _watch(self, listener: CardListener, ready: threading.Event) -> None:
+        def emit(event: CardEvent) -> None:
+            try:
+                listener(event)
+            except Exception:  # a listener bug must not kill card monitoring
+                log.exception("card event listener failed on %s", type(event).__name__)
+
+        known: dict[str, int] = {}  # reader -> last event state (with counter)
+        while not self._stopping.is_set():
+            hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hr != scard.SCARD_S_SUCCESS:
+                self._state = ReaderState.FAILED
+                ready.set()
+                self._stopping.wait(1.0)
+                continue
+            self._monitor_context = ctx
+            try:
+                self._watch_context(ctx, known, emit, ready)
+            finally:
+                self._monitor_context = None
+                scard.SCardReleaseContext(ctx)
+            if not self._stopping.is_set():  # the service went away: report and retry
+                self._state = ReaderState.FAILED
+                for reader in list(known):
+                    self._forget_reader(reader, known, emit)
+                self._stopping.wait(1.0)
+        ready.set()
+
+    def _watch_context(
+        self,
+        ctx: int,
+        known: dict[str, int],
+        emit: Callable[[CardEvent], None],
+        ready: threading.Event,
+    ) -> None:
+        pnp_state = 0
+        while not self._stopping.is_set():
+            readers = self._list_readers(ctx, strict=False)
+            if readers is None:
+                return
+            for reader in [r for r in known if r not in readers]:
+                self._forget_reader(reader, known, emit)
+            for reader in readers:
+                if reader not in known:
+                    known[reader] = scard.SCARD_STATE_UNAWARE
+                    with self._view_lock:
+                        self._cards[reader] = CardState.ABSENT
+                    emit(ReaderAttached(reader))
+            self._state = ReaderState.READY if readers else ReaderState.NO_READER
+            states = [(r, known[r]) for r in readers] + [(PNP_READER, pnp_state)]
+            timeout = 0 if any(known[r] == scard.SCARD_STATE_UNAWARE for r in readers) else 2000
+            hr, changes = scard.SCardGetStatusChange(ctx, timeout, states)
+            hr = _u32(hr)
+            if hr == CANCELLED or self._stopping.is_set():
+                return
+            if hr in NO_SERVICE:
+                return
+            if hr == TIMEOUT:
+                ready.set()
+                continue
+            if hr == NO_READERS or hr in READER_GONE:
+                ready.set()
+                self._stopping.wait(0.2)
+                continue
+            if hr != scard.SCARD_S_SUCCESS:
+                log.warning("SCardGetStatusChange failed: %s", _error_text(hr))
+                self._stopping.wait(0.5)
+                continue
+            for reader, event_state, atr in changes:
+                if reader == PNP_READER:
+                    pnp_state = event_state & ~scard.SCARD_STATE_CHANGED
+                    continue
+                if reader in known:
+                    self._reader_changed(reader, known, event_state, bytes(atr), emit)
+            ready.set()
+
+    def _reader_changed(
+        self,
+        reader: str,
+        known: dict[str, int],
+        new: int,
+        atr: bytes,
+        emit: Callable[[CardEvent], None],
+    ) -> None:
+        old = known[reader]
+        known[reader] = new & ~scard.SCARD_STATE_CHANGED
+        if new & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE):
+            return  # gone; the next reader listing reports the detach
+        before = self._cards.get(reader, CardState.ABSENT)
+        after = _card_state(new)
+        # Same state but a new event count: removed and re-inserted between two waits.
+        swapped = (
+            old != scard.SCARD_STATE_UNAWARE
+            and before is not CardState.ABSENT
+            and after is not CardState.ABSENT
+            and (old >> 16) != (new >> 16)
+            and (new >> 16) - (old >> 16) >= 2
+        )
+        if after is before and not swapped:
+            return
+        with self._view_lock:
+            self._cards[reader] = after
+        if before is not CardState.ABSENT:
+            self._invalidate(reader)
+            emit(CardRemoved(reader))
+        if after is CardState.PRESENT:
+            emit(CardInserted(reader, atr))
+        elif after is CardState.MUTE:
+            emit(CardMute(reader))
+
+    def _forget_reader(
+        self, reader: str, known: dict[str, int], emit: Callable[[CardEvent], None]
+    ) -> None:
+        known.pop(reader, None)
+        with self._view_lock:
+            had_card = self._cards.pop(reader, CardState.ABSENT) is not CardState.ABSENT
+        self._invalidate(reader)
+        if had_card:
+            emit(CardRemoved(reader))
+        emit(ReaderDetached(reader))
+
+    def _list_readers(self, ctx: int, *, strict: bool = True) -> list[str]:
+        hr, readers = scard.SCardListReaders(ctx, [])
+        hr = _u32(hr)
+        if hr == NO_READERS:
+            return []
+        if hr != scard.SCARD_S_SUCCESS:
+            if strict:
+                raise ReaderUnavailable(f"cannot list readers ({_error_text(hr)})")
+            return None  # type: ignore[return-value]
+        return [r for r in readers if self.reader_filter in r]
+
+    # --- reads ---------------------------------------------------------------------------
+    def read_identity(self, reader: str) -> CardIdentity:
+        return self.run(reader, thai_id.read_identity)
+
+    def read_photo(self, reader: str, progress: PhotoProgress | None = None) -> bytes:
+        return self.run(reader, lambda session: thai_id.read_photo(session, progress))
+
+    def read_nhso(self, reader: str) -> NhsoRights | None:
+        return self.run(reader, thai_id.read_nhso)
+
+    def read_laser_id(self, reader: str) -> str | None:
+        return self.run(reader, thai_id.read_laser_id)
+
+    def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
+        """Run a read plan on the card in ``reader`` inside one PC/SC transaction, with the
+        bounded recovery described in the module docstring. Plans must be re-runnable."""
+        lock = self._reader_locks.setdefault(reader, threading.Lock())
+        with lock:
+            attempts = 0
+            while True:
+                try:
+                    return self._run_once(reader, plan)
+                except _Retry as why:
+                    attempts += 1
+                    self._drop(reader)
+                    if attempts > self.transmit_retries:
+                        raise CardCommunicationError(
+                            f"card kept failing after {attempts} attempts ({why})",
+                            reason="retries_exhausted",
+                        ) from None
+                    log.info("card read retry %d on %s: %s", attempts, reader, why)
+                    time.sleep(self.retry_backoff_s * attempts)
+
+    def _run_once(self, reader: str, plan: Callable[[CardSession], T]) -> T:
+        conn = self._connect(reader)
+        hr = _u32(scard.SCardBeginTransaction(conn.handle))
+        if hr == RESET:
+            # Another client reset the card: a fresh handle, and the applet must be selected.
+            raise _Retry(f"card reset ({_error_text(RESET)})")
+        if hr != scard.SCARD_S_SUCCESS:
+            self._raise_for(reader, hr, "begin transaction")
+        start = conn.session.exchanges
+        failed: int | None = None
+        try:
+            result = plan(conn.session)
+        except _TransmitFailed as exc:
+            failed = exc.hr
+        finally:
+            self.last_exchanges = conn.session.exchanges - start
+            end = _u32(scard.SCardEndTransaction(conn.handle, scard.SCARD_LEAVE_CARD))
+            if end not in (scard.SCARD_S_SUCCESS, RESET, REMOVED, NO_CARD):
+                log.warning("SCardEndTransaction: %s", _error_text(end))
+        if failed is not None:
+            self._raise_for(reader, failed, "transmit")
+        return result
+
+    def _raise_for(self, reader: str, hr: int, what: str) -> None:
+        """Turn a PC/SC failure into _Retry or a CardError. Always raises."""
+        self._drop(reader)
+        if hr == RESET:
+            raise _Retry(f"card reset during {what}")
+        if hr in NO_SERVICE or hr in READER_GONE:
+            raise ReaderUnavailable(f"{what}: reader unavailable ({_error_text(hr)})")
+        if not self._card_still_there(reader):
+            raise CardRemovedError(f"card removed during {what}")
+        if hr in (SHARING, REMOVED, NO_CARD, UNPOWERED, UNRESPONSIVE, INVALID_HANDLE):
+            raise _Retry(f"{what}: {_error_text(hr)}")
+        raise CardCommunicationError(f"{what} failed ({_error_text(hr)})", reason="pcsc")
+
+    def _card_still_there(self, reader: str) -> bool:
+        """After a failure pcscd may not have noticed a removal yet: wait briefly for it."""
+        state, _ = self._reader_status(reader)
+        deadline = time.monotonic() + self.removal_grace_s
+        while state & scard.SCARD_STATE_PRESENT and time.monotonic() < deadline:
+            remaining = max(1, int((deadline - time.monotonic()) * 1000))
+            hr, changes = scard.SCardGetStatusChange(
+                self._context(), remaining, [(reader, state & ~scard.SCARD_STATE_CHANGED)]
+            )
+            if _u32(hr) != scard.SCARD_S_SUCCESS:
+                log.info("status wait after failure: %s", _error_text(hr))
+                break
+            new = changes[0][1]
+            if not new & scard.SCARD_STATE_PRESENT:
+                return False
+            if (new >> 16) != (state >> 16):  # removed and re-inserted: not our card
+                return False
+            state = new
+        return bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
+
+    def _reader_status(self, reader: str) -> tuple[int, bytes]:
+        hr, changes = scard.SCardGetStatusChange(
+            self._context(), 0, [(reader, scard.SCARD_STATE_UNAWARE)]
+        )
+        hr = _u32(hr)
+        if hr in NO_SERVICE or hr in READER_GONE:
+            raise ReaderUnavailable(f"reader unavailable ({_error_text(hr)})")
+        if hr != scard.SCARD_S_SUCCESS:
+            raise CardCommunicationError(f"reader status failed ({_error_text(hr)})")
+        _, state, atr = changes[0]
+        if state & scard.SCARD_STATE_UNKNOWN:
+            raise ReaderUnavailable("no such reader")
+        return state, bytes(atr)
+
+    def _context(self) -> int:
+        if self._read_context is None:
+            hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hr != scard.SCARD_S_SUCCESS:
+                raise ReaderUnavailable(f"PC/SC service unavailable ({_error_text(hr)})")
+            self._read_context = ctx
+        return self._read_context
+
+    def _connect(self, reader: str) -> _Connection:
+        conn = self._connections.get(reader)
+        if conn is not None and not conn.stale:
+            return conn
+        self._drop(reader)
+        ctx = self._context()
+        hr, handle, protocol = scard.SCardConnect(ctx, reader, scard.SCARD_SHARE_SHARED, _PROTOCOLS)
+        hr = _u32(hr)
+        if hr in NO_SERVICE:
+            # The service restarted under us: a fresh context may work.
+            with contextlib.suppress(Exception):
+                scard.SCardReleaseContext(ctx)
+            self._read_context = None
+            raise _Retry(f"connect: {_error_text(hr)}")
+        if hr != scard.SCARD_S_SUCCESS:
+            if hr == NO_CARD and not self._card_still_there(reader):
+                raise CardRemovedError("no card in the reader")
+            self._raise_for(reader, hr, "connect")
+        hr, _name, _state, _proto, atr = scard.SCardStatus(handle)
+        if _u32(hr) != scard.SCARD_S_SUCCESS:
+            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+            self._raise_for(reader, _u32(hr), "status")
+        conn = _Connection(ctx, handle, protocol, bytes(atr))
+        self._connections[reader] = conn
+        return conn
+
+    def _invalidate(self, reader: str) -> None:
+        """From the monitor thread: never pull a handle from under a running read."""
+        lock = self._reader_locks.setdefault(reader, threading.Lock())
+        if lock.acquire(blocking=False):
+            try:
+                self._drop(reader)
+            finally:
+                lock.release()
+        elif (conn := self._connections.get(reader)) is not None:
+            conn.stale = True
+
+    def _drop(self, reader: str) -> None:
+        conn = self._connections.pop(reader, None)
+        if conn is not None:
+            scard.SCardDisconnect(conn.handle, scard.SCARD_LEAVE_CARD)
+
+
+def _card_state(event_state: int) -> CardState:
+    if event_state & scard.SCARD_STATE_MUTE:
+        return CardState.MUTE
+    if event_state & scard.SCARD_STATE_PRESENT:
+        return CardState.PRESENT
+    return CardState.ABSENT
+
+
+__all__ = ["CardError", "PcscCardReader"]

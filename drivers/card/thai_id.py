@@ -1,0 +1,285 @@
+"""The Thai ID read plan: which APDUs, in which order, and how their bytes become values.
+
+Transport-agnostic: it runs over any :class:`ApduChannel` (pcscd, or the in-process
+emulator), so the PC/SC driver and the simulated driver read cards the same way.
+
+Exchange budget (one exchange = one command and its response):
+
+* identity: SELECT + 3 combined reads (READ + GET RESPONSE each) = **7**.
+  Bytes 0-254 and 255-374 cover version .. expiry (375 contiguous bytes); one read of 174
+  bytes at 5497 gets the full 160-byte address and the 14-byte number under the photo.
+* photo: 20 chunks of 255 bytes = **40** (plus a SELECT only if another applet was
+  selected since); never trimmed - 0x20 is a valid JPEG byte.
+* NHSO rights: SELECT + 2 reads = 5. Laser ID: SELECT + command + GET RESPONSE = 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from drivers.card import apdu
+from drivers.card.protocol import (
+    CardCommunicationError,
+    CardDataInvalid,
+    CardError,
+    PhotoProgress,
+)
+from kiosk.domain.errors import DomainError
+from kiosk.domain.identity import CardIdentity
+from kiosk.domain.text import decode_card_text
+from kiosk.domain.thai_date import ThaiDate
+
+# Field name -> (offset, length) in the MOI file.
+MOI_LAYOUT: dict[str, tuple[int, int]] = {
+    "version": (0, 4),
+    "cid": (4, 13),
+    "th_name": (17, 100),
+    "en_name": (117, 100),
+    "birth": (217, 8),
+    "gender": (225, 1),
+    "request_no": (226, 20),
+    "issuer": (246, 100),
+    "issuer_code": (346, 13),
+    "issue": (359, 8),
+    "expiry": (367, 8),
+    "address": (5497, 160),
+    "photo_ref": (5657, 14),
+}
+PHOTO_OFFSET = 379
+PHOTO_CHUNK = 255
+PHOTO_CHUNKS = 20
+PHOTO_SIZE = PHOTO_CHUNK * PHOTO_CHUNKS
+MOI_FILE_SIZE = 5657 + 14
+
+NHSO_LAYOUT: dict[str, tuple[int, int]] = {
+    "main_rights": (0x0004, 0x3C),
+    "sub_rights": (0x0040, 0x64),
+    "main_hospital": (0x00A4, 0x50),
+    "sub_hospital": (0x00F4, 0x50),
+    "paid_type": (0x0144, 1),
+    "issue": (0x0145, 8),
+    "expiry": (0x014D, 8),
+    "update": (0x0155, 8),
+    "change_count": (0x015D, 1),
+}
+NHSO_FILE_SIZE = 0x015E
+
+
+def spans(layout: Mapping[str, tuple[int, int]]) -> list[tuple[int, int]]:
+    """The fewest reads of at most 255 bytes that cover every field.
+
+    Fields that touch or nearly touch (gap < 8 bytes) are merged into one run, then each
+    run is cut into 255-byte reads: fewer exchanges beat a few wasted bytes.
+    """
+    runs: list[list[int]] = []
+    for offset, length in sorted(layout.values()):
+        end = offset + length
+        if runs and offset - runs[-1][1] < 8:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([offset, end])
+    reads: list[tuple[int, int]] = []
+    for start, end in runs:
+        for chunk in range(start, end, apdu.MAX_LE):
+            reads.append((chunk, min(apdu.MAX_LE, end - chunk)))
+    return reads
+
+
+MOI_SPANS = spans(MOI_LAYOUT)
+NHSO_SPANS = spans(NHSO_LAYOUT)
+
+
+class ApduChannel(Protocol):
+    """One connected card: its ATR and a raw exchange. Transport failures raise CardError."""
+
+    @property
+    def atr(self) -> bytes: ...
+
+    def transmit(self, command: bytes) -> bytes: ...
+
+
+class CardSession:
+    """APDU-level conversation with one inserted card; remembers the selected applet."""
+
+    def __init__(self, channel: ApduChannel) -> None:
+        self.channel = channel
+        self.get_response_p2 = apdu.get_response_p2(channel.atr)
+        self.selected: bytes | None = None
+        self.exchanges = 0
+
+    def exchange(self, command: bytes) -> apdu.Response:
+        self.exchanges += 1
+        return apdu.parse_response(self.channel.transmit(command))
+
+    def select(self, aid: bytes, *, required: bool) -> bool:
+        if self.selected == aid:
+            return True
+        self.selected = None
+        ok = apdu.expect_selected(self.exchange(apdu.select(aid)), required=required)
+        if ok:
+            self.selected = aid
+        return ok
+
+    def read(self, offset: int, length: int) -> bytes:
+        """One READ + GET RESPONSE of up to 255 bytes from the selected file."""
+        apdu.expect_pending(self.exchange(apdu.read_binary(offset, length)), length)
+        return apdu.expect_data(
+            self.exchange(apdu.get_response(length, self.get_response_p2)), length
+        )
+
+    def read_layout(self, layout: Mapping[str, tuple[int, int]]) -> dict[str, bytes]:
+        data: dict[int, bytes] = {}
+        for offset, length in spans(layout):
+            data[offset] = self.read(offset, length)
+        return {name: _slice(data, offset, length) for name, (offset, length) in layout.items()}
+
+
+def _slice(reads: Mapping[int, bytes], offset: int, length: int) -> bytes:
+    out = bytearray()
+    pos = offset
+    while pos < offset + length:
+        start = max(s for s in reads if s <= pos)
+        chunk = reads[start]
+        take = chunk[pos - start : offset + length - start]
+        if not take:  # a gap no read covers: the plan is wrong, not the card
+            raise AssertionError(f"read plan misses byte {pos}")
+        out += take
+        pos += len(take)
+    return bytes(out)
+
+
+# ----------------------------------------------------------------------------- identity
+
+
+def read_identity_fields(session: CardSession) -> dict[str, bytes]:
+    session.select(apdu.MOI_AID, required=True)
+    return session.read_layout(MOI_LAYOUT)
+
+
+def identity_from_fields(fields: Mapping[str, bytes]) -> CardIdentity:
+    try:
+        return CardIdentity.from_card_fields(fields)
+    except DomainError as exc:
+        raise CardDataInvalid(
+            exc.message, field=exc.field, message_key=exc.message_key, reason=exc.reason
+        ) from None
+
+
+def read_identity(session: CardSession) -> CardIdentity:
+    return identity_from_fields(read_identity_fields(session))
+
+
+# ----------------------------------------------------------------------------- photo
+
+JPEG_SOI = b"\xff\xd8\xff"
+
+
+def read_photo(session: CardSession, progress: PhotoProgress | None = None) -> bytes:
+    """All 5 100 bytes of the photo area, each chunk placed at its own offset."""
+    session.select(apdu.MOI_AID, required=True)
+    photo = bytearray(PHOTO_SIZE)
+    for index in range(PHOTO_CHUNKS):
+        chunk = session.read(PHOTO_OFFSET + index * PHOTO_CHUNK, PHOTO_CHUNK)
+        photo[index * PHOTO_CHUNK : (index + 1) * PHOTO_CHUNK] = chunk
+        if progress is not None:
+            progress((index + 1) * PHOTO_CHUNK, PHOTO_SIZE)
+    if not photo.startswith(JPEG_SOI):
+        raise CardDataInvalid("photo is not a JPEG", field="photo", reason="photo.not_jpeg")
+    return bytes(photo)
+
+
+# ----------------------------------------------------------------------------- NHSO
+
+
+@dataclass(frozen=True, repr=False)
+class NhsoRights:
+    """Health-insurance rights from the NHSO applet (text decoded, dates validated)."""
+
+    main_rights: str
+    sub_rights: str
+    main_hospital: str
+    sub_hospital: str
+    paid_type: str
+    issue_date: ThaiDate | None
+    expiry_date: ThaiDate | None
+    update_date: ThaiDate | None
+    change_count: int
+
+    def __repr__(self) -> str:  # health data: never in logs
+        return "NhsoRights(<redacted>)"
+
+
+def nhso_from_fields(fields: Mapping[str, bytes]) -> NhsoRights:
+    name = ""
+    try:
+        text: dict[str, str] = {}
+        for name, raw in fields.items():
+            text[name] = decode_card_text(raw) if name != "change_count" else ""
+        dates: dict[str, ThaiDate | None] = {}
+        for name in ("issue", "expiry", "update"):
+            dates[name] = ThaiDate.parse_be(text[name]) if text[name].strip() else None
+    except DomainError as exc:
+        raise CardDataInvalid(
+            exc.message, field=f"nhso.{name}", message_key=exc.message_key, reason=exc.reason
+        ) from None
+    return NhsoRights(
+        main_rights=text["main_rights"],
+        sub_rights=text["sub_rights"],
+        main_hospital=text["main_hospital"],
+        sub_hospital=text["sub_hospital"],
+        paid_type=text["paid_type"],
+        issue_date=dates["issue"],
+        expiry_date=dates["expiry"],
+        update_date=dates["update"],
+        change_count=fields["change_count"][0],
+    )
+
+
+def read_nhso(session: CardSession) -> NhsoRights | None:
+    if not session.select(apdu.NHSO_AID, required=False):
+        return None
+    return nhso_from_fields(session.read_layout(NHSO_LAYOUT))
+
+
+# ----------------------------------------------------------------------------- laser ID
+
+
+def read_laser_id(session: CardSession) -> str | None:
+    """The laser number on the back, or None where the card has no such applet or refuses
+    (cards from before about 2015). Implementations disagree on the length byte, so we ask
+    with the common ``07`` and then fetch exactly what the card offers in ``61 xx``."""
+    if not session.select(apdu.CARD_AID, required=False):
+        return None
+    resp = session.exchange(apdu.LASER_ID_COMMAND)
+    if not resp.more_data or resp.sw2 == 0:
+        return None
+    raw = apdu.expect_data(
+        session.exchange(apdu.get_response(resp.sw2, session.get_response_p2)), resp.sw2
+    )
+    try:
+        text = decode_card_text(raw)
+    except DomainError as exc:
+        raise CardDataInvalid(exc.message, field="laser_id", reason=exc.reason) from None
+    laser = text.strip().replace("-", "")
+    if not (laser.isascii() and laser.isalnum() and 8 <= len(laser) <= 16):
+        raise CardDataInvalid("laser ID is malformed", field="laser_id", reason="laser_id")
+    return laser
+
+
+__all__ = [
+    "MOI_LAYOUT",
+    "PHOTO_SIZE",
+    "ApduChannel",
+    "CardCommunicationError",
+    "CardError",
+    "CardSession",
+    "NhsoRights",
+    "identity_from_fields",
+    "read_identity",
+    "read_identity_fields",
+    "read_laser_id",
+    "read_nhso",
+    "read_photo",
+]

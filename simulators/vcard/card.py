@@ -1,0 +1,366 @@
+"""A Thai national ID card in software: the APDU engine behind the virtual card.
+
+It answers the way /work/shared/reference/thai-id-card.md describes a real card:
+SELECT by AID (``61 xx`` or ``90 00`` depending on the card generation), reads
+``80 B0 P1 P2 02 00 Le`` answered ``61 Le``, data fetched with GET RESPONSE whose P2 must
+be ``01`` on cards whose ATR starts ``3B 67`` and ``00`` on all others (the emulator is
+strict both ways so a driver that picks the wrong form fails here, not only on hardware),
+space-padded TIS-620 text, a 5 100-byte photo area padded with spaces after the JPEG.
+
+The layout table below is written from the reference on purpose and is not imported from
+the driver: a driver bug in an offset must show up as a test failure, not cancel out.
+
+Faults (:class:`Faults`) make the card misbehave in the ways real readers see.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.domain.text import encode_card_text
+
+MOI_AID = bytes.fromhex("A000000054480001")
+NHSO_AID = bytes.fromhex("A000000054480083")
+CARD_AID = bytes.fromhex("A000000084060002")
+
+# name -> (offset, length), from the reference's field table.
+_MOI_FIELDS = {
+    "version": (0, 4),
+    "cid": (4, 13),
+    "th_name": (17, 100),
+    "en_name": (117, 100),
+    "birth": (217, 8),
+    "gender": (225, 1),
+    "request_no": (226, 20),
+    "issuer": (246, 100),
+    "issuer_code": (346, 13),
+    "issue": (359, 8),
+    "expiry": (367, 8),
+    "address": (5497, 160),
+    "photo_ref": (5657, 14),
+}
+_PHOTO = (379, 5100)
+_MOI_SIZE = 5671
+_NHSO_FIELDS = {
+    "main_rights": (0x0004, 0x3C),
+    "sub_rights": (0x0040, 0x64),
+    "main_hospital": (0x00A4, 0x50),
+    "sub_hospital": (0x00F4, 0x50),
+    "paid_type": (0x0144, 1),
+    "issue": (0x0145, 8),
+    "expiry": (0x014D, 8),
+    "update": (0x0155, 8),
+}
+_NHSO_CHANGE_COUNT = 0x015D
+_NHSO_SIZE = 0x015E
+
+
+@dataclass(frozen=True)
+class AtrVariant:
+    name: str
+    atr: bytes
+    select_sw: bytes
+    """What a successful SELECT answers: ``61 0A`` on most cards, ``90 00`` on some."""
+    thai_id: bool = True
+
+
+ATR_VARIANTS: dict[str, AtrVariant] = {
+    v.name: v
+    for v in (
+        # The recent card from the reference (historical bytes "TH NID 17").
+        AtrVariant("nid17", bytes.fromhex("3B799600005448204E4944203137"), b"\x61\x0a"),
+        # An older generation whose GET RESPONSE needs P2 = 01 (synthetic bytes after 3B 67).
+        AtrVariant("3b67", bytes.fromhex("3B6700007320006C689000"), b"\x61\x0a"),
+        # A generation that answers SELECT with a plain 90 00 (synthetic ATR).
+        AtrVariant("3b68", bytes.fromhex("3B6800000073C84012009000"), b"\x90\x00"),
+        # Not a Thai ID card at all (a bank-card style ATR); its SELECT of MOI fails.
+        AtrVariant(
+            "other", bytes.fromhex("3B6E000080318066B0840C016E0183009000"), b"\x6a\x82", False
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Ways a card goes wrong; combine freely. CLI syntax in :meth:`parse`."""
+
+    remove_after: int | None = None
+    """Answer this many exchanges, then the card is pulled out of the reader."""
+    wrong_sw: bool = False
+    """READ answers ``6F 00`` (no precise diagnosis) instead of ``61 Le``."""
+    truncated: bool = False
+    """GET RESPONSE gives 10 bytes fewer than asked, still with ``90 00``."""
+    bad_check_digit: bool = False
+    """The citizen ID's 13th digit is off by one."""
+    undecodable: bool = False
+    """The Thai name holds bytes that are not TIS-620 text (0xFC 0xFD 0xFE)."""
+    latency_ms: float = 0.0
+    """Added to every exchange: a slow card / reader (a real one costs ms to tens of ms)."""
+    not_thai: bool = False
+    """A card of another kind: other ATR, the MOI SELECT fails."""
+
+    NAMES = (
+        "remove-after=N", "wrong-sw", "truncated", "bad-check-digit",
+        "undecodable", "latency=MS", "not-thai",
+    )  # fmt: skip
+
+    @classmethod
+    def parse(cls, specs: Iterable[str]) -> Faults:
+        """``["remove-after=5", "latency=15", "wrong-sw"]`` -> Faults."""
+        values: dict[str, Any] = {}
+        for spec in specs:
+            key, _, arg = spec.partition("=")
+            key = key.strip().replace("-", "_")
+            if key == "remove_after":
+                values[key] = int(arg)
+            elif key in ("latency", "latency_ms"):
+                values["latency_ms"] = float(arg)
+            elif key in {"wrong_sw", "truncated", "bad_check_digit", "undecodable", "not_thai"}:
+                if arg:
+                    raise ValueError(f"fault {spec!r} takes no value")
+                values[key] = True
+            else:
+                raise ValueError(f"unknown fault {spec!r}; known: {', '.join(cls.NAMES)}")
+        return cls(**values)
+
+    def to_specs(self) -> list[str]:
+        out: list[str] = []
+        if self.remove_after is not None:
+            out.append(f"remove-after={self.remove_after}")
+        if self.latency_ms:
+            out.append(f"latency={self.latency_ms:g}")
+        for flag in ("wrong_sw", "truncated", "bad_check_digit", "undecodable", "not_thai"):
+            if getattr(self, flag):
+                out.append(flag.replace("_", "-"))
+        return out
+
+
+@dataclass(frozen=True, repr=False)
+class CardProfile:
+    """What is printed and stored on one card (text as the card holds it)."""
+
+    cid: str
+    th_name: str
+    en_name: str
+    birth: str
+    gender: str
+    request_no: str
+    issuer: str
+    issuer_code: str
+    issue: str
+    expiry: str
+    address: str
+    photo: bytes
+    version: str = "0003"
+    photo_ref: str = ""
+    laser_id: str | None = None
+    atr_variant: str = "nid17"
+    nhso: Mapping[str, str] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # personal data: never in logs
+        return f"CardProfile(atr_variant={self.atr_variant!r}, <redacted>)"
+
+    @classmethod
+    def from_seed(cls, citizen: Any) -> CardProfile:
+        """From a :class:`simulators.seeds.SeedCitizen` (``cid``, ``card``, ``photo_bytes()``)."""
+        card = _get(citizen, "card")
+        atr = str(_get(card, "atr") or "nid17")
+        variant = atr if atr in ATR_VARIANTS else _variant_for_atr(atr)
+        nhso = _get(citizen, "nhso", None)
+        return cls(
+            cid=str(_get(citizen, "cid")),
+            th_name=_get(card, "th_name"),
+            en_name=_get(card, "en_name"),
+            birth=_get(card, "birth"),
+            gender=str(_get(card, "gender")),
+            request_no=_get(card, "request_no"),
+            issuer=_get(card, "issuer"),
+            issuer_code=_get(card, "issuer_code"),
+            issue=_get(card, "issue"),
+            expiry=_get(card, "expiry"),
+            address=_get(card, "address"),
+            photo=citizen.photo_bytes(),
+            version=_get(card, "version"),
+            photo_ref=_get(card, "photo_ref", "") or "",
+            laser_id=_get(card, "laser_id", None),
+            atr_variant=variant,
+            nhso=dict(nhso) if nhso else None,
+        )
+
+
+def _get(obj: Any, name: str, *default: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return obj[name] if not default else obj.get(name, default[0])
+    return getattr(obj, name, *default)
+
+
+def _variant_for_atr(atr_hex: str) -> str:
+    try:
+        atr = bytes.fromhex(atr_hex.replace(" ", ""))
+    except ValueError:
+        raise ValueError(f"unknown ATR variant {atr_hex!r}") from None
+    for v in ATR_VARIANTS.values():
+        if v.atr == atr:
+            return v.name
+    return "3b67" if atr[:2] == b"\x3b\x67" else "nid17"
+
+
+class CardPulled(Exception):
+    """The card left the reader (fault ``remove-after``); the transport must drop it."""
+
+
+def _file_image(
+    fields: Mapping[str, tuple[int, int]], values: Mapping[str, str], size: int
+) -> bytearray:
+    image = bytearray(b" " * size)
+    for name, (offset, length) in fields.items():
+        image[offset : offset + length] = encode_card_text(values.get(name, ""), length)
+    return image
+
+
+SW_OK = b"\x90\x00"
+
+
+class ThaiIdCardEmulator:
+    """The card's side of the APDU conversation. Thread-safe; one per inserted card."""
+
+    def __init__(
+        self,
+        profile: CardProfile,
+        *,
+        atr_variant: str | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.profile = profile
+        self.faults = faults or Faults()
+        name = "other" if self.faults.not_thai else (atr_variant or profile.atr_variant)
+        if name not in ATR_VARIANTS:
+            raise ValueError(f"unknown ATR variant {name!r}; known: {', '.join(ATR_VARIANTS)}")
+        self.variant = ATR_VARIANTS[name]
+        self.exchanges = 0
+        self.commands: list[bytes] = []
+        self._lock = threading.Lock()
+        self._files = {MOI_AID: self._moi_image(), **self._nhso_image()}
+        self._selected: bytes | None = None
+        self._pending = b""
+
+    @property
+    def atr(self) -> bytes:
+        return self.variant.atr
+
+    # --- images ------------------------------------------------------------------------
+    def _moi_image(self) -> bytes:
+        p = self.profile
+        cid = p.cid
+        if self.faults.bad_check_digit:
+            cid = cid[:12] + str((int(cid[12]) + 1) % 10)
+        values = {name: getattr(p, name) for name in _MOI_FIELDS if name != "cid"}
+        values["cid"] = cid
+        image = _file_image(_MOI_FIELDS, values, _MOI_SIZE)
+        if self.faults.undecodable:
+            image[17:20] = b"\xfc\xfd\xfe"
+        offset, size = _PHOTO
+        if len(p.photo) > size:
+            raise ValueError(f"photo is {len(p.photo)} bytes; the card holds {size}")
+        image[offset : offset + size] = p.photo.ljust(size, b" ")
+        return bytes(image)
+
+    def _nhso_image(self) -> dict[bytes, bytes]:
+        nhso = self.profile.nhso
+        if not nhso:
+            return {}
+        image = _file_image(_NHSO_FIELDS, {k: str(v or "") for k, v in nhso.items()}, _NHSO_SIZE)
+        image[_NHSO_CHANGE_COUNT] = int(nhso.get("change_count") or 0) & 0xFF
+        return {NHSO_AID: bytes(image)}
+
+    # --- power -------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self._lock:
+            self._selected = None
+            self._pending = b""
+
+    # --- APDUs -------------------------------------------------------------------------
+    def process(self, command: bytes) -> bytes:
+        with self._lock:
+            faults = self.faults
+            if faults.remove_after is not None and self.exchanges >= faults.remove_after:
+                raise CardPulled
+            self.exchanges += 1
+            self.commands.append(bytes(command))
+            if faults.latency_ms:
+                time.sleep(faults.latency_ms / 1000)
+            return self._answer(bytes(command))
+
+    def _answer(self, c: bytes) -> bytes:
+        if len(c) < 4:
+            return b"\x67\x00"
+        cla, ins, p1, p2 = c[0], c[1], c[2], c[3]
+        if cla == 0x00 and ins == 0xA4:
+            return self._select(c)
+        if cla == 0x00 and ins == 0xC0:
+            return self._get_response(p1, p2, c[4:])
+        if cla == 0x80 and ins == 0xB0:
+            return self._read(p1 << 8 | p2, c[4:])
+        if cla == 0x80 and ins == 0x00 and self._selected == CARD_AID:
+            return self._laser()
+        if cla not in (0x00, 0x80):
+            return b"\x6e\x00"
+        return b"\x6d\x00"
+
+    def _select(self, c: bytes) -> bytes:
+        self._pending = b""
+        if c[2:4] != b"\x04\x00" or len(c) < 5 or len(c) < 5 + c[4]:
+            return b"\x6a\x86"
+        aid = c[5 : 5 + c[4]]
+        known = {MOI_AID, CARD_AID, *self._files} if self.variant.thai_id else set()
+        if aid == CARD_AID and not self.profile.laser_id:
+            known.discard(CARD_AID)  # cards before ~2015 have no such applet
+        if aid not in known:
+            self._selected = None
+            return b"\x6a\x82"
+        self._selected = aid
+        return self.variant.select_sw
+
+    def _read(self, offset: int, body: bytes) -> bytes:
+        self._pending = b""
+        image = self._files.get(self._selected or b"")
+        if image is None:
+            return b"\x69\x86"  # command not allowed: no file selected
+        if len(body) != 3 or body[0] != 0x02 or body[1] != 0x00:
+            return b"\x67\x00"
+        length = body[2]
+        if length == 0 or offset + length > len(image):
+            return b"\x6b\x00"
+        if self.faults.wrong_sw:
+            return b"\x6f\x00"
+        self._pending = image[offset : offset + length]
+        return bytes([0x61, length])
+
+    def _laser(self) -> bytes:
+        laser = (self.profile.laser_id or "").encode("ascii")
+        self._pending = laser
+        return bytes([0x61, len(laser)])
+
+    def _get_response(self, p1: int, p2: int, body: bytes) -> bytes:
+        wanted_p2 = 0x01 if self.atr[:2] == b"\x3b\x67" else 0x00
+        if p1 != 0 or p2 != wanted_p2:
+            return b"\x6a\x86"
+        if len(body) != 1:
+            return b"\x67\x00"  # Le is mandatory
+        if not self._pending:
+            return b"\x69\x85"  # conditions of use not satisfied: nothing to fetch
+        le = body[0] or 256
+        if le > len(self._pending):
+            return bytes([0x6C, len(self._pending)])
+        data, self._pending = self._pending[:le], self._pending[le:]
+        if self.faults.truncated and len(data) > 10:
+            data = data[:-10]
+        if self._pending:
+            return data + bytes([0x61, min(len(self._pending), 0xFF)])
+        return data + SW_OK
