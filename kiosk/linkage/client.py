@@ -1,0 +1,412 @@
+"""The kiosk's Linkage Center client: httpx over mutual TLS, one pooled keep-alive connection
+per base URL, bounded in time and size, typed answers and typed errors.
+
+Blocking by design: the session calls it on a worker thread, never on the UI thread.
+Only queries, card-status checks, audit batches and submissions that carry an
+Idempotency-Key are retried (all are safe to repeat); a 401 leads to one fresh login and
+one more try, never a loop. Logs carry request IDs, paths, status and timings — never a
+citizen ID (masked where one must be named) and never a body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from kiosk.config.loader import read_secret
+from kiosk.config.settings import Settings
+from kiosk.domain import mask_cid
+from kiosk.linkage import errors as E
+from kiosk.linkage import models as M
+from kiosk.linkage.auth import TokenManager, load_device_key
+from kiosk.linkage.retry import RetryPolicy, parse_retry_after
+
+log = logging.getLogger("kiosk.linkage")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Facts about the last finished call (for logs, metrics and the benchmark)."""
+
+    request_id: str
+    path: str
+    status: int
+    attempts: int
+    wall_ms: float
+    server_ms: float | None
+    """From ``Server-Timing: app;dur=`` — the centre's own processing time."""
+
+
+@dataclass(frozen=True)
+class ServiceAnswer:
+    service_id: int
+    data: BaseModel | None
+    error: E.LinkageError | None
+    response_time_ms: float
+    server_time: Any
+
+    def unwrap(self) -> BaseModel:
+        if self.error is not None:
+            raise self.error
+        assert self.data is not None
+        return self.data
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    request_id: str
+    answers: dict[int, ServiceAnswer]
+    execute_time_ms: float
+    server_time: Any
+
+    def __getitem__(self, service_id: int) -> ServiceAnswer:
+        return self.answers[int(service_id)]
+
+    @property
+    def failed(self) -> list[ServiceAnswer]:
+        return [a for a in self.answers.values() if a.error is not None]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    receipt: M.SubmissionReceipt
+    replayed: bool
+    """True when the centre answered with the stored response of an earlier try."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 3.0
+    read_s: float = 10.0
+    total_s: float = 20.0
+
+
+def tls_context(ca_file: Path, client_cert_file: Path, client_key_file: Path) -> ssl.SSLContext:
+    """Verification always on (CA pinned to the Linkage CA, hostname checked), TLS ≥ 1.2,
+    and our client certificate for mutual TLS. The key file must be private (0600)."""
+    read_secret(Path(client_key_file), what="linkage.client_key_file")
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca_file))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_cert_chain(str(client_cert_file), str(client_key_file))
+    return ctx
+
+
+@dataclass
+class _Attempt:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    request_id: str
+
+
+@dataclass
+class LinkageClient:
+    base_url: str
+    kiosk_id: str
+    ssl_context: ssl.SSLContext
+    device_key_pem: bytes = field(repr=False)
+    job_id: str = "KIOSK-SELF-SERVICE"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_response_bytes: int = 2 * 1024 * 1024
+    pooled: bool = True
+    """False opens a new TLS connection per call (the benchmark's baseline only)."""
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rng: Callable[[], float] = random.random
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith("https://"):
+            raise ValueError("the Linkage base URL must be https")
+        limits = httpx.Limits(
+            max_connections=1,
+            max_keepalive_connections=1 if self.pooled else 0,
+            keepalive_expiry=30.0,
+        )
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            verify=self.ssl_context,
+            timeout=httpx.Timeout(connect=self.timeouts.connect_s, read=self.timeouts.read_s,
+                                  write=self.timeouts.read_s, pool=self.timeouts.total_s),
+            limits=limits,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"Accept": "application/json", "User-Agent": "linkage-kiosk/0.1"},
+        )
+        self.auth = TokenManager(self.kiosk_id, load_device_key(self.device_key_pem),
+                                 self._post_for_auth, clock=self.clock)
+        self.last: Exchange | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> LinkageClient:
+        link = settings.linkage
+        kwargs: dict[str, Any] = {
+            "base_url": link.base_url,
+            "kiosk_id": settings.kiosk.id,
+            "ssl_context": tls_context(link.ca_file, link.client_cert_file,
+                                       link.client_key_file),
+            "device_key_pem": read_secret(link.device_key_file, what="linkage.device_key_file"),
+            "job_id": link.job_id,
+            "timeouts": Timeouts(link.connect_timeout_s, link.read_timeout_s,
+                                 link.total_timeout_s),
+            "retry": RetryPolicy(max_attempts=link.max_attempts, total_s=link.total_timeout_s),
+            "max_response_bytes": link.max_response_bytes,
+        }
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> LinkageClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- the API ------------------------------------------------------------------------------
+    def login(self) -> None:
+        """Log in now (otherwise the first call does)."""
+        self.auth.forget()
+        self.auth.current()
+
+    def services(self) -> M.ServiceList:
+        return self._call_model("GET", "/api/center/services", None, M.ServiceList)
+
+    def query(self, consent: M.Consent, service_ids: Sequence[int],
+              personal_id: str | None = None) -> QueryResult:
+        """Several services in one call; each answer may succeed or fail on its own."""
+        pid = personal_id or consent.personalID
+        request = M.QueryRequest(
+            jobID=self.job_id, consent=consent,
+            data=[M.ServiceRequest(serviceID=int(s), query=M.PersonQuery(personalID=pid))
+                  for s in service_ids],
+        )
+        response, request_id = self._call(
+            "POST", "/api/center/query", request.model_dump(mode="json"), M.QueryResponse,
+            log_subject=mask_cid(pid))
+        answers: dict[int, ServiceAnswer] = {}
+        for item in response.data:
+            answers[item.serviceID] = self._answer(item, request_id)
+        missing = {int(s) for s in service_ids} - answers.keys()
+        if missing:
+            raise E.ProtocolError(f"no answer for services {sorted(missing)}",
+                                  request_id=request_id)
+        return QueryResult(request_id, answers, response.executeTimeMs, response.serverTime)
+
+    def card_status(self, personal_id: str, request_no: str,
+                    chip_no: str | None = None) -> M.CardStatusResponse:
+        body = M.CardStatusRequest(personalID=personal_id, requestNo=request_no, chipNo=chip_no)
+        return self._call_model("POST", "/api/center/card-status", body.model_dump(mode="json"),
+                                M.CardStatusResponse, log_subject=mask_cid(personal_id))
+
+    def submit(self, request: M.SubmissionRequest, idempotency_key: str) -> Submitted:
+        """Send a service request to the agency. The same key with the same payload is safe
+        to send again: the centre replays its first answer (IETF Idempotency-Key)."""
+        if not idempotency_key:
+            raise ValueError("an Idempotency-Key is required")
+        attempt_holder: list[_Attempt] = []
+        receipt, _ = self._call(
+            "POST", "/api/agency/submissions", request.model_dump(mode="json"),
+            M.SubmissionReceipt, headers={M.IDEMPOTENCY_HEADER: idempotency_key},
+            log_subject=mask_cid(request.personalID), keep=attempt_holder)
+        replayed = attempt_holder[-1].headers.get("idempotency-replayed") == "true"
+        return Submitted(receipt, replayed)
+
+    def send_audit_events(self, events: Sequence[M.AuditEvent]) -> M.AuditAck:
+        """A batch of audit events; event IDs make a repeated batch harmless."""
+        body = M.AuditBatch(events=list(events))
+        return self._call_model("POST", "/api/center/audit-events", body.model_dump(mode="json"),
+                                M.AuditAck)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _answer(self, item: M.ServiceResult, request_id: str) -> ServiceAnswer:
+        if item.responseStatus == "error" or item.responseError is not None:
+            err = item.responseError or M.ErrorBody(errorNumber=0, errorMessage="unknown")
+            return ServiceAnswer(item.serviceID, None,
+                                 E.error_for(err.errorNumber, err.errorMessage,
+                                             request_id=request_id),
+                                 item.responseTimeMs, item.serverTime)
+        model = M.SERVICE_MODELS.get(item.serviceID)
+        if model is None or item.responseData is None:
+            error: E.LinkageError = E.ProtocolError(
+                f"service {item.serviceID}: no data or unknown service", request_id=request_id)
+            return ServiceAnswer(item.serviceID, None, error, item.responseTimeMs,
+                                 item.serverTime)
+        try:
+            data = model.model_validate(item.responseData)
+        except ValidationError as exc:
+            error = E.ProtocolError(
+                f"service {item.serviceID}: data does not match the contract "
+                f"({exc.error_count()} problems)", request_id=request_id)
+            return ServiceAnswer(item.serviceID, None, error, item.responseTimeMs,
+                                 item.serverTime)
+        return ServiceAnswer(item.serviceID, data, None, item.responseTimeMs, item.serverTime)
+
+    def _call_model(self, method: str, path: str, body: dict[str, Any] | None,
+                    model: type[ModelT], **kwargs: Any) -> ModelT:
+        return self._call(method, path, body, model, **kwargs)[0]
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None, model: type[ModelT],
+              *, headers: dict[str, str] | None = None, log_subject: str = "",
+              keep: list[_Attempt] | None = None) -> tuple[ModelT, str]:
+        attempt = self._exchange(method, path, body, token=True, headers=headers,
+                                 log_subject=log_subject)
+        if keep is not None:
+            keep.append(attempt)
+        try:
+            return model.model_validate_json(attempt.body), attempt.request_id
+        except ValidationError as exc:
+            raise E.ProtocolError(
+                f"{path}: answer does not match the contract ({exc.error_count()} problems)",
+                request_id=attempt.request_id, status_code=attempt.status) from None
+
+    def _post_for_auth(self, path: str, body: dict[str, object], token: str | None) -> bytes:
+        return self._exchange("POST", path, body, token=token or False).body
+
+    def _exchange(self, method: str, path: str, body: dict[str, Any] | None, *,
+                  token: bool | str, headers: dict[str, str] | None = None,
+                  log_subject: str = "") -> _Attempt:
+        """One logical call: bounded retries of safe failures, one re-login after a 401."""
+        started = self.clock()
+        deadline = started + self.retry.total_s
+        content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        attempts = 0
+        relogged = False
+        while True:
+            attempts += 1
+            bearer = self.auth.current() if token is True else (token or None)
+            try:
+                result = self._send_once(method, path, content, bearer, headers, deadline)
+            except E.TransportError as exc:
+                if self._may_retry(attempts, deadline, None):
+                    self._wait(attempts, None, path, exc)
+                    continue
+                log.warning("linkage %s %s failed after %d attempt(s): %s (%s)", method, path,
+                            attempts, type(exc).__name__, log_subject or "-")
+                raise
+            if result.status == 401 and token is True and not relogged and bearer:
+                relogged = True
+                attempts -= 1  # the re-login is not a retry of the call itself
+                self.auth.relogin(bearer)
+                continue
+            server_ms = _server_timing(result.headers)
+            if 200 <= result.status < 300:
+                self.last = Exchange(result.request_id, path, result.status, attempts,
+                                     (self.clock() - started) * 1000, server_ms)
+                log.debug("linkage %s %s -> %d in %.1f ms (server %.1f ms) request %s", method,
+                          path, result.status, self.last.wall_ms, server_ms or 0.0,
+                          result.request_id)
+                return result
+            error = self._error_from(result)
+            retryable = error.retryable or result.status in RETRYABLE_STATUS
+            if retryable and self._may_retry(attempts, deadline, error.retry_after_s):
+                self._wait(attempts, error.retry_after_s, path, error)
+                continue
+            log.info("linkage %s %s -> %d errorNumber %s after %d attempt(s), request %s (%s)",
+                     method, path, result.status, error.error_number, attempts,
+                     result.request_id, log_subject or "-")
+            raise error
+
+    def _may_retry(self, attempts: int, deadline: float, retry_after_s: float | None) -> bool:
+        if attempts >= self.retry.max_attempts:
+            return False
+        remaining = deadline - self.clock()
+        # A Retry-After longer than the time we have left means: not now (e.g. quota).
+        return remaining > 0 and (retry_after_s is None or retry_after_s < remaining)
+
+    def _wait(self, attempts: int, retry_after_s: float | None, path: str,
+              cause: Exception) -> None:
+        delay = self.retry.delay(attempts - 1, retry_after_s, self.rng)
+        log.info("linkage %s: %s, retry %d in %.2f s", path, type(cause).__name__, attempts,
+                 delay)
+        self.sleep(delay)
+
+    def _send_once(self, method: str, path: str, content: bytes | None, bearer: str | None,
+                   headers: dict[str, str] | None, deadline: float) -> _Attempt:
+        request_id = str(uuid.uuid4())
+        all_headers = {M.REQUEST_ID_HEADER: request_id, **(headers or {})}
+        if content is not None:
+            all_headers["Content-Type"] = "application/json"
+        if bearer:
+            all_headers["Authorization"] = f"Bearer {bearer}"
+        request = self._http.build_request(method, path, content=content, headers=all_headers)
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body = self._read_bounded(response, deadline, request_id)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            raise E.LinkageTimeout(f"{path}: {type(exc).__name__}",
+                                   request_id=request_id) from None
+        except httpx.TransportError as exc:
+            raise E.Unavailable(f"{path}: {type(exc).__name__}: {exc}",
+                                request_id=request_id) from None
+        echoed = response.headers.get(M.REQUEST_ID_HEADER)
+        if echoed != request_id:
+            raise E.ProtocolError(f"{path}: request ID not echoed", request_id=request_id,
+                                  status_code=response.status_code)
+        return _Attempt(response.status_code, response.headers, body, request_id)
+
+    def _read_bounded(self, response: httpx.Response, deadline: float, request_id: str) -> bytes:
+        limit = self.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise E.ProtocolError(f"answer of {declared} bytes exceeds {limit}",
+                                  request_id=request_id, status_code=response.status_code)
+        chunks = bytearray()
+        for chunk in response.iter_bytes():
+            chunks += chunk
+            if len(chunks) > limit:
+                raise E.ProtocolError(f"answer exceeds {limit} bytes", request_id=request_id,
+                                      status_code=response.status_code)
+            if self.clock() > deadline:
+                raise E.LinkageTimeout("total time for the call ran out while reading",
+                                       request_id=request_id)
+        return bytes(chunks)
+
+    def _error_from(self, result: _Attempt) -> E.LinkageError:
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        try:
+            err = M.ErrorBody.model_validate_json(result.body)
+        except ValidationError:
+            if result.status in RETRYABLE_STATUS:
+                return E.Unavailable(f"HTTP {result.status}", request_id=result.request_id,
+                                     status_code=result.status, retry_after_s=retry_after)
+            return E.ProtocolError(f"HTTP {result.status} without a Linkage error body",
+                                   request_id=result.request_id, status_code=result.status)
+        return E.error_for(err.errorNumber, err.errorMessage, request_id=result.request_id,
+                           status_code=result.status, retry_after_s=retry_after)
+
+
+def _server_timing(headers: httpx.Headers) -> float | None:
+    for part in headers.get("server-timing", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name == "app":
+            for param in params.split(";"):
+                key, _, value = param.strip().partition("=")
+                if key == "dur":
+                    try:
+                        return float(value)
+                    except ValueError:
+                        return None
+    return None

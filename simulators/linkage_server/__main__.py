@@ -1,0 +1,62 @@
+"""``python -m simulators.linkage_server --port 8443 --state-dir .state/linkage-server``
+
+Serves the seed dataset over mutual TLS. The test PKI (CA, server certificate, registry)
+is created in ``--pki-dir`` (default: STATE_DIR/pki) when missing; issue a kiosk's client
+certificate and device key with ``--issue-kiosk KIOSK-ID``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from kiosk.linkage.pki import ensure_kiosk_credentials, ensure_server_pki
+from simulators.linkage_server.app import LinkageServer, ServerPolicy
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.runner import uvicorn_config
+
+
+def _hours(text: str) -> tuple[dt.time, dt.time]:
+    start, _, end = text.partition("-")
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulators.linkage_server",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--pki-dir", type=Path)
+    parser.add_argument("--issue-kiosk", action="append", default=[], metavar="KIOSK_ID")
+    parser.add_argument("--service-hours", type=_hours, help="e.g. 08:30-16:30 (Bangkok)")
+    parser.add_argument("--daily-quota", type=int)
+    parser.add_argument("--token-ttl", type=float, default=3600.0)
+    args = parser.parse_args(argv)
+    pki_dir = args.pki_dir or args.state_dir / "pki"
+    pki = ensure_server_pki(pki_dir)
+    for kiosk_id in args.issue_kiosk:
+        creds = ensure_kiosk_credentials(pki_dir, kiosk_id)
+        print(f"kiosk {kiosk_id}: cert {creds.cert_file}, key {creds.key_file}, "
+              f"device key {creds.device_key_file}")
+    policy = ServerPolicy(service_hours=args.service_hours, daily_quota=args.daily_quota,
+                          token_ttl_s=args.token_ttl)
+    server = LinkageServer(state_dir=args.state_dir, registry_file=pki.registry_file,
+                           seeds=SeedIndex.load_default(), policy=policy)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    print(f"reference Linkage server on https://{args.host}:{sock.getsockname()[1]} "
+          f"(CA {pki.ca_file})", flush=True)
+    uvicorn.Server(uvicorn_config(server, pki, host=args.host, port=args.port)).run(
+        sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

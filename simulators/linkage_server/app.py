@@ -1,0 +1,458 @@
+"""The reference Linkage Center: a Starlette app implementing docs/linkage-api.yaml.
+
+Kiosk identity comes from the verified client certificate's CN (mutual TLS, enforced by
+uvicorn with CERT_REQUIRED); the bearer token must belong to that same kiosk. Tokens and
+login challenges live in memory (a restart logs every kiosk out, as a real centre would);
+idempotency records, audit events and quotas live in SQLite (`store.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import datetime as dt
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiosk.domain import mask_cid
+from kiosk.linkage import errors as E
+from kiosk.linkage import models as M
+from kiosk.linkage.pki import read_registry
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.faults import FaultInjector, FaultKind, FaultMiddleware
+from simulators.linkage_server.store import (
+    InFlight,
+    KeyReused,
+    Proceed,
+    Replay,
+    Store,
+    StoredResponse,
+    payload_hash,
+)
+from simulators.linkage_server.tls import client_common_name
+
+BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
+MAX_REQUEST_BYTES = 64 * 1024
+CHALLENGE_TTL_S = 60.0
+CLOCK_SKEW_S = 120.0
+DEFAULT_JOB = "KIOSK-SELF-SERVICE"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass
+class ServerPolicy:
+    """Run-time switchable rules. Demo default: always open, no quota."""
+
+    service_hours: tuple[dt.time, dt.time] | None = None
+    """Bangkok local time window; None = always open."""
+    daily_quota: int | None = None
+    """Requests per kiosk per Bangkok day (query + card status); None = unlimited."""
+    token_ttl_s: float = 3600.0
+    consent_max_age_s: float = 600.0
+    submission_processing_s: float = 0.0
+    """Simulated agency processing time (makes the 409 in-flight window observable)."""
+    jobs: dict[str, frozenset[int]] = field(
+        default_factory=lambda: {DEFAULT_JOB: frozenset(int(s) for s in M.ServiceId)}
+    )
+
+
+class ApiError(Exception):
+    def __init__(self, error: type[E.LinkageError], message: str,
+                 retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class _Token:
+    kiosk_id: str
+    expires_at: float
+
+
+SERVICE_INFO = [
+    M.ServiceInfo(serviceID=1, nameEn="Person record", nameTh="ข้อมูลทะเบียนบุคคล",
+                  provider="DOPA"),
+    M.ServiceInfo(serviceID=9, nameEn="Name-change history", nameTh="ประวัติการเปลี่ยนชื่อ",
+                  provider="DOPA"),
+    M.ServiceInfo(serviceID=10, nameEn="House registration (members)",
+                  nameTh="ทะเบียนบ้าน (ผู้อาศัย)", provider="DOPA"),
+    M.ServiceInfo(serviceID=32, nameEn="ID card issuance and status",
+                  nameTh="ประวัติการทำบัตรและสถานะบัตร", provider="DOPA"),
+    M.ServiceInfo(serviceID=144, nameEn="Person status", nameTh="สถานะบุคคล", provider="DOPA"),
+    M.ServiceInfo(serviceID=901, nameEn="Welfare rights", nameTh="สิทธิสวัสดิการแห่งรัฐ",
+                  provider="MSDHS"),
+    M.ServiceInfo(serviceID=902, nameEn="Health-insurance rights", nameTh="สิทธิหลักประกันสุขภาพ",
+                  provider="NHSO"),
+]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _json(model: BaseModel | dict[str, Any], status: int = 200,
+          headers: dict[str, str] | None = None) -> Response:
+    if isinstance(model, BaseModel):
+        body = model.model_dump_json(exclude_none=False).encode()
+    else:
+        body = json.dumps(model, ensure_ascii=False).encode()
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _error_response(err: ApiError) -> Response:
+    body = M.ErrorBody(errorNumber=err.error.error_number or 0, errorMessage=err.message)
+    headers = {}
+    if err.retry_after_s is not None:
+        headers["Retry-After"] = str(max(0, int(err.retry_after_s)))
+    if err.error.http_status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="linkage"'
+    return _json(body, err.error.http_status, headers)
+
+
+class LinkageServer:
+    """Holds the state; `asgi_app` is what uvicorn serves."""
+
+    def __init__(self, *, state_dir: Path, registry_file: Path, seeds: SeedIndex,
+                 policy: ServerPolicy | None = None, faults: FaultInjector | None = None,
+                 enable_admin: bool = True) -> None:
+        self.policy = policy or ServerPolicy()
+        self.faults = faults or FaultInjector()
+        self.store = Store(Path(state_dir) / "linkage-server.sqlite3")
+        self.registry_file = registry_file
+        self.seeds = seeds
+        self._tokens: dict[str, _Token] = {}
+        self._challenges: dict[str, tuple[str, str, float]] = {}
+        routes = [
+            Route("/api/center/login", self._wrap(self.login, auth=False), methods=["POST"]),
+            Route("/api/center/login/confirm", self._wrap(self.login_confirm, auth=False),
+                  methods=["POST"]),
+            Route("/api/center/login/renew", self._wrap(self.renew), methods=["POST"]),
+            Route("/api/center/services", self._wrap(self.services), methods=["GET"]),
+            Route("/api/center/query", self._wrap(self.query), methods=["POST"]),
+            Route("/api/center/card-status", self._wrap(self.card_status), methods=["POST"]),
+            Route("/api/center/audit-events", self._wrap(self.audit_events), methods=["POST"]),
+            Route("/api/agency/submissions", self._wrap(self.submit), methods=["POST"]),
+        ]
+        if enable_admin:
+            from simulators.linkage_server.admin import admin_routes
+
+            routes += admin_routes(self)
+        starlette = Starlette(routes=routes)
+        self.asgi_app: ASGIApp = RequestIdMiddleware(FaultMiddleware(starlette, self.faults))
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _wrap(self, handler: Callable[..., Awaitable[Response]], *, auth: bool = True
+              ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                kiosk_id = client_common_name(request.scope)
+                if kiosk_id is None:
+                    raise ApiError(E.NoLinkageRights, "client certificate required")
+                if auth:
+                    self._authenticate(request, kiosk_id)
+                return await handler(request, kiosk_id)
+            except ApiError as err:
+                return _error_response(err)
+
+        return endpoint
+
+    def _authenticate(self, request: Request, kiosk_id: str) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(E.NotLoggedIn, "not logged in: bearer token required")
+        entry = self._tokens.get(token)
+        if entry is None or entry.kiosk_id != kiosk_id:
+            raise ApiError(E.NotLoggedIn, "not logged in: unknown token")
+        if entry.expires_at <= time.time() or self.faults.take(
+            FaultKind.EXPIRED_TOKEN, request.url.path
+        ):
+            self._tokens.pop(token, None)
+            raise ApiError(E.NotLoggedIn, "token expired")
+
+    async def _body(self, request: Request, model: type[ModelT]) -> ModelT:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+            raise ApiError(E.RequestTooLarge, "request larger than 64 KB")
+        raw = await request.body()
+        if len(raw) > MAX_REQUEST_BYTES:
+            raise ApiError(E.RequestTooLarge, "request larger than 64 KB")
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise ApiError(E.InvalidRequest, "content type must be application/json")
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
+                           ) from None
+
+    def _check_hours_and_quota(self, kiosk_id: str) -> None:
+        now = dt.datetime.now(BANGKOK)
+        hours = self.policy.service_hours
+        if hours is not None and not (hours[0] <= now.time() < hours[1]):
+            raise ApiError(
+                E.OutsideServiceHours,
+                f"outside permitted working hours "
+                f"({hours[0]:%H:%M}-{hours[1]:%H:%M} Asia/Bangkok)",
+            )
+        if not self.store.take_quota(kiosk_id, now.date().isoformat(), self.policy.daily_quota):
+            midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
+                                           tzinfo=BANGKOK)
+            raise ApiError(E.QuotaExceeded, "daily quota exceeded",
+                           retry_after_s=(midnight - now).total_seconds())
+
+    def _issue_token(self, kiosk_id: str) -> M.TokenResponse:
+        token = secrets.token_urlsafe(32)
+        ttl = self.policy.token_ttl_s
+        self._tokens[token] = _Token(kiosk_id, time.time() + ttl)
+        return M.TokenResponse(accessToken=token, tokenType="Bearer",
+                               expiresAt=_utcnow() + dt.timedelta(seconds=ttl),
+                               expiresIn=int(ttl))
+
+    # -- login ------------------------------------------------------------------------------------
+    async def login(self, request: Request, kiosk_id: str) -> Response:
+        body = await self._body(request, M.LoginRequest)
+        if body.kioskID != kiosk_id:
+            raise ApiError(E.NoLinkageRights, "kioskID does not match the client certificate")
+        if kiosk_id not in read_registry(self.registry_file):
+            raise ApiError(E.NoLinkageRights, "kiosk not registered")
+        now = time.time()
+        self._challenges = {k: v for k, v in self._challenges.items() if v[2] > now}
+        challenge_id = str(uuid.uuid4())
+        challenge = base64.b64encode(secrets.token_bytes(32)).decode()
+        self._challenges[challenge_id] = (kiosk_id, challenge, now + CHALLENGE_TTL_S)
+        return _json(M.LoginChallenge(
+            challengeID=challenge_id, challenge=challenge,
+            expiresAt=_utcnow() + dt.timedelta(seconds=CHALLENGE_TTL_S)))
+
+    async def login_confirm(self, request: Request, kiosk_id: str) -> Response:
+        body = await self._body(request, M.LoginConfirm)
+        entry = self._challenges.pop(body.challengeID, None)  # one use only
+        if entry is None or entry[0] != kiosk_id or body.kioskID != kiosk_id:
+            raise ApiError(E.NotLoggedIn, "unknown or used challenge")
+        _, challenge, expires = entry
+        if expires < time.time():
+            raise ApiError(E.NotLoggedIn, "challenge expired")
+        public_b64 = read_registry(self.registry_file).get(kiosk_id)
+        if public_b64 is None:
+            raise ApiError(E.NoLinkageRights, "kiosk not registered")
+        try:
+            public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+            public.verify(base64.b64decode(body.signature, validate=True),
+                          M.login_message(kiosk_id, challenge))
+        except (InvalidSignature, ValueError, binascii.Error):
+            raise ApiError(E.NotLoggedIn, "device signature invalid") from None
+        return _json(self._issue_token(kiosk_id))
+
+    async def renew(self, request: Request, kiosk_id: str) -> Response:
+        old = request.headers["authorization"].partition(" ")[2]
+        self._tokens.pop(old, None)
+        return _json(self._issue_token(kiosk_id))
+
+    async def services(self, request: Request, kiosk_id: str) -> Response:
+        return _json(M.ServiceList(services=SERVICE_INFO))
+
+    # -- query ------------------------------------------------------------------------------------
+    async def query(self, request: Request, kiosk_id: str) -> Response:
+        started = time.perf_counter()
+        body = await self._body(request, M.QueryRequest)
+        allowed = self.policy.jobs.get(body.jobID)
+        if allowed is None:
+            raise ApiError(E.NoJobRights, "job not permitted for this kiosk")
+        self._check_consent(body.consent)
+        self._check_hours_and_quota(kiosk_id)
+        results = [self._one_service(item, body.consent, allowed) for item in body.data]
+        return _json(M.QueryResponse(
+            data=results, executeTimeMs=(time.perf_counter() - started) * 1000,
+            serverTime=_utcnow()))
+
+    def _check_consent(self, consent: M.Consent) -> None:
+        now = _utcnow()
+        age = (now - consent.consentedAt).total_seconds()
+        if consent.consentedAt.tzinfo is None or age > self.policy.consent_max_age_s:
+            raise ApiError(E.CitizenNotLoggedIn, "consent missing or too old")
+        if age < -CLOCK_SKEW_S:
+            raise ApiError(E.CitizenNotLoggedIn, "consent time is in the future")
+        card = self.seeds.card(consent.personalID)
+        if card is None:
+            raise ApiError(E.CardNotFound, "card not found")
+        if card.chip_no is not None and card.chip_no.upper() != consent.chipNo.upper():
+            raise ApiError(E.InvalidSmartCard, "chip number does not match the card")
+        if card.request_no != consent.requestNo:
+            raise ApiError(E.InvalidSmartCard, "request number does not match the card")
+        if card.state == "revoked":
+            raise ApiError(E.InvalidSmartCard, "card revoked")
+        if not card.is_latest:
+            raise ApiError(E.CardNotLatest, "card is not the holder's latest card")
+
+    def _one_service(self, item: M.ServiceRequest, consent: M.Consent,
+                     allowed: frozenset[int]) -> M.ServiceResult:
+        started = time.perf_counter()
+        data: dict[str, Any] | None = None
+        error: M.ErrorBody | None = None
+        try:
+            if item.serviceID not in {int(s) for s in M.ServiceId}:
+                raise ApiError(E.ServiceNotFound, f"service {item.serviceID} not found")
+            if item.serviceID not in allowed:
+                raise ApiError(E.NoServiceRights, "no rights to this service")
+            if item.query.personalID != consent.personalID:
+                raise ApiError(E.NoConsentRights, "consent does not cover this person")
+            found = self.seeds.service_data(item.query.personalID, M.ServiceId(item.serviceID))
+            if found is None:
+                raise ApiError(E.NotFound, "no record")
+            data = found
+        except ApiError as err:
+            error = M.ErrorBody(errorNumber=err.error.error_number or 0, errorMessage=err.message)
+        return M.ServiceResult(
+            serviceID=item.serviceID, responseStatus="ok" if error is None else "error",
+            responseData=data, responseError=error,
+            responseTimeMs=(time.perf_counter() - started) * 1000, serverTime=_utcnow())
+
+    # -- card status ------------------------------------------------------------------------------
+    async def card_status(self, request: Request, kiosk_id: str) -> Response:
+        body = await self._body(request, M.CardStatusRequest)
+        self._check_hours_and_quota(kiosk_id)
+        card = self.seeds.card(body.personalID)
+        if card is None or card.request_no != body.requestNo or (
+            body.chipNo is not None and card.chip_no is not None
+            and body.chipNo.upper() != card.chip_no.upper()
+        ):
+            return _json(M.CardStatusResponse(code=4, desc="not found or does not match",
+                                              isError=False, cardState="unknown", isLatest=None))
+        state = card.state
+        if state == "active" and card.expired:
+            state = "expired"
+        return _json(M.CardStatusResponse(
+            code=0, desc="normal" if state == "active" else state, isError=False,
+            cardState=state, isLatest=card.is_latest, expiresOn=card.expiry))
+
+    # -- submissions ------------------------------------------------------------------------------
+    async def submit(self, request: Request, kiosk_id: str) -> Response:
+        key = request.headers.get(M.IDEMPOTENCY_HEADER)
+        if not key:
+            raise ApiError(E.IdempotencyKeyMissing, "Idempotency-Key header required")
+        if not (1 <= len(key) <= 255) or not key.isprintable():
+            raise ApiError(E.InvalidRequest, "Idempotency-Key must be 1-255 printable chars")
+        raw = await request.body()
+        if len(raw) > MAX_REQUEST_BYTES:
+            raise ApiError(E.RequestTooLarge, "request larger than 64 KB")
+        outcome = self.store.begin_submission(kiosk_id, key, payload_hash(raw))
+        if isinstance(outcome, Replay):
+            return Response(outcome.response.body, status_code=outcome.response.status,
+                            media_type="application/json",
+                            headers={"Idempotency-Replayed": "true"})
+        if isinstance(outcome, InFlight):
+            raise ApiError(E.SubmissionInProgress,
+                           "a request with this Idempotency-Key is in progress", retry_after_s=1)
+        if isinstance(outcome, KeyReused):
+            raise ApiError(E.IdempotencyKeyReused,
+                           "Idempotency-Key already used with a different payload")
+        assert isinstance(outcome, Proceed)
+        try:
+            response = await self._process_submission(request, raw)
+        except ApiError as err:
+            response = _error_response(err)
+        except BaseException:
+            # Nothing decided: leave the key retryable rather than stuck in flight.
+            self.store.finish_submission(kiosk_id, key, StoredResponse(500, b"{}"))
+            raise
+        # Stripe-style: the first answer, even an error, is what a repeat gets back.
+        self.store.finish_submission(kiosk_id, key, StoredResponse(response.status_code,
+                                                                   bytes(response.body)))
+        return response
+
+    async def _process_submission(self, request: Request, raw: bytes) -> Response:
+        try:
+            body = M.SubmissionRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
+                           ) from None
+        if self.policy.submission_processing_s:
+            await asyncio.sleep(self.policy.submission_processing_s)
+        receipt = M.SubmissionReceipt(
+            submissionID=str(uuid.uuid4()), kind=body.kind, status="accepted",
+            receivedAt=_utcnow(), maskedID=mask_cid(body.personalID))
+        return _json(receipt, 201)
+
+    # -- audit ------------------------------------------------------------------------------------
+    async def audit_events(self, request: Request, kiosk_id: str) -> Response:
+        body = await self._body(request, M.AuditBatch)
+        if any(e.kioskID != kiosk_id for e in body.events):
+            raise ApiError(E.NoLinkageRights, "events must be the calling kiosk's own")
+        rows = [
+            {
+                "event_id": e.eventID, "kiosk_id": e.kioskID,
+                "occurred_at": e.occurredAt.isoformat(), "type": e.type,
+                "masked_id": e.maskedID or "", "services": json.dumps(e.services),
+                "outcome": e.outcome or "",
+            }
+            for e in body.events
+        ]
+        accepted, duplicates = self.store.add_audit_events(rows)
+        return _json(M.AuditAck(accepted=accepted, duplicates=duplicates))
+
+    def policy_dict(self) -> dict[str, Any]:
+        data = asdict(self.policy)
+        hours = self.policy.service_hours
+        data["service_hours"] = None if hours is None else [h.strftime("%H:%M") for h in hours]
+        data["jobs"] = {k: sorted(v) for k, v in self.policy.jobs.items()}
+        return data
+
+
+class RequestIdMiddleware:
+    """Echo X-Request-ID (refusing requests without a valid one) and report the server's
+    own time in ``Server-Timing: app;dur=<ms>`` so clients can subtract it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        raw_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        try:
+            request_id = str(uuid.UUID(raw_id)) if raw_id else ""
+        except ValueError:
+            request_id = ""
+        valid = bool(request_id) and request_id == raw_id.lower()
+        echo = (request_id if valid else str(uuid.uuid4())).encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                duration = (time.perf_counter() - started) * 1000
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", echo))
+                headers.append((b"server-timing", f"app;dur={duration:.3f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if not valid and scope["path"].startswith("/api/"):
+            err = ApiError(E.InvalidRequest, "X-Request-ID header (UUID) required")
+            await _error_response(err)(scope, receive, send_with_id)
+            return
+        await self.app(scope, receive, send_with_id)

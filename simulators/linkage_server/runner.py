@@ -1,0 +1,120 @@
+"""Run the reference server on loopback TLS in a background thread (tests, demo).
+
+    with run_in_thread(state_dir=tmp_path / "srv", pki_dir=tmp_path / "pki") as srv:
+        srv.faults.set("error_5xx", count=2)
+        ... httpx against srv.base_url ...
+
+Port 0 binds a free port (several test runs may share this machine).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from kiosk.linkage.pki import ServerPki, ensure_server_pki
+from simulators.linkage_server.app import LinkageServer, ServerPolicy
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.faults import FaultInjector
+from simulators.linkage_server.store import SubmissionStats
+from simulators.linkage_server.tls import ClientCertH11Protocol
+
+
+def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: int
+                   ) -> uvicorn.Config:
+    return uvicorn.Config(
+        server.asgi_app,
+        host=host,
+        port=port,
+        http=ClientCertH11Protocol,
+        ssl_certfile=str(pki.cert_file),
+        ssl_keyfile=str(pki.key_file),
+        ssl_ca_certs=str(pki.ca_file),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+    )
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    port: int
+    server: LinkageServer
+    pki: ServerPki
+    _uvicorn: uvicorn.Server
+    _thread: threading.Thread
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.server.faults
+
+    @property
+    def policy(self) -> ServerPolicy:
+        return self.server.policy
+
+    def submissions(self) -> dict[str, SubmissionStats]:
+        """Per Idempotency-Key: how often it was accepted, replayed, refused."""
+        return {s.key: s for s in self.server.store.submission_stats()}
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._uvicorn.should_exit = True
+        self._thread.join(timeout)
+        self.server.store.close()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def run_in_thread(
+    *,
+    state_dir: Path,
+    pki_dir: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seeds: SeedIndex | None = None,
+    policy: ServerPolicy | None = None,
+    startup_timeout_s: float = 15.0,
+) -> RunningServer:
+    state_dir = Path(state_dir)
+    pki = ensure_server_pki(Path(pki_dir) if pki_dir else state_dir / "pki")
+    server = LinkageServer(
+        state_dir=state_dir,
+        registry_file=pki.registry_file,
+        seeds=seeds if seeds is not None else SeedIndex.load_default(),
+        policy=policy,
+    )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    uv = uvicorn.Server(uvicorn_config(server, pki, host=host, port=bound_port))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},
+                              name=f"linkage-server:{bound_port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout_s
+    while not uv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            uv.should_exit = True
+            sock.close()
+            raise RuntimeError("reference Linkage server did not start")
+        time.sleep(0.01)
+    url_host = f"[{host}]" if ":" in host else host
+    return RunningServer(
+        base_url=f"https://{url_host}:{bound_port}", port=bound_port, server=server, pki=pki,
+        _uvicorn=uv, _thread=thread,
+    )
