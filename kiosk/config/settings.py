@@ -79,6 +79,11 @@ class PrinterSettings(Section):
     journal_retention_days: Annotated[int, Field(ge=1, le=365)] = 7
     virtual_output_dir: ConfigPath | None = None
     """Where the virtual printer writes each receipt as a PNG (demo)."""
+    journal_database: ConfigPath | None = None
+    """Print journal (SQLite). Default: ``<state_dir>/print-journal.sqlite3``."""
+    journal_key_file: ConfigPath | None = None
+    """Secret: AES-256-GCM key of the journal's receipt content; created (0600) if missing.
+    Default: ``<state_dir>/pki/print-journal.key`` (its own key, not the outbox's)."""
 
 
 class LinkageSettings(Section):
@@ -125,6 +130,16 @@ class UiSettings(Section):
     max_extensions: Annotated[int, Field(ge=10, le=100)] = 10
     sounds: bool = True
     demo_panel: bool = False
+    window_width: Annotated[int, Field(ge=320, le=7680)] = 1280
+    """Window size when not full screen (demo, tests); full screen uses the display's size."""
+    window_height: Annotated[int, Field(ge=240, le=4320)] = 800
+    large_text: bool = False
+    """Start each session with large text (the citizen can toggle it on every screen)."""
+    high_contrast: bool = False
+    """Start each session in the high-contrast theme (toggle on every screen)."""
+    large_text_scale: Annotated[float, Field(ge=1.2, le=2.0)] = 1.4
+    min_touch_target_mm: Annotated[float, Field(ge=9, le=40)] = 12.0
+    """Smallest control the UI draws (9 mm is the floor; bigger suits gloved / shaky hands)."""
 
 
 class TechnicianSettings(Section):

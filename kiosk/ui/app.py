@@ -1,0 +1,299 @@
+"""The kiosk window: toolbar, banners, one screen per session state, optional demo panel.
+
+Import only after `kiosk.ui.bootstrap.configure_kivy`. The app holds no business logic: it
+draws the newest `SessionView` (handed over from the engine thread through a Clock
+trigger) and turns touches into session commands run on a worker thread.
+
+Extension points for the maintenance menu (technician helper):
+``register_screen(screen)`` adds a Kivy screen, ``show_screen(name)`` shows it (session
+views are then held back), ``return_to_session()`` goes back; ``on_hidden_gesture(cb)``
+calls ``cb()`` after five taps on the toolbar title within four seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import Screen as KivyScreen
+
+from kiosk.config.settings import Settings
+from kiosk.session.view import Alert, Connectivity, Screen, SessionCommands, SessionView
+from kiosk.ui.bridge import SessionBridge
+from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
+from kiosk.ui.sounds import Cue, SoundPlayer
+from kiosk.ui.style import LARGE, init_style, style
+from kiosk.ui.theme import Role
+from kiosk.ui.widgets import KButton, KLabel, Panel, prewarm_segmenter
+
+log = logging.getLogger(__name__)
+
+_ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
+HIDDEN_TAPS = 5
+HIDDEN_WINDOW_S = 4.0
+
+
+class Toolbar(Panel):
+    """Title (hidden gesture target) and the three toggles shown on every screen."""
+
+    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+        s = style()
+        super().__init__(orientation="horizontal", role=Role.TOOLBAR, size_hint_y=None,
+                         padding=(s.gap_px * 2, s.gap_px), spacing=s.gap_px * 2, **kwargs)
+        self.app = app
+        self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
+                            size_hint_x=0.4)
+        self.language = KButton(key="toolbar.language", role=Role.SECONDARY_BUTTON,
+                                action=app.toggle_language, size_hint_x=0.2, halign="center")
+        self.large_text = KButton(key="toolbar.large_text", role=Role.SECONDARY_BUTTON,
+                                  action=app.toggle_large_text, size_hint_x=0.2)
+        self.contrast = KButton(key="toolbar.high_contrast", role=Role.SECONDARY_BUTTON,
+                                action=app.toggle_contrast, size_hint_x=0.2)
+        for widget in (self.title, self.language, self.large_text, self.contrast):
+            self.add_widget(widget)
+        for button in (self.language, self.large_text, self.contrast):
+            button.bind(height=self._fit)
+        s.bind(revision=self._relabel)
+        self._taps: list[float] = []
+        self._relabel()
+        self._fit()
+
+    def _fit(self, *_: Any) -> None:
+        tallest = max(b.height for b in (self.language, self.large_text, self.contrast))
+        self.height = tallest + 2 * self.padding[1]
+
+    def _relabel(self, *_: Any) -> None:
+        s = style()
+        self.large_text.key = "toolbar.normal_text" if s.large_text else "toolbar.large_text"
+        self.contrast.key = "toolbar.standard_colours" if s.high_contrast \
+            else "toolbar.high_contrast"
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.title.collide_point(*touch.pos):
+            now = time.monotonic()
+            self._taps = [t for t in self._taps if now - t < HIDDEN_WINDOW_S] + [now]
+            if len(self._taps) >= HIDDEN_TAPS:
+                self._taps.clear()
+                self.app.fire_hidden_gesture()
+            return True
+        return super().on_touch_down(touch)
+
+
+class Banner(KLabel):
+    """A full-width notice under the toolbar; collapses to nothing when hidden."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(draw_background=True, padding=(24, 10), halign="center", **kwargs)
+        self.shown = False
+
+    def show(self, key: str | None) -> None:
+        self.shown = bool(key)
+        self.key = key or ""
+        self.opacity = 1 if self.shown else 0
+        self._fit()
+
+    def _fit(self, *_: Any) -> None:
+        pad = self.padding[1] + self.padding[3]
+        self.height = (self.texture_size[1] + pad) if self.shown else 0
+
+
+class KioskRoot(BoxLayout):
+    """Reports every touch as activity (resets the inactivity timer), then routes it."""
+
+    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app = app
+
+    def on_touch_down(self, touch: Any) -> bool:
+        self.app.activity()
+        return super().on_touch_down(touch)
+
+
+class KioskApp(App):
+    title = "Linkage Kiosk"
+
+    def __init__(self, settings: Settings, engine: SessionCommands, *,
+                 sounds_dir: Path, demo_controls: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.engine = engine
+        self.demo_controls = demo_controls
+        init_style(settings.ui, settings.kiosk.default_language)
+        self.sounds = SoundPlayer(sounds_dir, enabled=settings.ui.sounds)
+        self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
+        self.view: SessionView | None = None
+        self.screens: dict[str, KivyScreen] = {}
+        self.overlay: str | None = None
+        self._gesture_handlers: list[Callable[[], None]] = []
+        self._drawn_listeners: list[Callable[[SessionView], None]] = []
+        self._last_alert_id = 0
+
+    # ------------------------------------------------------------ build
+
+    def build(self) -> KioskRoot:
+        prewarm_segmenter()
+        Window.clearcolor = (*style().bg(Role.BODY)[:3], 1)
+        style().bind(revision=lambda *_: setattr(
+            Window, "clearcolor", (*style().bg(Role.BODY)[:3], 1)))
+        root = KioskRoot(self, orientation="horizontal")
+        kiosk = BoxLayout(orientation="vertical")
+        self.toolbar = Toolbar(self)
+        self.offline_banner = Banner(role=Role.OFFLINE_BANNER, step=LARGE)
+        self.printer_banner = Banner(role=Role.WARNING)
+        self.manager = ScreenManager(transition=NoTransition())
+        for screen_class in SESSION_SCREENS:
+            self.register_screen(screen_class(self.bridge))
+        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.manager):
+            kiosk.add_widget(widget)
+        self.offline_banner.show(None)
+        self.printer_banner.show(None)
+        root.add_widget(kiosk)
+        if self.demo_controls is not None and self.settings.ui.demo_panel:
+            from kiosk.ui.demo_panel import DemoPanel
+
+            self.demo_panel = DemoPanel(self.demo_controls, self.bridge, size_hint_x=None,
+                                        width=320)
+            root.add_widget(self.demo_panel)
+        self.manager.current = Screen.IDLE.value
+        return root
+
+    def on_start(self) -> None:
+        self.bridge.start()
+
+    def on_stop(self) -> None:
+        self.bridge.stop()
+
+    # ------------------------------------------------------------ extension points
+
+    def register_screen(self, screen: KivyScreen) -> None:
+        if screen.name in self.screens:
+            raise ValueError(f"a screen named {screen.name!r} is already registered")
+        self.screens[screen.name] = screen
+        self.manager.add_widget(screen)
+
+    def show_screen(self, name: str) -> None:
+        """Show a registered non-session screen (maintenance); session views wait."""
+        self.overlay = name
+        self.manager.current = name
+
+    def return_to_session(self) -> None:
+        self.overlay = None
+        if self.view is not None:
+            self._apply(self.view)
+
+    def on_hidden_gesture(self, callback: Callable[[], None]) -> None:
+        self._gesture_handlers.append(callback)
+
+    def on_view_drawn(self, callback: Callable[[SessionView], None]) -> None:
+        """Called on the main thread after each view is drawn (demo screenshots, tests)."""
+        self._drawn_listeners.append(callback)
+
+    def fire_hidden_gesture(self) -> None:
+        for handler in self._gesture_handlers:
+            handler()
+
+    # ------------------------------------------------------------ toggles and activity
+
+    def activity(self) -> None:
+        self.bridge.send("touch")
+
+    def toggle_language(self) -> None:
+        s = style()
+        language = "en" if s.language == "th" else "th"
+        s.language = language  # at once on screen; the engine's next view confirms it
+        self.bridge.send("set_language", language)
+        self._rerender()
+
+    def toggle_large_text(self) -> None:
+        style().large_text = not style().large_text
+
+    def toggle_contrast(self) -> None:
+        style().high_contrast = not style().high_contrast
+
+    # ------------------------------------------------------------ drawing views
+
+    def _draw_pending(self, *_: Any) -> None:
+        view = self.bridge.take()
+        if view is not None:
+            self._apply(view)
+
+    def _apply(self, view: SessionView) -> None:
+        previous = self.view
+        self.view = view
+        s = style()
+        if previous is not None and view.session_id != previous.session_id \
+                and view.session_id is not None:
+            s.reset_for_new_session()
+        if s.language != view.language:
+            s.language = view.language
+        self._play_cues(previous, view)
+        if view.offline or view.connectivity is Connectivity.OFFLINE:
+            self.offline_banner.show("banner.offline")
+        elif view.connectivity is Connectivity.DEGRADED:
+            self.offline_banner.show("banner.degraded")
+        else:
+            self.offline_banner.show(None)
+        needs_printer = view.screen in (Screen.MENU, Screen.RESULT)
+        self.printer_banner.show("banner.printer" if needs_printer and not view.printer_ready
+                                 else None)
+        if self.overlay is not None:
+            return
+        screen = self.screens[view.screen.value]
+        if isinstance(screen, KioskScreen):
+            screen.render(view)
+        if self.manager.current != screen.name:
+            self.manager.current = screen.name
+        for listener in self._drawn_listeners:
+            listener(view)
+
+    def _rerender(self) -> None:
+        if self.view is not None and self.overlay is None:
+            screen = self.screens[self.view.screen.value]
+            if isinstance(screen, KioskScreen):
+                from dataclasses import replace
+
+                screen.render(replace(self.view, language=style().language))
+
+    def _play_cues(self, previous: SessionView | None, view: SessionView) -> None:
+        before = previous.screen if previous is not None else Screen.IDLE
+        if before is Screen.IDLE and view.screen is Screen.READING:
+            self.sounds.play(Cue.CARD_IN)
+        elif previous is not None and previous.session_id is not None \
+                and view.session_id is None:
+            self.sounds.play(Cue.CARD_OUT)
+        if view.alert_id != self._last_alert_id:
+            self._last_alert_id = view.alert_id
+            cue = _ALERT_CUES.get(view.alert)
+            if cue is not None:
+                self.sounds.play(cue)
+        elif view.screen is Screen.ERROR and before is not Screen.ERROR \
+                and view.alert is not Alert.ERROR:
+            self.sounds.play(Cue.ERROR)
+
+    # ------------------------------------------------------------ screenshots
+
+    def screenshot(self, path: Path) -> Path:
+        """Save what is on screen now as a PNG (demo folder, test artifacts)."""
+        return save_window_png(path)
+
+
+def save_window_png(path: Path) -> Path:
+    """The window's pixels as a PNG at exactly ``path`` (Kivy's own adds a number)."""
+    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+
+    width, height = Window.size
+    data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
+    stride = len(data) // height  # rows may be padded to 4 bytes
+    image = Image.frombytes("RGB", (width, height), data, "raw", "RGB", stride)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(path)
+    return path

@@ -1,0 +1,80 @@
+"""What every session screen shares: a padded column and access to the session bridge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen as KivyScreen
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.session.view import Screen, SessionView
+from kiosk.ui.style import BODY, TITLE, style
+from kiosk.ui.theme import Role
+from kiosk.ui.widgets import KButton, KLabel
+
+if TYPE_CHECKING:
+    from kiosk.ui.bridge import SessionBridge
+
+
+class KioskScreen(KivyScreen):
+    """Subclasses set ``screen`` and implement `render`; ``send`` issues a session command."""
+
+    screen: ClassVar[Screen]
+
+    def __init__(self, bridge: SessionBridge | None, **kwargs: Any) -> None:
+        super().__init__(name=self.screen.value, **kwargs)
+        self.bridge = bridge
+        gap = style().gap_px
+        self.column = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
+                                spacing=gap * 2)
+        self.add_widget(self.column)
+        self.build()
+
+    def build(self) -> None:
+        """Create the widgets once; `render` only updates them."""
+
+    def render(self, view: SessionView) -> None:
+        raise NotImplementedError
+
+    def send(self, command: str, *args: Any) -> None:
+        if self.bridge is not None:
+            self.bridge.send(command, *args)
+
+    # Small builders so screens read like their layout.
+    def title(self, key: str = "", **kw: Any) -> KLabel:
+        kw.setdefault("step", TITLE)
+        kw.setdefault("bold", True)
+        label = KLabel(key=key, **kw)
+        self.column.add_widget(label)
+        return label
+
+    def text(self, key: str = "", **kw: Any) -> KLabel:
+        kw.setdefault("role", Role.BODY)
+        kw.setdefault("step", BODY)
+        label = KLabel(key=key, **kw)
+        self.column.add_widget(label)
+        return label
+
+    def button_row(self, *buttons: KButton) -> BoxLayout:
+        gap = style().gap_px
+        row = BoxLayout(orientation="horizontal", spacing=gap * 2, size_hint_y=None)
+
+        def fit(*_: Any) -> None:
+            row.height = max((b.height for b in row.children), default=0)
+
+        for button in buttons:
+            button.bind(height=fit)
+            row.add_widget(button)
+        fit()
+        self.column.add_widget(row)
+        return row
+
+    def scroll_column(self) -> BoxLayout:
+        """A vertical box inside a ScrollView (long notices, result rows)."""
+        scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
+        inner = BoxLayout(orientation="vertical", size_hint_y=None, spacing=style().gap_px)
+        inner.bind(minimum_height=inner.setter("height"))
+        scroll.add_widget(inner)
+        self.column.add_widget(scroll)
+        return inner

@@ -1,0 +1,188 @@
+"""Screens around the card itself: waiting for it, reading it, showing it, returning it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from kivy.animation import Animation
+from kivy.core.image import Image as CoreImage
+from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.properties import NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.widget import Widget
+
+from kiosk.session.view import Screen, SessionView
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.style import HERO, LARGE, style
+from kiosk.ui.theme import Role
+from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+
+
+class CardSlotAnimation(Widget):
+    """A card gliding down into the slot, over and over: "insert your card here"."""
+
+    travel = NumericProperty(0.0)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self.canvas:
+            self._card_colour = Color()
+            self._card = RoundedRectangle(radius=[10])
+            self._chip_colour = Color(0.85, 0.7, 0.25, 1)
+            self._chip = RoundedRectangle(radius=[4])
+            self._slot_colour = Color()
+            self._slot = Rectangle()
+        self.bind(pos=self._redraw, size=self._redraw, travel=self._redraw)
+        style().bind(revision=self._redraw)
+        self._animation: Animation | None = None
+
+    def start(self) -> None:
+        if self._animation is None:
+            self._animation = Animation(travel=1.0, duration=1.6, t="in_out_quad") + \
+                Animation(travel=1.0, duration=0.5) + Animation(travel=0.0, duration=0.0)
+            self._animation.repeat = True
+            self._animation.start(self)
+
+    def stop(self) -> None:
+        if self._animation is not None:
+            self._animation.cancel(self)
+            self._animation = None
+
+    def _redraw(self, *_: Any) -> None:
+        s = style()
+        card_w = min(self.width * 0.5, self.height * 0.9)
+        card_h = card_w * 0.63
+        slot_y = self.y + self.height * 0.12
+        cx = self.center_x - card_w / 2
+        top = self.top - card_h
+        y = top - (top - slot_y) * self.travel
+        self._card_colour.rgba = s.bg(Role.PRIMARY_BUTTON)
+        self._card.pos, self._card.size = (cx, y), (card_w, card_h)
+        self._chip.pos = (cx + card_w * 0.12, y + card_h * 0.4)
+        self._chip.size = (card_w * 0.16, card_h * 0.22)
+        self._slot_colour.rgba = s.fg(Role.BODY)
+        self._slot.pos = (self.center_x - card_w * 0.6, slot_y - 8)
+        self._slot.size = (card_w * 1.2, 16)
+        # The part of the card already in the slot is hidden behind the front panel.
+        if y < slot_y:
+            self._card.size = (card_w, max(0.0, card_h - (slot_y - y)))
+            self._card.pos = (cx, slot_y)
+
+
+class IdleScreen(KioskScreen):
+    screen = Screen.IDLE
+
+    def build(self) -> None:
+        self.title("idle.title", step=HERO, halign="center")
+        self.text("idle.hint", step=LARGE, halign="center", role=Role.MUTED)
+        self.animation = CardSlotAnimation()
+        self.column.add_widget(self.animation)
+
+    def on_enter(self, *_: Any) -> None:
+        self.animation.start()
+
+    def on_leave(self, *_: Any) -> None:
+        self.animation.stop()
+
+    def render(self, view: SessionView) -> None:
+        pass
+
+
+class ReadingScreen(KioskScreen):
+    screen = Screen.READING
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("reading.title", halign="center")
+        self.progress = KProgress()
+        self.column.add_widget(self.progress)
+        self.text("reading.hint", step=LARGE, halign="center")
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        self.progress.value = view.progress
+
+
+class IdentityScreen(KioskScreen):
+    """Name, ID and photo while the citizen holds the card; the photo fills in when read."""
+
+    screen = Screen.IDENTITY
+
+    def build(self) -> None:
+        self.title("identity.title")
+        row = BoxLayout(orientation="horizontal", spacing=style().gap_px * 3)
+        self.photo = Image(size_hint_x=0.28, fit_mode="contain")
+        self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
+                                 halign="center", fit_height=False, size_hint_x=0.28)
+        self.photo_box = BoxLayout(size_hint_x=0.28)
+        row.add_widget(self.photo_box)
+        details = BoxLayout(orientation="vertical", spacing=style().gap_px)
+        grid = GridLayout(cols=2, spacing=(style().gap_px * 3, style().gap_px),
+                          size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        self.fields: dict[str, KLabel] = {}
+        for name in ("name", "cid", "birth_date", "address", "card_expiry"):
+            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.32))
+            value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
+                           size_hint_x=0.68)
+            self.fields[name] = value
+            grid.add_widget(value)
+        details.add_widget(grid)
+        self.expired = KLabel(key="identity.card_expired", role=Role.WARNING,
+                              draw_background=True, padding=(12, 8))
+        details.add_widget(self.expired)
+        details.add_widget(spacer())
+        row.add_widget(details)
+        self.column.add_widget(row)
+        self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
+                                action=lambda: self.send("finish")),
+                        KButton(key="identity.continue", action=lambda: self.send("proceed")))
+        self._photo_bytes: bytes | None = None
+
+    def render(self, view: SessionView) -> None:
+        ident = view.identity
+        if ident is None:
+            return
+        english = view.language == "en"
+        name = ident.name_en if english and ident.name_en else ident.name_th
+        self.fields["name"].raw = name
+        self.fields["cid"].raw = ident.cid_display
+        self.fields["birth_date"].raw = ident.birth_date.pick(view.language)
+        self.fields["address"].raw = ident.address
+        self.fields["card_expiry"].raw = ident.card_expiry.pick(view.language)
+        self.expired.key = "identity.card_expired" if ident.card_expired else ""
+        self.expired.draw_background = ident.card_expired
+        self._show_photo(ident.photo)
+
+    def _show_photo(self, photo: bytes | None) -> None:
+        if photo is self._photo_bytes and self.photo_box.children:
+            return
+        self._photo_bytes = photo
+        self.photo_box.clear_widgets()
+        if photo is None:
+            self.photo_box.add_widget(self.photo_note)
+            return
+        try:
+            texture = CoreImage(io.BytesIO(photo), ext="jpg").texture
+        except Exception:  # a corrupt photo must not block the session: show the note
+            self.photo_box.add_widget(self.photo_note)
+            return
+        self.photo.texture = texture
+        self.photo_box.add_widget(self.photo)
+
+
+class TakeCardScreen(KioskScreen):
+    screen = Screen.TAKE_CARD
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("take_card.title", step=HERO, halign="center", role=Role.WARNING,
+                   draw_background=True, padding=(16, 24))
+        self.text("take_card.hint", step=LARGE, halign="center")
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        pass

@@ -1,0 +1,75 @@
+"""Screens that interrupt: the timeout warning, errors, and out of service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.session.view import Screen, SessionView
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.style import HERO, LARGE
+from kiosk.ui.theme import Role
+from kiosk.ui.widgets import KButton, spacer
+
+
+class TimeoutScreen(KioskScreen):
+    """One big button buys more time; touching anywhere also counts (WCAG 2.2.1)."""
+
+    screen = Screen.TIMEOUT_WARNING
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("timeout.title", halign="center")
+        self.countdown = self.text("timeout.countdown", step=HERO, bold=True, halign="center",
+                                   role=Role.WARNING, draw_background=True, padding=(16, 16))
+        self.extend_button = KButton(key="timeout.extend", step=HERO,
+                                     action=lambda: self.send("extend"))
+        self.column.add_widget(self.extend_button)
+        self.left = self.text("timeout.extensions_left", halign="center", role=Role.MUTED)
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        self.countdown.fields = {"seconds": view.countdown_s if view.countdown_s else 0}
+        self.left.fields = {"count": view.extensions_left}
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos) and not self.extend_button.collide_point(*touch.pos):
+            self.send("extend")
+            return True
+        return super().on_touch_down(touch)
+
+
+class ErrorScreen(KioskScreen):
+    screen = Screen.ERROR
+
+    def build(self) -> None:
+        self.title("error.title", role=Role.ERROR, draw_background=True, padding=(16, 12))
+        self.message = self.text(step=LARGE)
+        self.next_step = self.text()
+        self.column.add_widget(spacer())
+        self.back = KButton(key="common.back_to_menu", role=Role.SECONDARY_BUTTON,
+                            action=lambda: self.send("back"))
+        self.button_row(self.back,
+                        KButton(key="common.finish", action=lambda: self.send("finish")))
+
+    def render(self, view: SessionView) -> None:
+        if view.error_text is not None:
+            self.message.key, self.message.raw = "", view.error_text.pick(view.language)
+        else:
+            self.message.key = view.error_key or "error.generic"
+        self.next_step.key = "error.next.recoverable" if view.recoverable else "error.next.fatal"
+        self.back.disabled = not view.recoverable
+        self.back.opacity = 1 if view.recoverable else 0
+
+
+class OutOfServiceScreen(KioskScreen):
+    screen = Screen.OUT_OF_SERVICE
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("out_of_service.title", step=HERO, halign="center")
+        self.reason = self.text(step=LARGE, halign="center", role=Role.MUTED)
+        self.text("out_of_service.hint", step=LARGE, halign="center")
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        self.reason.key = view.error_key or ""

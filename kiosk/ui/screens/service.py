@@ -1,0 +1,189 @@
+"""Screens of the service part of a session: consent, menu, running, result, print, done."""
+
+from __future__ import annotations
+
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.style import HERO, LARGE, style
+from kiosk.ui.theme import Role
+from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+
+_STATUS_ROLE = {"ok": Role.SUCCESS, "partial": Role.WARNING, "queued": Role.WARNING,
+                "failed": Role.ERROR}
+
+
+class ConsentScreen(KioskScreen):
+    screen = Screen.CONSENT
+
+    def build(self) -> None:
+        self.title("consent.title")
+        inner = self.scroll_column()
+        self.notice = KLabel(step=LARGE)
+        inner.add_widget(self.notice)
+        inner.add_widget(KLabel(key="consent.services", bold=True))
+        self.services = KLabel()
+        inner.add_widget(self.services)
+        self.button_row(
+            KButton(key="consent.decline", role=Role.SECONDARY_BUTTON,
+                    action=lambda: self.send("decline")),
+            KButton(key="consent.agree", action=lambda: self.send("give_consent")),
+        )
+
+    def render(self, view: SessionView) -> None:
+        if view.consent_text is not None:
+            self.notice.key, self.notice.raw = "", view.consent_text.pick(view.language)
+        else:
+            self.notice.key = "consent.notice"
+        names = {entry.service_id: entry.name.pick(view.language) for entry in view.menu}
+        self.services.raw = "\n".join(f"• {names.get(s, s)}" for s in view.consent_services)
+
+
+class MenuScreen(KioskScreen):
+    screen = Screen.MENU
+
+    def build(self) -> None:
+        self.title("menu.title")
+        scroll = ScrollView(do_scroll_x=False)
+        gap = style().gap_px * 2
+        self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
+        self.grid.bind(minimum_height=self.grid.setter("height"))
+        scroll.add_widget(self.grid)
+        self.column.add_widget(scroll)
+        self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
+                                action=lambda: self.send("finish")))
+        self._shown: tuple[tuple[MenuEntry, ...], str, bool] | None = None
+
+    def render(self, view: SessionView) -> None:
+        state = (view.menu, view.language, view.offline)
+        if state == self._shown:
+            return  # rebuilding buttons on every countdown tick would stall the frame
+        self._shown = state
+        self.grid.clear_widgets()
+        for entry in view.menu:
+            self.grid.add_widget(self._entry_button(entry, view))
+
+    def _entry_button(self, entry: MenuEntry, view: SessionView) -> KButton:
+        tr = style().tr
+        lines = [entry.name.pick(view.language)]
+        if not entry.available:
+            lines.append(tr(entry.reason_key) if entry.reason_key else tr("menu.unavailable"))
+        elif entry.queueable and view.offline:
+            lines.append(tr("menu.queued_offline"))
+        elif entry.help.pick(view.language):
+            lines.append(entry.help.pick(view.language))
+        service_id = entry.service_id
+        return KButton(raw="\n".join(lines), enabled=entry.available, halign="left",
+                       role=Role.PRIMARY_BUTTON,
+                       action=lambda: self.send("choose_service", service_id))
+
+
+class RunningScreen(KioskScreen):
+    screen = Screen.RUNNING
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("running.title", halign="center")
+        self.progress = KProgress()
+        self.column.add_widget(self.progress)
+        self.detail = self.text(halign="center", role=Role.MUTED)
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        self.progress.value = view.progress
+        self.detail.key = view.progress_key or ""
+
+
+class ResultScreen(KioskScreen):
+    screen = Screen.RESULT
+
+    def build(self) -> None:
+        self.heading = self.title()
+        self.status = self.text(draw_background=True, padding=(16, 8))
+        self.message = self.text()
+        scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
+        gap = style().gap_px
+        self.rows = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
+        self.rows.bind(minimum_height=self.rows.setter("height"))
+        scroll.add_widget(self.rows)
+        self.column.add_widget(scroll)
+        self.reference = self.text(bold=True)
+        self.print_button = KButton(key="result.print", action=lambda: self.send("print_result"))
+        self.button_row(
+            KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
+                    action=lambda: self.send("finish")),
+            KButton(key="common.back_to_menu", role=Role.SECONDARY_BUTTON,
+                    action=lambda: self.send("back")),
+            self.print_button,
+        )
+        self._shown: tuple[ResultView, str] | None = None
+
+    def render(self, view: SessionView) -> None:
+        result = view.result
+        if result is None:
+            return
+        lang = view.language
+        self.heading.raw = result.title.pick(lang)
+        self.status.key = f"result.status.{result.status}"
+        self.status.role = _STATUS_ROLE.get(result.status, Role.WARNING)
+        if result.message_text is not None:
+            self.message.key, self.message.raw = "", result.message_text.pick(lang)
+        else:
+            self.message.key, self.message.raw = result.message_key or "", ""
+        if result.reference:
+            self.reference.key = "result.reference"
+            self.reference.fields = {"reference": result.reference}
+        else:
+            self.reference.key = ""
+        can_print = result.printable and view.printer_ready
+        self.print_button.enabled = can_print
+        self.print_button.key = "result.print" if can_print or not result.printable \
+            else (view.printer_reason_key or "result.printer_unavailable")
+        self.print_button.opacity = 1 if result.printable else 0
+        self.print_button.disabled = not result.printable
+        if self._shown != (result, lang):
+            self._shown = (result, lang)
+            self.rows.clear_widgets()
+            for row in result.rows:
+                self.rows.add_widget(KLabel(raw=row.label.pick(lang), role=Role.MUTED,
+                                            size_hint_x=0.35))
+                self.rows.add_widget(KLabel(raw=row.value, bold=row.emphasis, size_hint_x=0.65))
+
+
+class PrintingScreen(KioskScreen):
+    screen = Screen.PRINTING
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("printing.title", halign="center")
+        self.progress = KProgress()
+        self.column.add_widget(self.progress)
+        self.text("printing.hint", step=LARGE, halign="center")
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        self.progress.value = view.progress
+
+
+class FinishedScreen(KioskScreen):
+    screen = Screen.FINISHED
+
+    def build(self) -> None:
+        self.column.add_widget(spacer())
+        self.title("finished.title", halign="center")
+        self.text("finished.take_card", step=HERO, bold=True, halign="center")
+        self.print_note = self.text(step=LARGE, halign="center", draw_background=True,
+                                    padding=(16, 8))
+        self.column.add_widget(spacer())
+
+    def render(self, view: SessionView) -> None:
+        status = view.print_status
+        if status is PrintStatus.PRINTED:
+            self.print_note.key, self.print_note.role = "finished.print.printed", Role.BODY
+        elif status in (PrintStatus.PAPER_OUT, PrintStatus.FAILED):
+            self.print_note.key = f"finished.print.{status.value}"
+            self.print_note.role = Role.ERROR
+        else:
+            self.print_note.key = ""

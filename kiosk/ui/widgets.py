@@ -1,0 +1,236 @@
+"""Labels and buttons of the kiosk, all styled by `kiosk.ui.style` and wrapped by words."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.receipts.thai_text import break_points, wrap_thai
+from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
+from kiosk.ui.theme import Role
+
+
+@lru_cache(maxsize=64)
+def _measurer(font_name: str, font_size: int) -> Callable[[str], float]:
+    core = CoreLabel(font_name=font_name, font_size=font_size, font_script_name=SCRIPT)
+    cached = lru_cache(maxsize=2048)(lambda text: core.get_extents(text)[0])
+    return cached
+
+
+def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """Break lines at Thai word boundaries (Kivy itself breaks only at spaces)."""
+    if all(measure(line) <= width for line in text.split("\n")):
+        return text  # the common short label: no segmentation needed
+    return "\n".join(wrap_thai(text, lambda line: measure(line) <= width))
+
+
+def prewarm_segmenter() -> threading.Thread:
+    """Load the word dictionary off the main thread (its first use takes ~0.5 s)."""
+    thread = threading.Thread(target=break_points, args=("ภาษาไทยสวัสดี",),
+                              name="thai-segmenter-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
+class KLabel(Label):
+    """A label showing a catalogue message (``key``) or ready text (``raw``), word-wrapped.
+
+    ``role`` picks the theme colours, ``step`` the type-scale step. The label grows in
+    height to fit its wrapped lines (``fit_height``), so layouts never clip Thai text.
+    """
+
+    key = StringProperty("")
+    fields = DictProperty({})
+    raw = StringProperty("")
+    role = ObjectProperty(Role.BODY)
+    step = NumericProperty(BODY)
+    bold = BooleanProperty(False)
+    fit_height = BooleanProperty(True)
+    draw_background = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("halign", "left")
+        kwargs.setdefault("valign", "middle")
+        if kwargs.get("fit_height", True):
+            kwargs.setdefault("size_hint_y", None)
+        super().__init__(**kwargs)
+        self.font_script_name = SCRIPT
+        self._restyle = Clock.create_trigger(self._apply, -1)
+        s = style()
+        s.bind(revision=self._restyle)
+        self.bind(key=self._restyle, fields=self._restyle, raw=self._restyle,
+                  role=self._restyle, step=self._restyle, bold=self._restyle,
+                  width=self._restyle, draw_background=self._restyle)
+        self.bind(texture_size=self._fit)
+        with self.canvas.before:
+            self._bg_colour = Color(0, 0, 0, 0)
+            self._bg_rect = Rectangle(pos=self.pos, size=self.size)
+        self.bind(pos=self._move_bg, size=self._move_bg)
+        self._apply()
+
+    def effective_role(self) -> Role:
+        return self.role
+
+    def source_text(self) -> str:
+        s = style()
+        return s.tr(self.key, **self.fields) if self.key else self.raw
+
+    def _apply(self, *_: Any) -> None:
+        s = style()
+        self.font_name = str(FONT_BOLD if self.bold else FONT_REGULAR)
+        self.font_script_name = SCRIPT
+        self.font_size = s.font_px(self.step)
+        self.color = s.fg(self.effective_role())
+        self._bg_colour.rgba = s.bg(self.effective_role()) if self.draw_background else (0, 0, 0, 0)
+        text = self.source_text()
+        width = self.width - self.padding[0] - self.padding[2]
+        if width > 0:
+            text = wrap_to_width(text, width, _measurer(self.font_name, int(self.font_size)))
+            self.text_size = (self.width, None)
+        self.text = text
+
+    def _fit(self, *_: Any) -> None:
+        if self.fit_height:
+            # An empty label takes no room (optional lines: reference, hints, messages).
+            self.height = self.texture_size[1] + self.padding[1] + self.padding[3] \
+                if self.text else 0
+
+    def _move_bg(self, *_: Any) -> None:
+        self._bg_rect.pos = self.pos
+        self._bg_rect.size = self.size
+
+
+class KButton(ButtonBehavior, KLabel):
+    """A touch target never smaller than the configured minimum, in its role's colours."""
+
+    enabled = BooleanProperty(True)
+
+    def __init__(self, action: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("role", Role.PRIMARY_BUTTON)
+        kwargs.setdefault("halign", "center")
+        kwargs.setdefault("bold", True)
+        kwargs.setdefault("padding", (24, 12))
+        self.action = action
+        super().__init__(**kwargs)
+        with self.canvas.before:
+            self._btn_colour = Color(*style().bg(self.role))
+            self._btn_rect = RoundedRectangle(pos=self.pos, size=self.size, radius=[12])
+            self._focus_colour = Color(0, 0, 0, 0)
+            self._focus_line = Line(width=2)
+        self.bind(pos=self._redraw, size=self._redraw, state=self._redraw, enabled=self._restyle)
+
+    def effective_role(self) -> Role:
+        return self.role if self.enabled else Role.DISABLED_BUTTON
+
+    def _apply(self, *_: Any) -> None:
+        super()._apply()
+        if hasattr(self, "_btn_colour"):
+            self._redraw()
+
+    def _fit(self, *_: Any) -> None:
+        if self.fit_height:
+            self.height = max(style().target_px,
+                              self.texture_size[1] + self.padding[1] + self.padding[3])
+
+    def _redraw(self, *_: Any) -> None:
+        s = style()
+        r, g, b, a = s.bg(self.effective_role())
+        dim = 0.8 if self.state == "down" else 1.0
+        self._btn_colour.rgba = (r * dim, g * dim, b * dim, a)
+        self._btn_rect.pos = self.pos
+        self._btn_rect.size = self.size
+        pressed = self.state == "down"
+        self._focus_colour.rgba = s.fg(self.effective_role()) if pressed else (0, 0, 0, 0)
+        self._focus_line.rounded_rectangle = (*self.pos, *self.size, 12)
+
+    def on_release(self) -> None:
+        if self.enabled and self.action is not None:
+            self.action()
+
+
+class Panel(BoxLayout):
+    """A box with its role's background colour (banners, cards, the toolbar)."""
+
+    role = ObjectProperty(Role.PANEL)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self.canvas.before:
+            self._colour = Color(*style().bg(self.role))
+            self._rect = Rectangle(pos=self.pos, size=self.size)
+        self.bind(pos=self._redraw, size=self._redraw, role=self._redraw)
+        style().bind(revision=self._redraw)
+
+    def _redraw(self, *_: Any) -> None:
+        self._colour.rgba = style().bg(self.role)
+        self._rect.pos = self.pos
+        self._rect.size = self.size
+
+
+class KProgress(Widget):
+    """Determinate (``value`` 0..1) or, with ``value`` None, a moving indeterminate bar."""
+
+    value = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("size_hint_y", None)
+        super().__init__(**kwargs)
+        self.height = max(12, round(style().metrics.px(4)))
+        self._phase = 0.0
+        with self.canvas:
+            self._track_colour = Color()
+            self._track = Rectangle()
+            self._bar_colour = Color()
+            self._bar = Rectangle()
+        self.bind(pos=self._redraw, size=self._redraw, value=self._redraw)
+        self._ticker = None
+
+    def on_parent(self, _w: Any, parent: Any) -> None:
+        if parent is not None and self._ticker is None:
+            self._ticker = Clock.schedule_interval(self._tick, 1 / 30)
+        elif parent is None and self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    def _tick(self, dt: float) -> None:
+        if self.value is None:
+            self._phase = (self._phase + dt * 0.6) % 1.0
+            self._redraw()
+
+    def _redraw(self, *_: Any) -> None:
+        s = style()
+        self._track_colour.rgba = s.bg(Role.SECONDARY_BUTTON)
+        self._bar_colour.rgba = (*s.fg(Role.BODY)[:3], 1) if s.high_contrast else \
+            s.bg(Role.PRIMARY_BUTTON)
+        self._track.pos, self._track.size = self.pos, self.size
+        if self.value is None:
+            width = self.width * 0.25
+            x = self.x + (self.width + width) * self._phase - width
+            left, right = max(self.x, x), min(self.right, x + width)
+            self._bar.pos, self._bar.size = (left, self.y), (max(0, right - left), self.height)
+        else:
+            fraction = min(1.0, max(0.0, float(self.value)))
+            self._bar.pos, self._bar.size = self.pos, (self.width * fraction, self.height)
+
+
+def spacer(height: float | None = None) -> Widget:
+    if height is None:
+        return Widget()
+    return Widget(size_hint_y=None, height=height)
