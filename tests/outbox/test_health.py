@@ -128,9 +128,11 @@ def test_read_only_error_is_named(tmp_path: Path):
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE t (x)")
         conn.commit()
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as ro:
-        with pytest.raises(sqlite3.OperationalError) as err:
-            ro.execute("INSERT INTO t VALUES (1)")
+    with (
+        contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as ro,
+        pytest.raises(sqlite3.OperationalError) as err,
+    ):
+        ro.execute("INSERT INTO t VALUES (1)")
     assert classify(err.value) is StoreHealth.READ_ONLY
     assert classify(OSError(28, "No space left on device")) is StoreHealth.DISK_FULL
     assert classify(ValueError("not storage")) is None
