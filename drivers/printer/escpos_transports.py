@@ -1,0 +1,256 @@
+"""Transports over python-escpos printers: USB, serial, network, file, CUPS.
+
+python-escpos opens the device and writes; reading status it leaves to ``_read()`` with
+no deadline and no way to tell "no answer" from "disconnected". Each transport here reads
+from the underlying device (socket, pyserial port, USB endpoint) with a deadline and maps
+failures onto the typed errors of `drivers.printer.protocol`.
+
+A job opens its own connection (`open` ... `close`): a network printer serves one client
+at a time, and a fresh connection after a failure starts from a clean state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from typing import Any
+
+from escpos import printer as escpos_printers
+from escpos.exceptions import DeviceNotFoundError
+
+from drivers.printer.protocol import (
+    PrinterDisconnected,
+    PrinterError,
+    PrinterOffline,
+    PrinterTimeout,
+    StatusUnsupported,
+)
+from drivers.printer.status import GS_R_PAPER, PrinterStatus, StatusNoise, query
+
+
+class EscposTransport:
+    """Common part: python-escpos does open/write; status reading has a deadline."""
+
+    reports_status = True
+    wire_bytes_per_s: float | None = None
+    """Line speed when it limits a job (serial), so job deadlines grow with job size."""
+
+    def __init__(self, name: str, timeout_s: float) -> None:
+        self.name = name
+        self.timeout_s = timeout_s
+        self._printer: Any = None
+
+    # -- to override -------------------------------------------------------------------
+
+    def _make_printer(self) -> Any:
+        raise NotImplementedError
+
+    def _read_some(self, timeout_s: float) -> bytes:
+        """Up to a few bytes; b"" if none arrived in time. Raise PrinterDisconnected."""
+        raise StatusUnsupported(f"{self.name}: this transport cannot read printer status")
+
+    def _after_open(self) -> None:
+        """Hook: configure the opened device."""
+
+    def _discard_input(self) -> None:
+        """Drop stale bytes (a late answer to an earlier query) before asking again."""
+
+    # -- PrinterTransport -----------------------------------------------------------------
+
+    def open(self) -> None:
+        self.close()
+        printer = self._make_printer()
+        try:
+            printer.open()
+        except DeviceNotFoundError as exc:
+            raise PrinterOffline(f"{self.name}: {exc}".strip(), reason="not_found") from None
+        except OSError as exc:
+            raise PrinterOffline(f"{self.name}: {exc}", reason="open_failed") from None
+        self._printer = printer
+        self._after_open()
+
+    def send(self, data: bytes) -> None:
+        printer = self._require_open()
+        try:
+            printer._raw(data)
+        except PrinterError:
+            raise
+        except TimeoutError as exc:
+            raise PrinterTimeout(f"{self.name}: write timed out ({exc})") from None
+        except Exception as exc:  # each backend raises its own family (OSError, USBError...)
+            if _is_timeout(exc):
+                raise PrinterTimeout(f"{self.name}: write timed out ({exc})") from None
+            raise PrinterDisconnected(f"{self.name}: write failed: {exc!r}") from None
+
+    def status(self) -> PrinterStatus:
+        self._discard_input()
+        answers = []
+        for n in (1, 2, 3, 4):
+            self.send(query(n))
+            answers.append(self._read_byte(self.timeout_s, f"DLE EOT {n}"))
+        try:
+            return PrinterStatus.parse(*answers)
+        except StatusNoise as exc:
+            raise PrinterTimeout(
+                f"{self.name}: status answer is noise ({exc}); check the baud rate",
+                reason="garbled",
+            ) from None
+
+    def wait_processed(self, timeout_s: float) -> PrinterStatus:
+        # GS r is answered only after all data sent before it has been handled.
+        self.send(GS_R_PAPER)
+        self._read_byte(timeout_s, "GS r 1 (job processed)")
+        return self.status()
+
+    def close(self) -> None:
+        printer, self._printer = self._printer, None
+        if printer is not None:
+            with contextlib.suppress(Exception):
+                printer.close()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _require_open(self) -> Any:
+        if self._printer is None:
+            raise PrinterOffline(f"{self.name}: not open", reason="not_open")
+        return self._printer
+
+    def _read_byte(self, timeout_s: float, what: str) -> int:
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            data = self._read_some(left)
+            if data:
+                return data[0]
+        raise PrinterTimeout(f"{self.name}: no answer to {what} within {timeout_s:.1f} s")
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
+
+
+class NetworkTransport(EscposTransport):
+    """Raw TCP, normally port 9100 (JetDirect)."""
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        super().__init__(f"network {host}:{port}", timeout_s)
+        self.host, self.port = host, port
+
+    def _make_printer(self) -> Any:
+        return escpos_printers.Network(host=self.host, port=self.port, timeout=self.timeout_s)
+
+    def _read_some(self, timeout_s: float) -> bytes:
+        sock: socket.socket = self._require_open().device
+        sock.settimeout(timeout_s)
+        try:
+            data = sock.recv(16)
+        except TimeoutError:
+            return b""
+        except OSError as exc:
+            raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
+        finally:
+            sock.settimeout(self.timeout_s)
+        if not data:
+            raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
+        return data
+
+
+class SerialTransport(EscposTransport):
+    """RS-232 via pyserial; flow control RTS/CTS or XON/XOFF keeps big rasters intact."""
+
+    def __init__(self, device: str, baudrate: int, flow_control: str, timeout_s: float,
+                 write_timeout_s: float | None = None) -> None:
+        super().__init__(f"serial {device} @ {baudrate} ({flow_control})", timeout_s)
+        self.device, self.baudrate, self.flow_control = device, baudrate, flow_control
+        self.wire_bytes_per_s = baudrate / 10  # 8N1: ten bits per byte
+        # A write blocks while the printer holds CTS / sent XOFF; give up after this long.
+        self.write_timeout_s = write_timeout_s
+
+    def _make_printer(self) -> Any:
+        return escpos_printers.Serial(
+            devfile=self.device, baudrate=self.baudrate, timeout=self.timeout_s,
+            xonxoff=self.flow_control == "xonxoff", dsrdtr=False,
+        )
+
+    def _after_open(self) -> None:
+        port = self._printer.device
+        port.rtscts = self.flow_control == "rtscts"
+        port.write_timeout = self.write_timeout_s
+
+    def _discard_input(self) -> None:
+        with contextlib.suppress(Exception):
+            self._require_open().device.reset_input_buffer()
+
+    def _read_some(self, timeout_s: float) -> bytes:
+        import serial
+
+        port = self._require_open().device
+        port.timeout = min(timeout_s, self.timeout_s)
+        try:
+            return port.read(1)
+        except serial.SerialException as exc:
+            raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
+
+    def close(self) -> None:
+        printer = self._printer
+        if printer is not None and printer.device is not None:
+            # python-escpos flushes on close; a stuck port would block it forever.
+            with contextlib.suppress(Exception):
+                printer.device.reset_output_buffer()
+        super().close()
+
+
+class UsbTransport(EscposTransport):
+    """USB printer class via pyusb (needs a udev rule granting the kiosk user access)."""
+
+    def __init__(self, vendor: int, product: int, timeout_s: float) -> None:
+        super().__init__(f"usb {vendor:04x}:{product:04x}", timeout_s)
+        self.vendor, self.product = vendor, product
+
+    def _make_printer(self) -> Any:
+        return escpos_printers.Usb(self.vendor, self.product, timeout=int(self.timeout_s * 1000))
+
+    def _read_some(self, timeout_s: float) -> bytes:
+        printer = self._require_open()
+        try:
+            return bytes(printer.device.read(printer.in_ep, 16, int(timeout_s * 1000)))
+        except Exception as exc:  # pyusb: USBTimeoutError / USBError
+            if _is_timeout(exc):
+                return b""
+            raise PrinterDisconnected(f"{self.name}: {exc}") from None
+
+
+class FileTransport(EscposTransport):
+    """A device file (``/dev/usb/lp0``) or a plain file: writes only, no status."""
+
+    reports_status = False
+
+    def __init__(self, path: str, timeout_s: float) -> None:
+        super().__init__(f"file {path}", timeout_s)
+        self.path = path
+
+    def _make_printer(self) -> Any:
+        return escpos_printers.File(devfile=self.path)
+
+
+class CupsTransport(EscposTransport):
+    """A CUPS raw queue (needs pycups). The job is submitted on close; no status."""
+
+    reports_status = False
+
+    def __init__(self, queue: str, timeout_s: float) -> None:
+        super().__init__(f"cups {queue}", timeout_s)
+        self.queue = queue
+
+    def _make_printer(self) -> Any:
+        if not escpos_printers.CupsPrinter.is_usable():
+            raise PrinterOffline(f"{self.name}: pycups is not installed", reason="no_cups")
+        return escpos_printers.CupsPrinter(printer_name=self.queue)
+
+    def send(self, data: bytes) -> None:
+        printer = self._require_open()
+        try:
+            printer._raw(data)
+            printer.send()  # CupsPrinter buffers until send(): one CUPS job per receipt
+        except Exception as exc:
+            raise PrinterDisconnected(f"{self.name}: submit failed: {exc!r}") from None

@@ -1,0 +1,116 @@
+"""ESC/POS real-time status: DLE EOT n (n = 1..4) and the in-order GS r 1.
+
+python-escpos implements only DLE EOT 1 (online) and 4 (paper); cover open and the error
+causes (DLE EOT 2 and 3) are parsed here too. Every status byte has the fixed pattern
+``0xx1xx10`` (bit 1 and bit 4 set, bit 0 and bit 7 clear); a byte without it is noise
+(wrong baud rate) and is rejected rather than read as "all fine".
+
+Bits (Epson ESC/POS application programming guide):
+
+* n=1 printer:   bit 3 offline, bit 5 waiting for online recovery.
+* n=2 offline:   bit 2 cover open, bit 3 paper being fed by the button, bit 5 printing
+                 stopped for paper end, bit 6 error occurred.
+* n=3 error:     bit 3 autocutter error, bit 5 unrecoverable error, bit 6 automatically
+                 recoverable error (e.g. head too hot).
+* n=4 paper:     bits 2-3 roll near end, bits 5-6 roll end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+DLE_EOT = b"\x10\x04"
+GS_R_PAPER = b"\x1dr\x01"
+"""``GS r 1``: paper status, processed *in order* after the data before it (unlike DLE EOT,
+which jumps the queue). Its answer therefore means "everything before me was handled"."""
+
+_FIXED_MASK = 0b1001_0011
+_FIXED_BITS = 0b0001_0010
+
+
+class PaperLevel(Enum):
+    OK = "ok"
+    NEAR_END = "near_end"
+    OUT = "out"
+
+
+class StatusNoise(ValueError):
+    """A byte that is not a status answer (wrong baud rate, another device on the line)."""
+
+
+def query(n: int) -> bytes:
+    if n not in (1, 2, 3, 4):
+        raise ValueError("DLE EOT n is 1..4")
+    return DLE_EOT + bytes((n,))
+
+
+def check_byte(value: int) -> int:
+    if value & _FIXED_MASK != _FIXED_BITS:
+        raise StatusNoise(f"0x{value:02x} is not a DLE EOT status byte")
+    return value
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    online: bool
+    cover_open: bool
+    paper: PaperLevel
+    cutter_error: bool = False
+    unrecoverable_error: bool = False
+    recoverable_error: bool = False
+    raw: bytes = b""
+
+    @classmethod
+    def parse(cls, printer: int, offline: int, error: int, paper: int) -> PrinterStatus:
+        for value in (printer, offline, error, paper):
+            check_byte(value)
+        if paper & 0x60 == 0x60 or offline & 0x20:
+            level = PaperLevel.OUT
+        elif paper & 0x0C == 0x0C:
+            level = PaperLevel.NEAR_END
+        else:
+            level = PaperLevel.OK
+        return cls(
+            online=not printer & 0x08,
+            cover_open=bool(offline & 0x04),
+            paper=level,
+            cutter_error=bool(error & 0x08),
+            unrecoverable_error=bool(error & 0x20),
+            recoverable_error=bool(error & 0x40),
+            raw=bytes((printer, offline, error, paper)),
+        )
+
+    @property
+    def has_error(self) -> bool:
+        return self.cutter_error or self.unrecoverable_error or self.recoverable_error
+
+    @property
+    def ready(self) -> bool:
+        return (self.online and not self.cover_open and self.paper is not PaperLevel.OUT
+                and not self.has_error)
+
+
+def encode_status(*, online: bool = True, cover_open: bool = False,
+                  paper: PaperLevel = PaperLevel.OK, cutter_error: bool = False,
+                  unrecoverable_error: bool = False,
+                  recoverable_error: bool = False) -> dict[int, int]:
+    """The four status bytes a printer in this condition answers (for the virtual printer)."""
+    paper_out = paper is PaperLevel.OUT
+    has_error = cutter_error or unrecoverable_error or recoverable_error
+    offline = not online or cover_open or paper_out or has_error
+    return {
+        1: _FIXED_BITS | (0x08 if offline else 0),
+        2: _FIXED_BITS | (0x04 if cover_open else 0) | (0x20 if paper_out else 0)
+        | (0x40 if has_error else 0),
+        3: _FIXED_BITS | (0x08 if cutter_error else 0) | (0x20 if unrecoverable_error else 0)
+        | (0x40 if recoverable_error else 0),
+        4: _FIXED_BITS | (0x0C if paper is not PaperLevel.OK else 0) | (0x60 if paper_out else 0),
+    }
+
+
+def gs_r_paper_byte(paper: PaperLevel) -> int:
+    """Answer to ``GS r 1``: bits 0-1 near end, bits 2-3 paper end (no fixed bits)."""
+    if paper is PaperLevel.OUT:
+        return 0x0F
+    return 0x03 if paper is PaperLevel.NEAR_END else 0x00

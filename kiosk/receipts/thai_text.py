@@ -1,0 +1,133 @@
+"""Thai line breaking: by words, never between a letter and its marks.
+
+Thai is written without spaces between words, so a layout that breaks only at spaces
+(Kivy, a naive receipt) either overflows or splits anywhere, even between a consonant and
+its tone mark. Here lines break at word boundaries found by pythainlp's dictionary
+segmenter (``newmm``); a word longer than a whole line is split between clusters (a base
+letter with all its marks, a leading vowel with its consonant), never inside one.
+
+API (also used by the UI to wrap Kivy labels):
+
+* `break_points(text)` -> the pieces a line may break between (words, spaces, clusters);
+  joined they give back ``text`` exactly.
+* `wrap_thai(text, fits)` -> lines, where ``fits(line)`` says whether a line fits the
+  width (measure however the caller draws: Pillow, Kivy, printer columns).
+* `display_cells(text)` -> how many character cells a monospaced Thai printer uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Callable
+
+# Characters that must stay with the character before them: above/below vowels, tone
+# marks, thanthakhat, nikhahit (all Mn), plus SARA A / SARA AA / SARA AM / LAKKHANGYAO,
+# which are spacing but cannot start a line or a syllable.
+_FOLLOWERS = frozenset("\u0e30\u0e32\u0e33\u0e45")
+# Leading vowels (เ แ โ ใ ไ) are written before the consonant they belong to.
+_LEADERS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")
+
+
+def is_combining(ch: str) -> bool:
+    """True for a mark drawn on the previous letter (takes no cell of its own)."""
+    return unicodedata.category(ch) in ("Mn", "Me")
+
+
+def _attaches_to_previous(ch: str) -> bool:
+    return is_combining(ch) or ch in _FOLLOWERS
+
+
+def clusters(text: str) -> list[str]:
+    """Split into clusters that must never be separated by a line break."""
+    out: list[str] = []
+    pending_leader = ""
+    for ch in text:
+        if out and not pending_leader and _attaches_to_previous(ch):
+            out[-1] += ch
+        elif ch in _LEADERS:
+            pending_leader += ch
+        else:
+            out.append(pending_leader + ch)
+            pending_leader = ""
+    if pending_leader:
+        out.append(pending_leader)
+    return out
+
+
+def display_cells(text: str) -> int:
+    """Character cells on a monospaced printer: marks sit on their base letter."""
+    return sum(1 for ch in text if not is_combining(ch))
+
+
+@functools.lru_cache(maxsize=4096)
+def _segment(text: str) -> tuple[str, ...]:
+    try:
+        from pythainlp.tokenize import word_tokenize
+    except ImportError:  # pragma: no cover - pythainlp is a dependency; keep working without
+        return tuple(_fallback_words(text))
+    return tuple(word_tokenize(text, engine="newmm", keep_whitespace=True))
+
+
+def _fallback_words(text: str) -> list[str]:
+    """Without a dictionary: break at spaces, and between Thai clusters."""
+    pieces: list[str] = []
+    for cl in clusters(text):
+        thai = any("\u0e00" <= c <= "\u0e7f" for c in cl)
+        if pieces and not thai and not cl.isspace() and not pieces[-1][-1:].isspace() and \
+                not any("\u0e00" <= c <= "\u0e7f" for c in pieces[-1]):
+            pieces[-1] += cl
+        else:
+            pieces.append(cl)
+    return pieces
+
+
+def break_points(text: str) -> list[str]:
+    """Words and spaces of ``text`` (joined they are ``text``), safe to break between."""
+    if not text:
+        return []
+    pieces: list[str] = []
+    for piece in _segment(text):
+        # A segmenter never should, but if a piece starts with a mark or ends with a
+        # leading vowel, glue it on: a break there would orphan the mark.
+        if pieces and (_attaches_to_previous(piece[0]) or pieces[-1][-1] in _LEADERS):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def wrap_thai(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Greedy word wrap. Explicit newlines are kept; spaces at a break are dropped."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_wrap_paragraph(paragraph, fits))
+    return lines
+
+
+def _wrap_paragraph(text: str, fits: Callable[[str], bool]) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for piece in break_points(text):
+        if fits(current + piece):
+            current += piece
+            continue
+        if piece.isspace():  # a space at the break point goes away
+            lines.append(current.rstrip())
+            current = ""
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+            current = ""
+        if fits(piece):
+            current = piece
+            continue
+        # One word wider than the line: break it between clusters.
+        for cl in clusters(piece):
+            if current and not fits(current + cl):
+                lines.append(current)
+                current = ""
+            current += cl
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines

@@ -1,0 +1,5 @@
+"""Virtual ESC/POS printer over TCP 9100 and a serial pseudo-terminal (see `server`)."""
+
+from simulators.vprinter.server import Faults, Receipt, VirtualPrinter
+
+__all__ = ["Faults", "Receipt", "VirtualPrinter"]

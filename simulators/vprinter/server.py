@@ -1,0 +1,378 @@
+"""The virtual ESC/POS printer: TCP (JetDirect, port 9100) and a serial pseudo-terminal.
+
+It is reached by the kiosk's real transports (`NetworkTransport`, `SerialTransport`), reads
+the stream with `Interpreter`, answers status and writes every cut receipt to
+``out_dir/receipt-NNNN.png`` (``-incomplete`` when a fault cut it short).
+
+The serial side models the wire: it reads no faster than the host's baud rate (8N1, ten
+bits a byte, taken from the pty's termios as the host set it), so print time over serial
+is real. Faults are injected through methods (`open_cover`, `set_paper`, ...):
+
+* paper near end / out, cover open, cutter error, offline;
+* ``disconnect_after(n)``: after n more bytes the TCP connection is reset; on the pty the
+  printer goes dead (swallows input, answers nothing), as a printer switched off with its
+  cable still in, until `reconnect()`;
+* ``paper_out_after(n)``: the roll runs out in the middle of a job;
+* ``set_baud(b)``: the printer's own baud rate; a host at another rate produces garbage
+  and gets no status answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import socket
+import struct
+import termios
+import threading
+import time
+import tty
+from dataclasses import dataclass
+from pathlib import Path
+
+from drivers.printer.status import PaperLevel, encode_status, gs_r_paper_byte
+from simulators.vprinter.interpreter import Interpreter
+from simulators.vprinter.paper import Paper
+
+log = logging.getLogger(__name__)
+
+_SPEEDS = {getattr(termios, f"B{b}"): b for b in
+           (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)}
+
+
+class _Disconnect(Exception):
+    """Injected fault: drop the connection now."""
+
+
+@dataclass
+class Faults:
+    paper: PaperLevel = PaperLevel.OK
+    cover_open: bool = False
+    cutter_error: bool = False
+    offline: bool = False
+    disconnect_after: int | None = None
+    paper_out_after: int | None = None
+    baud: int | None = None
+    """The printer's fixed baud rate; None follows whatever the host set."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    path: Path
+    complete: bool
+    transport: str
+
+
+class VirtualPrinter:
+    def __init__(self, out_dir: Path, *, width: int = 576, dpi: int = 203,
+                 tcp_bytes_per_s: float | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.width, self.dpi = width, dpi
+        self.tcp_bytes_per_s = tcp_bytes_per_s
+        self.faults = Faults()
+        self.dead = False
+        self.bytes_received = 0
+        self.receipts: list[Receipt] = []
+        self._armed_count = 0
+        self._seq = 0
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server: socket.socket | None = None
+        self._master: int | None = None
+        self._slave: int | None = None
+        self.tcp_port: int | None = None
+        self.pty_path: str | None = None
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def set_paper(self, level: PaperLevel) -> None:
+        self.faults.paper = level
+
+    def open_cover(self, is_open: bool = True) -> None:
+        self.faults.cover_open = is_open
+
+    def set_cutter_error(self, error: bool = True) -> None:
+        self.faults.cutter_error = error
+
+    def set_offline(self, offline: bool = True) -> None:
+        self.faults.offline = offline
+
+    def disconnect_after(self, n_bytes: int) -> None:
+        self._arm()
+        self.faults.disconnect_after = n_bytes
+
+    def paper_out_after(self, n_bytes: int) -> None:
+        self._arm()
+        self.faults.paper_out_after = n_bytes
+
+    def set_baud(self, baud: int | None) -> None:
+        self.faults.baud = baud
+
+    def reconnect(self) -> None:
+        """Power back on after a serial 'disconnect': stale input is dropped."""
+        if self._master is not None:
+            with contextlib.suppress(termios.error):
+                termios.tcflush(self._master, termios.TCIOFLUSH)
+        self.dead = False
+
+    def clear_faults(self) -> None:
+        self.faults = Faults()
+        self.reconnect()
+
+    def _arm(self) -> None:
+        self._armed_count = 0
+
+    # -- what the printer reports -----------------------------------------------------------
+
+    def can_print(self) -> bool:
+        f = self.faults
+        return not (self.dead or f.cover_open or f.paper is PaperLevel.OUT
+                    or f.cutter_error or f.offline)
+
+    def status_byte(self, n: int) -> int:
+        f = self.faults
+        return encode_status(online=not f.offline, cover_open=f.cover_open, paper=f.paper,
+                             cutter_error=f.cutter_error)[n]
+
+    def paper_status_byte(self) -> int:
+        return gs_r_paper_byte(self.faults.paper)
+
+    # -- receipts -----------------------------------------------------------------------------
+
+    def _save(self, paper: Paper, *, complete: bool, transport: str) -> None:
+        page = paper.take()
+        if page is None:
+            return
+        with self._cond:
+            self._seq += 1
+            suffix = "" if complete else "-incomplete"
+            path = self.out_dir / f"receipt-{self._seq:04d}{suffix}.png"
+            page.save(path, optimize=True)
+            self.receipts.append(Receipt(path, complete, transport))
+            self._cond.notify_all()
+        log.info("virtual printer: %s", path.name)
+
+    def wait_for_receipts(self, count: int, timeout_s: float = 10.0) -> list[Receipt]:
+        with self._cond:
+            self._cond.wait_for(lambda: len(self.receipts) >= count, timeout=timeout_s)
+            return list(self.receipts)
+
+    # -- byte accounting shared by both transports ----------------------------------------------
+
+    def _account(self, chunk: bytes) -> tuple[bytes, str | None]:
+        """Apply armed faults to an incoming chunk; return what the firmware sees."""
+        f = self.faults
+        limits = [(f.disconnect_after, "disconnect"), (f.paper_out_after, "paper_out")]
+        armed = [(n - self._armed_count, what) for n, what in limits if n is not None]
+        if armed:
+            left, what = min(armed)
+            if left <= len(chunk):
+                self._armed_count += max(left, 0)
+                self.bytes_received += max(left, 0)
+                if what == "disconnect":
+                    f.disconnect_after = None
+                else:
+                    f.paper_out_after = None
+                return chunk[: max(left, 0)], what
+            self._armed_count += len(chunk)
+        self.bytes_received += len(chunk)
+        return chunk, None
+
+    def _run(self, source: _Source, paper: Paper, transport: str,
+             reply_fn) -> None:
+        def reply(data: bytes) -> None:
+            if not self.dead:
+                reply_fn(data)
+
+        interpreter = Interpreter(
+            source, paper, reply=reply, status_byte=self.status_byte,
+            paper_status_byte=self.paper_status_byte,
+            on_cut=lambda: self._save(paper, complete=True, transport=transport),
+            can_print=self.can_print, dpi=self.dpi,
+        )
+        source.on_fault = lambda what: self._fault_hit(what, paper, transport)
+        try:
+            interpreter.run()
+        except (EOFError, _Disconnect, OSError):
+            pass
+        finally:
+            self._save(paper, complete=False, transport=transport)
+
+    def _fault_hit(self, what: str, paper: Paper, transport: str) -> None:
+        if what == "paper_out":
+            self.faults.paper = PaperLevel.OUT
+            self._save(paper, complete=False, transport=transport)
+        elif transport == "serial":
+            self.dead = True
+            self._save(paper, complete=False, transport=transport)
+        else:
+            raise _Disconnect()
+
+    # -- TCP ---------------------------------------------------------------------------------
+
+    def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        server = socket.create_server((host, port), reuse_port=False)
+        server.settimeout(0.2)
+        self._server = server
+        self.tcp_port = server.getsockname()[1]
+        self._spawn(self._accept_loop, "vprinter-tcp")
+        return self.tcp_port
+
+    def _accept_loop(self) -> None:
+        assert self._server is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:  # one client at a time, like a real JetDirect port
+                conn.settimeout(None)
+                source = _TcpSource(self, conn)
+                self._run(source, Paper(self.width), "network", conn.sendall)
+                if source.reset:
+                    # RST, not FIN: the host sees the connection break, as with a pulled cable.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    struct.pack("ii", 1, 0))
+
+    # -- serial pty ----------------------------------------------------------------------------
+
+    def start_pty(self) -> str:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no newline translation: a plain 8-bit line
+        self._master, self._slave = master, slave
+        self.pty_path = os.ttyname(slave)
+        self._spawn(self._pty_loop, "vprinter-pty")
+        return self.pty_path
+
+    def host_baud(self) -> int:
+        assert self._slave is not None
+        return _SPEEDS.get(termios.tcgetattr(self._slave)[5], 9600)
+
+    def _pty_loop(self) -> None:
+        assert self._master is not None
+        master = self._master
+        paper = Paper(self.width)
+        while not self._stop.is_set():
+            source = _PtySource(self, master)
+            self._run(source, paper, "serial", lambda data: os.write(master, data))
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._master = self._slave = None
+
+    def __enter__(self) -> VirtualPrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Source:
+    """Buffered exact reads; faults are applied to each chunk as it arrives."""
+
+    def __init__(self, printer: VirtualPrinter) -> None:
+        self.printer = printer
+        self.buffer = bytearray()
+        self.pending_fault: str | None = None
+        self.after_fault = b""
+        self.on_fault = lambda what: None
+
+    def _fetch(self) -> bytes:
+        raise NotImplementedError
+
+    def read(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            if self.pending_fault is not None:
+                # The bytes before the fault's position have been handled: strike now.
+                fault, self.pending_fault = self.pending_fault, None
+                self.on_fault(fault)
+                if self.printer.dead:
+                    self.buffer.clear()
+                    raise _Disconnect()
+                self.buffer += self.after_fault  # paper out: the stream goes on
+                continue
+            chunk = self._fetch()
+            if self.printer.dead:
+                continue  # switched off: the line is drained but nothing is processed
+            seen, self.pending_fault = self.printer._account(chunk)
+            self.after_fault = chunk[len(seen):]
+            self.buffer += seen
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return data
+
+
+class _TcpSource(_Source):
+    def __init__(self, printer: VirtualPrinter, conn: socket.socket) -> None:
+        super().__init__(printer)
+        self.conn = conn
+        self.reset = False
+        self._due = time.monotonic()
+
+    def _fetch(self) -> bytes:
+        chunk = self.conn.recv(4096)
+        if not chunk:
+            raise EOFError
+        rate = self.printer.tcp_bytes_per_s
+        if rate:
+            self._due = max(self._due, time.monotonic()) + len(chunk) / rate
+            time.sleep(max(0.0, self._due - time.monotonic()))
+        return chunk
+
+    def read(self, n: int) -> bytes:
+        try:
+            return super().read(n)
+        except _Disconnect:
+            self.reset = True
+            raise
+
+
+class _PtySource(_Source):
+    def __init__(self, printer: VirtualPrinter, master: int) -> None:
+        super().__init__(printer)
+        self.master = master
+        self._due = time.monotonic()
+
+    def _fetch(self) -> bytes:
+        printer = self.printer
+        while not printer._stop.is_set():
+            baud = printer.host_baud()
+            # Read about 10 ms of line time at once: smooth throttling, few wake-ups.
+            want = max(1, baud // 1000)
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, want)
+            except OSError:
+                time.sleep(0.05)  # no host has the port open (EIO): wait for one
+                continue
+            # The wire carries 10 bits per byte (8N1); hold the pace of the host's baud.
+            self._due = max(self._due, time.monotonic()) + len(chunk) * 10 / baud
+            time.sleep(max(0.0, self._due - time.monotonic()))
+            fixed = printer.faults.baud
+            if fixed is not None and fixed != baud:
+                return b"?" * len(chunk)  # framing errors: the firmware sees junk
+            return chunk
+        raise EOFError
