@@ -297,7 +297,7 @@ class LinkageClient:
             try:
                 result = self._send_once(method, path, content, bearer, headers, deadline)
             except E.TransportError as exc:
-                if self._may_retry(attempts, deadline, None):
+                if exc.retryable and self._may_retry(attempts, deadline, None):
                     self._wait(attempts, None, path, exc)
                     continue
                 log.warning("linkage %s %s failed after %d attempt(s): %s (%s)", method, path,
@@ -359,6 +359,9 @@ class LinkageClient:
             raise E.LinkageTimeout(f"{path}: {type(exc).__name__}",
                                    request_id=request_id) from None
         except httpx.TransportError as exc:
+            if _is_tls_refusal(exc):
+                raise E.TlsRefused(f"{path}: TLS refused: {_root_cause(exc)}",
+                                   request_id=request_id) from None
             raise E.Unavailable(f"{path}: {type(exc).__name__}: {exc}",
                                 request_id=request_id) from None
         echoed = response.headers.get(M.REQUEST_ID_HEADER)
@@ -410,3 +413,20 @@ def _server_timing(headers: httpx.Headers) -> float | None:
                     except ValueError:
                         return None
     return None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ or exc.__context__:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
+
+
+def _is_tls_refusal(exc: BaseException) -> bool:
+    """Certificate problems on either side (ours refused, theirs unverifiable)."""
+    root = _root_cause(exc)
+    if isinstance(root, ssl.SSLCertVerificationError):
+        return True
+    text = str(root).upper()
+    return isinstance(root, ssl.SSLError) and any(
+        marker in text for marker in ("CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE")
+    )

@@ -59,6 +59,12 @@ class Unavailable(TransportError):
     """The Linkage Center is down or overloaded (outage, 5xx after bounded retries)."""
 
 
+class TlsRefused(TransportError):
+    """The TLS handshake failed: wrong CA, certificate refused. Retrying will not help."""
+
+    retryable = False
+
+
 class LinkageTimeout(TransportError):
     """The client's own connect/read/total timeout ran out."""
 
