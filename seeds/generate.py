@@ -377,33 +377,40 @@ class Generator:
 
         if cid[0] == "8" and rng.random() < 0.6:
             person.middle = rng.choice(MIDDLE_NAMES)
-        # Name at issue time (the card keeps the name it was issued with).
-        history = []
+        # Name at issue time (the card keeps the name it was issued with). The history is
+        # chronological and its last "new" is the name on the card.
+        history: list[dict[str, str]] = []
         last = person.last
+        first = person.first
+        middle = person.middle[0]
+        married: date | None = None
         if person.married_woman and person.maiden is not None:
             married = random_day(rng, max(add_years(earliest, 18), issue - timedelta(days=5000)),
                                  issue - timedelta(days=1))  # fmt: skip
-            if married < issue:
-                maiden_prefix = "นางสาว"
-                history.append({
-                    "date": be(married),
-                    "old": f"{maiden_prefix}#{person.first[0]}##{person.maiden[0]}",
-                    "new": f"นาง#{person.first[0]}##{last[0]}",
-                    "reason": "marriage",
-                })  # fmt: skip
-            else:
-                last = person.maiden
-                person.married_woman = False
-        first = person.first
+            if married >= issue:
+                married, last, person.married_woman = None, person.maiden, False
         prefix = prefix_for(person, age_at_issue)
+        old_first = first
+        changed: date | None = None
         if not demo and age_at_issue >= 20 and rng.random() < 0.06:
             pool = MALE_FIRST if person.gender == "1" else FEMALE_FIRST
             old_first = rng.choice([n for n in pool if n != first])
-            changed = random_day(rng, add_years(earliest, 18), issue - timedelta(days=1))
-            history.insert(0, {
+            start = max(add_years(earliest, 18), (married or date.min) + timedelta(days=1))
+            changed = random_day(rng, start, issue - timedelta(days=1))
+            if changed >= issue:
+                changed, old_first = None, first
+        if married is not None and person.maiden is not None:
+            history.append({
+                "date": be(married),
+                "old": f"นางสาว#{old_first[0]}#{middle}#{person.maiden[0]}",
+                "new": f"นาง#{old_first[0]}#{middle}#{last[0]}",
+                "reason": "marriage",
+            })  # fmt: skip
+        if changed is not None:
+            history.append({
                 "date": be(changed),
-                "old": f"{prefix[0]}#{old_first[0]}#{person.middle[0]}#{last[0]}",
-                "new": f"{prefix[0]}#{first[0]}#{person.middle[0]}#{last[0]}",
+                "old": f"{prefix[0]}#{old_first[0]}#{middle}#{last[0]}",
+                "new": f"{prefix[0]}#{first[0]}#{middle}#{last[0]}",
                 "reason": "name_change",
             })  # fmt: skip
         th_name, en_name = name_pair(person, prefix, first, last)
