@@ -49,7 +49,7 @@ def _read_pin(*, from_stdin: bool) -> str:
 
 def _give_to_directory_owner(path: Path) -> None:
     """Run as root on an installed kiosk, the file must belong to the kiosk user, who owns
-    the directory it lives in; otherwise the service could not read it."""
+    the directory it lives in (scripts/install.sh); otherwise the service could not read it."""
     if os.geteuid() != 0:
         return
     st = path.parent.stat()

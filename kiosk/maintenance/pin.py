@@ -198,8 +198,9 @@ class PinGate:
         return ok
 
     def reset(self) -> None:
-        """Forget failed tries (after `set-pin`)."""
-        self._save(_LockoutState())
+        """Forget failed tries (after `set-pin`). Removing the file, rather than writing a
+        fresh one, leaves no root-owned counter behind when root runs `set-pin`."""
+        self._lockout_file.unlink(missing_ok=True)
 
     def _wait(self, state: _LockoutState) -> float:
         if not state.locked_until:

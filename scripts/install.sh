@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Install the Linkage Kiosk as an appliance (run as root; `make install` calls this).
+#
+#   scripts/install.sh [--production | --demo] [--prefix DIR] [--no-enable] [--skip-venv]
+#                      [--dry-run] [--reader-conf-dir DIR]
+#
+# - PREFIX (default /opt/linkage-kiosk) gets its own venv with the kiosk installed in it.
+# - Creates the system user/group linkage-kiosk, the state dir /var/lib/linkage-kiosk (0700)
+#   and /etc/linkage-kiosk (config copied from the example if absent, never overwritten).
+# - Installs the systemd units and the printer udev rules, reloads, enables the units.
+# - --production (the default) refuses to install while pcscd has a vpcd virtual reader
+#   configured: vpcd listens on all interfaces, so anyone on the network could insert a
+#   card. --demo allows it, writes a demo config and enables the reference Linkage server.
+# - DESTDIR=/some/root installs the files below that root (packaging, tests) and skips
+#   everything that changes the running system (users, chown, systemctl, udevadm).
+# - --dry-run prints what would be done and changes nothing.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+PREFIX=/opt/linkage-kiosk
+CONFDIR=/etc/linkage-kiosk
+STATEDIR=/var/lib/linkage-kiosk
+SERVER_STATEDIR=/var/lib/linkage-reference-server
+UNITDIR=/etc/systemd/system
+UDEVDIR=/etc/udev/rules.d
+READER_CONF_DIR=/etc/reader.conf.d
+KIOSK_USER=linkage-kiosk
+MODE=production
+ENABLE=1
+SKIP_VENV=0
+DRY_RUN=0
+DESTDIR=${DESTDIR:-}
+READER_CONF_OVERRIDDEN=0
+
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --production) MODE=production ;;
+    --demo) MODE=demo ;;
+    --prefix) PREFIX=${2:?--prefix needs a directory}; shift ;;
+    --prefix=*) PREFIX=${1#*=} ;;
+    --no-enable) ENABLE=0 ;;
+    --skip-venv) SKIP_VENV=1 ;;
+    --dry-run) DRY_RUN=1 ;;
+    --reader-conf-dir) READER_CONF_DIR=${2:?}; READER_CONF_OVERRIDDEN=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+
+case "$PREFIX" in /*) ;; *) echo "install.sh: --prefix must be absolute" >&2; exit 64 ;; esac
+live_system=1
+[ -n "$DESTDIR" ] && live_system=0
+if [ "$live_system" = 1 ] && [ "$DRY_RUN" = 0 ] && [ "$(id -u)" -ne 0 ]; then
+  echo "install.sh: run as root (or set DESTDIR for a staged install, or --dry-run)" >&2
+  exit 77
+fi
+
+say() { echo "install: $*"; }
+run() {
+  if [ "$DRY_RUN" = 1 ]; then echo "+ $*"; else "$@"; fi
+}
+# Only on the live system: users, ownership, systemctl, udevadm.
+live() {
+  if [ "$live_system" = 1 ]; then run "$@"; else echo "(staged, skipped) $*"; fi
+}
+
+# --- 1. refuse a production install next to a network-reachable virtual card reader --------
+# Same check as the maintenance health view (kiosk/maintenance/vpcd.py, stdlib only).
+vpcd_check() {
+  local args=(--conf-dir "$READER_CONF_DIR")
+  # A test pointing at its own folder must not see this machine's pcscd or ports.
+  [ "$READER_CONF_OVERRIDDEN" = 1 ] && args+=(--config-only)
+  PYTHONPATH="$src" python3 -m kiosk.maintenance.vpcd "${args[@]}"
+}
+if ! findings=$(vpcd_check); then
+  if [ "$MODE" = production ]; then
+    echo "install.sh: REFUSING production install: a vpcd virtual card reader is configured" >&2
+    echo "$findings" | sed 's/^/  /' >&2
+    echo "  vpcd listens on all network interfaces: anyone on the network could insert a" >&2
+    echo "  virtual card. Remove it (apt-get purge vsmartcard-vpcd, or delete the" >&2
+    echo "  reader.conf.d entry and restart pcscd), then run the install again." >&2
+    exit 3
+  fi
+  say "demo install: vpcd virtual reader present (fine for a demo, never in production)"
+fi
+
+D() { echo "$DESTDIR$1"; }
+render() {  # render SRC DEST: fill in the install paths
+  run install -D -m 0644 /dev/null "$2"
+  if [ "$DRY_RUN" = 1 ]; then echo "+ render $1 > $2"; return; fi
+  sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@CONFDIR@|$CONFDIR|g" \
+      -e "s|@STATEDIR@|$STATEDIR|g" -e "s|@SERVER_STATEDIR@|$SERVER_STATEDIR|g" \
+      "$1" > "$2"
+}
+
+# --- 2. user, group and directories ------------------------------------------------------
+say "user and group $KIOSK_USER"
+if [ "$live_system" = 1 ] && ! getent passwd "$KIOSK_USER" >/dev/null; then
+  run useradd --system --user-group --home-dir "$STATEDIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "Linkage Kiosk" "$KIOSK_USER"
+fi
+# The units name these groups (GPU, touch, sound, printer ports); systemd refuses to start
+# a unit whose supplementary group does not exist.
+for g in video render input audio dialout lp; do
+  if [ "$live_system" = 1 ] && ! getent group "$g" >/dev/null; then run groupadd --system "$g"; fi
+done
+
+say "directories"
+run install -d -m 0755 "$(D "$PREFIX")" "$(D "$PREFIX")/docs" "$(D "$CONFDIR")"
+# Keys and the PIN hash: owned by the kiosk user, mode 0600 in a 0700 folder. The service
+# still cannot change them (ProtectSystem=strict makes /etc read-only for it).
+run install -d -m 0700 "$(D "$CONFDIR")/pki" "$(D "$STATEDIR")"
+live chown "$KIOSK_USER:$KIOSK_USER" "$(D "$STATEDIR")" "$(D "$CONFDIR")/pki"
+if [ "$MODE" = demo ]; then
+  run install -d -m 0700 "$(D "$SERVER_STATEDIR")"
+  live chown "$KIOSK_USER:$KIOSK_USER" "$(D "$SERVER_STATEDIR")"
+fi
+
+# --- 3. the software in its own venv ------------------------------------------------------
+if [ "$SKIP_VENV" = 1 ]; then
+  say "venv skipped (--skip-venv)"
+else
+  say "venv in $PREFIX/venv"
+  run python3 -m venv "$(D "$PREFIX")/venv"
+  run "$(D "$PREFIX")/venv/bin/python" -m pip install --quiet --upgrade pip
+  run "$(D "$PREFIX")/venv/bin/python" -m pip install --quiet "$src"
+fi
+run install -m 0644 "$src/docs/appliance.md" "$(D "$PREFIX")/docs/appliance.md"
+
+# --- 4. configuration (never overwrite what a technician has edited) -----------------------
+install_config() {  # install_config SRC DEST MODE
+  if [ -e "$2" ]; then say "keeping existing $2"; return; fi
+  run install -m "$3" "$1" "$2"
+  live chown "root:$KIOSK_USER" "$2"
+}
+install_config "$src/config/printer-profiles.toml" "$(D "$CONFDIR")/printer-profiles.toml" 0644
+if [ "$MODE" = production ]; then
+  install_config "$src/config/kiosk.production.example.toml" "$(D "$CONFDIR")/kiosk.toml" 0640
+else
+  run install -D -m 0644 "$src/seeds/citizens.json" "$(D "$PREFIX")/share/seeds/citizens.json"
+  demo_config=$(mktemp)
+  trap 'rm -f "$demo_config"' EXIT
+  # The embedded demo config, pointed at the installed paths and at the reference server
+  # unit (not an in-process server) with the credentials that server issues to the kiosk.
+  sed -e "s|\"\\.\\./\\.state/pki/kiosk\\.pem\"|\"$STATEDIR/pki/DEMO-1017-01.pem\"|" \
+      -e "s|\"\\.\\./\\.state/pki/kiosk\\.key\"|\"$STATEDIR/pki/DEMO-1017-01.key\"|" \
+      -e "s|\"\\.\\./\\.state/pki/device-ed25519\\.key\"|\"$STATEDIR/pki/DEMO-1017-01-device-ed25519.key\"|" \
+      -e "s|\"\\.\\./\\.state/pki/receipt-ed25519\\.key\"|\"$STATEDIR/pki/DEMO-1017-01-receipt-ed25519.key\"|" \
+      -e "s|\"\\.\\./\\.state|\"$STATEDIR|" \
+      -e "s|\"\\.\\./seeds/|\"$PREFIX/share/seeds/|" \
+      -e "s|^profiles_file = .*|profiles_file = \"$CONFDIR/printer-profiles.toml\"|" \
+      -e "s|^embedded_server = true|embedded_server = false|" \
+      -e "s|^fullscreen = false|fullscreen = true|" \
+      "$src/config/kiosk.toml" > "$demo_config"
+  install_config "$demo_config" "$(D "$CONFDIR")/kiosk.toml" 0640
+fi
+
+# --- 5. systemd units and udev rules -------------------------------------------------------
+units=(linkage-kiosk.service linkage-kiosk-outbox.service)
+[ "$MODE" = demo ] && units+=(linkage-reference-server.service)
+say "units: ${units[*]}"
+for u in "${units[@]}"; do
+  render "$src/systemd/$u" "$(D "$UNITDIR")/$u"
+done
+run install -D -m 0644 "$src/systemd/99-linkage-kiosk-printer.rules" \
+    "$(D "$UDEVDIR")/99-linkage-kiosk-printer.rules"
+live udevadm control --reload
+live udevadm trigger --subsystem-match=usb --subsystem-match=usbmisc --subsystem-match=tty
+live systemctl daemon-reload
+if [ "$ENABLE" = 1 ]; then
+  live systemctl enable "${units[@]}"
+fi
+
+say "done ($MODE). Next: set the technician PIN with"
+say "  $PREFIX/venv/bin/python -m kiosk --config $CONFDIR/kiosk.toml set-pin"
+[ "$MODE" = production ] && say "  and put the kiosk's keys and certificates in $CONFDIR/pki (mode 0600)."
+say "Start with: systemctl start ${units[*]}"
