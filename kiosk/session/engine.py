@@ -1,0 +1,876 @@
+"""The session engine: one explicit state machine, owned by one thread.
+
+Everything that changes session state runs on the engine thread, one event at a time, from
+a queue: UI commands, card events, timer ticks and the answers of the workers. Card, network,
+printer and audit work runs on worker pools; each job is tagged with the session id (and a
+per-session job number) and its answer is dropped unless that session — and that job — is
+still current. So a slow Linkage answer or a late print outcome can never reach the next
+citizen's screen or paper (the Japanese kiosk lesson).
+
+Card removal in any state ends the session at once and drops every reference to its data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from kiosk.session.catalogue import Catalogue, ServiceDef
+from kiosk.session.ports import (
+    AuditEvent,
+    AuditPort,
+    CardEvent,
+    CardEventKind,
+    CardPort,
+    CardRead,
+    ClockPort,
+    ConnectivityPort,
+    ConsentRecord,
+    PrinterPort,
+    PrintResult,
+    ServiceOutcome,
+    ServiceRequest,
+    ServiceRunner,
+    SessionPortError,
+    TimerHandle,
+)
+from kiosk.session.view import (
+    Alert,
+    Connectivity,
+    LanguageCode,
+    MenuEntry,
+    PrintStatus,
+    Screen,
+    SessionView,
+    Text,
+    ViewCallback,
+)
+
+log = logging.getLogger("kiosk.session")
+
+S = Screen
+WAITING_FOR_CITIZEN = frozenset({S.IDENTITY, S.CONSENT, S.MENU, S.RESULT, S.ERROR})
+"""Screens where the citizen is expected to act: the inactivity timer runs."""
+WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING})
+"""Screens where the kiosk works: a guard timer catches a hung device or network."""
+
+TRANSITIONS: dict[Screen, frozenset[Screen]] = {
+    S.IDLE: frozenset({S.READING}),
+    S.READING: frozenset({S.IDENTITY, S.ERROR}),
+    S.IDENTITY: frozenset({S.CONSENT, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.CONSENT: frozenset({S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.MENU: frozenset({S.RUNNING, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.RUNNING: frozenset({S.RESULT, S.ERROR}),
+    S.RESULT: frozenset({S.PRINTING, S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.PRINTING: frozenset({S.FINISHED, S.ERROR}),
+    S.FINISHED: frozenset({S.TAKE_CARD}),
+    S.TAKE_CARD: frozenset(),
+    S.TIMEOUT_WARNING: WAITING_FOR_CITIZEN | {S.FINISHED},
+    S.ERROR: frozenset({S.MENU, S.RESULT, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.OUT_OF_SERVICE: frozenset(),
+}
+"""Allowed moves besides the two that every state has: card removed → IDLE (or
+OUT_OF_SERVICE without a reader) and reader detached → OUT_OF_SERVICE."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    inactivity_s: float = 90.0
+    warning_s: float = 30.0
+    """WCAG 2.2.1: at least 20 s to extend with one simple action."""
+    max_extensions: int = 10
+    take_card_after_s: float = 8.0
+    """FINISHED → TAKE_CARD reminder when the card is still in the reader."""
+    take_card_repeat_s: float = 10.0
+    work_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.warning_s < 20 or self.max_extensions < 10:
+            raise ValueError("timeouts must allow >= 20 s to extend and >= 10 extensions")
+
+
+@dataclass(eq=False)
+class _Session:
+    """One citizen's session; touched only on the engine thread."""
+
+    id: str
+    card: CardRead | None = None
+    photo: bytes | None = None
+    photo_loading: bool = False
+    consent: ConsentRecord | None = None
+    consent_future: Future[None] | None = None
+    outcome: ServiceOutcome | None = None
+    selected: str | None = None
+    job: int = 0
+    """Number of the job whose answer the session awaits; older answers are stale."""
+    extensions_used: int = 0
+    printed: bool = False
+
+    def next_job(self) -> int:
+        self.job += 1
+        return self.job
+
+    def wipe(self) -> None:
+        self.card = None
+        self.photo = None
+        self.consent = None
+        self.consent_future = None
+        self.outcome = None
+        self.selected = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Error:
+    key: str
+    text: Text | None
+    recoverable: bool
+    back_to: Screen | None
+
+
+class SessionEngine:
+    """Implements `kiosk.session.view.SessionCommands`."""
+
+    def __init__(
+        self,
+        *,
+        card: CardPort,
+        runners: dict[str, ServiceRunner],
+        printer: PrinterPort,
+        connectivity: ConnectivityPort,
+        audit: AuditPort,
+        catalogue: Catalogue,
+        clock: ClockPort,
+        kiosk_id: str,
+        timeouts: Timeouts | None = None,
+        default_language: LanguageCode = "th",
+        read_photo: bool = True,
+    ) -> None:
+        missing = {s.handler for s in catalogue.enabled} - set(runners)
+        if missing:
+            raise ValueError(f"no runner for service handler(s): {', '.join(sorted(missing))}")
+        self._card = card
+        self._runners = runners
+        self._printer = printer
+        self._connectivity_port = connectivity
+        self._audit = audit
+        self._catalogue = catalogue
+        self._clock = clock
+        self._kiosk_id = kiosk_id
+        self._timeouts = timeouts or Timeouts()
+        self._default_language: LanguageCode = default_language
+        self._read_photo = read_photo
+
+        self._events: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._card_pool = ThreadPoolExecutor(1, thread_name_prefix="session-card")
+        self._net_pool = ThreadPoolExecutor(4, thread_name_prefix="session-net")
+        self._print_pool = ThreadPoolExecutor(1, thread_name_prefix="session-print")
+        self._audit_pool = ThreadPoolExecutor(1, thread_name_prefix="session-audit")
+
+        # State, owned by the engine thread.
+        self._screen = S.IDLE
+        self._session: _Session | None = None
+        self._card_present = False
+        self._reader_ok = True
+        self._connectivity = Connectivity.ONLINE
+        self._language: LanguageCode = default_language
+        self._printer_ready = True
+        self._printer_reason: str | None = None
+        self._alert = Alert.NONE
+        self._alert_id = 0
+        self._return_to: Screen | None = None
+        self._countdown: int | None = None
+        self._error: _Error | None = None
+        self._progress: float | None = None
+        self._print_status = PrintStatus.NONE
+        self._end_message: str | None = None
+        self._timer_gen = 0
+        self._timers: list[TimerHandle] = []
+
+        self._subscribers: list[ViewCallback] = []
+        self._sub_lock = threading.Lock()
+        self._view_cond = threading.Condition()
+        self._view = SessionView(seq=0, session_id=None, screen=S.IDLE, language=self._language)
+        self._unsubscribe_connectivity: Callable[[], None] | None = None
+        self._thread = threading.Thread(target=self._loop, name="session-engine", daemon=True)
+        self._started = False
+        self._stopped = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._thread.start()
+        self._post(lambda: self._on_connectivity(self._connectivity_port.current()))
+        self._unsubscribe_connectivity = self._connectivity_port.subscribe(
+            lambda state: self._post(lambda: self._on_connectivity(state))
+        )
+        self._card.start(lambda event: self._post(lambda: self._on_card_event(event)))
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._card.stop()
+        if self._unsubscribe_connectivity:
+            self._unsubscribe_connectivity()
+        self._post(self._shutdown)
+        self._events.put(None)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        for pool in (self._card_pool, self._net_pool, self._print_pool, self._audit_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> SessionEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ observer API
+
+    @property
+    def view(self) -> SessionView:
+        return self._view
+
+    def subscribe(self, callback: ViewCallback) -> Callable[[], None]:
+        with self._sub_lock:
+            self._subscribers.append(callback)
+        current = self._view
+        self._post(lambda: self._deliver(callback, current))
+
+        def unsubscribe() -> None:
+            with self._sub_lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def sync(self, timeout: float = 10.0) -> None:
+        """Wait until every event queued so far has been handled (tests, scripts)."""
+        if threading.current_thread() is self._thread:
+            return
+        done = threading.Event()
+        self._post(done.set)
+        if not done.wait(timeout):
+            raise TimeoutError("session engine did not answer")
+
+    def wait_for(self, predicate: Callable[[SessionView], bool], timeout: float = 30.0
+                 ) -> SessionView:
+        """Block until a published view satisfies `predicate` (scripts, tests, bench)."""
+        with self._view_cond:
+            if not self._view_cond.wait_for(lambda: predicate(self._view), timeout):
+                raise TimeoutError(f"session did not reach the expected state "
+                                   f"(now {self._view.screen})")
+            return self._view
+
+    # ------------------------------------------------------------ UI commands
+
+    def proceed(self) -> None:
+        self._post(self._cmd_proceed)
+
+    def choose_service(self, service_id: str) -> None:
+        self._post(lambda: self._cmd_choose(service_id))
+
+    def give_consent(self) -> None:
+        self._post(self._cmd_consent)
+
+    def decline(self) -> None:
+        self._post(self._cmd_decline)
+
+    def extend(self) -> None:
+        self._post(self._cmd_touch)
+
+    def touch(self) -> None:
+        self._post(self._cmd_touch)
+
+    def print_result(self) -> None:
+        self._post(self._cmd_print)
+
+    def back(self) -> None:
+        self._post(self._cmd_back)
+
+    def finish(self) -> None:
+        self._post(self._cmd_finish)
+
+    def set_language(self, language: LanguageCode) -> None:
+        if language not in ("th", "en"):
+            raise ValueError(f"unsupported language {language!r}")
+        self._post(lambda: self._cmd_language(language))
+
+    # ------------------------------------------------------------ the loop
+
+    def _post(self, work: Callable[[], None]) -> None:
+        self._events.put(work)
+
+    def _loop(self) -> None:
+        while True:
+            work = self._events.get()
+            if work is None:
+                return
+            try:
+                work()
+            except Exception:
+                # A bug must not kill the kiosk: wipe, say so, keep the loop alive.
+                log.exception("session engine: unexpected error")
+                self._fail_safe()
+            self._publish()
+
+    def _fail_safe(self) -> None:
+        self._drop_session()
+        self._error = _Error("session.internal_error", None, False, None)
+        self._screen = S.ERROR if self._card_present else S.IDLE
+        self._cancel_timers()
+
+    def _shutdown(self) -> None:
+        self._drop_session()
+        self._cancel_timers()
+        self._screen = S.IDLE
+
+    # ------------------------------------------------------------ publishing
+
+    def _publish(self) -> None:
+        view = self._build_view(self._view.seq + 1)
+        if dataclasses.replace(view, seq=self._view.seq) == self._view:
+            return
+        with self._view_cond:
+            self._view = view
+            self._view_cond.notify_all()
+        with self._sub_lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            self._deliver(callback, view)
+
+    @staticmethod
+    def _deliver(callback: ViewCallback, view: SessionView) -> None:
+        try:
+            callback(view)
+        except Exception:
+            log.exception("session view subscriber failed")
+
+    def _build_view(self, seq: int) -> SessionView:
+        s = self._session
+        identity = None
+        if s is not None and s.card is not None:
+            identity = dataclasses.replace(
+                s.card.summary, photo=s.photo, photo_loading=s.photo_loading
+            )
+        consent_services: tuple[str, ...] = ()
+        consent_text = None
+        if self._screen is S.CONSENT or self._return_to is S.CONSENT:
+            consent_services = tuple(x.id for x in self._catalogue.enabled)
+            consent_text = self._catalogue.consent.text()
+        error = self._error if self._screen is S.ERROR else None
+        result = s.outcome.result if s is not None and s.outcome is not None else None
+        return SessionView(
+            seq=seq,
+            session_id=s.id if s is not None else None,
+            screen=self._screen,
+            language=self._language,
+            identity=identity,
+            menu=self._menu() if s is not None and s.consent is not None else (),
+            consent_services=consent_services,
+            consent_text=consent_text,
+            selected_service=s.selected if s is not None else None,
+            result=result,
+            progress=self._progress if self._screen in (S.READING, S.IDENTITY) else None,
+            progress_key=self._progress_key(),
+            countdown_s=self._countdown if self._screen is S.TIMEOUT_WARNING else None,
+            extensions_left=(
+                max(0, self._timeouts.max_extensions - s.extensions_used) if s else 0
+            ),
+            error_key=error.key if error else None,
+            error_text=error.text if error else None,
+            recoverable=error.recoverable if error else True,
+            offline=self._connectivity is Connectivity.OFFLINE,
+            connectivity=self._connectivity,
+            print_status=self._print_status,
+            printer_ready=self._printer_ready,
+            printer_reason_key=self._printer_reason,
+            alert=self._alert,
+            alert_id=self._alert_id,
+            previous_screen=self._return_to if self._screen is S.TIMEOUT_WARNING else (
+                error.back_to if error else None
+            ),
+        )
+
+    def _progress_key(self) -> str | None:
+        screen = self._screen
+        if screen is S.READING:
+            return "session.reading_card"
+        if screen is S.IDENTITY and self._session is not None and self._session.photo_loading:
+            return "session.reading_photo"
+        if screen is S.RUNNING:
+            return "session.running"
+        if screen is S.PRINTING:
+            return "session.printing"
+        if screen is S.TIMEOUT_WARNING:
+            return "session.timeout_warning"
+        if screen in (S.FINISHED, S.TAKE_CARD):
+            return self._end_message
+        if screen is S.IDLE:
+            return "session.insert_card"
+        if screen is S.OUT_OF_SERVICE:
+            return "session.no_reader"
+        return None
+
+    def _menu(self) -> tuple[MenuEntry, ...]:
+        offline = self._connectivity is Connectivity.OFFLINE
+        entries = []
+        for service in self._catalogue.enabled:
+            reason = None
+            if offline and service.online_only:
+                reason = "service.unavailable_offline"
+            elif service.handler == "counter_ticket" and not self._printer_ready:
+                reason = "service.unavailable_printer"
+            entries.append(MenuEntry(
+                service_id=service.id,
+                name=service.name.text(),
+                help=service.help.text(),
+                available=reason is None,
+                reason_key=reason,
+                queueable=not service.online_only,
+            ))
+        return tuple(entries)
+
+    # ------------------------------------------------------------ transitions
+
+    def _go(self, screen: Screen) -> None:
+        """Move to `screen` (checked against TRANSITIONS) and arm its timers."""
+        if screen is not self._screen and screen not in TRANSITIONS[self._screen]:
+            raise RuntimeError(f"illegal session transition {self._screen} -> {screen}")
+        log.debug("session %s: %s -> %s", self._sid(), self._screen, screen)
+        self._screen = screen
+        self._arm_timers()
+
+    def _sid(self) -> str:
+        return self._session.id if self._session is not None else "-"
+
+    def _arm_timers(self) -> None:
+        self._cancel_timers()
+        screen = self._screen
+        t = self._timeouts
+        if screen in WAITING_FOR_CITIZEN and self._session is not None:
+            self._after(t.inactivity_s, self._on_inactive)
+        elif screen in WORKING:
+            self._after(t.work_timeout_s, self._on_work_timeout)
+        elif screen is S.TIMEOUT_WARNING:
+            self._after(1.0, self._on_countdown_tick)
+        elif screen is S.FINISHED:
+            self._after(t.take_card_after_s, self._on_take_card_due)
+        elif screen is S.TAKE_CARD:
+            self._after(t.take_card_repeat_s, self._on_take_card_due)
+
+    def _after(self, delay: float, handler: Callable[[], None]) -> None:
+        gen = self._timer_gen
+
+        def fire() -> None:
+            if gen == self._timer_gen:
+                handler()
+
+        self._timers.append(self._clock.call_later(delay, lambda: self._post(fire)))
+
+    def _cancel_timers(self) -> None:
+        self._timer_gen += 1
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+
+    def _raise_alert(self, alert: Alert) -> None:
+        self._alert = alert
+        self._alert_id += 1
+
+    def _end_session(self, message_key: str) -> None:
+        """Normal end (finish, decline, timeout, printed): wipe, then "take your card"."""
+        session = self._session
+        if session is not None:
+            self._audit_async(session, "session_end", {"reason": message_key})
+        self._drop_session()
+        self._end_message = message_key
+        self._error = None
+        self._raise_alert(Alert.TAKE_CARD)
+        self._screen_to_finished()
+
+    def _screen_to_finished(self) -> None:
+        if not self._card_present:
+            self._to_idle()
+            return
+        if S.FINISHED not in TRANSITIONS[self._screen]:
+            # e.g. a fatal error: straight to the reminder, still wiped.
+            self._screen = S.FINISHED
+            self._arm_timers()
+        else:
+            self._go(S.FINISHED)
+
+    def _drop_session(self) -> None:
+        if self._session is not None:
+            log.info("session %s ended", self._session.id)
+            self._session.wipe()
+        self._session = None
+        self._return_to = None
+        self._countdown = None
+        self._progress = None
+
+    def _to_idle(self) -> None:
+        self._drop_session()
+        self._error = None
+        self._print_status = PrintStatus.NONE
+        self._language = self._default_language
+        self._end_message = None
+        self._alert = Alert.NONE
+        self._screen = S.IDLE if self._reader_ok else S.OUT_OF_SERVICE
+        self._arm_timers()
+
+    def _current(self, session_id: str, job: int | None = None) -> _Session | None:
+        """The session if `session_id` (and `job`) is still what we wait for, else None."""
+        s = self._session
+        if s is None or s.id != session_id or (job is not None and s.job != job):
+            log.info("dropped a stale answer for session %s", session_id)
+            return None
+        return s
+
+    def _show_error(self, key: str, text: Text | None, *, recoverable: bool,
+                    back_to: Screen | None) -> None:
+        self._error = _Error(key, text, recoverable, back_to)
+        self._raise_alert(Alert.ERROR)
+        self._go(S.ERROR)
+
+    # ------------------------------------------------------------ card events
+
+    def _on_card_event(self, event: CardEvent) -> None:
+        kind = event.kind
+        if kind is CardEventKind.READER_DETACHED:
+            self._reader_ok = False
+            self._card_present = False
+            self._to_idle()
+        elif kind is CardEventKind.READER_ATTACHED:
+            self._reader_ok = True
+            if self._screen is S.OUT_OF_SERVICE:
+                self._to_idle()
+        elif kind is CardEventKind.REMOVED:
+            self._card_present = False
+            if self._session is not None:
+                self._audit_async(self._session, "session_end", {"reason": "card_removed"})
+            self._to_idle()
+        elif kind is CardEventKind.INSERTED:
+            self._card_present = True
+            if self._screen is S.IDLE:
+                self._begin_session()
+        elif kind is CardEventKind.MUTE:
+            self._card_present = True
+            if self._screen is S.IDLE:
+                # No session: nothing was read. The screen stays until the card is removed.
+                self._error = _Error("card.mute", None, False, None)
+                self._raise_alert(Alert.ERROR)
+                self._screen = S.ERROR
+                self._arm_timers()
+
+    def _begin_session(self) -> None:
+        session = _Session(id=uuid.uuid4().hex)
+        self._session = session
+        self._language = self._default_language
+        self._print_status = PrintStatus.NONE
+        self._progress = 0.0
+        self._alert = Alert.NONE
+        log.info("session %s started", session.id)
+        self._go(S.READING)
+        sid, job = session.id, session.next_job()
+        self._card_pool.submit(self._job_read_card, sid, job)
+
+    def _job_read_card(self, sid: str, job: int) -> None:
+        """Worker: read identity, then (optionally) the photo."""
+        try:
+            card = self._card.read_identity()
+        except SessionPortError as exc:
+            failure = exc  # `exc` is unbound after the except block
+            self._post(lambda: self._on_read_failed(sid, job, failure))
+            return
+        except Exception as exc:  # a driver bug must still end in a defined state
+            log.exception("card read failed")
+            err = SessionPortError(str(exc), message_key="session.remove_card_retry",
+                                   recoverable=False)
+            self._post(lambda: self._on_read_failed(sid, job, err))
+            return
+        self._post(lambda: self._on_identity(sid, job, card))
+        if not self._read_photo:
+            return
+        try:
+            photo = self._card.read_photo(
+                lambda p: self._post(lambda: self._on_photo_progress(sid, p))
+            )
+        except Exception as exc:
+            log.warning("photo read failed: %s", type(exc).__name__)
+            self._post(lambda: self._on_photo(sid, None))
+            return
+        self._post(lambda: self._on_photo(sid, photo))
+
+    def _on_identity(self, sid: str, job: int, card: CardRead) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.READING:
+            return
+        s.card = card
+        s.photo_loading = self._read_photo
+        self._progress = None
+        log.info("session %s: card %s read", sid, card.summary.cid_masked)
+        self._go(S.IDENTITY)
+
+    def _on_read_failed(self, sid: str, job: int, exc: SessionPortError) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.READING:
+            return
+        log.warning("session %s: card read failed (%s)", sid, exc.message_key)
+        self._drop_session()
+        self._show_error(exc.message_key, exc.text, recoverable=False, back_to=None)
+
+    def _on_photo_progress(self, sid: str, progress: float) -> None:
+        s = self._session
+        if s is not None and s.id == sid and s.photo_loading:
+            self._progress = progress
+
+    def _on_photo(self, sid: str, photo: bytes | None) -> None:
+        s = self._session
+        if s is None or s.id != sid:
+            return
+        s.photo = photo
+        s.photo_loading = False
+        self._progress = None
+
+    # ------------------------------------------------------------ commands
+
+    def _cmd_touch(self) -> None:
+        s = self._session
+        if self._screen is S.TIMEOUT_WARNING and s is not None and self._return_to:
+            if s.extensions_used >= self._timeouts.max_extensions:
+                return  # no more extensions: the countdown runs out
+            s.extensions_used += 1
+            back, self._return_to = self._return_to, None
+            self._countdown = None
+            self._alert = Alert.NONE
+            self._go(back)
+        elif self._screen in WAITING_FOR_CITIZEN and s is not None:
+            self._arm_timers()
+
+    def _cmd_proceed(self) -> None:
+        if self._screen is S.IDENTITY:
+            self._go(S.CONSENT)
+        else:
+            self._cmd_touch()
+
+    def _cmd_consent(self) -> None:
+        s = self._session
+        if self._screen is not S.CONSENT or s is None or s.card is None:
+            return
+        record = ConsentRecord(
+            session_id=s.id,
+            given_at=self._clock.now(),
+            services=tuple(x.id for x in self._catalogue.enabled),
+            linkage_services=self._catalogue.consent_linkage_services(),
+            cid_masked=s.card.summary.cid_masked,
+        )
+        s.consent = record
+        # Every query waits on this future: consent is in the audit trail before any query.
+        s.consent_future = self._audit_pool.submit(
+            self._audit.record,
+            AuditEvent("consent", record.given_at, s.id, record.cid_masked, {
+                "services": ",".join(record.services),
+                "linkage_services": ",".join(map(str, record.linkage_services)),
+                "kiosk_id": self._kiosk_id,
+            }),
+        )
+        log.info("session %s: consent given", s.id)
+        self._go(S.MENU)
+
+    def _cmd_decline(self) -> None:
+        if self._screen is S.CONSENT:
+            self._end_session("session.declined")
+
+    def _cmd_choose(self, service_id: str) -> None:
+        s = self._session
+        if self._screen is not S.MENU or s is None or s.card is None or s.consent is None:
+            return
+        service = self._catalogue.get(service_id)
+        entry = next((e for e in self._menu() if e.service_id == service_id), None)
+        if service is None or entry is None or not entry.available:
+            return
+        s.selected = service.id
+        s.outcome = None
+        self._print_status = PrintStatus.NONE
+        request = ServiceRequest(
+            session_id=s.id,
+            service_id=service.id,
+            cid=s.card.cid,
+            identity=s.card.identity,
+            consent=s.consent,
+            language=self._language,
+            online=self._connectivity is not Connectivity.OFFLINE,
+        )
+        job = s.next_job()
+        self._go(S.RUNNING)
+        assert s.consent_future is not None
+        self._net_pool.submit(self._job_service, service, request, s.consent_future, job)
+
+    def _job_service(self, service: ServiceDef, request: ServiceRequest,
+                     consent_recorded: Future[None], job: int) -> None:
+        sid = request.session_id
+        try:
+            consent_recorded.result()
+            outcome = self._runners[service.handler](request)
+        except SessionPortError as exc:
+            failure = exc  # `exc` is unbound after the except block
+            self._post(lambda: self._on_service_failed(sid, job, failure))
+            return
+        except Exception as exc:
+            log.exception("service %s failed", service.id)
+            err = SessionPortError(str(exc), message_key="service.failed")
+            self._post(lambda: self._on_service_failed(sid, job, err))
+            return
+        self._post(lambda: self._on_service_done(sid, job, outcome))
+
+    def _on_service_done(self, sid: str, job: int, outcome: ServiceOutcome) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.RUNNING:
+            return
+        s.outcome = outcome
+        self._audit_async(s, "service", {"service": outcome.result.service_id,
+                                          "status": outcome.result.status})
+        self._go(S.RESULT)
+
+    def _on_service_failed(self, sid: str, job: int, exc: SessionPortError) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.RUNNING:
+            return
+        log.warning("session %s: service %s failed (%s)", sid, s.selected, exc.message_key)
+        self._show_error(exc.message_key, exc.text, recoverable=True, back_to=S.MENU)
+
+    def _cmd_print(self) -> None:
+        s = self._session
+        if self._screen is not S.RESULT or s is None or s.outcome is None:
+            return
+        if s.outcome.receipt is None or not s.outcome.result.printable:
+            return
+        job = s.next_job()
+        self._print_status = PrintStatus.PRINTING
+        self._go(S.PRINTING)
+        self._print_pool.submit(self._job_print, s.id, job, s.outcome.receipt)
+
+    def _job_print(self, sid: str, job: int, document: object) -> None:
+        try:
+            result = self._printer.print_receipt(sid, document)
+        except Exception:
+            log.exception("printing failed")
+            result = PrintResult(PrintStatus.FAILED, "printer.failed")
+        self._post(lambda: self._on_printed(sid, job, result))
+
+    def _on_printed(self, sid: str, job: int, result: PrintResult) -> None:
+        # The printer's state is the kiosk's, not the session's: keep it even if stale.
+        self._printer_ready = result.status is PrintStatus.PRINTED
+        self._printer_reason = None if self._printer_ready else (
+            result.reason_key or "printer.failed")
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.PRINTING:
+            return
+        self._print_status = result.status
+        if result.status is PrintStatus.PRINTED:
+            s.printed = True
+            self._audit_async(s, "print", {"service": s.selected or ""})
+            self._end_session("session.take_card_and_receipt")
+        else:
+            key = result.reason_key or (
+                "printer.paper_out" if result.status is PrintStatus.PAPER_OUT
+                else "printer.failed")
+            self._show_error(key, None, recoverable=True, back_to=S.RESULT)
+
+    def _cmd_back(self) -> None:
+        s = self._session
+        if s is None:
+            return
+        if self._screen is S.RESULT:
+            s.outcome = None
+            s.selected = None
+            self._go(S.MENU)
+        elif self._screen is S.ERROR and self._error and self._error.back_to:
+            back = self._error.back_to
+            if back is S.RESULT and s.outcome is None:
+                back = S.MENU
+            self._error = None
+            self._go(back)
+
+    def _cmd_finish(self) -> None:
+        if self._session is not None and self._screen in (
+                WAITING_FOR_CITIZEN | {S.TIMEOUT_WARNING}):
+            self._end_session("session.take_card")
+
+    def _cmd_language(self, language: LanguageCode) -> None:
+        self._language = language
+        self._cmd_touch()
+
+    # ------------------------------------------------------------ timers
+
+    def _on_inactive(self) -> None:
+        if self._screen not in WAITING_FOR_CITIZEN or self._session is None:
+            return
+        self._return_to = self._screen
+        self._countdown = int(self._timeouts.warning_s)
+        self._raise_alert(Alert.TIMEOUT)
+        self._go(S.TIMEOUT_WARNING)
+
+    def _on_countdown_tick(self) -> None:
+        if self._screen is not S.TIMEOUT_WARNING or self._countdown is None:
+            return
+        self._countdown -= 1
+        if self._countdown <= 0:
+            log.info("session %s: ended by inactivity", self._sid())
+            self._end_session("session.timed_out")
+        else:
+            self._after(1.0, self._on_countdown_tick)
+
+    def _on_work_timeout(self) -> None:
+        s = self._session
+        if self._screen not in WORKING:
+            return
+        log.warning("session %s: %s took too long", self._sid(), self._screen)
+        if s is not None:
+            s.next_job()  # whatever answers later is stale
+        if self._screen is S.READING:
+            self._drop_session()
+            self._show_error("session.remove_card_retry", None, recoverable=False, back_to=None)
+        elif self._screen is S.PRINTING:
+            self._print_status = PrintStatus.FAILED
+            self._show_error("printer.failed", None, recoverable=True, back_to=S.RESULT)
+        else:
+            self._show_error("session.work_timeout", None, recoverable=True, back_to=S.MENU)
+
+    def _on_take_card_due(self) -> None:
+        if not self._card_present:
+            return
+        self._raise_alert(Alert.TAKE_CARD)
+        if self._screen is S.FINISHED:
+            self._go(S.TAKE_CARD)
+        elif self._screen is S.TAKE_CARD:
+            self._arm_timers()
+
+    # ------------------------------------------------------------ other inputs
+
+    def _on_connectivity(self, state: Connectivity) -> None:
+        self._connectivity = state
+
+    def _audit_async(self, session: _Session, kind: str, details: dict[str, str]) -> None:
+        cid_masked = session.card.summary.cid_masked if session.card else ""
+        event = AuditEvent(kind, self._clock.now(), session.id, cid_masked,
+                           {**details, "kiosk_id": self._kiosk_id})
+
+        def record() -> None:
+            try:
+                self._audit.record(event)
+            except Exception:
+                log.exception("audit record %s failed", kind)
+
+        self._audit_pool.submit(record)

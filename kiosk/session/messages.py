@@ -1,0 +1,58 @@
+"""Citizen-facing texts for the session's message keys (Thai and English).
+
+Keys from other packages (card driver, Linkage client, printer) keep their own texts; the UI
+looks a key up here first and falls back to `SessionView.error_text` when given.
+"""
+
+from __future__ import annotations
+
+from kiosk.session.view import LanguageCode, Text
+
+MESSAGES: dict[str, Text] = {
+    "session.insert_card": Text("กรุณาเสียบบัตรประชาชน", "Please insert your ID card"),
+    "session.reading_card": Text("กำลังอ่านบัตร กรุณาอย่าดึงบัตรออก",
+                                 "Reading your card, please do not remove it"),
+    "session.reading_photo": Text("กำลังอ่านรูปถ่าย", "Reading the photo"),
+    "session.running": Text("กำลังดำเนินการ กรุณารอสักครู่", "Working on it, please wait"),
+    "session.printing": Text("กำลังพิมพ์", "Printing"),
+    "session.take_card": Text("กรุณารับบัตรประชาชนคืน", "Please take your ID card"),
+    "session.take_card_and_receipt": Text("กรุณารับบัตรประชาชนและใบรับคืน",
+                                          "Please take your ID card and your receipt"),
+    "session.timeout_warning": Text("ต้องการเวลาเพิ่มหรือไม่ แตะที่ใดก็ได้เพื่อใช้งานต่อ",
+                                    "Do you need more time? Touch anywhere to continue"),
+    "session.timed_out": Text("หมดเวลา ข้อมูลของท่านถูกลบแล้ว",
+                              "Time is up; your data has been cleared"),
+    "session.work_timeout": Text("ระบบใช้เวลานานเกินไป กรุณาลองใหม่",
+                                 "This took too long; please try again"),
+    "session.internal_error": Text("เกิดข้อผิดพลาด กรุณาติดต่อเจ้าหน้าที่",
+                                   "Something went wrong; please ask a staff member"),
+    "session.remove_card_retry": Text("กรุณาดึงบัตรออกแล้วเสียบใหม่",
+                                      "Please remove your card and insert it again"),
+    "session.declined": Text("ท่านไม่ได้ให้ความยินยอม ไม่มีการขอข้อมูลใด ๆ",
+                             "You did not consent; no data was requested"),
+    "session.no_reader": Text("ตู้ไม่พร้อมให้บริการ กรุณาติดต่อเจ้าหน้าที่",
+                              "Out of service; please ask a staff member"),
+    "service.unavailable_offline": Text(
+        "ใช้ไม่ได้ขณะเครือข่ายขัดข้อง", "Unavailable while the network is down"),
+    "service.unavailable_printer": Text(
+        "ใช้ไม่ได้ขณะเครื่องพิมพ์ขัดข้อง", "Unavailable while the printer is out of order"),
+    "service.queued": Text("รับคำขอแล้ว จะส่งให้อัตโนมัติเมื่อเครือข่ายกลับมา",
+                           "Request accepted; it will be sent when the network is back"),
+    "service.failed": Text("บริการนี้ใช้ไม่ได้ในขณะนี้ กรุณาลองใหม่ภายหลัง",
+                           "This service is not available right now; please try later"),
+    "printer.paper_out": Text("กระดาษหมด กรุณาติดต่อเจ้าหน้าที่",
+                              "The printer is out of paper; please ask a staff member"),
+    "printer.failed": Text("พิมพ์ไม่สำเร็จ กรุณาติดต่อเจ้าหน้าที่",
+                           "Printing failed; please ask a staff member"),
+    "offline.banner": Text("เครือข่ายขัดข้อง บางบริการใช้ไม่ได้ชั่วคราว",
+                           "Network down: some services are temporarily unavailable"),
+}
+
+
+def message(key: str | None, language: LanguageCode, fallback: Text | None = None) -> str:
+    """The text for `key`, else `fallback`, else the key itself (never raises)."""
+    if key is not None and key in MESSAGES:
+        return MESSAGES[key].pick(language)
+    if fallback is not None:
+        return fallback.pick(language)
+    return key or ""

@@ -1,0 +1,312 @@
+"""The narrow ports the session engine consumes (hexagonal: adapters live in kiosk/services).
+
+Every port method that does I/O is *blocking* and is only ever called on one of the
+engine's worker threads, never on the engine thread or the UI thread. The engine tags each
+call with the session id and drops the answer if that session is no longer current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from kiosk.session.view import Connectivity, IdentitySummary, PrintStatus, ResultView, Text
+
+# ---------------------------------------------------------------- card
+
+
+class CardEventKind(StrEnum):
+    READER_ATTACHED = "reader_attached"
+    READER_DETACHED = "reader_detached"
+    INSERTED = "inserted"
+    REMOVED = "removed"
+    MUTE = "mute"
+    """A card is in the slot but does not answer (upside down): ask to turn it round."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    kind: CardEventKind
+    reader: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CardRead:
+    """What one card read gives the session (adapter-formatted)."""
+
+    cid: str
+    """13 digits. Held only in memory for the session; log `summary.cid_masked` instead."""
+    summary: IdentitySummary
+    identity: object
+    """The driver's full identity record (e.g. `CardIdentity`), for the service handlers."""
+
+
+class CardPort(Protocol):
+    def start(self, listener: Callable[[CardEvent], None]) -> None:
+        """Begin watching the reader; `listener` is called on the driver's thread."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def read_identity(self) -> CardRead:
+        """Read the inserted card. Raises `SessionPortError` (message_key) on failure."""
+        ...
+
+    def read_photo(self, progress: Callable[[float], None]) -> bytes: ...
+
+
+# ---------------------------------------------------------------- errors
+
+
+class SessionPortError(Exception):
+    """A port failed in a way the citizen should hear about."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        message_key: str,
+        text: Text | None = None,
+        recoverable: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.message_key = message_key
+        self.text = text
+        self.recoverable = recoverable
+
+
+# ---------------------------------------------------------------- services
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """What the citizen agreed to; goes to the audit trail with the masked ID only."""
+
+    session_id: str
+    given_at: dt.datetime
+    services: tuple[str, ...]
+    linkage_services: tuple[int, ...]
+    cid_masked: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest:
+    session_id: str
+    service_id: str
+    cid: str
+    identity: object
+    consent: ConsentRecord
+    language: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOutcome:
+    result: ResultView
+    receipt: object | None = None
+    """The receipt document (kiosk.receipts model) to print, if the service has one."""
+
+
+class ServiceRunner(Protocol):
+    def __call__(self, request: ServiceRequest) -> ServiceOutcome:
+        """Run one service (blocking, on a worker). Raises `SessionPortError` on failure."""
+        ...
+
+
+# ---------------------------------------------------------------- printer
+
+
+@dataclass(frozen=True, slots=True)
+class PrintResult:
+    status: PrintStatus
+    reason_key: str | None = None
+
+
+class PrinterPort(Protocol):
+    def print_receipt(self, session_id: str, document: object) -> PrintResult: ...
+
+
+# ---------------------------------------------------------------- connectivity, audit
+
+
+class ConnectivityPort(Protocol):
+    def current(self) -> Connectivity: ...
+
+    def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    kind: str
+    """``consent``, ``service``, ``print``, ``session_end``."""
+    at: dt.datetime
+    session_id: str
+    cid_masked: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class AuditPort(Protocol):
+    def record(self, event: AuditEvent) -> None:
+        """Durably queue the event (the outbox); called on a worker thread."""
+        ...
+
+
+class StaticConnectivity:
+    """A connectivity source whose state is set by hand (demo panel, scripts, tests)."""
+
+    def __init__(self, state: Connectivity = Connectivity.ONLINE) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[Connectivity], None]] = []
+
+    def current(self) -> Connectivity:
+        return self._state
+
+    def set(self, state: Connectivity) -> None:
+        with self._lock:
+            self._state = state
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(state)
+
+    def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+
+# ---------------------------------------------------------------- clock
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class ClockPort(Protocol):
+    def monotonic(self) -> float: ...
+
+    def now(self) -> dt.datetime:
+        """Wall-clock time, UTC (audit records, receipts)."""
+        ...
+
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run `callback` (on the clock's thread) after `delay_s`; it must only post work."""
+        ...
+
+
+class _Timer:
+    __slots__ = ("callback", "cancelled", "deadline")
+
+    def __init__(self, deadline: float, callback: Callable[[], None]) -> None:
+        self.deadline = deadline
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _TimerHeap:
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Timer]] = []
+        self._order = itertools.count()
+
+    def push(self, timer: _Timer) -> None:
+        heapq.heappush(self._heap, (timer.deadline, next(self._order), timer))
+
+    def pop_due(self, now: float) -> list[_Timer]:
+        due = []
+        while self._heap and self._heap[0][0] <= now:
+            timer = heapq.heappop(self._heap)[2]
+            if not timer.cancelled:
+                due.append(timer)
+        return due
+
+    def next_deadline(self) -> float | None:
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+
+class SystemClock:
+    """Real time; one daemon thread fires all timers."""
+
+    def __init__(self) -> None:
+        self._timers = _TimerHeap()
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="session-clock", daemon=True)
+        self._thread.start()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> TimerHandle:
+        timer = _Timer(time.monotonic() + max(0.0, delay_s), callback)
+        with self._cond:
+            self._timers.push(timer)
+            self._cond.notify()
+        return timer
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                deadline = self._timers.next_deadline()
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if wait is None or wait > 0:
+                    self._cond.wait(wait)
+                due = self._timers.pop_due(time.monotonic())
+            for timer in due:
+                timer.callback()
+
+
+class ManualClock:
+    """Test clock: time moves only when `advance()` is called; due timers fire inside it."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = 0.0
+        self._wall = start or dt.datetime(2026, 1, 15, 3, 0, tzinfo=dt.UTC)
+        self._timers = _TimerHeap()
+        self._lock = threading.Lock()
+        self.settle: Callable[[], None] | None = None
+        """Called after each step (tests: ``engine.sync``) so work a timer posted is done
+        before time moves on, exactly as it would be with real time."""
+
+    def monotonic(self) -> float:
+        return self._now
+
+    def now(self) -> dt.datetime:
+        return self._wall + dt.timedelta(seconds=self._now)
+
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> TimerHandle:
+        timer = _Timer(self._now + max(0.0, delay_s), callback)
+        with self._lock:
+            self._timers.push(timer)
+        return timer
+
+    def advance(self, seconds: float, *, step: float = 1.0) -> None:
+        """Move time forward in `step`s, firing timers in order as they fall due."""
+        target = self._now + seconds
+        while self._now < target:
+            self._now = min(target, self._now + step)
+            with self._lock:
+                due = self._timers.pop_due(self._now)
+            for timer in due:
+                timer.callback()
+            if self.settle is not None:
+                self.settle()
