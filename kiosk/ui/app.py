@@ -25,9 +25,17 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.screenmanager import Screen as KivyScreen
 
-from kiosk.config.settings import Settings
-from kiosk.session.view import Alert, Connectivity, Screen, SessionCommands, SessionView
+from kiosk.config.settings import UiSettings
+from kiosk.session.view import (
+    Alert,
+    Connectivity,
+    LanguageCode,
+    Screen,
+    SessionCommands,
+    SessionView,
+)
 from kiosk.ui.bridge import SessionBridge
+from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
 from kiosk.ui.style import LARGE, init_style, style
@@ -37,6 +45,7 @@ from kiosk.ui.widgets import KButton, KLabel, Panel, prewarm_segmenter
 log = logging.getLogger(__name__)
 
 _ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
+DEMO_PANEL_WIDTH = 360
 HIDDEN_TAPS = 5
 HIDDEN_WINDOW_S = 4.0
 
@@ -120,14 +129,17 @@ class KioskRoot(BoxLayout):
 class KioskApp(App):
     title = "Linkage Kiosk"
 
-    def __init__(self, settings: Settings, engine: SessionCommands, *,
-                 sounds_dir: Path, demo_controls: Any = None, **kwargs: Any) -> None:
+    use_kivy_settings = False
+
+    def __init__(self, ui: UiSettings, engine: SessionCommands, *, sounds_dir: Path,
+                 default_language: LanguageCode = "th",
+                 demo_controls: DemoControls | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.settings = settings
+        self.ui_settings = ui
         self.engine = engine
         self.demo_controls = demo_controls
-        init_style(settings.ui, settings.kiosk.default_language)
-        self.sounds = SoundPlayer(sounds_dir, enabled=settings.ui.sounds)
+        init_style(ui, default_language)
+        self.sounds = SoundPlayer(sounds_dir, enabled=ui.sounds)
         self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
         self.view: SessionView | None = None
         self.screens: dict[str, KivyScreen] = {}
@@ -150,20 +162,24 @@ class KioskApp(App):
         self.printer_banner = Banner(role=Role.WARNING)
         self.manager = ScreenManager(transition=NoTransition())
         for screen_class in SESSION_SCREENS:
-            self.register_screen(screen_class(self.bridge))
+            self.register_screen(screen_class(self.send))
         for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.manager):
             kiosk.add_widget(widget)
         self.offline_banner.show(None)
         self.printer_banner.show(None)
         root.add_widget(kiosk)
-        if self.demo_controls is not None and self.settings.ui.demo_panel:
+        if self.demo_controls is not None and self.ui_settings.demo_panel:
             from kiosk.ui.demo_panel import DemoPanel
 
-            self.demo_panel = DemoPanel(self.demo_controls, self.bridge, size_hint_x=None,
-                                        width=320)
+            self.demo_panel = DemoPanel(self.demo_controls,
+                                        lambda f, *a: self.bridge.run_off_main(f, *a),
+                                        size_hint_x=None, width=DEMO_PANEL_WIDTH)
             root.add_widget(self.demo_panel)
         self.manager.current = Screen.IDLE.value
         return root
+
+    def open_settings(self, *_: Any) -> bool:
+        return False  # F1 must not open Kivy's settings panel on a kiosk
 
     def on_start(self) -> None:
         self.bridge.start()
@@ -202,14 +218,28 @@ class KioskApp(App):
 
     # ------------------------------------------------------------ toggles and activity
 
+    def send(self, command: str, *args: Any) -> None:
+        """A session command from a touch; runs on the bridge's worker thread."""
+        self.bridge.send(command, *args)
+
+    def attach_engine(self, engine: SessionCommands) -> None:
+        """Drive the UI from another engine (tests reuse one window for many sessions)."""
+        self.bridge.stop()
+        self.engine = engine
+        self.view = None
+        self._last_alert_id = 0
+        style().reset_for_new_session()
+        self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
+        self.bridge.start()
+
     def activity(self) -> None:
-        self.bridge.send("touch")
+        self.send("touch")
 
     def toggle_language(self) -> None:
         s = style()
         language = "en" if s.language == "th" else "th"
         s.language = language  # at once on screen; the engine's next view confirms it
-        self.bridge.send("set_language", language)
+        self.send("set_language", language)
         self._rerender()
 
     def toggle_large_text(self) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen as KivyScreen
@@ -13,8 +14,8 @@ from kiosk.ui.style import BODY, TITLE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel
 
-if TYPE_CHECKING:
-    from kiosk.ui.bridge import SessionBridge
+Send = Callable[..., Any]
+"""``send(command, *args)``: issue a session command (off the main thread)."""
 
 
 class KioskScreen(KivyScreen):
@@ -22,9 +23,9 @@ class KioskScreen(KivyScreen):
 
     screen: ClassVar[Screen]
 
-    def __init__(self, bridge: SessionBridge | None, **kwargs: Any) -> None:
+    def __init__(self, send: Send, **kwargs: Any) -> None:
         super().__init__(name=self.screen.value, **kwargs)
-        self.bridge = bridge
+        self._send = send
         gap = style().gap_px
         self.column = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
                                 spacing=gap * 2)
@@ -38,8 +39,7 @@ class KioskScreen(KivyScreen):
         raise NotImplementedError
 
     def send(self, command: str, *args: Any) -> None:
-        if self.bridge is not None:
-            self.bridge.send(command, *args)
+        self._send(command, *args)
 
     # Small builders so screens read like their layout.
     def title(self, key: str = "", **kw: Any) -> KLabel:

@@ -1,0 +1,64 @@
+"""UI tests run the real Kivy app in one window per process (Kivy has one Window).
+
+The display comes first (Kivy opens it at import), then Kivy is configured from
+`UiSettings` exactly as the kiosk does, then the app is built once; each test attaches the
+engine it needs (`KioskApp.attach_engine`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from uikit_display import ensure_display
+from uikit_settings import UI
+
+ensure_display()
+
+_KIVY_HOME = Path(tempfile.mkdtemp(prefix="kiosk-ui-test-kivy-"))
+
+from kiosk.ui.bootstrap import configure_kivy  # noqa: E402
+
+configure_kivy(UI, kivy_home=_KIVY_HOME)
+
+from kivy.base import EventLoop  # noqa: E402
+from uikit_driver import UiDriver  # noqa: E402
+from uikit_feeder import ViewFeeder  # noqa: E402
+
+from kiosk.ui.app import KioskApp  # noqa: E402
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.ui)
+
+
+@pytest.fixture(scope="session")
+def kiosk_app() -> Iterator[KioskApp]:
+    app = KioskApp(UI, ViewFeeder(), sounds_dir=_KIVY_HOME / "sounds")
+    app._run_prepare()  # build + window + on_start, without entering Kivy's blocking loop
+    EventLoop.start()
+    for _ in range(3):
+        EventLoop.idle()
+    yield app
+    app.bridge.stop()
+    app.stop()
+    EventLoop.close()
+
+
+@pytest.fixture
+def feeder(kiosk_app: KioskApp) -> ViewFeeder:
+    engine = ViewFeeder()
+    kiosk_app.attach_engine(engine)
+    return engine
+
+
+@pytest.fixture
+def ui(kiosk_app: KioskApp) -> UiDriver:
+    driver = UiDriver(kiosk_app)
+    driver.frames(2)
+    return driver
