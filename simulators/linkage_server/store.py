@@ -72,6 +72,11 @@ def payload_hash(body: bytes) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _submission_id(kiosk_id: str, key: str) -> str:
+    """Keys are per kiosk: two kiosks may pick the same key without colliding."""
+    return f"{kiosk_id}\x1f{key}"
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,11 +86,11 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db["submissions"].create(
             {
-                "key": str, "kiosk_id": str, "payload_hash": str, "state": str,
+                "id": str, "key": str, "kiosk_id": str, "payload_hash": str, "state": str,
                 "status": int, "body": bytes, "accepted": int, "replays": int,
                 "conflicts": int, "created_at": float, "updated_at": float,
             },
-            pk=("kiosk_id", "key"),
+            pk="id",
             if_not_exists=True,
         )
         self.db["audit_events"].create(
@@ -97,7 +102,7 @@ class Store:
             if_not_exists=True,
         )
         self.db["quota"].create(
-            {"kiosk_id": str, "day": str, "used": int}, pk=("kiosk_id", "day"), if_not_exists=True
+            {"id": str, "kiosk_id": str, "day": str, "used": int}, pk="id", if_not_exists=True
         )
 
     def close(self) -> None:
@@ -107,39 +112,41 @@ class Store:
     def begin_submission(self, kiosk_id: str, key: str, digest: str) -> Begin:
         now = time.time()
         table = self.db["submissions"]
+        rid = _submission_id(kiosk_id, key)
         try:
-            row = table.get((kiosk_id, key))
+            row = table.get(rid)
         except sqlite_utils.db.NotFoundError:
             row = None
         if row is not None and now - row["created_at"] > KEY_RETENTION_S:
-            table.delete((kiosk_id, key))
+            table.delete(rid)
             row = None
         if row is None:
             table.insert(
                 {
-                    "key": key, "kiosk_id": kiosk_id, "payload_hash": digest,
+                    "id": rid, "key": key, "kiosk_id": kiosk_id, "payload_hash": digest,
                     "state": "in_flight", "status": 0, "body": b"", "accepted": 0,
                     "replays": 0, "conflicts": 0, "created_at": now, "updated_at": now,
                 }
             )
             return Proceed()
         if row["payload_hash"] != digest:
-            table.update((kiosk_id, key), {"conflicts": row["conflicts"] + 1})
+            table.update(rid, {"conflicts": row["conflicts"] + 1})
             return KeyReused()
         if row["state"] == "in_flight":
             if now - row["updated_at"] > IN_FLIGHT_ABANDON_S:
-                table.update((kiosk_id, key), {"updated_at": now})
+                table.update(rid, {"updated_at": now})
                 return Proceed()
-            table.update((kiosk_id, key), {"conflicts": row["conflicts"] + 1})
+            table.update(rid, {"conflicts": row["conflicts"] + 1})
             return InFlight()
-        table.update((kiosk_id, key), {"replays": row["replays"] + 1})
+        table.update(rid, {"replays": row["replays"] + 1})
         return Replay(StoredResponse(row["status"], row["body"]))
 
     def finish_submission(self, kiosk_id: str, key: str, response: StoredResponse) -> None:
-        row = self.db["submissions"].get((kiosk_id, key))
+        rid = _submission_id(kiosk_id, key)
+        row = self.db["submissions"].get(rid)
         accepted = row["accepted"] + (1 if 200 <= response.status < 300 else 0)
         self.db["submissions"].update(
-            (kiosk_id, key),
+            rid,
             {
                 "state": "done", "status": response.status, "body": response.body,
                 "accepted": accepted, "updated_at": time.time(),
@@ -167,7 +174,7 @@ class Store:
         return accepted, len(events) - accepted
 
     def audit_events(self) -> list[dict[str, Any]]:
-        return list(self.db["audit_events"].rows_where(order_by="received_at, event_id"))
+        return list(self.db["audit_events"].rows_where(order_by="rowid"))
 
     def audit_events_for_admin(self) -> list[dict[str, Any]]:
         return [{**e, "services": json.loads(e["services"])} for e in self.audit_events()]
@@ -175,14 +182,15 @@ class Store:
     # -- quota ------------------------------------------------------------------------------------
     def take_quota(self, kiosk_id: str, day: str, limit: int | None) -> bool:
         """Count one request against today's quota; False (and nothing counted) when used up."""
+        rid = f"{kiosk_id}/{day}"
         try:
-            used = self.db["quota"].get((kiosk_id, day))["used"]
+            used = self.db["quota"].get(rid)["used"]
         except sqlite_utils.db.NotFoundError:
             used = 0
         if limit is not None and used >= limit:
             return False
-        self.db["quota"].upsert({"kiosk_id": kiosk_id, "day": day, "used": used + 1},
-                                pk=("kiosk_id", "day"))
+        self.db["quota"].upsert({"id": rid, "kiosk_id": kiosk_id, "day": day, "used": used + 1},
+                                pk="id")
         return True
 
     def reset_quota(self) -> None:
