@@ -9,7 +9,7 @@ Every item carries its own Idempotency-Key, so a retry after a crash between "th
 accepted it" and "we recorded that" is deduplicated by the server: effectively once.
 
 Retry timing: exponential backoff with full jitter, ``uniform(0, min(cap, base·2^(n-1)))``;
-a Retry-After from the server is a floor (capped at ``backoff_cap_s``). Permanent errors,
+a Retry-After from the server is a floor (obeyed up to a day). Permanent errors,
 items past ``max_attempts`` and items older than ``max_age_hours`` go to dead with the reason.
 While the connection is OFFLINE, the sender only probes, so an outage does not burn
 attempts; when the probe succeeds, waiting items become due at once.
@@ -33,6 +33,9 @@ from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import Settlement
 
 log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER_S = 86400.0
+"""A Retry-After is obeyed up to a day (a quota resets at midnight); beyond is nonsense."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,7 @@ class RetryPolicy:
             )
         delay = self.backoff(item.attempts, rng)
         if result.retry_after_s is not None:
-            delay = max(delay, min(result.retry_after_s, self.cap_s))
+            delay = max(delay, min(result.retry_after_s, MAX_RETRY_AFTER_S))
         return Settlement(
             item.item_id, ItemState.PENDING, error=result.reason, next_attempt_at=now + delay
         )

@@ -1,0 +1,140 @@
+"""The real `Deliverer`: outbox items to the Linkage Center through `LinkageClient`.
+
+Payloads in the outbox are the wire JSON of the Linkage contract: a submission item holds a
+`SubmissionRequest`, an audit item an `AuditEvent` (use `encode_submission` /
+`encode_audit` when enqueuing). Submissions go one by one with the item's Idempotency-Key;
+audit events go in batches (the server deduplicates them by event ID).
+
+The client is built with a single attempt per call: retry timing belongs to the outbox
+(its backoff survives restarts), not to an in-memory loop. A 401 still gets the client's
+one re-login. After the first "cannot reach the server" in a batch, the rest of the batch
+is not tried (each would wait for its own connect timeout) and shares that result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pydantic import ValidationError
+
+from kiosk.config.settings import Settings
+from kiosk.linkage import errors as E
+from kiosk.linkage import models as M
+from kiosk.linkage.client import LinkageClient
+from kiosk.linkage.retry import RetryPolicy as ClientRetryPolicy
+from kiosk.outbox.model import DeliveryResult, ItemKind, OutgoingItem
+
+log = logging.getLogger(__name__)
+
+AUDIT_BATCH_MAX = 500  # the contract's limit per call
+
+# Conditions of the kiosk or the centre, not of the item: retry later, never dead-letter.
+_KIOSK_WIDE: tuple[type[E.LinkageError], ...] = (
+    E.NotLoggedIn, E.OutsideServiceHours, E.QuotaExceeded, E.NoLinkageRights, E.NoJobRights,
+    E.NoServiceRights, E.ProtocolError, E.ProviderError,
+)
+
+
+def encode_submission(request: M.SubmissionRequest) -> bytes:
+    return request.model_dump_json().encode()
+
+
+def encode_audit(event: M.AuditEvent) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def result_for(error: E.LinkageError) -> DeliveryResult:
+    """How an item whose call failed with ``error`` continues."""
+    reason = f"{type(error).__name__}: {error}"[:300]
+    if isinstance(error, E.TransportError):
+        reached = error.status_code is not None  # an HTTP answer came (5xx after retries)
+        return DeliveryResult.retry(
+            reason, retry_after_s=error.retry_after_s, reached_server=reached)
+    status = error.status_code or error.http_status
+    if error.retryable or isinstance(error, _KIOSK_WIDE) or status >= 500:
+        return DeliveryResult.retry(reason, retry_after_s=error.retry_after_s)
+    return DeliveryResult.permanent(reason)  # this item will never be accepted as it is
+
+
+class LinkageDeliverer:
+    def __init__(self, client: LinkageClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkageDeliverer:
+        link = settings.linkage
+        single_try = ClientRetryPolicy(max_attempts=1, total_s=link.total_timeout_s)
+        return cls(LinkageClient.from_settings(settings, retry=single_try))
+
+    @classmethod
+    def single_try(cls, client: LinkageClient) -> LinkageDeliverer:
+        """Wrap an existing client's settings, but with one attempt per call."""
+        client.retry = replace(client.retry, max_attempts=1)
+        return cls(client)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def deliver(self, items: Sequence[OutgoingItem]) -> Sequence[DeliveryResult]:
+        results: list[DeliveryResult | None] = [None] * len(items)
+        unreachable: DeliveryResult | None = None
+        audits: list[tuple[int, M.AuditEvent]] = []
+        for index, item in enumerate(items):
+            if item.kind is ItemKind.AUDIT:
+                try:
+                    audits.append((index, M.AuditEvent.model_validate_json(item.payload)))
+                except ValidationError as exc:
+                    results[index] = _unreadable(exc)
+                continue
+            if unreachable is not None:
+                results[index] = unreachable
+                continue
+            results[index] = self._submit(item)
+            if not results[index].reached_server:  # type: ignore[union-attr]
+                unreachable = results[index]
+        for start in range(0, len(audits), AUDIT_BATCH_MAX):
+            chunk = audits[start : start + AUDIT_BATCH_MAX]
+            outcome = unreachable or self._send_audit([event for _, event in chunk])
+            if not outcome.reached_server:
+                unreachable = outcome
+            for index, _ in chunk:
+                results[index] = outcome
+        return [r for r in results if r is not None]
+
+    def _submit(self, item: OutgoingItem) -> DeliveryResult:
+        try:
+            request = M.SubmissionRequest.model_validate_json(item.payload)
+        except ValidationError as exc:
+            return _unreadable(exc)
+        try:
+            submitted = self.client.submit(request, item.idempotency_key)
+        except E.LinkageError as exc:
+            return result_for(exc)
+        receipt = submitted.receipt
+        replay = " (replayed)" if submitted.replayed else ""
+        return DeliveryResult.delivered(f"submission {receipt.submissionID}{replay}")
+
+    def _send_audit(self, events: list[M.AuditEvent]) -> DeliveryResult:
+        try:
+            ack = self.client.send_audit_events(events)
+        except E.LinkageError as exc:
+            return result_for(exc)
+        return DeliveryResult.delivered(
+            f"audit batch: {ack.accepted} accepted, {ack.duplicates} duplicates")
+
+    def probe(self) -> bool:
+        """Cheap: one authenticated GET. Any HTTP answer means the centre is reachable."""
+        try:
+            self.client.services()
+        except E.TransportError as exc:
+            return exc.status_code is not None
+        except E.LinkageError:
+            return True
+        return True
+
+
+def _unreadable(exc: ValidationError) -> DeliveryResult:
+    return DeliveryResult.permanent(
+        f"payload does not match the Linkage contract ({exc.error_count()} problems)")

@@ -1,0 +1,55 @@
+"""The reference Linkage server and a kiosk's credentials for the outbox tests.
+
+Helpers only (imported by the tests and by the crash-test worker processes); the server is
+the real ASGI app on uvicorn over mutual TLS on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from kiosk.config.loader import read_secret
+from kiosk.domain.citizen_id import generate
+from kiosk.linkage import models as M
+from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
+from kiosk.linkage.pki import KioskCredentials, ensure_kiosk_credentials
+from kiosk.linkage.retry import RetryPolicy as ClientRetryPolicy
+
+KIOSK_ID = "TEST-1017-01"
+
+
+def credentials(pki_dir: Path) -> KioskCredentials:
+    return ensure_kiosk_credentials(pki_dir, KIOSK_ID)
+
+
+def linkage_client(base_url: str, creds: KioskCredentials) -> LinkageClient:
+    return LinkageClient(
+        base_url=base_url,
+        kiosk_id=creds.kiosk_id,
+        ssl_context=tls_context(creds.ca_file, creds.cert_file, creds.key_file),
+        device_key_pem=read_secret(creds.device_key_file, what="device key"),
+        timeouts=Timeouts(connect_s=2.0, read_s=5.0, total_s=8.0),
+        retry=ClientRetryPolicy(max_attempts=1, total_s=8.0),
+    )
+
+
+def submission(n: int) -> M.SubmissionRequest:
+    """A service request for a synthetic citizen (generated ID, never a real person)."""
+    return M.SubmissionRequest(
+        kind="address-change",
+        personalID=generate(3, "1017", n % 99999 + 1).digits,
+        consentedAt=dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC),
+        payload={"newAddress": f"{n} ถนนราชดำเนิน", "n": n},
+    )
+
+
+def audit_event(event_id: str | None = None) -> M.AuditEvent:
+    return M.AuditEvent(
+        eventID=event_id or str(uuid.uuid4()),
+        occurredAt=dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC),
+        type="session.finished",
+        kioskID=KIOSK_ID,
+        outcome="ok",
+    )

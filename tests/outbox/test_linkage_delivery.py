@@ -1,0 +1,137 @@
+"""The sender with the real deliverer against the reference Linkage server (mutual TLS on
+loopback): exactly-once acceptance by Idempotency-Key, audit batches, faults, outage."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.linkage.pki import KioskCredentials
+from kiosk.outbox.connectivity import ConnectivityState
+from kiosk.outbox.linkage_deliverer import LinkageDeliverer, encode_audit, encode_submission
+from kiosk.outbox.model import ItemKind, ItemState
+from kiosk.outbox.sender import Sender
+from kiosk.outbox.service import Outbox
+from simulators.linkage_server.runner import RunningServer, run_in_thread
+
+from .conftest import make_settings
+from .linkage_env import KIOSK_ID, audit_event, credentials, linkage_client, submission
+
+
+@pytest.fixture
+def creds(tmp_path: Path) -> KioskCredentials:
+    return credentials(tmp_path / "pki")
+
+
+@pytest.fixture
+def server(tmp_path: Path, creds: KioskCredentials) -> Iterator[RunningServer]:
+    srv = run_in_thread(state_dir=tmp_path / "server", pki_dir=creds.ca_file.parent)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Iterator[Outbox]:
+    box = Outbox(make_settings(tmp_path, backoff_base_s=0.01, backoff_cap_s=0.05), KIOSK_ID)
+    yield box
+    box.close()
+
+
+@pytest.fixture
+def deliverer(server: RunningServer, creds: KioskCredentials) -> Iterator[LinkageDeliverer]:
+    d = LinkageDeliverer(linkage_client(server.base_url, creds))
+    yield d
+    d.close()
+
+
+def drain(sender: Sender, rounds: int = 50) -> None:
+    for _ in range(rounds):
+        if sender.run_once() == 0 and sender.outbox.call(lambda s: s.next_due_at()) is None:
+            return
+
+
+def new_sender(outbox: Outbox, deliverer: LinkageDeliverer) -> Sender:
+    sender = Sender(outbox, deliverer, rng=random.Random(1), batch_size=20)
+    sender.start_lease()
+    sender._probe(0.0)
+    return sender
+
+
+def test_submissions_and_audit_events_arrive_exactly_once(
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+):
+    subs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
+            for n in range(15)]
+    events = [audit_event() for _ in range(30)]
+    for event in events:
+        outbox.enqueue(ItemKind.AUDIT, encode_audit(event), idempotency_key=event.eventID)
+    sender = new_sender(outbox, deliverer)
+    assert sender.connectivity is ConnectivityState.ONLINE
+    drain(sender)
+    stats = server.submissions()
+    assert {r.idempotency_key for r in subs} == set(stats)
+    assert all(stats[r.idempotency_key].accepted == 1 for r in subs)
+    received = [e["event_id"] for e in server.server.store.audit_events()]
+    assert sorted(received) == sorted(e.eventID for e in events)
+    receipts = outbox.call(lambda s: s.receipts())
+    assert len(receipts) == 45 and all(r["outcome"] == "delivered" for r in receipts)
+
+
+def test_redelivery_after_a_crash_is_replayed_not_accepted_twice(
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+):
+    receipt = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(1)))
+    (item,) = outbox.call(lambda s: s.claim("crashed-sender", 1), writes=True)
+    deliverer.deliver([item])  # the server accepts it; the sender dies before recording it
+    outbox.call(lambda s: s.reclaim(["crashed-sender"], max_attempts=50), writes=True)
+    drain(new_sender(outbox, deliverer))
+    stat = server.submissions()[receipt.idempotency_key]
+    assert (stat.accepted, stat.replays) == (1, 1)
+    (record,) = outbox.call(lambda s: s.receipts())
+    assert str(record["confirmation"]).endswith("(replayed)")
+
+
+def test_server_errors_are_retried_and_rejections_go_to_dead(
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer, creds: KioskCredentials
+):
+    # The same key already used with another payload: the server answers 422, for good.
+    taken = "already-used-key"
+    with linkage_client(server.base_url, creds) as other:
+        other.submit(submission(100), taken)
+    rejected = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(101)),
+                              idempotency_key=taken)
+    fine = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(102)))
+    sender = new_sender(outbox, deliverer)
+    server.faults.set("error_5xx", count=2, status=503, retry_after_s=0)
+    drain(sender)
+    assert server.submissions()[fine.idempotency_key].accepted == 1
+    status = outbox.call(lambda s: s.status())
+    (dead,) = status.dead
+    assert dead.item_id == rejected.item_id and "IdempotencyKeyReused" in dead.reason
+    assert status.counts[ItemState.DELIVERED] == 1
+    assert server.faults.snapshot()["fired"]["error_5xx"] == 2
+
+
+def test_outage_makes_it_offline_then_it_drains(
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+):
+    sender = new_sender(outbox, deliverer)
+    server.faults.set("outage")
+    refs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
+            for n in range(5)]
+    sender.run_once()
+    sender.run_once()
+    assert sender.connectivity is ConnectivityState.OFFLINE
+    assert outbox.call(lambda s: s.status()).counts[ItemState.PENDING] == 5
+    sender._offline_probe_s = 0.0
+    assert sender._offline()  # the probe fails too: still offline, nothing claimed
+    server.faults.clear("outage")
+    assert not sender._offline()
+    assert sender.connectivity is ConnectivityState.ONLINE
+    drain(sender)
+    assert all(server.submissions()[r.idempotency_key].accepted == 1 for r in refs)
