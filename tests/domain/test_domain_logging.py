@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain import CitizenId
-from kiosk.logging_setup import PiiFilter, configure_logging
+from kiosk.logging_setup import PiiFilter, PrivateRotatingFileHandler, configure_logging
 
 CID = "1101700207030"
 MASKED = "1-1017-xxxxx-xx-0"
@@ -82,6 +82,20 @@ def test_log_file_is_private(tmp_path: Path, restore_root: None) -> None:
     configure_logging("INFO", log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
+
+
+def test_rotated_files_stay_private(tmp_path: Path, restore_root: None) -> None:
+    log_file = tmp_path / "k.log"
+    configure_logging("INFO", log_file)
+    handler = next(
+        h for h in logging.getLogger().handlers if isinstance(h, PrivateRotatingFileHandler)
+    )
+    logging.getLogger("kiosk.r").info("before rollover %s", CID)
+    handler.doRollover()
+    logging.getLogger("kiosk.r").info("after rollover")
+    for path in (log_file, tmp_path / "k.log.1"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert CID not in read(tmp_path / "k.log.1")
 
 
 def test_warnings_are_captured_and_masked(tmp_path: Path, restore_root: None) -> None:
