@@ -5,6 +5,10 @@ prefixes: ``หมู่ที่ 2``, ``ตรอก…``/``ซอย…``, ``�
 ``อำเภอ…`` (``เขต…`` in Bangkok), ``จังหวัด…`` (Bangkok: plain ``กรุงเทพมหานคร``). Any slot
 can be empty (no moo in Bangkok, no soi — both broke other readers).
 
+Sources disagree on slots 3-5: the reference layout (above) has trok/soi, road, unused;
+some readers assume trok, soi, road. A ``ซอย`` value in the road slot is read the second way,
+so both parse to the same :class:`Address`; ``to_card`` always writes the reference layout.
+
 Fewer than 8 slots (a truncated 100-byte read, an odd card): the first slot is still the
 house number and the others are placed by their prefixes; a value without a known prefix
 keeps its position. A fifth-slot value is kept as ``unused`` so ``to_card`` round-trips.
@@ -90,6 +94,12 @@ class Address:
     @classmethod
     def _from_slots(cls, slots: list[str]) -> Address:
         house, moo, lane, road, unused, subdistrict, district, province = slots
+        if road.startswith(_PREFIXES[2][1:]) and not lane.startswith(_PREFIXES[2][1:]) and (
+            not unused or unused.startswith(_PREFIXES[3])
+        ):
+            # The other layout some readers assume (trok#soi#road in slots 3-5): a soi in
+            # the road slot. Read it either way; to_card writes the reference layout.
+            lane, road, unused = " ".join(p for p in (lane, road) if p), unused, ""
         trok, soi = _split_lane(lane)
         return cls(house, moo, trok, soi, road, unused, subdistrict, district, province)
 

@@ -97,8 +97,9 @@ class CardIdentity:
             return _field(name, lambda: parser(text[name]))
 
         birth = parsed("birth", ThaiDate.parse_be)
-        if birth.lifelong:
-            raise InvalidThaiDate("a birth date cannot be 99999999").with_field("birth")
+        issue = parsed("issue", ThaiDate.parse_be)
+        expiry = parsed("expiry", ThaiDate.parse_be)
+        _check_chronology(birth, issue, expiry)
         return cls(
             citizen_id=parsed("cid", CitizenId.parse),
             name_th=parsed("th_name", PersonName.parse),
@@ -108,8 +109,8 @@ class CardIdentity:
             request_no=parsed("request_no", _token),
             issuer=text["issuer"].strip(),
             issuer_code=parsed("issuer_code", _token),
-            issue_date=parsed("issue", ThaiDate.parse_be),
-            expiry_date=parsed("expiry", ThaiDate.parse_be),
+            issue_date=issue,
+            expiry_date=expiry,
             address=parsed("address", Address.parse),
             card_version=parsed("version", _token),
             photo_ref=_optional(text, "photo_ref"),
@@ -128,6 +129,25 @@ class CardIdentity:
         return f"CardIdentity(citizen_id={self.citizen_id.masked()}, <redacted>)"
 
     __str__ = __repr__
+
+
+def _check_chronology(birth: ThaiDate, issue: ThaiDate, expiry: ThaiDate) -> None:
+    """Impossible orders mean a corrupted read; partial dates get the benefit of the doubt."""
+    if birth.lifelong:
+        raise InvalidThaiDate("a birth date cannot be 99999999").with_field("birth")
+    if issue.lifelong:
+        raise InvalidThaiDate("an issue date cannot be 99999999").with_field("issue")
+    born, issued_from, issued_to = birth.earliest(), issue.earliest(), issue.latest()
+    assert born is not None and issued_from is not None and issued_to is not None
+    if born > issued_to:
+        raise InvalidThaiDate(
+            "the card was issued before the birth date", reason="thai_date.order"
+        ).with_field("issue")
+    expires = expiry.latest()
+    if expires is not None and expires < issued_from:
+        raise InvalidThaiDate(
+            "the card expires before it was issued", reason="thai_date.order"
+        ).with_field("expiry")
 
 
 def _decode(value: bytes | str) -> str:

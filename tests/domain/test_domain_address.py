@@ -45,6 +45,19 @@ def test_trok_and_soi_share_a_slot() -> None:
     assert b.trok == "" and b.soi == "ซอยสุขุมวิท 22"
 
 
+def test_both_readings_of_slots_three_to_five_agree() -> None:
+    # Reference layout: house#moo#trok/soi#road#(unused)#...; some readers assume
+    # house#moo#trok#soi#road#... . A soi in the road slot means the second layout.
+    reference = "12/3#หมู่ที่ 5#ซอยวัดใหม่#ถนนมิตรภาพ##ตำบลในเมือง#อำเภอเมืองขอนแก่น#จังหวัดขอนแก่น"
+    other = "12/3#หมู่ที่ 5##ซอยวัดใหม่#ถนนมิตรภาพ#ตำบลในเมือง#อำเภอเมืองขอนแก่น#จังหวัดขอนแก่น"
+    both = "9##ตรอกโรงน้ำแข็ง#ซอย 3#ถนนเจริญกรุง#แขวงสีลม#เขตบางรัก#กรุงเทพมหานคร"
+    a, b = Address.parse(reference), Address.parse(other)
+    assert a == b and a.soi == "ซอยวัดใหม่" and a.road == "ถนนมิตรภาพ" and a.unused == ""
+    assert b.to_card() == reference
+    c = Address.parse(both)
+    assert (c.trok, c.soi, c.road) == ("ตรอกโรงน้ำแข็ง", "ซอย 3", "ถนนเจริญกรุง")
+
+
 def test_extra_spaces_are_tidied() -> None:
     a = Address.parse("  99/1 #หมู่ที่   2##ถนน สุขุมวิท ##แขวงคลองเตย#เขตคลองเตย#กรุงเทพมหานคร   ")
     assert a.house_no == "99/1" and a.moo == "หมู่ที่ 2" and a.road == "ถนน สุขุมวิท"
