@@ -1,0 +1,109 @@
+"""Signed verification QR: sign, verify (CLI and the reference server over mutual TLS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from kiosk.__main__ import main as kiosk_main
+from kiosk.linkage.client import tls_context
+from kiosk.linkage.pki import ensure_kiosk_credentials
+from kiosk.services.slip import (
+    RECEIPT_KEYS_FILE,
+    SlipSigner,
+    Verdict,
+    register_receipt_key,
+    verify,
+)
+from simulators.linkage_server.runner import run_in_thread
+
+FIELDS = [("ชื่อ / Name", "นาย สมชาย ใจดี"), ("เกิด / Born", "12 มี.ค. 2530"),
+          ("บ้านเลขที่ / House", "1017-000123-4")]
+ISSUED = dt.datetime(2026, 1, 15, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def signer() -> SlipSigner:
+    return SlipSigner(ed25519.Ed25519PrivateKey.generate(), "BKK-1017-01")
+
+
+def keys(signer: SlipSigner) -> dict[str, str]:
+    return {signer.kiosk_id: signer.public_key_b64()}
+
+
+def test_valid_slip(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    assert len(stamp.qr) <= 300 and "สมชาย" not in stamp.qr
+    result = verify(stamp.qr, keys(signer), fields=FIELDS, now=ISSUED + dt.timedelta(days=1))
+    assert result.verdict is Verdict.VALID
+    assert result.stamp is not None and result.stamp.serial == stamp.serial
+
+
+def test_altered_field_is_detected(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    forged = [*FIELDS[:2], ("บ้านเลขที่ / House", "1017-000999-4")]
+    result = verify(stamp.qr, keys(signer), fields=forged, now=ISSUED)
+    assert result.verdict is Verdict.ALTERED
+
+
+def test_altered_qr_is_detected(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    later = str(int((ISSUED + dt.timedelta(days=900)).timestamp()))
+    parts = stamp.qr.split(".")
+    parts[4] = later  # push the expiry out
+    assert verify(".".join(parts), keys(signer), now=ISSUED).verdict is Verdict.ALTERED
+
+
+def test_other_kiosk_key_and_unknown_kiosk(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    other = SlipSigner(ed25519.Ed25519PrivateKey.generate(), "BKK-1017-01")
+    assert verify(stamp.qr, keys(other), now=ISSUED).verdict is Verdict.ALTERED
+    assert verify(stamp.qr, {}, now=ISSUED).verdict is Verdict.UNKNOWN_KIOSK
+
+
+def test_expired_and_malformed(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    late = ISSUED + signer.validity + dt.timedelta(seconds=1)
+    assert verify(stamp.qr, keys(signer), now=late).verdict is Verdict.EXPIRED
+    assert verify("hello", keys(signer)).verdict is Verdict.MALFORMED
+    assert verify("LKS1.a.b.c.d.e.f.g", keys(signer)).verdict is Verdict.MALFORMED
+
+
+def test_cli_verdicts_and_exit_codes(signer: SlipSigner, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    keys_file = tmp_path / RECEIPT_KEYS_FILE
+    register_receipt_key(keys_file, signer.kiosk_id, signer.public_key_b64())
+    fields_file = tmp_path / "fields.json"
+    fields_file.write_text(json.dumps(FIELDS, ensure_ascii=False), "utf-8")
+    qr = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", dt.datetime.now(dt.UTC)).qr
+    base = ["verify-slip", qr, "--keys", str(keys_file)]
+    assert kiosk_main([*base, "--fields", str(fields_file), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == "valid"
+    fields_file.write_text(json.dumps([[*FIELDS[0][:1], "นาย ปลอม"]], ensure_ascii=False))
+    assert kiosk_main([*base, "--fields", str(fields_file)]) == 3
+    assert capsys.readouterr().out.startswith("altered")
+    assert kiosk_main([*base, "--at", "2099-01-01T00:00:00"]) == 5
+    assert kiosk_main(["verify-slip", qr, "--keys", str(tmp_path / "none.json")]) == 4
+
+
+def test_reference_server_endpoint_over_mutual_tls(signer: SlipSigner, tmp_path: Path) -> None:
+    pki_dir = tmp_path / "pki"
+    creds = ensure_kiosk_credentials(pki_dir, "OFFICER-01")
+    register_receipt_key(pki_dir / RECEIPT_KEYS_FILE, signer.kiosk_id, signer.public_key_b64())
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", dt.datetime.now(dt.UTC))
+    with run_in_thread(state_dir=tmp_path / "srv", pki_dir=pki_dir) as srv, httpx.Client(
+        verify=tls_context(creds.ca_file, creds.cert_file, creds.key_file), timeout=10
+    ) as http:
+        url = f"{srv.base_url}/api/slips/verify"
+        ok = http.post(url, json={"qr": stamp.qr, "fields": FIELDS}).json()
+        assert ok["result"] == "valid" and ok["serial"] == stamp.serial
+        forged = http.post(url, json={"qr": stamp.qr, "fields": FIELDS[:2]}).json()
+        assert forged["result"] == "altered"
+        unknown = http.post(url, json={"qr": stamp.qr.replace("BKK-1017-01", "BKK-9999-01")})
+        assert unknown.json()["result"] == "unknown_kiosk"
+        assert http.post(url, json={"nope": 1}).status_code == 400
