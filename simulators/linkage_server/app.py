@@ -52,6 +52,7 @@ MAX_REQUEST_BYTES = 64 * 1024
 CHALLENGE_TTL_S = 60.0
 CLOCK_SKEW_S = 120.0
 DEFAULT_JOB = "KIOSK-SELF-SERVICE"
+REQUEST_ID_VALID = "linkage.request_id_valid"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -152,6 +153,9 @@ class LinkageServer:
             Route("/api/center/audit-events", self._wrap(self.audit_events), methods=["POST"]),
             Route("/api/agency/submissions", self._wrap(self.submit), methods=["POST"]),
         ]
+        from simulators.linkage_server.slip_verify import slip_routes  # officers' slip check
+
+        routes += slip_routes(self)
         if enable_admin:
             from simulators.linkage_server.admin import admin_routes
 
@@ -169,6 +173,8 @@ class LinkageServer:
                     raise ApiError(E.NoLinkageRights, "client certificate required")
                 if auth:
                     self._authenticate(request, kiosk_id)
+                if not request.scope.get(REQUEST_ID_VALID, False):
+                    raise ApiError(E.InvalidRequest, "X-Request-ID header (UUID) required")
                 return await handler(request, kiosk_id)
             except ApiError as err:
                 return _error_response(err)
@@ -423,7 +429,7 @@ class LinkageServer:
 
 
 class RequestIdMiddleware:
-    """Echo X-Request-ID (refusing requests without a valid one) and report the server's
+    """Echo X-Request-ID (a fresh one when the request had none valid) and report the server's
     own time in ``Server-Timing: app;dur=<ms>`` so clients can subtract it."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -451,8 +457,6 @@ class RequestIdMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        if not valid and scope["path"].startswith("/api/"):
-            err = ApiError(E.InvalidRequest, "X-Request-ID header (UUID) required")
-            await _error_response(err)(scope, receive, send_with_id)
-            return
+        # Refused by the endpoint (after the token check, so a missing token is still a 401).
+        scope[REQUEST_ID_VALID] = valid
         await self.app(scope, receive, send_with_id)
