@@ -2,11 +2,12 @@
 
 An action is recorded three ways: a line in a local JSONL file in the state dir (the
 technician can see it offline and it goes into the diagnostics bundle), a counter in the
-metrics, and — when the kiosk's audit port is wired (the outbox) — an audit event of type
-``maintenance.<action>`` that reaches the Linkage Center like the session's own events.
+metrics, and — when an outbox is given — an audit event of type ``maintenance.<action>``
+(the Linkage contract's `AuditEvent`, no masked ID) queued durably like the session's own
+events, which the outbox sender delivers to the Linkage Center.
 
-Call `record` from a worker thread (the port writes durably); it never raises for a
-failing port, because a maintenance action must not fail for want of an audit line: the
+Call `record` from a worker thread (the local line is fsynced); it never raises for a
+failing outbox, because a maintenance action must not fail for want of an audit line: the
 local file still has it and the failure is logged.
 """
 
@@ -18,12 +19,16 @@ import logging
 import os
 import re
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.appliance import metrics
-from kiosk.session.ports import AuditEvent, AuditPort
+
+if TYPE_CHECKING:
+    from kiosk.outbox.service import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,6 @@ _ACTION = re.compile(r"^[a-z][a-z0-9_]{1,36}$")
 # spaces, so no free text that could carry a name.
 _DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:/-]{0,80}$")
 _DIGIT_RUN = re.compile(r"[0-9]{13}")
-MAINTENANCE_SESSION = "maintenance"
 
 
 class AuditTrail:
@@ -41,12 +45,12 @@ class AuditTrail:
         kiosk_id: str,
         local_file: Path,
         *,
-        port: AuditPort | None = None,
+        outbox: Outbox | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._kiosk_id = kiosk_id
         self._file = local_file
-        self._port = port
+        self._outbox = outbox
         self._clock = clock
         self._lock = threading.Lock()
 
@@ -62,13 +66,31 @@ class AuditTrail:
             self._append(line)
         log.info("maintenance action %s: %s", action, outcome)
         metrics.record_maintenance(action)
-        if self._port is not None:
-            event = AuditEvent(f"maintenance.{action}", at, MAINTENANCE_SESSION, "",
-                               {"outcome": outcome, **{k: str(v) for k, v in clean.items()}})
-            try:
-                self._port.record(event)
-            except Exception:
-                log.exception("maintenance audit event %s not queued (kept locally)", action)
+        if self._outbox is not None:
+            self._queue(action, outcome, at)
+
+    def _queue(self, action: str, outcome: str, at: dt.datetime) -> None:
+        from kiosk.linkage.models import AuditEvent
+        from kiosk.outbox.model import ItemKind
+
+        event_id = str(uuid.uuid4())
+        event = AuditEvent(eventID=event_id, occurredAt=at, type=f"maintenance.{action}",
+                           kioskID=self._kiosk_id, outcome=outcome)
+        assert self._outbox is not None
+        try:
+            future = self._outbox.enqueue_async(
+                ItemKind.AUDIT, event.model_dump_json().encode(), event_id)
+        except Exception:
+            log.exception("maintenance audit event %s not queued (kept locally)", action)
+            return
+
+        def done(f: object) -> None:
+            exc = future.exception()
+            if exc is not None:
+                log.error("maintenance audit event %s not queued (kept locally): %s",
+                          action, exc.__class__.__name__)
+
+        future.add_done_callback(done)
 
     def recent(self, limit: int = 200) -> list[str]:
         """The last ``limit`` lines of the local trail, oldest first."""

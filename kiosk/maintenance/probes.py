@@ -1,0 +1,139 @@
+"""Health probes over the other layers' own APIs: card reader, printer, Linkage, outbox.
+
+Each factory takes the live object the kiosk already has (the same `CardReader`,
+`PrintService`, `LinkageClient`, `Outbox` the session uses) and returns a `Probe`. The
+probes only ask; they never change a device's state. `gather()` runs them on worker
+threads with a deadline, so a blocking call here is fine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kiosk.maintenance.health import DetailValue, HealthItem, Probe, Status
+
+if TYPE_CHECKING:
+    from drivers.card.protocol import CardReader
+    from kiosk.linkage.client import LinkageClient
+    from kiosk.outbox.service import Outbox
+    from kiosk.printing.service import PrintService
+
+OUTBOX_OLD_S = 3600.0
+"""A waiting item older than this is worth a technician's look (the centre may be down)."""
+LINKAGE_SLOW_S = 2.0
+
+
+def card_reader_probe(reader: CardReader) -> Probe:
+    from drivers.card.protocol import CardState, ReaderState
+
+    def probe() -> HealthItem:
+        state = reader.state
+        names = reader.readers()
+        slots = {name: reader.card_state(name).value for name in names}
+        detail: dict[str, DetailValue] = {"driver_state": state.value, "readers": len(names),
+                                          "cards": ", ".join(slots.values()) or None}
+        if state is ReaderState.READY and names:
+            present = sum(1 for s in slots.values() if s == CardState.PRESENT.value)
+            mute = sum(1 for s in slots.values() if s == CardState.MUTE.value)
+            if mute:
+                return HealthItem("card_reader", Status.WARN,
+                                  f"{len(names)} reader(s); a card is in but does not answer",
+                                  detail)
+            card = "card present" if present else "no card"
+            return HealthItem("card_reader", Status.OK, f"{len(names)} reader(s), {card}",
+                              detail)
+        if state is ReaderState.STOPPED:
+            return HealthItem("card_reader", Status.WARN, "card reader driver not started",
+                              detail)
+        if state is ReaderState.FAILED:
+            return HealthItem("card_reader", Status.FAIL,
+                              "PC/SC service (pcscd) not answering", detail)
+        return HealthItem("card_reader", Status.FAIL, "no card reader attached", detail)
+    return probe
+
+
+def printer_probe(service: PrintService) -> Probe:
+    from drivers.printer.protocol import PrinterState
+
+    summaries = {
+        PrinterState.READY: (Status.OK, "online, paper OK, cover closed"),
+        PrinterState.PAPER_NEAR_END: (Status.WARN, "paper roll nearly empty"),
+        PrinterState.PAPER_OUT: (Status.FAIL, "paper out"),
+        PrinterState.COVER_OPEN: (Status.FAIL, "cover open"),
+        PrinterState.OFFLINE: (Status.FAIL, "offline"),
+        PrinterState.ERROR: (Status.FAIL, "printer error (cutter jam or overheated head)"),
+        PrinterState.UNREACHABLE: (Status.FAIL, "not reachable (power, cable, port)"),
+        PrinterState.UNKNOWN: (Status.WARN, "this transport cannot report printer status"),
+    }
+
+    def probe() -> HealthItem:
+        state = service.check()
+        status, summary = summaries[state]
+        failed = len(service.failed_jobs())
+        detail: dict[str, DetailValue] = {"state": state.value,
+                                          "profile": service.profile.name,
+                                          "failed_jobs": failed}
+        if failed and status is Status.OK:
+            status, summary = Status.WARN, f"{summary}; {failed} failed job(s) to reprint"
+        return HealthItem("printer", status, summary, detail)
+    return probe
+
+
+def linkage_probe(client_factory: Callable[[], LinkageClient]) -> Probe:
+    """Reachability and latency: one authenticated service-list call."""
+    from kiosk.linkage import errors as E
+
+    def probe() -> HealthItem:
+        started = time.monotonic()
+        try:
+            client = client_factory()
+            client.services()
+        except E.TransportError as exc:
+            ms = round((time.monotonic() - started) * 1000)
+            if getattr(exc, "status_code", None) is None:
+                return HealthItem("linkage", Status.FAIL,
+                                  f"not reachable ({exc.__class__.__name__})",
+                                  {"error": exc.message_key, "after_ms": ms})
+            return HealthItem("linkage", Status.FAIL,
+                              f"server error HTTP {exc.status_code}",
+                              {"error": exc.message_key, "latency_ms": ms})
+        except E.LinkageError as exc:
+            ms = round((time.monotonic() - started) * 1000)
+            return HealthItem("linkage", Status.WARN,
+                              f"reachable, but refused: {exc.message_key}",
+                              {"error": exc.message_key, "latency_ms": ms})
+        ms = round((time.monotonic() - started) * 1000)
+        status = Status.WARN if ms > LINKAGE_SLOW_S * 1000 else Status.OK
+        return HealthItem("linkage", status, f"reachable, {ms} ms", {"latency_ms": ms})
+    return probe
+
+
+def outbox_probe(outbox: Outbox, *, clock: Callable[[], float] = time.time) -> Probe:
+    from kiosk.outbox.health import StoreHealth
+    from kiosk.outbox.model import ItemState
+
+    def probe() -> HealthItem:
+        health = outbox.health
+        if health is not StoreHealth.OK:
+            return HealthItem("outbox", Status.FAIL, health.technician_message,
+                              {"store": health.value})
+        status = outbox.status_async().result(timeout=10)
+        waiting = status.counts.get(ItemState.PENDING, 0) + status.counts.get(
+            ItemState.IN_FLIGHT, 0)
+        dead = status.counts.get(ItemState.DEAD, 0)
+        oldest_s = (round(clock() - status.oldest_pending_at)
+                    if status.oldest_pending_at is not None else None)
+        detail: dict[str, DetailValue] = {"waiting": waiting, "dead": dead,
+                                          "oldest_waiting_s": oldest_s,
+                                          "connectivity": status.connectivity}
+        if dead:
+            return HealthItem("outbox", Status.WARN,
+                              f"{dead} dead item(s) need a technician; {waiting} waiting",
+                              detail)
+        if oldest_s is not None and oldest_s > OUTBOX_OLD_S:
+            return HealthItem("outbox", Status.WARN,
+                              f"{waiting} waiting, oldest {oldest_s // 60} min", detail)
+        return HealthItem("outbox", Status.OK, f"{waiting} waiting", detail)
+    return probe
