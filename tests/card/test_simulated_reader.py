@@ -125,3 +125,14 @@ def test_fault_specs_round_trip() -> None:
     assert Faults.parse(faults.to_specs()) == faults
     with pytest.raises(ValueError, match="unknown fault"):
         Faults.parse(["explode"])
+
+
+def test_factory_picks_the_configured_driver() -> None:
+    from drivers.card.factory import create_card_reader
+    from drivers.card.pcsc import PcscCardReader
+
+    assert isinstance(create_card_reader("simulated"), SimulatedCardReader)
+    pcsc = create_card_reader("pcsc", reader_filter="ACS", transmit_retries=1)
+    assert isinstance(pcsc, PcscCardReader) and pcsc.reader_filter == "ACS"
+    with pytest.raises(ValueError, match="unknown card driver"):
+        create_card_reader("usb")  # type: ignore[arg-type]

@@ -1,0 +1,237 @@
+"""Card read benchmark over the real stack: pcscd + vpcd + the virtual card + pyscard.
+
+Side by side in one run, for the same seed citizen, through the same driver transport
+(``PcscCardReader.run``: SHARED connection, one PC/SC transaction per read):
+
+* **ours**: identity in 7 exchanges (SELECT + 3 combined reads), the photo on demand
+  (40 exchanges);
+* **baseline**, the common way of open-source readers: SELECT, then one READ + GET RESPONSE
+  per field (citizen ID, Thai name, English name, birth date, gender, issuer, issue date,
+  expiry date, 100-byte address = 19 exchanges), then always the photo (40 more); such a
+  reader hands the identity to its caller only when it returns, i.e. after the photo.
+
+Each configuration runs ``--reads`` insert/read/remove cycles, first with the virtual card
+answering at once, then with ``latency=15`` ms per exchange (a real reader's order of
+magnitude). Times are medians and 95th percentiles in milliseconds:
+
+* ``insert_to_event``: card inserted -> ``CardInserted`` (pcscd polls vpcd every ~400 ms;
+  identical for both methods, no fixed sleeps of ours in it);
+* ``identity``: ``CardInserted`` -> identity available to the caller;
+* ``insert_to_identity``: the two together;
+* ``photo``: the photo read.
+
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from drivers.card import apdu, thai_id
+from drivers.card.pcsc import PcscCardReader
+from drivers.card.protocol import CardEvent, CardInserted, CardRemoved
+from simulators.seeds import load_seeds
+from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.pcsc_stack import PcscStack
+from simulators.vcard.vpcd import VirtualCard
+
+BASELINE_FIELDS = [  # (offset, length): what common readers fetch, one command each
+    (0x0004, 13), (0x0011, 100), (0x0075, 100), (0x00D9, 8), (0x00E1, 1),
+    (0x00F6, 100), (0x0167, 8), (0x016F, 8), (0x1579, 100),
+]  # fmt: skip
+
+
+def baseline_fields(session: thai_id.CardSession) -> dict[int, bytes]:
+    session.select(apdu.MOI_AID, required=True)
+    return {offset: session.read(offset, length) for offset, length in BASELINE_FIELDS}
+
+
+def baseline_photo(session: thai_id.CardSession) -> bytes:
+    return b"".join(
+        session.read(thai_id.PHOTO_OFFSET + i * thai_id.PHOTO_CHUNK, thai_id.PHOTO_CHUNK)
+        for i in range(thai_id.PHOTO_CHUNKS)
+    )
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(p95 * 1000, 3),
+        "min_ms": round(ordered[0] * 1000, 3),
+        "n": len(ordered),
+    }
+
+
+class Waiter:
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.events: list[tuple[float, CardEvent]] = []
+
+    def __call__(self, event: CardEvent) -> None:
+        with self.cond:
+            self.events.append((time.perf_counter(), event))
+            self.cond.notify_all()
+
+    def wait(self, kind: type, reader: str, since: int, timeout: float = 5.0) -> float:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for stamp, event in self.events[since:]:
+                    if isinstance(event, kind) and event.reader == reader:
+                        return stamp
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no {kind.__name__} on {reader}")
+                self.cond.wait(remaining)
+
+
+def run_config(
+    driver: PcscCardReader,
+    waiter: Waiter,
+    slot: VirtualCard,
+    reader: str,
+    profile: CardProfile,
+    method: str,
+    latency_ms: float,
+    reads: int,
+) -> dict[str, Any]:
+    series: dict[str, list[float]] = {
+        k: [] for k in ("insert_to_event", "identity", "insert_to_identity", "photo", "fields")
+    }
+    exchanges: dict[str, int] = {}
+    for _ in range(reads):
+        card = ThaiIdCardEmulator(profile, faults=Faults(latency_ms=latency_ms))
+        mark = len(waiter.events)
+        t_insert = time.perf_counter()
+        slot.insert(card)
+        t_event = waiter.wait(CardInserted, reader, mark)
+        if method == "ours":
+            identity = driver.read_identity(reader)
+            t_identity = time.perf_counter()
+            exchanges["identity"] = driver.last_exchanges
+            assert identity.citizen_id.digits == profile.cid
+            photo = driver.read_photo(reader)
+            t_photo = time.perf_counter()
+            exchanges["photo"] = driver.last_exchanges
+            series["photo"].append(t_photo - t_identity)
+        else:
+            box: dict[str, float] = {}
+
+            def common_read(
+                session: thai_id.CardSession, box: dict[str, float] = box
+            ) -> tuple[dict[int, bytes], bytes]:
+                fields = baseline_fields(session)
+                box["fields_done"] = time.perf_counter()
+                box["fields_exchanges"] = session.exchanges
+                return fields, baseline_photo(session)
+
+            fields, photo = driver.run(reader, common_read)
+            t_identity = time.perf_counter()  # the common reader returns only now
+            exchanges["fields"] = int(box["fields_exchanges"])
+            exchanges["identity"] = driver.last_exchanges
+            exchanges["photo"] = driver.last_exchanges - exchanges["fields"]
+            assert fields[0x0004] == profile.cid.encode()
+            series["fields"].append(box["fields_done"] - t_event)
+            series["photo"].append(t_identity - box["fields_done"])
+        assert photo.startswith(profile.photo)
+        exchanges["card_side"] = card.exchanges  # counted by the card itself
+        series["insert_to_event"].append(t_event - t_insert)
+        series["identity"].append(t_identity - t_event)
+        series["insert_to_identity"].append(t_identity - t_insert)
+        mark = len(waiter.events)
+        slot.remove()
+        waiter.wait(CardRemoved, reader, mark)
+    return {
+        "method": method,
+        "latency_ms": latency_ms,
+        "exchanges": exchanges,
+        **{name: stats(values) for name, values in series.items() if values},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=50, help="insert/read cycles per config")
+    parser.add_argument("--citizen", type=int, default=0, help="seed citizen index")
+    args = parser.parse_args()
+
+    profile = CardProfile.from_seed(load_seeds().citizens[args.citizen])
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp, PcscStack(Path(tmp)) as stack:
+        waiter = Waiter()
+        driver = PcscCardReader()
+        driver.start(waiter)
+        slot = VirtualCard(stack.slots[0].port)
+        reader = stack.slots[0].reader
+        try:
+            for latency in (0.0, 15.0):
+                for method in ("ours", "baseline"):
+                    result = run_config(
+                        driver, waiter, slot, reader, profile, method, latency, args.reads
+                    )
+                    results.append(result)
+                    _print_row(result)
+        finally:
+            slot.remove()
+            driver.stop()
+
+    def pick(method: str, latency: float) -> dict[str, Any]:
+        return next(r for r in results if r["method"] == method and r["latency_ms"] == latency)
+
+    summary: dict[str, Any] = {"bench": "card_read", "reads_per_config": args.reads}
+    for latency in (0.0, 15.0):
+        ours, base = pick("ours", latency), pick("baseline", latency)
+        key = f"latency_{latency:g}ms"
+        summary[key] = {
+            "ours": ours,
+            "baseline": base,
+            "identity_ratio_vs_baseline": round(
+                ours["identity"]["median_ms"] / base["identity"]["median_ms"], 3
+            ),
+            "identity_ratio_vs_baseline_fields_only": round(
+                ours["identity"]["median_ms"] / base["fields"]["median_ms"], 3
+            ),
+            "insert_to_identity_ratio": round(
+                ours["insert_to_identity"]["median_ms"] / base["insert_to_identity"]["median_ms"],
+                3,
+            ),
+        }
+    l15 = summary["latency_15ms"]
+    summary["targets"] = {
+        "identity_exchanges_le_8": l15["ours"]["exchanges"]["identity"] <= 8,
+        "identity_ratio_le_one_third_at_15ms": l15["identity_ratio_vs_baseline"] <= 1 / 3,
+        "photo_exchanges_eq_40": l15["ours"]["exchanges"]["photo"] == 40,
+    }
+    print(json.dumps(summary, separators=(",", ":")))
+    return 0
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    def ms(name: str) -> str:
+        s = r.get(name)
+        return f"{s['median_ms']:9.2f} / {s['p95_ms']:9.2f}" if s else " " * 21
+
+    print(
+        f"{r['method']:8} latency={r['latency_ms']:4.0f}ms  exchanges={r['exchanges']}\n"
+        f"    insert->event {ms('insert_to_event')}   identity {ms('identity')}   "
+        f"insert->identity {ms('insert_to_identity')}   photo {ms('photo')}"
+        + (f"   fields-only {ms('fields')}" if "fields" in r else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
