@@ -157,6 +157,22 @@ class DemoSettings(Section):
     seeds_file: ExistingFile | None = None
 
 
+class SessionSettings(Section):
+    """The citizen session (inactivity timeouts live in ``[ui]``: what the citizen sees)."""
+
+    services_file: ConfigPath | None = None
+    """The service catalogue (checked when the session starts); default: ``services.toml``
+    next to the kiosk's own config file."""
+    take_card_after_s: Annotated[float, Field(ge=2, le=60)] = 8.0
+    """After the session ends with the card still in: "take your card" reminder after this."""
+    take_card_repeat_s: Annotated[float, Field(ge=3, le=120)] = 10.0
+    work_timeout_s: Annotated[float, Field(ge=10, le=600)] = 60.0
+    """Guard for a card read, a service or a print that never answers."""
+    slip_validity_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """How long an officer accepts a printed registry slip (in its signed QR)."""
+    ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"
+
+
 class Settings(Section):
     """The whole configuration. `source` is the file it came from."""
 
@@ -168,4 +184,5 @@ class Settings(Section):
     ui: UiSettings = UiSettings()
     technician: TechnicianSettings
     demo: DemoSettings = DemoSettings()
+    session: SessionSettings = SessionSettings()
     source: Path = Field(default=Path(), exclude=True)

@@ -1,0 +1,73 @@
+"""Small adapters from the kiosk's services to the session's printer and network ports."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from drivers.printer.protocol import PrinterState
+from kiosk.outbox.connectivity import ConnectivityState, ConnectivityTracker
+from kiosk.printing.journal import JobState
+from kiosk.printing.service import PrintService
+from kiosk.receipts.model import Document
+from kiosk.session.ports import PrintResult
+from kiosk.session.view import Connectivity, PrintStatus
+
+log = logging.getLogger("kiosk.services")
+
+
+class PrintServicePort:
+    """`PrintService` as the session's printer port: printed only when confirmed."""
+
+    def __init__(self, service: PrintService) -> None:
+        self._service = service
+
+    def print_receipt(self, session_id: str, document: object) -> PrintResult:
+        if not isinstance(document, Document):
+            raise TypeError("receipt is not a kiosk.receipts Document")
+        outcome = self._service.print_receipt(session_id, document)
+        if outcome.state is JobState.PRINTED:
+            return PrintResult(PrintStatus.PRINTED)
+        if outcome.state is JobState.UNCONFIRMED:
+            # A file/CUPS printer cannot confirm: the job went out, the journal says so.
+            log.warning("print job %s sent but unconfirmed", outcome.job_id)
+            return PrintResult(PrintStatus.PRINTED, outcome.message_key)
+        if outcome.printer_state is PrinterState.PAPER_OUT:
+            return PrintResult(PrintStatus.PAPER_OUT, outcome.message_key)
+        return PrintResult(PrintStatus.FAILED, outcome.message_key)
+
+
+_STATES = {ConnectivityState.ONLINE: Connectivity.ONLINE,
+           ConnectivityState.DEGRADED: Connectivity.DEGRADED,
+           ConnectivityState.OFFLINE: Connectivity.OFFLINE}
+
+
+class TrackerConnectivity:
+    """The outbox's connectivity tracker as the session's connectivity port."""
+
+    def __init__(self, tracker: ConnectivityTracker) -> None:
+        self._tracker = tracker
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[Connectivity], None]] = []
+        tracker.subscribe(self._changed)
+
+    def current(self) -> Connectivity:
+        return _STATES[self._tracker.state]
+
+    def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _changed(self, state: ConnectivityState) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(_STATES[state])
