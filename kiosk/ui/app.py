@@ -60,24 +60,24 @@ class Toolbar(Panel):
         self.app = app
         self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
                             size_hint_x=0.4)
-        self.language = KButton(key="toolbar.language", role=Role.SECONDARY_BUTTON,
-                                action=app.toggle_language, size_hint_x=0.2, halign="center")
-        self.large_text = KButton(key="toolbar.large_text", role=Role.SECONDARY_BUTTON,
-                                  action=app.toggle_large_text, size_hint_x=0.2)
-        self.contrast = KButton(key="toolbar.high_contrast", role=Role.SECONDARY_BUTTON,
-                                action=app.toggle_contrast, size_hint_x=0.2)
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=0.2, fit_height=False)
+        self.language = KButton(key="toolbar.language", action=app.toggle_language, **same)
+        self.large_text = KButton(key="toolbar.large_text", action=app.toggle_large_text, **same)
+        self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
         for widget in (self.title, self.language, self.large_text, self.contrast):
             self.add_widget(widget)
         for button in (self.language, self.large_text, self.contrast):
-            button.bind(height=self._fit)
+            button.bind(texture_size=self._fit)
         s.bind(revision=self._relabel)
         self._taps: list[float] = []
         self._relabel()
         self._fit()
 
     def _fit(self, *_: Any) -> None:
-        tallest = max(b.height for b in (self.language, self.large_text, self.contrast))
-        self.height = tallest + 2 * self.padding[1]
+        buttons = (self.language, self.large_text, self.contrast)
+        tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
+                      for b in buttons)
+        self.height = tallest + self.padding[1] + self.padding[3]
 
     def _relabel(self, *_: Any) -> None:
         s = style()
@@ -99,9 +99,10 @@ class Toolbar(Panel):
 class Banner(KLabel):
     """A full-width notice under the toolbar; collapses to nothing when hidden."""
 
+    shown = False
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(draw_background=True, padding=(24, 10), halign="center", **kwargs)
-        self.shown = False
 
     def show(self, key: str | None) -> None:
         self.shown = bool(key)

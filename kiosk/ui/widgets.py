@@ -105,6 +105,7 @@ class KLabel(Label):
             text = wrap_to_width(text, width, _measurer(self.font_name, int(self.font_size)))
             self.text_size = (self.width, None)
         self.text = text
+        self._fit()
 
     def _fit(self, *_: Any) -> None:
         if self.fit_height:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen as KivyScreen
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.style import BODY, TITLE, style
@@ -72,9 +73,23 @@ class KioskScreen(KivyScreen):
 
     def scroll_column(self) -> BoxLayout:
         """A vertical box inside a ScrollView (long notices, result rows)."""
-        scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
         inner = BoxLayout(orientation="vertical", size_hint_y=None, spacing=style().gap_px)
         inner.bind(minimum_height=inner.setter("height"))
-        scroll.add_widget(inner)
-        self.column.add_widget(scroll)
+        self.column.add_widget(top_aligned_scroll(inner))
         return inner
+
+
+def top_aligned_scroll(content: Widget) -> ScrollView:
+    """Scroll ``content`` (fixed height) and keep it at the top when it is shorter."""
+    scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
+    holder = BoxLayout(orientation="vertical", size_hint_y=None)
+    holder.add_widget(content)
+    holder.add_widget(Widget())
+
+    def fit(*_: Any) -> None:
+        holder.height = max(content.height, scroll.height)
+
+    content.bind(height=fit)
+    scroll.bind(height=fit)
+    scroll.add_widget(holder)
+    return scroll

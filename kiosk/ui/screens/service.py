@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.scrollview import ScrollView
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import KioskScreen, top_aligned_scroll
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
@@ -46,12 +45,10 @@ class MenuScreen(KioskScreen):
 
     def build(self) -> None:
         self.title("menu.title")
-        scroll = ScrollView(do_scroll_x=False)
         gap = style().gap_px * 2
         self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
-        scroll.add_widget(self.grid)
-        self.column.add_widget(scroll)
+        self.column.add_widget(top_aligned_scroll(self.grid))
         self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
                                 action=lambda: self.send("finish")))
         self._shown: tuple[tuple[MenuEntry, ...], str, bool] | None = None
@@ -103,12 +100,10 @@ class ResultScreen(KioskScreen):
         self.heading = self.title()
         self.status = self.text(draw_background=True, padding=(16, 8))
         self.message = self.text()
-        scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
         gap = style().gap_px
         self.rows = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
-        scroll.add_widget(self.rows)
-        self.column.add_widget(scroll)
+        self.column.add_widget(top_aligned_scroll(self.rows))
         self.reference = self.text(bold=True)
         self.print_button = KButton(key="result.print", action=lambda: self.send("print_result"))
         self.button_row(
