@@ -52,8 +52,11 @@ class EscposBuilder:
             raise ValueError("raster bands are mode 1 images")
         width_bytes = (band.width + 7) // 8
         if band.width % 8:
+            # Pad to whole bytes; a centred band is padded on both sides so the printer's
+            # centring (ESC a 1) puts the ink where the layout put it.
+            spare = width_bytes * 8 - band.width
             padded = Image.new("1", (width_bytes * 8, band.height), 0)
-            padded.paste(band, (0, 0))
+            padded.paste(band, (spare // 2 if align == "center" else 0, 0))
             band = padded
         self.align(align)
         header = GS + b"v0\x00" + _le16(width_bytes) + _le16(band.height)

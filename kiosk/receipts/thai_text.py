@@ -46,7 +46,9 @@ def clusters(text: str) -> list[str]:
         if out and not pending_leader and _attaches_to_previous(ch):
             out[-1] += ch
         elif ch in _LEADERS:
-            pending_leader += ch
+            if pending_leader:  # two leading vowels in a row: the first stands alone
+                out.append(pending_leader)
+            pending_leader = ch
         else:
             out.append(pending_leader + ch)
             pending_leader = ""

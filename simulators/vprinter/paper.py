@@ -48,6 +48,8 @@ class Paper:
         self.width = width
         self._strips: list[Image.Image] = []
         self.printed_anything = False
+        self.text: list[str] = []
+        """Text lines printed since the last cut, as decoded (tests read them)."""
 
     @property
     def height(self) -> int:
@@ -69,6 +71,7 @@ class Paper:
         """One printed text line; the paper moves by the line spacing (or the glyph height)."""
         cell_h = CELL_H * scale_h
         height = max(line_spacing, cell_h + 8)
+        self.text.append(text)
         if not text.strip():
             self.feed(height)
             return
@@ -120,6 +123,7 @@ class Paper:
         """The paper printed so far (black on white, mode 1), and start a fresh piece."""
         strips, self._strips = self._strips, []
         printed, self.printed_anything = self.printed_anything, False
+        self.text = []
         if not printed:
             return None
         page = Image.new("1", (self.width, sum(s.height for s in strips)), 255)

@@ -63,6 +63,8 @@ class Receipt:
     path: Path
     complete: bool
     transport: str
+    text: tuple[str, ...] = ()
+    """Native text lines as the printer decoded them (raster content is only in the PNG)."""
 
 
 class VirtualPrinter:
@@ -144,6 +146,7 @@ class VirtualPrinter:
     # -- receipts -----------------------------------------------------------------------------
 
     def _save(self, paper: Paper, *, complete: bool, transport: str) -> None:
+        text = tuple(paper.text)
         page = paper.take()
         if page is None:
             return
@@ -152,7 +155,7 @@ class VirtualPrinter:
             suffix = "" if complete else "-incomplete"
             path = self.out_dir / f"receipt-{self._seq:04d}{suffix}.png"
             page.save(path, optimize=True)
-            self.receipts.append(Receipt(path, complete, transport))
+            self.receipts.append(Receipt(path, complete, transport, text))
             self._cond.notify_all()
         log.info("virtual printer: %s", path.name)
 
