@@ -20,8 +20,10 @@ _THIRTEEN_DIGITS = re.compile(r"[0-9]{13}")
 
 # Any 13-digit run (plain or grouped 1-4-5-2-1 with dashes/spaces) not part of a longer number.
 # Masking ignores the check digit on purpose: a mistyped ID is still personal data.
+# Thai digits (๐-๙) count too: a number typed on a Thai keyboard is just as personal.
+_D = "[0-9\u0e50-\u0e59]"
 _CID_IN_TEXT = re.compile(
-    r"(?<![0-9])([0-9])[- ]?([0-9]{4})[- ]?([0-9]{5})[- ]?([0-9]{2})[- ]?([0-9])(?![0-9])"
+    rf"(?<!{_D})({_D})[- ]?({_D}{{4}})[- ]?{_D}{{5}}[- ]?{_D}{{2}}[- ]?({_D})(?!{_D})"
 )
 
 
@@ -94,7 +96,7 @@ def is_valid(text: str) -> bool:
 
 def mask_cid(text: str) -> str:
     """Mask every citizen-ID-looking 13-digit run in free text (log lines, messages)."""
-    return _CID_IN_TEXT.sub(r"\1-\2-xxxxx-xx-\5", text)
+    return _CID_IN_TEXT.sub(r"\1-\2-xxxxx-xx-\3", text)
 
 
 def generate(category: int, office: str, serial: int) -> CitizenId:

@@ -120,6 +120,8 @@ def test_generate_rejects_bad_parts() -> None:
         ("photo ref 10170512345678", "photo ref 10170512345678"),  # 14 digits: not an ID
         ("request 10170512345678901234", "request 10170512345678901234"),
         ("no digits here", "no digits here"),
+        ("เลขที่ ๑๑๐๑๗๐๐๒๐๗๐๓๐", "เลขที่ ๑-๑๐๑๗-xxxxx-xx-๐"),  # Thai digits
+        ("๑-๑๐๑๗-๐๐๒๐๗-๐๓-๐", "๑-๑๐๑๗-xxxxx-xx-๐"),
     ],
 )
 def test_mask_cid(text: str, expected: str) -> None:
