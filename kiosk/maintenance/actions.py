@@ -58,6 +58,8 @@ class Maintenance:
     """Ends the app; systemd (Restart=always) starts it again."""
     log_files: Sequence[Path] | None = None
     health_timeout_s: float = 3.0
+    extra_probes: dict[str, Probe] = field(default_factory=dict)
+    """More health items (e.g. a FAIL for a service that could not even be opened)."""
 
     # -- health -----------------------------------------------------------------------------
 
@@ -71,6 +73,7 @@ class Maintenance:
             found["linkage"] = probes.linkage_probe(self.linkage_factory)
         if self.outbox is not None:
             found["outbox"] = probes.outbox_probe(self.outbox)
+        found.update(self.extra_probes)
         found["disk"] = health.disk_probe(self.settings.kiosk.state_dir)
         found["vpcd"] = health.vpcd_probe()
         found["version"] = health.version_probe
@@ -118,7 +121,7 @@ class Maintenance:
     def test_print(self) -> ActionResult:
         if self.printing is None:
             return self._unavailable("test_print", "printer")
-        page = test_page(self.settings.kiosk.id, self.printing.profile.name)
+        page = printer_test_page(self.settings.kiosk.id, self.printing.profile.name)
         outcome = self.printing.print_receipt("maintenance", page, kind="test_print")
         return self._print_result("test_print", outcome)
 
@@ -235,9 +238,9 @@ class Maintenance:
         return ActionResult(action, ok, summary, detail or {})
 
 
-def test_page(kiosk_id: str, profile: str) -> Document:
+def printer_test_page(kiosk_id: str, profile: str) -> Document:
     """A short test receipt: Thai shaping, a QR, the cutter; no personal data."""
-    from kiosk.receipts.model import Cut, Paragraph, Qr, Row, Separator, Title
+    from kiosk.receipts.model import Cut, Document, Paragraph, Qr, Row, Separator, Title
 
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return Document(language="th", blocks=(

@@ -11,7 +11,10 @@ from kiosk.config import Settings, load_settings
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_config(tmp_path: Path, *, technician_extra: str = "") -> Path:
+def write_config(tmp_path: Path, *, technician_extra: str = "",
+                 base_url: str = "https://127.0.0.1:1") -> Path:
+    """Kiosk TEST-1017-01; the PKI file names are those `ensure_kiosk_credentials` writes
+    into state/pki, so a reference server started on that folder matches the config."""
     state = tmp_path / "state"
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(
@@ -30,12 +33,15 @@ profile = "generic-80mm-raster"
 profiles_file = "{REPO / 'config' / 'printer-profiles.toml'}"
 
 [linkage]
-base_url = "https://127.0.0.1:1"
+base_url = "{base_url}"
 ca_file = "{state}/pki/ca.pem"
-client_cert_file = "{state}/pki/kiosk.pem"
-client_key_file = "{state}/pki/kiosk.key"
-device_key_file = "{state}/pki/device-ed25519.key"
-receipt_signing_key_file = "{state}/pki/receipt-ed25519.key"
+client_cert_file = "{state}/pki/TEST-1017-01.pem"
+client_key_file = "{state}/pki/TEST-1017-01.key"
+device_key_file = "{state}/pki/TEST-1017-01-device-ed25519.key"
+receipt_signing_key_file = "{state}/pki/TEST-1017-01-receipt-ed25519.key"
+max_attempts = 1
+connect_timeout_s = 2.0
+total_timeout_s = 5.0
 
 [outbox]
 database = "{state}/outbox.sqlite3"
