@@ -279,3 +279,61 @@ def test_cli_insert_and_remove(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- recovery from other PC/SC clients ------------------------------------------------------
+
+
+def _other_client(reader: str, share: int) -> tuple[int, int]:
+    from smartcard import scard
+
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert hr == scard.SCARD_S_SUCCESS
+    hr, handle, _ = scard.SCardConnect(
+        ctx, reader, share, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+    )
+    assert hr == scard.SCARD_S_SUCCESS, hex(hr & 0xFFFFFFFF)
+    return ctx, handle
+
+
+def _release(ctx: int, handle: int, disposition: int) -> None:
+    from smartcard import scard
+
+    scard.SCardDisconnect(handle, disposition)
+    scard.SCardReleaseContext(ctx)
+
+
+def test_recovers_when_another_client_resets_the_card(rig: Rig, seeds: SeedData) -> None:
+    from smartcard import scard
+
+    citizen = seeds.citizens[0]
+    card = card_for(citizen)
+    reader = rig.insert(card)
+    rig.reader.read_identity(reader)  # our handle stays open
+    _release(*_other_client(reader, scard.SCARD_SHARE_SHARED), scard.SCARD_RESET_CARD)
+    selects_before = sum(c[:2] == b"\x00\xa4" for c in card.commands)
+    photo = rig.reader.read_photo(reader)  # begin transaction sees 0x80100068, then retries
+    assert photo.startswith(citizen.photo_bytes())
+    assert sum(c[:2] == b"\x00\xa4" for c in card.commands) == selects_before + 1
+
+
+def test_sharing_violation_is_retried_then_bounded(rig: Rig, seeds: SeedData) -> None:
+    from smartcard import scard
+
+    citizen = seeds.citizens[0]
+    reader = rig.insert(card_for(citizen))
+    held = _other_client(reader, scard.SCARD_SHARE_EXCLUSIVE)
+    try:
+        with pytest.raises(CardCommunicationError) as caught:
+            rig.reader.read_identity(reader)
+        assert caught.value.reason == "retries_exhausted"
+    finally:
+        _release(*held, scard.SCARD_LEAVE_CARD)
+
+    held = _other_client(reader, scard.SCARD_SHARE_EXCLUSIVE)
+    timer = threading.Timer(0.06, _release, args=(*held, scard.SCARD_LEAVE_CARD))
+    timer.start()  # the other client lets go during our back-off
+    try:
+        assert rig.reader.read_identity(reader) == expected_identity(citizen)
+    finally:
+        timer.join()
