@@ -1,0 +1,97 @@
+"""The reference server against the published contract, checked by an external tool
+(schemathesis, as a subprocess) over the live mutual-TLS server; and the committed
+OpenAPI document against its builder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kiosk.domain import mask_cid
+from kiosk.linkage.client import LinkageClient
+from kiosk.linkage.pki import KioskCredentials
+from linkage.helpers import consent_for
+from simulators.linkage_server import openapi
+from simulators.linkage_server.runner import RunningServer
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "linkage-api.yaml"
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+
+
+def test_committed_document_is_current() -> None:
+    committed = yaml.safe_load(DOC.read_text("utf-8"))
+    assert committed == yaml.safe_load(openapi.render()), (
+        "docs/linkage-api.yaml is stale: python -m simulators.linkage_server.openapi "
+        "> docs/linkage-api.yaml"
+    )
+    assert committed["openapi"].startswith("3.1")
+
+
+def _with_live_examples(doc: dict[str, Any], kiosk_id: str, citizen: Any) -> dict[str, Any]:
+    """The document plus request examples that the live server accepts (our kiosk, a seed
+    citizen, a fresh consent), so schemathesis also checks the success answers."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    consent = consent_for(citizen).model_dump(mode="json")
+    examples = {
+        "/api/center/login": {"kioskID": kiosk_id},
+        "/api/center/query": {"jobID": "KIOSK-SELF-SERVICE", "consent": consent,
+                              "data": [{"serviceID": s, "query": {"personalID": citizen.cid}}
+                                       for s in (1, 9, 10, 32, 144, 901, 902)]},
+        "/api/center/card-status": {"personalID": citizen.cid,
+                                    "requestNo": citizen.card.request_no},
+        "/api/agency/submissions": {"kind": "address-change-request", "serviceID": 10,
+                                    "personalID": citizen.cid, "consentedAt": now,
+                                    "payload": {"note": "ย้ายที่อยู่"}},
+        "/api/center/audit-events": {"events": [{
+            "eventID": str(uuid.uuid4()), "occurredAt": now, "type": "consent",
+            "kioskID": kiosk_id, "maskedID": mask_cid(citizen.cid), "services": [1, 10],
+            "outcome": "given"}]},
+    }
+    for path, example in examples.items():
+        media = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        media["example"] = example
+    return doc
+
+
+def test_server_conforms_to_the_document(server: RunningServer, creds: KioskCredentials,
+                                         client: LinkageClient, ordinary: Any,
+                                         tmp_path: Path) -> None:
+    token = client.auth.current()
+    doc = _with_live_examples(yaml.safe_load(DOC.read_text("utf-8")), creds.kiosk_id, ordinary)
+    live_doc = tmp_path / "linkage-api.yaml"
+    live_doc.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    cmd = [
+        str(SCHEMATHESIS), "run", str(live_doc),
+        "--url", server.base_url,
+        "--tls-verify", str(creds.ca_file),
+        "--request-cert", str(creds.cert_file),
+        "--request-cert-key", str(creds.key_file),
+        "-H", f"Authorization: Bearer {token}",
+        "--checks", "all",
+        "--exclude-checks", "ignored_auth,positive_data_acceptance",
+        "--phases", "examples,coverage,fuzzing",
+        # Renewing would end the token the rest of the run uses (tested in test_tls_auth).
+        "--exclude-operation-id", "loginRenew",
+        "--max-examples", "6",
+        "--seed", "1017",
+        "--generation-database", "none",
+        "--workers", "1",
+        "--request-timeout", "10",
+        "--no-color",
+    ]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-6000:]
+    assert "Tested: 7" in output, output[-3000:]
+    # The success answers were produced and checked too, not only refusals.
+    stats = {s.key: s for s in server.server.store.submission_stats()}
+    assert any(s.accepted for s in stats.values()), output[-3000:]
+    assert server.server.store.audit_events(), output[-3000:]
