@@ -337,3 +337,29 @@ def test_sharing_violation_is_retried_then_bounded(rig: Rig, seeds: SeedData) ->
         assert rig.reader.read_identity(reader) == expected_identity(citizen)
     finally:
         timer.join()
+
+
+def test_cli_insert_without_serve_holds_the_card_until_stopped(
+    rig: Rig, seeds: SeedData, pcsc_stack: PcscStack, tmp_path: Path
+) -> None:
+    slot = pcsc_stack.slots[0]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "simulators.vcard", "insert", "--port", str(slot.port),
+         "--control", str(tmp_path / "none.sock"), "--citizen", seeds.citizens[2].cid,
+         "--atr", "3b67"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        inserted = rig.events.wait_for(
+            lambda e: isinstance(e, CardInserted) and e.reader == slot.reader, timeout=10
+        )
+        assert inserted.atr[:2] == b"\x3b\x67"
+        assert rig.reader.read_identity(slot.reader) == expected_identity(seeds.citizens[2])
+    finally:
+        holder.terminate()  # SIGTERM = pulling the card out
+        holder.wait(timeout=10)
+    rig.events.wait_for(lambda e: isinstance(e, CardRemoved) and e.reader == slot.reader)
+    assert holder.returncode == 0
+    unknown = _cli("insert", "--port", str(slot.port), "--control", str(tmp_path / "x.sock"),
+                   "--citizen", "99999")  # fmt: skip
+    assert unknown.returncode == 2 and "citizen index" in unknown.stderr
