@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -90,11 +91,24 @@ class CardReaderPort:
         except (CardError, DomainError) as exc:
             raise SessionPortError(type(exc).__name__, message_key=exc.message_key,
                                    recoverable=False) from None
+        identity = self._with_chip_no(slot, identity)
         return CardRead(
             cid=identity.citizen_id.digits,
             summary=summarize(identity, self._today()),
             identity=identity,
         )
+
+    def _with_chip_no(self, slot: str, identity: CardIdentity) -> CardIdentity:
+        """The chip serial binds the citizen's consent (Linkage contract). Readers that can
+        read it offer ``read_chip_no(reader)``; the MOI identity file does not hold it."""
+        reader_chip = getattr(self._reader, "read_chip_no", None)
+        if identity.chip_no or reader_chip is None:
+            return identity
+        try:
+            chip_no = reader_chip(slot)
+        except CardError:
+            return identity
+        return dataclasses.replace(identity, chip_no=chip_no) if chip_no else identity
 
     def read_photo(self, progress: Callable[[float], None]) -> bytes:
         slot = self._current_slot()

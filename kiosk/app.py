@@ -1,0 +1,171 @@
+"""The composition root: build the whole kiosk from `Settings`.
+
+    kiosk = build_kiosk(load_settings())
+    kiosk.engine.start()          # the touch UI, a script or a test then drives it
+    ...
+    kiosk.close()
+
+Everything concrete is chosen here and nowhere else: the card reader the config names,
+the Linkage client over mutual TLS, the outbox on SQLite with its sender thread, the
+printing stack, the service runners, the session engine. In demo mode (`[demo] enabled`)
+keys and certificates are generated into the state dir first and, with
+`[linkage] embedded_server`, the reference Linkage server runs in-process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from drivers.card.protocol import CardReader
+from kiosk.config.loader import ConfigError, read_secret
+from kiosk.config.settings import Settings
+from kiosk.linkage.client import LinkageClient
+from kiosk.outbox import Outbox, Sender
+from kiosk.outbox.crypto import ensure_outbox_key
+from kiosk.outbox.linkage_deliverer import LinkageDeliverer
+from kiosk.printing.setup import PrintSystem, open_printing
+from kiosk.services.adapters import PrintServicePort, TrackerConnectivity
+from kiosk.services.card import CardReaderPort
+from kiosk.services.runners import KioskServices, OutboxAudit, TicketCounter
+from kiosk.services.slip import RECEIPT_KEYS_FILE, SlipSigner, register_receipt_key
+from kiosk.session.catalogue import Catalogue, load_catalogue
+from kiosk.session.engine import SessionEngine, Timeouts
+from kiosk.session.ports import ClockPort, SystemClock
+
+log = logging.getLogger("kiosk.app")
+
+
+@dataclass
+class Kiosk:
+    settings: Settings
+    engine: SessionEngine
+    card_reader: CardReader
+    catalogue: Catalogue
+    linkage: LinkageClient
+    outbox: Outbox
+    printing: PrintSystem
+    services: KioskServices
+    sender: Sender | None = None
+    server: Any = None
+    """The embedded reference server (`simulators.linkage_server.runner.RunningServer`)."""
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:
+                log.exception("while shutting down")
+        self._closers.clear()
+
+
+def catalogue_path(settings: Settings) -> Path:
+    return settings.session.services_file or settings.source.parent / "services.toml"
+
+
+def timeouts_from(settings: Settings) -> Timeouts:
+    ui, session = settings.ui, settings.session
+    return Timeouts(
+        inactivity_s=ui.inactivity_timeout_s, warning_s=ui.timeout_warning_s,
+        max_extensions=ui.max_extensions, take_card_after_s=session.take_card_after_s,
+        take_card_repeat_s=session.take_card_repeat_s, work_timeout_s=session.work_timeout_s)
+
+
+def _start_embedded_server(settings: Settings) -> Any:
+    from simulators.linkage_server.runner import run_in_thread  # demo only
+
+    url = urlsplit(settings.linkage.base_url)
+    return run_in_thread(state_dir=settings.kiosk.state_dir / "linkage-server",
+                         pki_dir=settings.linkage.ca_file.parent,
+                         host=url.hostname or "127.0.0.1", port=url.port or 443)
+
+
+def build_kiosk(settings: Settings, *, card_reader: CardReader | None = None,
+                clock: ClockPort | None = None, start_sender: bool = True) -> Kiosk:
+    """Build (not start) the kiosk. Call ``kiosk.engine.start()`` to begin a session loop."""
+    closers: list[Callable[[], None]] = []
+    try:
+        return _build(settings, card_reader, clock, start_sender, closers)
+    except BaseException:
+        for close in reversed(closers):
+            close()
+        raise
+
+
+def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort | None,
+           start_sender: bool, closers: list[Callable[[], None]]) -> Kiosk:
+    settings.kiosk.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    catalogue = load_catalogue(catalogue_path(settings))
+    if settings.demo.enabled:
+        from kiosk.linkage.pki import ensure_demo_pki
+
+        ensure_demo_pki(settings)
+        ensure_outbox_key(settings.outbox)
+    server = None
+    if settings.linkage.embedded_server:
+        server = _start_embedded_server(settings)
+        closers.append(server.stop)
+
+    kiosk_id = settings.kiosk.id
+    signer = SlipSigner.from_pem(
+        read_secret(settings.linkage.receipt_signing_key_file,
+                    what="linkage.receipt_signing_key_file"),
+        kiosk_id, validity=dt.timedelta(days=settings.session.slip_validity_days))
+    if settings.demo.enabled:
+        # Publish the demo kiosk's slip key where the reference server's verifier reads it.
+        register_receipt_key(settings.linkage.ca_file.parent / RECEIPT_KEYS_FILE, kiosk_id,
+                             signer.public_key_b64())
+
+    linkage = LinkageClient.from_settings(settings)
+    closers.append(linkage.close)
+    outbox = Outbox(settings.outbox, kiosk_id)
+    closers.append(outbox.close)
+    sender = None
+    if start_sender:
+        deliverer = LinkageDeliverer.from_settings(settings)
+        closers.append(deliverer.close)
+        # First evidence of the network now, so the first menu is not "offline" by default.
+        outbox.connectivity.record_probe(deliverer.probe())
+        sender = Sender(outbox, deliverer)
+        sender.start_thread()
+        closers.append(lambda: sender.stop(timeout=10))
+
+    printing = open_printing(settings)
+    closers.append(printing.close)
+
+    if card_reader is None:
+        from drivers.card.factory import create_card_reader
+
+        card_reader = create_card_reader(settings.card.driver,
+                                         reader_filter=settings.card.reader_filter,
+                                         transmit_retries=settings.card.transmit_retries)
+    services = KioskServices(
+        linkage=linkage, outbox=outbox, signer=signer,
+        tickets=TicketCounter(settings.kiosk.state_dir / "counter-tickets.json",
+                              settings.session.ticket_prefix),
+        kiosk_id=kiosk_id, office_code=settings.kiosk.office_code,
+        evidence=outbox.connectivity)
+    engine = SessionEngine(
+        card=CardReaderPort(card_reader),
+        runners=services.runners(),
+        printer=PrintServicePort(printing.service),
+        connectivity=TrackerConnectivity(outbox.connectivity),
+        audit=OutboxAudit(outbox, kiosk_id),
+        catalogue=catalogue,
+        clock=clock or SystemClock(),
+        kiosk_id=kiosk_id,
+        timeouts=timeouts_from(settings),
+        default_language=settings.kiosk.default_language,
+        read_photo=settings.card.read_photo,
+    )
+    closers.append(engine.stop)
+    if not catalogue.enabled:
+        raise ConfigError(f"{catalogue_path(settings)}: no enabled service")
+    return Kiosk(settings, engine, card_reader, catalogue, linkage, outbox, printing,
+                 services, sender, server, closers)

@@ -1,0 +1,266 @@
+"""Scripted sessions: drive the kiosk from a small text script (tests, benchmark, demo).
+
+One command per line; ``#`` starts a comment::
+
+    insert 3                 # insert the card of seed citizen 3 (index in the seed file)
+    wait identity            # wait until that screen shows (optional timeout: wait menu 20)
+    proceed                  # identity -> consent
+    consent                  # give consent (decline: refuse)
+    expect-available registry_record yes
+    choose registry_record   # run a service
+    wait result
+    print                    # print the receipt
+    wait finished
+    remove                   # take the card out
+    network off              # cut the link to the Linkage Center (network on: restore)
+    paper out                # the printer runs out of paper (paper ok: refilled)
+    language en | back | finish | extend | sleep 0.5 | expect menu
+
+The run prints one line per screen change (masked ID only) and, last, one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from kiosk.session.engine import SessionEngine
+from kiosk.session.view import Screen, SessionView
+
+
+class ScriptError(Exception):
+    """The script is wrong or the kiosk did not do what it expected (names the line)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    line: int
+    verb: str
+    args: tuple[str, ...]
+
+
+VERBS: dict[str, tuple[int, int]] = {
+    "insert": (1, 1), "remove": (0, 0), "proceed": (0, 0), "consent": (0, 0),
+    "decline": (0, 0), "choose": (1, 1), "print": (0, 0), "back": (0, 0), "finish": (0, 0),
+    "extend": (0, 0), "language": (1, 1), "wait": (1, 2), "expect": (1, 1),
+    "expect-available": (2, 2), "network": (1, 1), "paper": (1, 1), "sleep": (1, 1),
+}
+
+
+def parse_script(text: str, source: str = "<script>") -> list[Step]:
+    steps = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        words = shlex.split(raw, comments=True)
+        if not words:
+            continue
+        verb, args = words[0].lower(), tuple(words[1:])
+        if verb not in VERBS:
+            raise ScriptError(f"{source}:{number}: unknown command {verb!r}")
+        low, high = VERBS[verb]
+        if not low <= len(args) <= high:
+            raise ScriptError(f"{source}:{number}: {verb} takes {low}..{high} argument(s)")
+        if verb in ("wait", "expect") and args[0] not in {s.value for s in Screen}:
+            raise ScriptError(f"{source}:{number}: unknown screen {args[0]!r}")
+        steps.append(Step(number, verb, args))
+    return steps
+
+
+class Devices(Protocol):
+    """What a script can do to the world around the kiosk."""
+
+    def insert(self, citizen_index: int) -> None: ...
+
+    def remove(self) -> None: ...
+
+    def network(self, up: bool) -> None: ...
+
+    def paper(self, ok: bool) -> None: ...
+
+
+@dataclass
+class RunReport:
+    steps: int
+    sessions: int
+    screens: list[str]
+    receipts: int
+    elapsed_s: float
+    marks: dict[str, float]
+
+    def as_json(self) -> str:
+        return json.dumps({"steps": self.steps, "sessions": self.sessions,
+                           "receipts_printed": self.receipts,
+                           "elapsed_s": round(self.elapsed_s, 4),
+                           "final_screen": self.screens[-1] if self.screens else None})
+
+
+class ScriptRunner:
+    def __init__(self, engine: SessionEngine, devices: Devices, *, out: TextIO | None = None,
+                 default_timeout_s: float = 30.0) -> None:
+        self.engine = engine
+        self.devices = devices
+        self.out = out
+        self.default_timeout_s = default_timeout_s
+        self._t0 = time.monotonic()
+        self._screens: list[str] = []
+        self._sessions: set[str] = set()
+        self._receipts = 0
+        self._lock = threading.Lock()
+        self.marks: dict[str, float] = {}
+        """Monotonic time when each step finished, keyed ``"<line>:<verb>"`` (benchmark)."""
+
+    def _on_view(self, view: SessionView) -> None:
+        with self._lock:
+            if view.session_id:
+                self._sessions.add(view.session_id)
+            if self._screens and self._screens[-1] == view.screen.value:
+                return
+            self._screens.append(view.screen.value)
+            if view.screen is Screen.FINISHED and view.print_status.value == "printed":
+                self._receipts += 1
+        if self.out is not None:
+            who = view.identity.cid_masked if view.identity else "-"
+            sid = view.session_id[:8] if view.session_id else "-"
+            self.out.write(f"t={time.monotonic() - self._t0:8.3f} screen={view.screen.value:<16}"
+                           f" session={sid} id={who}\n")
+
+    def run(self, steps: list[Step]) -> RunReport:
+        unsubscribe = self.engine.subscribe(self._on_view)
+        self._t0 = time.monotonic()
+        try:
+            for step in steps:
+                self._do(step)
+                self.marks[f"{step.line}:{step.verb}"] = time.monotonic()
+            self.engine.sync()
+        finally:
+            unsubscribe()
+        return RunReport(len(steps), len(self._sessions), list(self._screens), self._receipts,
+                         time.monotonic() - self._t0, self.marks)
+
+    def _fail(self, step: Step, message: str) -> ScriptError:
+        return ScriptError(f"line {step.line} ({step.verb} {' '.join(step.args)}): {message}")
+
+    def _do(self, step: Step) -> None:
+        e, a = self.engine, step.args
+        simple: dict[str, Callable[[], None]] = {
+            "proceed": e.proceed, "consent": e.give_consent, "decline": e.decline,
+            "print": e.print_result, "back": e.back, "finish": e.finish, "extend": e.extend,
+        }
+        if step.verb in simple:
+            simple[step.verb]()
+        elif step.verb == "choose":
+            e.choose_service(a[0])
+        elif step.verb == "language":
+            if a[0] not in ("th", "en"):
+                raise self._fail(step, "language is th or en")
+            e.set_language(a[0])  # type: ignore[arg-type]
+        elif step.verb == "insert":
+            self.devices.insert(int(a[0]))
+        elif step.verb == "remove":
+            self.devices.remove()
+        elif step.verb == "network":
+            self.devices.network(_on_off(a[0], "on", "off"))
+        elif step.verb == "paper":
+            self.devices.paper(_on_off(a[0], "ok", "out"))
+        elif step.verb == "sleep":
+            time.sleep(float(a[0]))
+        elif step.verb == "wait":
+            timeout = float(a[1]) if len(a) > 1 else self.default_timeout_s
+            e.sync()
+            try:
+                e.wait_for(lambda v: v.screen.value == a[0], timeout)
+            except TimeoutError:
+                v = e.view
+                raise self._fail(step, f"screen is {v.screen.value}"
+                                 f" (error {v.error_key})") from None
+        elif step.verb == "expect":
+            e.sync()
+            if e.view.screen.value != a[0]:
+                raise self._fail(step, f"screen is {e.view.screen.value}")
+        elif step.verb == "expect-available":
+            e.sync()
+            entry = next((m for m in e.view.menu if m.service_id == a[0]), None)
+            if entry is None:
+                raise self._fail(step, "service not on the menu")
+            if entry.available != _on_off(a[1], "yes", "no"):
+                raise self._fail(step, f"available={entry.available} ({entry.reason_key})")
+
+
+def _on_off(word: str, yes: str, no: str) -> bool:
+    if word not in (yes, no):
+        raise ScriptError(f"expected {yes} or {no}, got {word!r}")
+    return word == yes
+
+
+class KioskDevices:
+    """Devices of a kiosk built by `kiosk.app.build_kiosk` with simulators.
+
+    Cards: the in-process simulated reader, or — given ``vpcd_port`` — a virtual card
+    through vpcd and the real pcscd. Network: the embedded reference server's outage switch
+    (or ``network`` callback). Paper: the virtual printer's paper level.
+    """
+
+    def __init__(self, kiosk: Any, *, seeds_file: Path | None = None,
+                 vpcd_port: int | None = None, server: Any = None) -> None:
+        from simulators.seeds import load_seeds
+
+        self._kiosk = kiosk
+        self._seeds = load_seeds(seeds_file)
+        self._server = server or kiosk.server
+        self._vcard: Any = None
+        if vpcd_port is not None:
+            from simulators.vcard.vpcd import VirtualCard
+
+            self._vcard = VirtualCard(vpcd_port)
+
+    def close(self) -> None:
+        if self._vcard is not None:
+            self._vcard.close()
+
+    def insert(self, citizen_index: int) -> None:
+        from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+
+        citizen = self._seeds.citizens[citizen_index]
+        card = ThaiIdCardEmulator(CardProfile.from_seed(citizen))
+        if self._vcard is not None:
+            self._vcard.insert(card)
+        else:
+            self._kiosk.card_reader.insert(card)
+
+    def remove(self) -> None:
+        if self._vcard is not None:
+            self._vcard.remove()
+        else:
+            self._kiosk.card_reader.remove()
+
+    def network(self, up: bool) -> None:
+        if self._server is None:
+            raise ScriptError("no embedded reference server to cut off")
+        if up:
+            self._server.faults.clear("outage")
+        else:
+            self._server.faults.set("outage")
+        # The kiosk learns it the way it would in the field: from probes of the centre. A
+        # delivery that was already on the wire may still report success, so settle twice.
+        if self._kiosk.sender is None:
+            return
+        probe, tracker = self._kiosk.sender.deliverer.probe, self._kiosk.outbox.connectivity
+        for _ in range(2):
+            for _ in range(10):
+                tracker.record_probe(probe())
+                if (tracker.state.value != "offline") == up:
+                    break
+            time.sleep(0.05)
+
+    def paper(self, ok: bool) -> None:
+        from drivers.printer.status import PaperLevel
+
+        printer = self._kiosk.printing.virtual_printer
+        if printer is None:
+            raise ScriptError("no virtual printer to take the paper from")
+        printer.set_paper(PaperLevel.OK if ok else PaperLevel.OUT)
