@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import socket
 from pathlib import Path
 
 import uvicorn
@@ -17,7 +16,7 @@ import uvicorn
 from kiosk.linkage.pki import ensure_kiosk_credentials, ensure_server_pki
 from simulators.linkage_server.app import LinkageServer, ServerPolicy
 from simulators.linkage_server.data import SeedIndex
-from simulators.linkage_server.runner import uvicorn_config
+from simulators.linkage_server.runner import bind_socket, uvicorn_config
 
 
 def _hours(text: str) -> tuple[dt.time, dt.time]:
@@ -47,10 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                           token_ttl_s=args.token_ttl)
     server = LinkageServer(state_dir=args.state_dir, registry_file=pki.registry_file,
                            seeds=SeedIndex.load_default(), policy=policy)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    sock = bind_socket(args.host, args.port)
     print(f"reference Linkage server on https://{args.host}:{sock.getsockname()[1]} "
           f"(CA {pki.ca_file})", flush=True)
     uvicorn.Server(uvicorn_config(server, pki, host=args.host, port=args.port)).run(

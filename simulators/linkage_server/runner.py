@@ -24,7 +24,7 @@ from simulators.linkage_server.app import LinkageServer, ServerPolicy
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.store import SubmissionStats
-from simulators.linkage_server.tls import ClientCertH11Protocol
+from simulators.linkage_server.tls import ClientCertProtocol
 
 
 def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: int
@@ -33,7 +33,7 @@ def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: in
         server.asgi_app,
         host=host,
         port=port,
-        http=ClientCertH11Protocol,
+        http=ClientCertProtocol,
         ssl_certfile=str(pki.cert_file),
         ssl_keyfile=str(pki.key_file),
         ssl_ca_certs=str(pki.ca_file),
@@ -43,6 +43,21 @@ def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: in
         access_log=False,
         timeout_keep_alive=30,
     )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (port 0: a free one).
+
+    ``IPPROTO_TCP`` must be explicit: asyncio only sets TCP_NODELAY on sockets whose
+    ``proto`` says TCP, and without it every answer (headers and body written separately)
+    waits ~40 ms for the client's delayed ACK.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
 
 
 @dataclass
@@ -97,10 +112,7 @@ def run_in_thread(
         seeds=seeds if seeds is not None else SeedIndex.load_default(),
         policy=policy,
     )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     uv = uvicorn.Server(uvicorn_config(server, pki, host=host, port=bound_port))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},

@@ -1,8 +1,9 @@
-"""Uvicorn's h11 protocol, extended to hand the app the verified client certificate.
+"""Uvicorn's HTTP protocols, extended to hand the app the verified client certificate.
 
-Uvicorn puts no TLS details in the ASGI scope, so this protocol adds, per connection,
+Uvicorn puts no TLS details in the ASGI scope, so these protocols add, per connection,
 ``scope["extensions"]["tls"]`` (the peer certificate as `ssl.SSLSocket.getpeercert`
-returns it) and the transport (for the connection-reset fault).
+returns it) and the transport (for the connection-reset fault). httptools (C parser) is
+used when installed, else h11.
 """
 
 from __future__ import annotations
@@ -10,26 +11,44 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from simulators.linkage_server.faults import TRANSPORT_EXTENSION
 
 
+def _with_tls(app: ASGIApp, transport: asyncio.Transport) -> ASGIApp:
+    extensions: dict[str, Any] = {
+        "tls": {"client_cert": transport.get_extra_info("peercert")},
+        TRANSPORT_EXTENSION: transport,
+    }
+
+    async def app_with_tls(scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("extensions", {}).update(extensions)
+        await app(scope, receive, send)
+
+    return app_with_tls
+
+
 class ClientCertH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        extensions: dict[str, Any] = {
-            "tls": {"client_cert": transport.get_extra_info("peercert")},
-            TRANSPORT_EXTENSION: transport,
-        }
-        app = self.app
+        self.app = _with_tls(self.app, transport)
 
-        async def app_with_tls(scope: Scope, receive: Receive, send: Send) -> None:
-            scope.setdefault("extensions", {}).update(extensions)
-            await app(scope, receive, send)
 
-        self.app = app_with_tls
+ClientCertProtocol: type[asyncio.Protocol] = ClientCertH11Protocol
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - httptools is a dependency; h11 still works
+    pass
+else:
+
+    class ClientCertHttpToolsProtocol(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.app = _with_tls(self.app, transport)
+
+    ClientCertProtocol = ClientCertHttpToolsProtocol
 
 
 def client_common_name(scope: Scope) -> str | None:

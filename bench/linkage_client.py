@@ -1,0 +1,134 @@
+"""Benchmark: the pooled Linkage client vs a client that opens a new TLS connection per call.
+
+Both talk to the reference server (its own process, loopback mutual TLS) in the same run,
+in alternating blocks so drift hits both alike. Per call we record the client-side
+overhead: wall time of `client.query(...)` (request build, TLS, HTTP, JSON parse, model
+validation) minus the server's own time from ``Server-Timing: app;dur``.
+
+    .venv/bin/python bench/linkage_client.py [--queries 1000] [--rounds 3]
+
+Prints a table, then ONE JSON object of the figures as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kiosk.config.loader import read_secret  # noqa: E402
+from kiosk.linkage.client import LinkageClient, tls_context  # noqa: E402
+from kiosk.linkage.models import Consent  # noqa: E402
+from kiosk.linkage.pki import ensure_kiosk_credentials  # noqa: E402
+from simulators.seeds import load_seeds  # noqa: E402
+
+KIOSK_ID = "BENCH-1017-01"
+BLOCK = 100
+
+
+def start_server(state: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulators.linkage_server", "--host", "127.0.0.1",
+         "--port", "0", "--state-dir", str(state)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        match = re.search(r"(https://127\.0\.0\.1:\d+)", line)
+        if match:
+            return proc, match.group(1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def one_call(client: LinkageClient, consent: Consent) -> float:
+    started = time.perf_counter()
+    result = client.query(consent, [1])
+    wall_ms = (time.perf_counter() - started) * 1000
+    assert result[1].error is None
+    assert client.last is not None and client.last.server_ms is not None
+    return wall_ms - client.last.server_ms
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", type=int, default=1000, help="per client per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "server"
+        creds = ensure_kiosk_credentials(state / "pki", KIOSK_ID)
+        proc, base_url = start_server(state)
+        try:
+            ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)
+            device = read_secret(creds.device_key_file, what="device key")
+            pooled = LinkageClient(base_url=base_url, kiosk_id=KIOSK_ID, ssl_context=ctx,
+                                   device_key_pem=device)
+            fresh = LinkageClient(base_url=base_url, kiosk_id=KIOSK_ID, ssl_context=ctx,
+                                  device_key_pem=device, pooled=False)
+            citizen = next(c for c in load_seeds().citizens
+                           if c.status.card_state == "active" and c.status.alive)
+            samples: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+            round_medians: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+            for _round in range(args.rounds):
+                consent = Consent(type="card", personalID=citizen.cid,
+                                  chipNo=citizen.card.chip_no,
+                                  requestNo=citizen.card.request_no,
+                                  consentedAt=dt.datetime.now(dt.UTC))
+                for client in (pooled, fresh):  # warm-up: login, first handshake, caches
+                    for _ in range(20):
+                        one_call(client, consent)
+                this_round: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+                for _block in range(args.queries // BLOCK):
+                    for name, client in (("pooled", pooled), ("new_connection", fresh)):
+                        this_round[name] += [one_call(client, consent) for _ in range(BLOCK)]
+                for name, values in this_round.items():
+                    samples[name] += values
+                    round_medians[name].append(statistics.median(values))
+            pooled.close()
+            fresh.close()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+    figures: dict[str, object] = {"bench": "linkage_client",
+                                  "queries_per_client_per_round": args.queries,
+                                  "rounds": args.rounds}
+    print(f"{'client':<16}{'median ms':>10}{'p99 ms':>10}{'round medians (spread)':>34}")
+    for name, values in samples.items():
+        median, p99 = statistics.median(values), percentile(values, 0.99)
+        rounds = round_medians[name]
+        print(f"{name:<16}{median:>10.3f}{p99:>10.3f}    "
+              f"{', '.join(f'{m:.3f}' for m in rounds)} ({max(rounds) - min(rounds):.3f})")
+        figures[f"{name}_overhead_median_ms"] = round(median, 3)
+        figures[f"{name}_overhead_p99_ms"] = round(p99, 3)
+        figures[f"{name}_round_medians_ms"] = [round(m, 3) for m in rounds]
+    ratio = figures["new_connection_overhead_median_ms"] / figures["pooled_overhead_median_ms"]
+    figures["median_ratio_new_connection_vs_pooled"] = round(ratio, 2)
+    figures["target_pooled_median_under_2ms"] = figures["pooled_overhead_median_ms"] < 2.0
+    figures["target_ratio_at_least_5x"] = ratio >= 5.0
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
