@@ -14,7 +14,7 @@ is not tried (each would wait for its own connect timeout) and shares that resul
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from pydantic import ValidationError
@@ -77,31 +77,43 @@ class LinkageDeliverer:
     def close(self) -> None:
         self.client.close()
 
-    def deliver(self, items: Sequence[OutgoingItem]) -> Sequence[DeliveryResult]:
-        results: list[DeliveryResult | None] = [None] * len(items)
+    def deliver(self, items: Sequence[OutgoingItem]) -> Iterator[DeliveryResult]:
+        """Results in item order, each as soon as it is known (the sender records them)."""
         unreachable: DeliveryResult | None = None
-        audits: list[tuple[int, M.AuditEvent]] = []
+        audit_results: dict[int, DeliveryResult] = {}
         for index, item in enumerate(items):
             if item.kind is ItemKind.AUDIT:
-                try:
-                    audits.append((index, M.AuditEvent.model_validate_json(item.payload)))
-                except ValidationError as exc:
-                    results[index] = _unreadable(exc)
+                if index not in audit_results:
+                    # Send this and every later audit item of the batch together.
+                    audit_results.update(self._send_audits(items, index, unreachable))
+                result = audit_results[index]
+            elif unreachable is not None:
+                result = unreachable
+            else:
+                result = self._submit(item)
+            if not result.reached_server:
+                unreachable = result  # the rest would only wait for their own timeouts
+            yield result
+
+    def _send_audits(
+        self, items: Sequence[OutgoingItem], first: int, unreachable: DeliveryResult | None
+    ) -> dict[int, DeliveryResult]:
+        results: dict[int, DeliveryResult] = {}
+        events: list[tuple[int, M.AuditEvent]] = []
+        for index in range(first, len(items)):
+            if items[index].kind is not ItemKind.AUDIT:
                 continue
-            if unreachable is not None:
-                results[index] = unreachable
-                continue
-            results[index] = self._submit(item)
-            if not results[index].reached_server:  # type: ignore[union-attr]
-                unreachable = results[index]
-        for start in range(0, len(audits), AUDIT_BATCH_MAX):
-            chunk = audits[start : start + AUDIT_BATCH_MAX]
+            try:
+                events.append((index, M.AuditEvent.model_validate_json(items[index].payload)))
+            except ValidationError as exc:
+                results[index] = _unreadable(exc)
+        for start in range(0, len(events), AUDIT_BATCH_MAX):
+            chunk = events[start : start + AUDIT_BATCH_MAX]
             outcome = unreachable or self._send_audit([event for _, event in chunk])
             if not outcome.reached_server:
                 unreachable = outcome
-            for index, _ in chunk:
-                results[index] = outcome
-        return [r for r in results if r is not None]
+            results.update((index, outcome) for index, _ in chunk)
+        return results
 
     def _submit(self, item: OutgoingItem) -> DeliveryResult:
         try:

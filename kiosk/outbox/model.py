@@ -4,7 +4,7 @@ results, and the `Deliverer` port the sender hands items to."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -92,11 +92,12 @@ class DeliveryResult:
 class Deliverer(Protocol):
     """Where the sender hands claimed items: the one point where the outbox meets the network.
 
-    ``deliver`` returns one result per item, in order, and must not raise for network or
-    server trouble (it reports a RETRY instead). ``probe`` is a cheap reachability check.
+    ``deliver`` yields (or returns) one result per item, in order, as soon as each is known
+    (the sender records them as they come), and must not raise for network or server
+    trouble (it reports a RETRY instead). ``probe`` is a cheap reachability check.
     """
 
-    def deliver(self, items: Sequence[OutgoingItem]) -> Sequence[DeliveryResult]: ...
+    def deliver(self, items: Sequence[OutgoingItem]) -> Iterable[DeliveryResult]: ...
 
     def probe(self) -> bool: ...
 

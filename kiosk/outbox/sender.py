@@ -21,9 +21,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from kiosk.appliance import metrics
 from kiosk.config.settings import OutboxSettings
 from kiosk.outbox.connectivity import ConnectivityState
 from kiosk.outbox.health import OutboxUnavailable
@@ -98,11 +99,15 @@ class Sender:
         offline_probe_s: float = 5.0,
         probe_interval_s: float = 30.0,
         housekeeping_s: float = 30.0,
+        settle_every: int = 25,
+        settle_after_s: float = 0.1,
     ) -> None:
         self.outbox = outbox
         self.deliverer = deliverer
         self.policy = policy or RetryPolicy.from_settings(outbox.settings)
         self.batch_size = batch_size
+        self.settle_every = settle_every
+        self.settle_after_s = settle_after_s
         self._rng = rng or random.SystemRandom()
         self._clock = clock
         self._idle_wait_s = idle_wait_s
@@ -157,6 +162,10 @@ class Sender:
         self._thread.start()
         return self._thread
 
+    def request_stop(self) -> None:
+        """Ask `run` to finish its current batch and return (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self, timeout: float | None = None) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -185,7 +194,11 @@ class Sender:
     # -- one round ---------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Claim one batch, deliver it, record the outcomes. Returns the batch size."""
+        """Claim one batch, deliver it, record the outcomes. Returns the batch size.
+
+        Outcomes are recorded as they come, in groups (group commit: one fsync for up to
+        `settle_every` results or `settle_after_s`), so a crash mid-batch re-sends little.
+        """
         lease_id = self.lease_id
         items = self.outbox.call(
             lambda s: s.claim(lease_id, self.batch_size, max_age_s=self.policy.max_age_s),
@@ -193,27 +206,41 @@ class Sender:
         )
         if not items:
             return 0
-        results = self._deliver(items)
-        now = self._clock()
-        settlements = []
-        for item, result in zip(items, results, strict=True):
+        group: list[Settlement] = []
+        group_started = time.monotonic()
+        for item, result in zip(items, self._deliver(items), strict=True):
             self.outbox.connectivity.record_delivery(result)
-            settlements.append(self.policy.settle(item, result, now, self._rng))
-        self.outbox.call(lambda s: s.settle(lease_id, settlements), writes=True)
+            group.append(self.policy.settle(item, result, self._clock(), self._rng))
+            if len(group) >= self.settle_every or (
+                time.monotonic() - group_started >= self.settle_after_s
+            ):
+                self._settle(lease_id, group)
+                group, group_started = [], time.monotonic()
+        if group:
+            self._settle(lease_id, group)
         return len(items)
 
-    def _deliver(self, items: Sequence[OutgoingItem]) -> Sequence[DeliveryResult]:
+    def _settle(self, lease_id: str, group: list[Settlement]) -> None:
+        settlements = list(group)
+        self.outbox.call(lambda s: s.settle(lease_id, settlements), writes=True)
+
+    def _deliver(self, items: Sequence[OutgoingItem]) -> Iterator[DeliveryResult]:
+        """The deliverer's results in order; whatever it fails to answer is retried later."""
+        given = 0
         try:
-            results = list(self.deliverer.deliver(items))
+            for result in self.deliverer.deliver(items):
+                if given == len(items):
+                    log.error("deliverer returned more results than items; extra ignored")
+                    break
+                given += 1
+                yield result
         except Exception as exc:  # a deliverer bug must not lose or kill items
             log.exception("deliverer failed")
-            results = []
             reason = f"deliverer error: {type(exc).__name__}"
         else:
-            reason = f"deliverer returned {len(results)} results for {len(items)} items"
-        if len(results) != len(items):
-            return [DeliveryResult.retry(reason, reached_server=False)] * len(items)
-        return results
+            reason = f"deliverer returned {given} results for {len(items)} items"
+        for _ in range(len(items) - given):
+            yield DeliveryResult.retry(reason, reached_server=False)
 
     def _offline(self) -> bool:
         """While OFFLINE, only probe; when the server is back, waiting items are due now."""
@@ -247,6 +274,11 @@ class Sender:
         purged = self.outbox.call(lambda s: s.purge_dead(retention_s), writes=True)
         if purged:
             log.info("purged %d dead item(s) past retention", purged)
+        status = self.outbox.call(lambda s: s.status(dead_limit=0))
+        waiting = status.counts[ItemState.PENDING] + status.counts[ItemState.IN_FLIGHT]
+        oldest = None if status.oldest_pending_at is None else (
+            self._clock() - status.oldest_pending_at)
+        metrics.set_outbox(waiting, status.counts[ItemState.DEAD], oldest)
 
     def _idle(self) -> None:
         if time.monotonic() - self._last_probe >= self._probe_interval_s:

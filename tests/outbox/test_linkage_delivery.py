@@ -87,7 +87,7 @@ def test_redelivery_after_a_crash_is_replayed_not_accepted_twice(
 ):
     receipt = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(1)))
     (item,) = outbox.call(lambda s: s.claim("crashed-sender", 1), writes=True)
-    deliverer.deliver([item])  # the server accepts it; the sender dies before recording it
+    list(deliverer.deliver([item]))  # the server accepts it; the sender dies before recording it
     outbox.call(lambda s: s.reclaim(["crashed-sender"], max_attempts=50), writes=True)
     drain(new_sender(outbox, deliverer))
     stat = server.submissions()[receipt.idempotency_key]

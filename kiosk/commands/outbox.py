@@ -1,0 +1,132 @@
+"""``python -m kiosk outbox``: run the sender, or inspect and repair the offline outbox.
+
+    outbox run                 deliver until SIGTERM (the linkage-kiosk-outbox service)
+    outbox status              counts, oldest waiting item, dead items with reasons
+    outbox retry-dead ITEM_ID  give a dead item a fresh start
+    outbox discard-dead ITEM_ID  drop a dead item (a non-personal receipt record stays)
+
+Nothing here prints personal data: items are shown by id, reference, kind and reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from types import FrameType
+
+from kiosk.config import load_settings
+from kiosk.config.settings import Settings
+from kiosk.outbox.crypto import ensure_outbox_key
+from kiosk.outbox.health import OutboxUnavailable
+from kiosk.outbox.ids import utc_iso
+from kiosk.outbox.model import ItemState, OutboxStatus
+from kiosk.outbox.service import Outbox
+from kiosk.outbox.store import StoreError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("outbox", help="run the outbox sender or inspect the outbox")
+    actions = parser.add_subparsers(dest="outbox_action", required=True, metavar="ACTION")
+    actions.add_parser("run", help="deliver queued items until SIGTERM")
+    status = actions.add_parser("status", help="counts, oldest item, dead items and reasons")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    for name, text in (("retry-dead", "give a dead item a fresh start"),
+                       ("discard-dead", "drop a dead item's payload for good")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("item_id")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    if settings.demo.enabled:
+        ensure_outbox_key(settings.outbox)  # the demo makes its keys at first start
+    outbox = Outbox(settings.outbox, settings.kiosk.id)
+    try:
+        outbox.wait_open()
+        if args.outbox_action == "run":
+            return _run_sender(settings, outbox)
+        if args.outbox_action == "status":
+            status = outbox.call(lambda s: s.status())
+            print(_status_json(status) if args.json else _status_text(status, outbox))
+            return 0
+        return _repair(outbox, args.outbox_action, args.item_id)
+    except OutboxUnavailable as exc:
+        print(f"outbox unavailable: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        outbox.close()
+
+
+def _repair(outbox: Outbox, action: str, item_id: str) -> int:
+    try:
+        if action == "retry-dead":
+            outbox.call(lambda s: s.retry_dead(item_id), writes=True)
+            print(f"{item_id}: back in the queue")
+        else:
+            outbox.call(lambda s: s.discard_dead(item_id), writes=True)
+            print(f"{item_id}: discarded (receipt record kept)")
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_sender(settings: Settings, outbox: Outbox) -> int:
+    from kiosk.appliance.watchdog import Watchdog
+    from kiosk.outbox.linkage_deliverer import LinkageDeliverer
+    from kiosk.outbox.sender import Sender
+
+    deliverer = LinkageDeliverer.from_settings(settings)
+    sender = Sender(outbox, deliverer)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        sender.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    watchdog = Watchdog()
+    watchdog.ready("delivering")
+    try:
+        sender.run()
+    finally:
+        watchdog.stopping()
+        deliverer.close()
+    return 0
+
+
+def _status_json(status: OutboxStatus) -> str:
+    return json.dumps({
+        "counts": {state.value: n for state, n in status.counts.items()},
+        "oldest_pending_at": status.oldest_pending_at,
+        "next_attempt_at": status.next_attempt_at,
+        "connectivity": status.connectivity,
+        "schema_version": status.schema_version,
+        "dead": [
+            {"id": d.item_id, "reference": d.reference, "kind": d.kind.value,
+             "attempts": d.attempts, "created_at": d.created_at, "dead_at": d.dead_at,
+             "reason": d.reason}
+            for d in status.dead
+        ],
+    }, ensure_ascii=False)
+
+
+def _status_text(status: OutboxStatus, outbox: Outbox) -> str:
+    c = status.counts
+    lines = [
+        f"outbox {outbox.settings.database} (schema v{status.schema_version}, "
+        f"store {outbox.health}, connectivity {status.connectivity})",
+        f"  pending {c[ItemState.PENDING]}, in flight {c[ItemState.IN_FLIGHT]}, "
+        f"dead {c[ItemState.DEAD]}, delivered {c[ItemState.DELIVERED]}",
+    ]
+    if status.oldest_pending_at is not None:
+        age_min = (time.time() - status.oldest_pending_at) / 60
+        lines.append(f"  oldest waiting since {utc_iso(status.oldest_pending_at)} "
+                     f"({age_min:.0f} min); next attempt {utc_iso(status.next_attempt_at)}")
+    for d in status.dead:
+        lines.append(f"  DEAD {d.item_id} {d.reference} {d.kind} after {d.attempts} "
+                     f"attempt(s), {utc_iso(d.dead_at)}: {d.reason}")
+    return "\n".join(lines)
