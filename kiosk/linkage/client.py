@@ -208,8 +208,7 @@ class LinkageClient:
                   for s in service_ids],
         )
         response, request_id = self._call(
-            "POST", "/api/center/query", request.model_dump(mode="json"), M.QueryResponse,
-            log_subject=mask_cid(pid))
+            "POST", "/api/center/query", request, M.QueryResponse, log_subject=mask_cid(pid))
         answers: dict[int, ServiceAnswer] = {}
         for item in response.data:
             answers[item.serviceID] = self._answer(item, request_id)
@@ -222,7 +221,7 @@ class LinkageClient:
     def card_status(self, personal_id: str, request_no: str,
                     chip_no: str | None = None) -> M.CardStatusResponse:
         body = M.CardStatusRequest(personalID=personal_id, requestNo=request_no, chipNo=chip_no)
-        return self._call_model("POST", "/api/center/card-status", body.model_dump(mode="json"),
+        return self._call_model("POST", "/api/center/card-status", body,
                                 M.CardStatusResponse, log_subject=mask_cid(personal_id))
 
     def submit(self, request: M.SubmissionRequest, idempotency_key: str) -> Submitted:
@@ -232,8 +231,8 @@ class LinkageClient:
             raise ValueError("an Idempotency-Key is required")
         attempt_holder: list[_Attempt] = []
         receipt, _ = self._call(
-            "POST", "/api/agency/submissions", request.model_dump(mode="json"),
-            M.SubmissionReceipt, headers={M.IDEMPOTENCY_HEADER: idempotency_key},
+            "POST", "/api/agency/submissions", request, M.SubmissionReceipt,
+            headers={M.IDEMPOTENCY_HEADER: idempotency_key},
             log_subject=mask_cid(request.personalID), keep=attempt_holder)
         replayed = attempt_holder[-1].headers.get("idempotency-replayed") == "true"
         return Submitted(receipt, replayed)
@@ -241,8 +240,7 @@ class LinkageClient:
     def send_audit_events(self, events: Sequence[M.AuditEvent]) -> M.AuditAck:
         """A batch of audit events; event IDs make a repeated batch harmless."""
         body = M.AuditBatch(events=list(events))
-        return self._call_model("POST", "/api/center/audit-events", body.model_dump(mode="json"),
-                                M.AuditAck)
+        return self._call_model("POST", "/api/center/audit-events", body, M.AuditAck)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _answer(self, item: M.ServiceResult, request_id: str) -> ServiceAnswer:
@@ -268,14 +266,15 @@ class LinkageClient:
                                  item.serverTime)
         return ServiceAnswer(item.serviceID, data, None, item.responseTimeMs, item.serverTime)
 
-    def _call_model(self, method: str, path: str, body: dict[str, Any] | None,
+    def _call_model(self, method: str, path: str, body: BaseModel | None,
                     model: type[ModelT], **kwargs: Any) -> ModelT:
         return self._call(method, path, body, model, **kwargs)[0]
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None, model: type[ModelT],
+    def _call(self, method: str, path: str, body: BaseModel | None, model: type[ModelT],
               *, headers: dict[str, str] | None = None, log_subject: str = "",
               keep: list[_Attempt] | None = None) -> tuple[ModelT, str]:
-        attempt = self._exchange(method, path, body, token=True, headers=headers,
+        content = None if body is None else body.model_dump_json().encode()
+        attempt = self._exchange(method, path, content, token=True, headers=headers,
                                  log_subject=log_subject)
         if keep is not None:
             keep.append(attempt)
@@ -287,15 +286,15 @@ class LinkageClient:
                 request_id=attempt.request_id, status_code=attempt.status) from None
 
     def _post_for_auth(self, path: str, body: dict[str, object], token: str | None) -> bytes:
-        return self._exchange("POST", path, body, token=token or False).body
+        content = json.dumps(body).encode()
+        return self._exchange("POST", path, content, token=token or False).body
 
-    def _exchange(self, method: str, path: str, body: dict[str, Any] | None, *,
+    def _exchange(self, method: str, path: str, content: bytes | None, *,
                   token: bool | str, headers: dict[str, str] | None = None,
                   log_subject: str = "") -> _Attempt:
         """One logical call: bounded retries of safe failures, one re-login after a 401."""
         started = self.clock()
         deadline = started + self.retry.total_s
-        content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         attempts = 0
         relogged = False
         while True:
