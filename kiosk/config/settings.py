@@ -149,6 +149,10 @@ class TechnicianSettings(Section):
     """Citizen IDs of the technician cards that open the maintenance menu (empty: PIN only)."""
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9464
     """Prometheus metrics on 127.0.0.1; 0 disables them."""
+    diagnostics_dir: ConfigPath | None = None
+    """Where "Export diagnostics" writes its zip (a USB stick's mount point; the service
+    may write there only if systemd allows it, see docs/appliance.md). Default:
+    STATE_DIR/diagnostics."""
 
 
 class DemoSettings(Section):

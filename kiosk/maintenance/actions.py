@@ -192,7 +192,12 @@ class Maintenance:
         self.audit.record("view_log")
         return lines
 
-    def export_diagnostics(self, target_dir: Path) -> ActionResult:
+    def diagnostics_dir(self) -> Path:
+        return (self.settings.technician.diagnostics_dir
+                or self.settings.kiosk.state_dir / "diagnostics")
+
+    def export_diagnostics(self, target_dir: Path | None = None) -> ActionResult:
+        target_dir = target_dir or self.diagnostics_dir()
         report = self.health()
         try:
             bundle = diagnostics.build_bundle(

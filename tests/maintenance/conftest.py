@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ import pytest
 from kiosk.config import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
+
+# The Kivy screens run in a child pytest of their own (one Kivy window per process):
+# test_ui_under_xvfb.py starts it with this variable set.
+UI_SUITE_ENV = "KIOSK_MAINTENANCE_UI_SUITE"
+if not os.environ.get(UI_SUITE_ENV):
+    collect_ignore = ["kivy_suite"]
 
 
 def write_config(tmp_path: Path, *, technician_extra: str = "",

@@ -1,0 +1,43 @@
+"""The technician's maintenance menu on the touch screen, over `kiosk.maintenance`.
+
+Wiring (composition root, after the `KioskApp` is built)::
+
+    controller = attach_maintenance(app, maintenance, pin_gate)
+    start_watchdog_pings(watchdog)      # WATCHDOG=1 from Kivy's main loop
+    # technician card: when the card listener sees a configured technician card,
+    controller.open_with_card(cid_digits)   # from any thread
+
+Entered by the hidden gesture (five taps on the toolbar title) and the technician PIN,
+or by a configured technician card. Screens: ``maint_pin``, ``maint_menu``, ``maint_list``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+
+from kiosk.appliance.watchdog import Watchdog
+from kiosk.ui.maintenance.controller import MaintenanceController
+
+__all__ = ["MaintenanceController", "attach_maintenance", "start_watchdog_pings"]
+
+
+def attach_maintenance(app: Any, maintenance: Any, gate: Any, *,
+                       refresh_s: float = 2.0) -> MaintenanceController:
+    """Register the maintenance screens on ``app`` and listen for the hidden gesture."""
+    controller = MaintenanceController(app, maintenance, gate, refresh_s=refresh_s)
+    controller.install()
+    return controller
+
+
+def start_watchdog_pings(watchdog: Watchdog) -> Any:
+    """Ping systemd's watchdog from Kivy's main loop; a frozen loop stops the pings.
+
+    Returns the Clock event (cancel it to stop), or None when no watchdog is configured.
+    """
+    interval = watchdog.ping_interval_s
+    if interval is None:
+        return None
+    watchdog.ping()
+    return Clock.schedule_interval(lambda _dt: watchdog.ping(), interval)
