@@ -65,8 +65,8 @@ class EscposTransport:
             printer.open()
         except DeviceNotFoundError as exc:
             raise PrinterOffline(f"{self.name}: {exc}".strip(), reason="not_found") from None
-        except OSError as exc:
-            raise PrinterOffline(f"{self.name}: {exc}", reason="open_failed") from None
+        except Exception as exc:  # OSError, USBError (access denied: no udev rule), ...
+            raise PrinterOffline(f"{self.name}: {exc!r}", reason="open_failed") from None
         self._printer = printer
         self._after_open()
 
@@ -208,6 +208,8 @@ class UsbTransport(EscposTransport):
         self.vendor, self.product = vendor, product
 
     def _make_printer(self) -> Any:
+        if not escpos_printers.Usb.is_usable():
+            raise PrinterOffline(f"{self.name}: pyusb is not installed", reason="no_pyusb")
         return escpos_printers.Usb(self.vendor, self.product, timeout=int(self.timeout_s * 1000))
 
     def _read_some(self, timeout_s: float) -> bytes:

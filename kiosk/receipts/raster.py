@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from kiosk.receipts.fonts import Weight, thai_font
 from kiosk.receipts.model import (
@@ -69,12 +69,17 @@ class RasterLayout:
     items: list[Band | NativeQr] = field(default_factory=list)
     cut: bool = False
 
-    def to_image(self) -> Image.Image:
-        """The whole page, black on white (mode 1), native QRs drawn as the printer would."""
-        page = Image.new("1", (self.width, max(self.height, 1)), 255)
+    def to_image(self, mode: str = "1") -> Image.Image:
+        """The whole page, black on white, native QRs drawn as the printer would.
+
+        Mode "L" keeps anti-aliased grey edges (only the naive baseline draws those)."""
+        page = Image.new(mode, (self.width, max(self.height, 1)), 255)
         for item in self.items:
             if isinstance(item, Band):
-                ink = item.image.point(lambda v: 0 if v else 255)
+                if item.image.mode == "1":
+                    ink = item.image.point(lambda v: 0 if v else 255).convert(mode)
+                else:
+                    ink = ImageOps.invert(item.image).convert(mode)
                 page.paste(ink, (item.x, item.top))
             else:
                 page.paste(qr_image(item.data, item.module), (item.x, item.top))
@@ -90,9 +95,13 @@ class _Style:
 class RasterRenderer:
     """Lays a `Document` out for one printer profile."""
 
-    def __init__(self, profile: PrinterProfile, *, native_qr: bool | None = None) -> None:
+    def __init__(self, profile: PrinterProfile, *, native_qr: bool | None = None,
+                 antialias: bool = False) -> None:
         self.profile = profile
         self.native_qr = profile.native_qr if native_qr is None else native_qr
+        # Anti-aliased grey text exists only for the benchmark's naive baseline: a printer
+        # prints dots, and greys must then be dithered into speckles.
+        self.image_mode = "L" if antialias else "1"
         scale = profile.dpi / 203
         self.width = profile.dots_per_line
         self.margin = round(8 * scale)
@@ -145,7 +154,7 @@ class RasterRenderer:
         ascent, descent = font.getmetrics()
         pad = style.size // 3  # stacked marks (ปู่, ญู้) reach above ascent / below descent
         height = ascent + descent + 2 * pad
-        canvas = Image.new("1", (self.width, height), 0)
+        canvas = Image.new(self.image_mode, (self.width, height), 0)
         draw = ImageDraw.Draw(canvas)
         length = round(font.getlength(text))
         right = self.width - self.margin if right is None else right
@@ -209,7 +218,7 @@ class RasterRenderer:
         font = thai_font(style.size, style.weight)
         ascent, descent = font.getmetrics()
         pad = style.size // 3
-        canvas = Image.new("1", (self.width, ascent + descent + 2 * pad), 0)
+        canvas = Image.new(self.image_mode, (self.width, ascent + descent + 2 * pad), 0)
         draw = ImageDraw.Draw(canvas)
         if key:
             draw.text((self.margin, pad), key, font=font, fill=INK, anchor="la")

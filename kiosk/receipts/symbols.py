@@ -25,8 +25,13 @@ def _qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in code.get_matrix())
 
 
+@functools.lru_cache(maxsize=256)
 def qr_modules(data: str) -> int:
-    return len(_qr_matrix(data))
+    """Side of the symbol in modules. Only the version is needed, not the mask search
+    (which is most of the cost of building the matrix), when the printer draws the QR."""
+    code = qrcode.QRCode(version=None, error_correction=QR_ERROR_CORRECTION, border=0)
+    code.add_data(data)
+    return 17 + 4 * code.best_fit()
 
 
 def qr_image(data: str, module: int, *, error_correction: int | None = None) -> Image.Image:

@@ -372,7 +372,12 @@ class _PtySource(_Source):
                 time.sleep(0.05)  # no host has the port open (EIO): wait for one
                 continue
             # The wire carries 10 bits per byte (8N1); hold the pace of the host's baud.
-            self._due = max(self._due, time.monotonic()) + len(chunk) * 10 / baud
+            # While data keeps flowing the schedule is continuous, so a late wake-up (busy
+            # machine) is caught up instead of slowing the line; after a pause it restarts.
+            now = time.monotonic()
+            if now - self._due > 0.1:
+                self._due = now
+            self._due += len(chunk) * 10 / baud
             time.sleep(max(0.0, self._due - time.monotonic()))
             fixed = printer.faults.baud
             if fixed is not None and fixed != baud:

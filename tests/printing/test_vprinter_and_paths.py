@@ -99,3 +99,13 @@ def test_demo_config_prints_to_the_in_process_virtual_printer(tmp_path: Path) ->
         assert key.exists() and (key.stat().st_mode & 0o077) == 0
     finally:
         system.close()
+
+
+def test_usb_printer_absent_is_offline(journal, raster_profile) -> None:
+    """Real pyusb + libusb enumeration (no printer is attached to this machine)."""
+    from drivers.printer.escpos_transports import UsbTransport
+
+    service = PrintService(lambda: UsbTransport(0x04B8, 0x0E15, 0.5), raster_profile, journal)
+    outcome = service.print_receipt(new_session(), record_slip())
+    assert not outcome.printed and outcome.message_key == "printer.offline"
+    assert outcome.error is not None and outcome.error.reason in ("not_found", "open_failed")

@@ -1,0 +1,184 @@
+"""Receipt printing benchmark: bytes on the wire, render time, print time over serial.
+
+    .venv/bin/python bench/receipt.py [--render-runs 50] [--serial-runs 3] [--slow-runs 1]
+
+The standard slip is `kiosk.receipts.samples.record_slip()` (12 lines of Thai and a QR).
+Modes, each rendered from the same document:
+
+* ``native``   CP874 text + native QR (profile epson-tm-t82-thai);
+* ``raster``   Sarabun/RAQM 1-bit bands cropped to ink + native QR (generic-80mm-raster);
+* ``raster_image_qr``  the same, QR sent as an image (profile without native QR);
+* ``naive``    baseline: the whole receipt as one anti-aliased picture, QR as an image,
+               dithered and sent by python-escpos ``image()`` (what most kiosks do).
+
+Render time = document -> job bytes (Thai segmentation and QR caches cleared each run).
+Print time = first byte sent -> the virtual printer's answer to ``GS r 1`` through a serial
+pseudo-terminal that reads no faster than the baud rate (8N1), with the real
+`SerialTransport`; head speed is not modelled, so these are wire-bound times.
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from escpos.printer import Dummy  # noqa: E402
+
+from drivers.printer.escpos_transports import SerialTransport  # noqa: E402
+from kiosk.receipts import symbols, thai_text  # noqa: E402
+from kiosk.receipts.model import Document  # noqa: E402
+from kiosk.receipts.profiles import PrinterProfile, load_profiles  # noqa: E402
+from kiosk.receipts.raster import RasterRenderer  # noqa: E402
+from kiosk.receipts.render import render_receipt  # noqa: E402
+from kiosk.receipts.samples import record_slip  # noqa: E402
+from simulators.vprinter import VirtualPrinter  # noqa: E402
+
+BAUDS = (9600, 38400, 115200)
+TARGETS = {"raster_bytes_max": 30 * 1024, "native_bytes_max": 3 * 1024, "render_ms_max": 50}
+
+
+def naive_bytes(document: Document, profile: PrinterProfile) -> bytes:
+    """One anti-aliased page with the QR as an image, dithered by python-escpos."""
+    layout = RasterRenderer(profile, native_qr=False, antialias=True).layout(document)
+    page = layout.to_image("L")
+    printer = Dummy()
+    printer.profile.profile_data = copy.deepcopy(printer.profile.profile_data)
+    printer.profile.profile_data["media"]["width"]["pixels"] = profile.dots_per_line
+    printer.image(page)  # EscposImage: convert("1") with Floyd-Steinberg dithering
+    printer.cut()
+    return printer.output
+
+
+def modes(profiles: dict[str, PrinterProfile]) -> dict[str, Callable[[Document], bytes]]:
+    raster = profiles["generic-80mm-raster"]
+    no_qr = raster.model_copy(update={"native_qr": False, "name": "raster-image-qr"})
+    native = profiles["epson-tm-t82-thai"]
+    return {
+        "native": lambda d: render_receipt(d, native, "native"),
+        "raster": lambda d: render_receipt(d, raster, "raster"),
+        "raster_image_qr": lambda d: render_receipt(d, no_qr, "raster"),
+        "naive": lambda d: naive_bytes(d, raster),
+    }
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "p90": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
+        "n": len(ordered),
+    }
+
+
+def time_render(render: Callable[[Document], bytes], document: Document, runs: int
+                ) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per render (CPU time shows the cost without the
+    noise of other processes competing for this machine's two cores)."""
+    render(document)  # warm-up: fonts loaded, pythainlp dictionary read
+    wall, cpu = [], []
+    for _ in range(runs):
+        thai_text._segment.cache_clear()
+        symbols._qr_matrix.cache_clear()
+        symbols.qr_modules.cache_clear()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        render(document)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
+
+
+def time_serial(printer: VirtualPrinter, data: bytes, baud: int, runs: int) -> list[float]:
+    assert printer.pty_path is not None
+    times = []
+    for _ in range(runs):
+        transport = SerialTransport(printer.pty_path, baud, "rtscts", timeout_s=5.0)
+        transport.open()
+        try:
+            transport.status()
+            start = time.perf_counter()
+            transport.send(data)
+            status = transport.wait_processed(timeout_s=30 + 2 * len(data) * 10 / baud)
+            times.append(time.perf_counter() - start)
+            assert status.ready, status
+        finally:
+            transport.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render-runs", type=int, default=50)
+    parser.add_argument("--serial-runs", type=int, default=3, help="at 38400 and 115200")
+    parser.add_argument("--slow-runs", type=int, default=1, help="at 9600 (naive: ~55 s each)")
+    args = parser.parse_args(argv)
+
+    profiles = load_profiles(REPO / "config" / "printer-profiles.toml")
+    document = record_slip()
+    renderers = modes(profiles)
+    jobs = {name: render(document) for name, render in renderers.items()}
+    sizes = {name: len(data) for name, data in jobs.items()}
+
+    render_ms, render_cpu_ms = {}, {}
+    for name, render in renderers.items():
+        wall, cpu = time_render(render, document, args.render_runs)
+        render_ms[name], render_cpu_ms[name] = spread(wall), spread(cpu)
+        print(f"render {name:16} {sizes[name]:7} bytes  median {render_ms[name]['median']:.1f} ms"
+              f" (min {render_ms[name]['min']:.1f}, p90 {render_ms[name]['p90']:.1f});"
+              f" cpu median {render_cpu_ms[name]['median']:.1f} ms", flush=True)
+
+    serial_s: dict[str, dict[str, dict[str, float]]] = {name: {} for name in jobs}
+    with tempfile.TemporaryDirectory() as out, VirtualPrinter(Path(out)) as printer:
+        printer.start_pty()
+        for baud in BAUDS:
+            runs = args.slow_runs if baud == 9600 else args.serial_runs
+            for name, data in jobs.items():
+                measured = spread(time_serial(printer, data, baud, runs))
+                measured["wire_s"] = len(data) * 10 / baud
+                serial_s[name][str(baud)] = measured
+                print(f"serial {baud:6} {name:16} median {measured['median']:.2f} s "
+                      f"(wire {measured['wire_s']:.2f} s, n={runs})", flush=True)
+        printed = printer.wait_for_receipts(len(jobs) * 3, timeout_s=5)
+        assert all(r.complete for r in printed), "a benchmark receipt did not print whole"
+
+    figures = {
+        "bench": "receipt",
+        "document": "record_slip (12 Thai lines + QR)",
+        "bytes": sizes,
+        "render_ms": {k: round(v["median"], 2) for k, v in render_ms.items()},
+        "render_ms_p90": {k: round(v["p90"], 2) for k, v in render_ms.items()},
+        "render_ms_min": {k: round(v["min"], 2) for k, v in render_ms.items()},
+        "render_cpu_ms": {k: round(v["median"], 2) for k, v in render_cpu_ms.items()},
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+        "serial_s": {k: {b: round(m["median"], 3) for b, m in v.items()}
+                     for k, v in serial_s.items()},
+        "ratio_naive_bytes_vs": {k: round(sizes["naive"] / sizes[k], 1)
+                                 for k in ("raster", "native")},
+        "targets_met": {
+            "raster_bytes": sizes["raster"] <= TARGETS["raster_bytes_max"],
+            "native_bytes": sizes["native"] <= TARGETS["native_bytes_max"],
+            "render_ms": all(render_ms[k]["median"] <= TARGETS["render_ms_max"]
+                             for k in ("raster", "native")),
+        },
+        "runs": {"render": args.render_runs, "serial": args.serial_runs,
+                 "serial_9600": args.slow_runs},
+    }
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
