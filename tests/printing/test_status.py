@@ -86,3 +86,17 @@ def test_query_bytes() -> None:
     assert query(2) == b"\x10\x04\x02"
     with pytest.raises(ValueError):
         query(5)
+
+
+def test_every_error_has_citizen_and_technician_texts() -> None:
+    from drivers.printer import protocol
+    from kiosk.printing import messages
+
+    errors = [c for c in vars(protocol).values()
+              if isinstance(c, type) and issubclass(c, protocol.PrinterError)]
+    assert len(errors) >= 7
+    for error in errors:
+        key = error.default_message_key
+        assert key in messages.known_keys(), key
+        assert messages.citizen(key, "th") != messages.citizen(key, "en")
+        assert messages.technician(key)
