@@ -172,12 +172,14 @@ class ScriptRunner:
         elif step.verb == "wait":
             timeout = float(a[1]) if len(a) > 1 else self.default_timeout_s
             e.sync()
+            # An unexpected error screen ends the wait at once (it will not go away).
             try:
-                e.wait_for(lambda v: v.screen.value == a[0], timeout)
+                v = e.wait_for(lambda v: v.screen.value == a[0] or (
+                    v.screen is Screen.ERROR and a[0] != Screen.ERROR.value), timeout)
             except TimeoutError:
                 v = e.view
-                raise self._fail(step, f"screen is {v.screen.value}"
-                                 f" (error {v.error_key})") from None
+            if v.screen.value != a[0]:
+                raise self._fail(step, f"screen is {v.screen.value} (error {v.error_key})")
         elif step.verb == "expect":
             e.sync()
             if e.view.screen.value != a[0]:

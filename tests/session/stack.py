@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def write_config(root: Path, base_url: str, *, card_driver: str = "simulated",
-                 reader_filter: str = "", read_photo: bool = True) -> Path:
+                 reader_filter: str = "", read_photo: bool = True,
+                 embedded_server: bool = False) -> Path:
     pki = root / "pki"
     text = f"""
 [kiosk]
@@ -52,7 +53,7 @@ client_cert_file = "{pki / 'kiosk.pem'}"
 client_key_file = "{pki / 'kiosk.key'}"
 device_key_file = "{pki / 'device-ed25519.key'}"
 receipt_signing_key_file = "{pki / 'receipt-ed25519.key'}"
-embedded_server = false
+embedded_server = {str(embedded_server).lower()}
 connect_timeout_s = 2.0
 read_timeout_s = 5.0
 total_timeout_s = 8.0
