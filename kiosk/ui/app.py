@@ -35,7 +35,7 @@ from kiosk.session.view import (
     SessionView,
 )
 from kiosk.ui.bridge import SessionBridge
-from kiosk.ui.demo_controls import DemoControls
+from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
 from kiosk.ui.style import LARGE, init_style, style
@@ -45,7 +45,6 @@ from kiosk.ui.widgets import KButton, KLabel, Panel, prewarm_segmenter
 log = logging.getLogger(__name__)
 
 _ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
-DEMO_PANEL_WIDTH = 360
 HIDDEN_TAPS = 5
 HIDDEN_WINDOW_S = 4.0
 
@@ -294,11 +293,12 @@ class KioskApp(App):
                 screen.render(replace(self.view, language=style().language))
 
     def _play_cues(self, previous: SessionView | None, view: SessionView) -> None:
+        # Judged by screens, not by each view: a burst may merge READING into IDENTITY.
+        waiting = (Screen.IDLE, Screen.OUT_OF_SERVICE)
         before = previous.screen if previous is not None else Screen.IDLE
-        if before is Screen.IDLE and view.screen is Screen.READING:
+        if before in waiting and view.screen not in waiting:
             self.sounds.play(Cue.CARD_IN)
-        elif previous is not None and previous.session_id is not None \
-                and view.session_id is None:
+        elif before not in waiting and view.screen is Screen.IDLE:
             self.sounds.play(Cue.CARD_OUT)
         if view.alert_id != self._last_alert_id:
             self._last_alert_id = view.alert_id
@@ -321,6 +321,9 @@ def save_window_png(path: Path) -> Path:
     from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
     from PIL import Image
 
+    # Draw the current widget tree now and read the buffer just drawn: after a flip the
+    # back buffer may still hold an older frame.
+    Window.dispatch("on_draw")
     width, height = Window.size
     data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
     stride = len(data) // height  # rows may be padded to 4 bytes

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+DEMO_PANEL_WIDTH = 360
+"""Pixels the demo panel adds to the right of the kiosk screen."""
+
 
 class DemoControls(Protocol):
     """Every method may block (simulators, sockets): the panel calls them off the UI thread."""

@@ -86,6 +86,8 @@ class SoundPlayer:
     def _load(self, cue: Cue) -> object | None:
         if cue in self._sounds:
             return self._sounds[cue]
+        if self._warned:
+            return None  # no audio device: do not retry (and re-log) for every cue
         try:
             from kivy.core.audio import SoundLoader
 

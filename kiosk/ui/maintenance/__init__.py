@@ -13,6 +13,8 @@ or by a configured technician card. Screens: ``maint_pin``, ``maint_menu``, ``ma
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable
 from typing import Any
 
 from kivy.clock import Clock
@@ -20,7 +22,13 @@ from kivy.clock import Clock
 from kiosk.appliance.watchdog import Watchdog
 from kiosk.ui.maintenance.controller import MaintenanceController
 
-__all__ = ["MaintenanceController", "attach_maintenance", "start_watchdog_pings"]
+__all__ = [
+    "MaintenanceController",
+    "attach_maintenance",
+    "on_main_thread",
+    "start_watchdog_pings",
+    "stop_app_on_sigterm",
+]
 
 
 def attach_maintenance(app: Any, maintenance: Any, gate: Any, *,
@@ -41,3 +49,17 @@ def start_watchdog_pings(watchdog: Watchdog) -> Any:
         return None
     watchdog.ping()
     return Clock.schedule_interval(lambda _dt: watchdog.ping(), interval)
+
+
+def on_main_thread(func: Callable[[], Any]) -> Callable[[], None]:
+    """A callable for any thread that runs ``func`` on Kivy's main thread (e.g. app.stop)."""
+    return lambda: Clock.schedule_once(lambda _dt: func(), 0)
+
+
+def stop_app_on_sigterm(app: Any) -> None:
+    """``systemctl stop`` sends SIGTERM: end the main loop so the kiosk shuts down cleanly
+    (outbox closed, STOPPING=1 sent) instead of dying mid-write."""
+    def handler(_signum: int, _frame: Any) -> None:
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    signal.signal(signal.SIGTERM, handler)
