@@ -18,6 +18,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 30.0
 MAX_KEY_LENGTH = 255
 MAX_PAYLOAD_BYTES = 1024 * 1024
+
+
+_open_in_process: set[str] = set()
+_open_lock = threading.Lock()
 
 
 class StoreError(Exception):
@@ -99,13 +104,26 @@ class OutboxStore:
         self.recovered_from: Path | None = None
         """Where a corrupt database found at start was moved (None if it was fine)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._open_lock():
-            self._conn = self._open_checked()
-        self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
+        self._key = str(self.path.resolve())
+        self._closed = False
+        with _open_lock:
+            # Closing a second handle on the file would drop this process's POSIX locks
+            # on it, silently breaking SQLite's locking: refuse the second handle instead.
+            if self._key in _open_in_process:
+                raise StoreError(
+                    f"{self.path} is already open in this process; share its Outbox")
+            _open_in_process.add(self._key)
         try:
-            self._migrate()
+            with self._open_lock():
+                self._conn = self._open_checked()
+            self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
+            try:
+                self._migrate()
+            except BaseException:
+                self._conn.close()
+                raise
         except BaseException:
-            self._conn.close()
+            self._release()
             raise
 
     # -- opening, integrity, recovery -----------------------------------------------------
@@ -222,7 +240,15 @@ class OutboxStore:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self._conn.close()
+        self._release()
+
+    def _release(self) -> None:
+        with _open_lock:
+            _open_in_process.discard(self._key)
 
     # -- transactions ----------------------------------------------------------------------
 

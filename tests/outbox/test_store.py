@@ -186,7 +186,9 @@ def test_tampered_payload_goes_to_dead_not_to_the_server(
 
 
 def test_another_key_is_refused(open_store: Opener, settings: OutboxSettings):
-    open_store().enqueue(ItemKind.SUBMISSION, b"x")
+    first = open_store()
+    first.enqueue(ItemKind.SUBMISSION, b"x")
+    first.close()
     generate_key_file(settings.key_file)
     with pytest.raises(KeyMismatch):
         open_store()
@@ -198,6 +200,15 @@ def test_newer_schema_is_refused(open_store: Opener, settings: OutboxSettings):
         other.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaTooNew):
         open_store()
+
+
+def test_a_second_handle_in_one_process_is_refused(open_store: Opener):
+    first = open_store()
+    with pytest.raises(StoreError, match="already open in this process"):
+        open_store()
+    first.enqueue(ItemKind.SUBMISSION, b"the first handle still works")
+    first.close()
+    open_store().close()  # after closing, opening again is fine
 
 
 def test_reopen_keeps_items_and_version(open_store: Opener):
