@@ -137,6 +137,7 @@ install_config() {  # install_config SRC DEST MODE
   live chown "root:$KIOSK_USER" "$2"
 }
 install_config "$src/config/printer-profiles.toml" "$(D "$CONFDIR")/printer-profiles.toml" 0644
+install_config "$src/config/services.toml" "$(D "$CONFDIR")/services.toml" 0644
 if [ "$MODE" = production ]; then
   install_config "$src/config/kiosk.production.example.toml" "$(D "$CONFDIR")/kiosk.toml" 0640
 else
@@ -144,16 +145,14 @@ else
   demo_config=$(mktemp)
   trap 'rm -f "$demo_config"' EXIT
   # The embedded demo config, pointed at the installed paths and at the reference server
-  # unit (not an in-process server) with the credentials that server issues to the kiosk.
-  sed -e "s|\"\\.\\./\\.state/pki/kiosk\\.pem\"|\"$STATEDIR/pki/DEMO-1017-01.pem\"|" \
-      -e "s|\"\\.\\./\\.state/pki/kiosk\\.key\"|\"$STATEDIR/pki/DEMO-1017-01.key\"|" \
-      -e "s|\"\\.\\./\\.state/pki/device-ed25519\\.key\"|\"$STATEDIR/pki/DEMO-1017-01-device-ed25519.key\"|" \
-      -e "s|\"\\.\\./\\.state/pki/receipt-ed25519\\.key\"|\"$STATEDIR/pki/DEMO-1017-01-receipt-ed25519.key\"|" \
-      -e "s|\"\\.\\./\\.state|\"$STATEDIR|" \
+  # unit (not an in-process server). On first start the kiosk creates the demo PKI in its
+  # state dir (ensure_demo_pki) and registers its device key with that server.
+  sed -e "s|\"\\.\\./\\.state|\"$STATEDIR|" \
       -e "s|\"\\.\\./seeds/|\"$PREFIX/share/seeds/|" \
       -e "s|^profiles_file = .*|profiles_file = \"$CONFDIR/printer-profiles.toml\"|" \
       -e "s|^embedded_server = true|embedded_server = false|" \
       -e "s|^fullscreen = false|fullscreen = true|" \
+      -e "s|^demo_panel = true|demo_panel = false|" \
       "$src/config/kiosk.toml" > "$demo_config"
   install_config "$demo_config" "$(D "$CONFDIR")/kiosk.toml" 0640
 fi

@@ -68,6 +68,7 @@ def test_install_stages_files_with_paths_filled_in(staged: Path) -> None:
         assert not re.findall(r"@[A-Z_]+@", text), f"placeholder left in {unit}"
         assert f"ExecStart={PREFIX}/venv/bin/python -m " in text
     assert (staged / "etc/udev/rules.d/99-linkage-kiosk-printer.rules").is_file()
+    assert (staged / "etc/linkage-kiosk/services.toml").is_file()
     state = staged / "var/lib/linkage-kiosk"
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     assert stat.S_IMODE((staged / "etc/linkage-kiosk/pki").stat().st_mode) == 0o700
@@ -79,7 +80,8 @@ def test_demo_config_points_at_installed_paths(staged: Path) -> None:
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o640
     data = tomllib.loads(cfg.read_text())
     assert data["kiosk"]["state_dir"] == "/var/lib/linkage-kiosk"
-    assert data["linkage"]["client_cert_file"] == "/var/lib/linkage-kiosk/pki/DEMO-1017-01.pem"
+    assert data["linkage"]["client_cert_file"] == "/var/lib/linkage-kiosk/pki/kiosk.pem"
+    assert data["linkage"]["ca_file"] == "/var/lib/linkage-kiosk/pki/ca.pem"
     assert data["linkage"]["embedded_server"] is False
     assert data["demo"]["seeds_file"] == f"{PREFIX}/share/seeds/citizens.json"
     assert '"../' not in cfg.read_text()

@@ -1,0 +1,95 @@
+"""``python -m kiosk.appliance``: the kiosk as the systemd service ``linkage-kiosk`` runs it.
+
+The touch UI for citizens with the technician's maintenance menu attached, fleet metrics
+on loopback, systemd readiness and watchdog (`kiosk.ui.launch.run_app`). The outbox sender
+runs in its own service (``python -m kiosk outbox run``), so it is not started here.
+"Restart app" on the maintenance menu ends the UI; systemd (Restart=always) starts it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from kiosk.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("kiosk.appliance")
+HEALTH_METRICS_INTERVAL_S = 60.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.appliance",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="config file (default: $KIOSK_CONFIG, else the demo)")
+    parser.add_argument("--with-sender", action="store_true",
+                        help="also run the outbox sender in this process (no outbox service)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    from kiosk.logging_setup import configure_logging
+
+    configure_logging(settings.kiosk.log_level, settings.kiosk.state_dir / "logs" / "kiosk.log")
+    try:
+        return run(settings, with_sender=args.with_sender)
+    except ConfigError as exc:
+        log.error("configuration error: %s", exc)
+        return 2
+
+
+def run(settings: Settings, *, with_sender: bool = False) -> int:
+    from kiosk.app import build_kiosk
+    from kiosk.appliance import metrics
+    from kiosk.appliance.session_metrics import SessionMetrics, record_health
+    from kiosk.maintenance.actions import Maintenance
+    from kiosk.maintenance.audit import AuditTrail
+    from kiosk.maintenance.health import HealthMonitor
+    from kiosk.maintenance.paths import audit_file, lockout_file
+    from kiosk.maintenance.pin import PinGate
+    from kiosk.ui.launch import create_app, run_app
+    from kiosk.ui.maintenance import attach_maintenance, on_main_thread, stop_app_on_sigterm
+
+    kiosk = build_kiosk(settings, start_sender=with_sender)
+    server = None
+    monitor = None
+    try:
+        kiosk.engine.subscribe(SessionMetrics(metrics.default).on_view)
+        kiosk.engine.start()
+        app = create_app(settings, kiosk.engine)
+        maintenance = Maintenance(
+            settings, AuditTrail(settings.kiosk.id, audit_file(settings), outbox=kiosk.outbox),
+            card_reader=kiosk.card_reader, printing=kiosk.printing.service,
+            outbox=kiosk.outbox, linkage_factory=lambda: kiosk.linkage,
+            restart=on_main_thread(app.stop))
+        gate = PinGate(settings.technician.pin_hash_file, lockout_file(settings),
+                       technician_card_ids=settings.technician.technician_card_ids)
+        if settings.technician.metrics_port:
+            server = metrics.serve(metrics.default, settings.technician.metrics_port)
+            log.info("metrics on http://127.0.0.1:%d/metrics", server.port)
+            monitor = HealthMonitor(maintenance.probes(),
+                                    lambda report: record_health(metrics.default, report),
+                                    interval_s=HEALTH_METRICS_INTERVAL_S)
+            monitor.start()
+
+        stop_app_on_sigterm(app)
+
+        def started(running_app: object) -> None:
+            controller = attach_maintenance(running_app, maintenance, gate)
+            log.info("maintenance menu attached (%s screens)", len(controller.app.screens))
+
+        run_app(app, on_started=started)
+    finally:
+        if monitor is not None:
+            monitor.stop()
+        if server is not None:
+            server.close()
+        kiosk.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Fleet metrics from what the kiosk already publishes: session views and health reports.
+
+The session engine publishes a `SessionView` on every change; watching them is enough to
+count sessions and service outcomes and to time card reads and service runs, without
+touching the session code. Views carry masked data only, and only screen names, service
+ids and status words reach the metrics.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from kiosk.appliance.metrics import KioskMetrics
+from kiosk.maintenance.health import HealthReport
+from kiosk.session.view import Screen, SessionView
+
+_END_OUTCOME = {
+    Screen.FINISHED: "completed",
+    Screen.TIMEOUT_WARNING: "timeout",
+    Screen.ERROR: "error",
+}
+
+
+class SessionMetrics:
+    """Feed with ``engine.subscribe(observer.on_view)``; called on the engine's thread."""
+
+    def __init__(self, metrics: KioskMetrics, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._m = metrics
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._session: str | None = None
+        self._last_screen: Screen | None = None
+        self._reading_since: float | None = None
+        self._running_since: float | None = None
+        self._results_seen: set[tuple[str, str]] = set()
+
+    def on_view(self, view: SessionView) -> None:
+        with self._lock:
+            self._observe(view)
+
+    def _observe(self, view: SessionView) -> None:
+        now = self._clock()
+        if self._session is not None and view.session_id != self._session:
+            self._m.record_session(_END_OUTCOME.get(self._last_screen, "abandoned")
+                                   if self._last_screen else "abandoned")
+            self._reading_since = self._running_since = None
+            self._last_screen = None
+            self._results_seen.clear()
+        self._session = view.session_id
+        screen = view.screen
+        if screen is Screen.READING and self._reading_since is None:
+            self._reading_since = now
+        elif self._reading_since is not None and screen in (Screen.IDENTITY, Screen.ERROR):
+            outcome = "ok" if screen is Screen.IDENTITY else "error"
+            self._m.observe_card_read(now - self._reading_since, outcome)
+            self._reading_since = None
+        if screen is Screen.RUNNING and self._running_since is None:
+            self._running_since = now
+        if view.result is not None and screen is Screen.RESULT:
+            key = (view.result.service_id, view.result.status)
+            if key not in self._results_seen:
+                self._results_seen.add(key)
+                self._m.record_service(view.result.service_id, view.result.status)
+                if self._running_since is not None:
+                    self._m.observe_linkage_query(view.result.service_id,
+                                                  now - self._running_since,
+                                                  view.result.status)
+            self._running_since = None
+        if view.session_id is not None and screen is not Screen.IDLE:
+            self._last_screen = screen
+
+
+def record_health(metrics: KioskMetrics, report: HealthReport) -> None:
+    """Health items, outbox depth and printer state as gauges (from the maintenance probes)."""
+    for item in report.items:
+        metrics.set_health(item.key, item.status.severity)
+        if item.key == "outbox" and "waiting" in item.detail:
+            metrics.set_outbox(int(item.detail.get("waiting") or 0),
+                               int(item.detail.get("dead") or 0),
+                               _float(item.detail.get("oldest_waiting_s")))
+        elif item.key == "printer" and item.detail.get("state"):
+            metrics.set_printer_state(str(item.detail["state"]))
+        elif item.key == "vpcd":
+            metrics.set_vpcd_configured(item.status.severity > 0)
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
