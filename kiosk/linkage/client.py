@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from kiosk.config.loader import read_secret
 from kiosk.config.settings import Settings
 from kiosk.domain import mask_cid
+from kiosk.linkage import coalesce
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.auth import TokenManager, load_device_key
@@ -129,6 +130,8 @@ class LinkageClient:
     max_response_bytes: int = 2 * 1024 * 1024
     pooled: bool = True
     """False opens a new TLS connection per call (the benchmark's baseline only)."""
+    coalesce_writes: bool = True
+    """Send each request's headers and body as one TLS record (see `coalesce.py`)."""
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: Callable[[], float] = random.random
@@ -148,6 +151,7 @@ class LinkageClient:
             # Nagle holds the second until the server's delayed ACK (~40 ms a call).
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
+        self.coalesced_writes = coalesce.install(transport) if self.coalesce_writes else False
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
