@@ -112,10 +112,14 @@ class OutboxSettings(Section):
     key_file: ConfigPath
     """Secret: the AES-256-GCM key for payloads at rest."""
     max_attempts: Annotated[int, Field(ge=1, le=1000)] = 50
+    """Delivery attempts before an item goes to dead (a crash mid-delivery counts one)."""
     max_age_hours: Annotated[float, Field(gt=0, le=24 * 90)] = 72.0
+    """An item not delivered within this time goes to dead (technician: retry-dead)."""
     backoff_base_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     backoff_cap_s: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    """Retry n waits uniform(0, min(cap, base·2^(n-1))); a Retry-After is a floor."""
     dead_retention_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """Dead items (with payload) are kept this long, then only a receipt record remains."""
 
 
 class UiSettings(Section):

@@ -7,10 +7,11 @@ the real ASGI app on uvicorn over mutual TLS on a free loopback port.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import uuid
 from pathlib import Path
 
-from kiosk.config.loader import read_secret
+from kiosk.config.loader import REPO_ROOT, read_secret
 from kiosk.domain.citizen_id import generate
 from kiosk.linkage import models as M
 from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
@@ -53,3 +54,19 @@ def audit_event(event_id: str | None = None) -> M.AuditEvent:
         kioskID=KIOSK_ID,
         outcome="ok",
     )
+
+
+def write_kiosk_config(directory: Path, base_url: str) -> Path:
+    """The demo config with its state in ``directory`` and the given server."""
+    conf = directory / "conf"
+    shutil.copytree(REPO_ROOT / "config", conf)  # the files the config names ship beside it
+    text = (REPO_ROOT / "config" / "kiosk.toml").read_text("utf-8")
+    text = text.replace('"../seeds/citizens.json"', f'"{REPO_ROOT}/seeds/citizens.json"')
+    text = text.replace('base_url = "https://127.0.0.1:8443"', f'base_url = "{base_url}"')
+    text = text.replace("embedded_server = true", "embedded_server = false")
+    text = text.replace('key_file = "../.state/pki/outbox.key"',
+                        'key_file = "../.state/pki/outbox.key"\nmax_attempts = 1000\n'
+                        "backoff_base_s = 0.02\nbackoff_cap_s = 0.3")
+    path = conf / "kiosk.toml"
+    path.write_text(text, "utf-8")
+    return path

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -29,31 +28,17 @@ from kiosk.outbox.model import ItemState
 from kiosk.outbox.store import OutboxStore
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 
+from .linkage_env import write_kiosk_config
+
 MIN_KILLS = 200
 KILL_PHASE_S = 55.0  # upper bound; the loop stops as soon as it has enough kills
 DRAIN_S = 25.0
 WORKER = Path(__file__).with_name("crash_worker.py")
 
 
-def write_config(directory: Path, base_url: str) -> Path:
-    """The demo config with its state in ``directory`` and the given server."""
-    conf = directory / "conf"
-    shutil.copytree(REPO_ROOT / "config", conf)  # the files the config names ship beside it
-    text = (REPO_ROOT / "config" / "kiosk.toml").read_text("utf-8")
-    text = text.replace('"../seeds/citizens.json"', f'"{REPO_ROOT}/seeds/citizens.json"')
-    text = text.replace('base_url = "https://127.0.0.1:8443"', f'base_url = "{base_url}"')
-    text = text.replace("embedded_server = true", "embedded_server = false")
-    text = text.replace('key_file = "../.state/pki/outbox.key"',
-                        'key_file = "../.state/pki/outbox.key"\nmax_attempts = 1000\n'
-                        "backoff_base_s = 0.02\nbackoff_cap_s = 0.3")
-    path = conf / "kiosk.toml"
-    path.write_text(text, "utf-8")
-    return path
-
-
 @pytest.fixture
 def kiosk_env(tmp_path: Path) -> Iterator[tuple[Settings, Path, RunningServer]]:
-    placeholder = write_config(tmp_path, "https://127.0.0.1:1")
+    placeholder = write_kiosk_config(tmp_path, "https://127.0.0.1:1")
     settings = load_settings(placeholder)
     server_pki = ensure_demo_pki(settings)
     ensure_outbox_key(settings.outbox)
