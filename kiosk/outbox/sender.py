@@ -185,7 +185,10 @@ class Sender:
                         self._idle()
                 except OutboxUnavailable as exc:
                     log.warning("outbox unavailable (%s); sender waits", exc.health)
-                    self._stop.wait(min(5.0, self._offline_probe_s))
+                    self._stop.wait(5.0)
+                except Exception:  # a bug must not silently end deliveries for good
+                    log.exception("outbox sender round failed; trying again")
+                    self._stop.wait(5.0)
         finally:
             if self._lease is not None:
                 self._lease.release()

@@ -67,7 +67,14 @@ class Outbox:
         self._health_listeners: list[HealthListener] = []
         self._enqueued = threading.Condition()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
-        self._opened: Future[None] = self._executor.submit(self._open)
+        # Opening runs the integrity check and migrations: at start-up, before the UI runs.
+        # A wrong key or a newer schema stops the start (ConfigError); a storage failure
+        # does not: it becomes `health` and the kiosk runs without queueable services.
+        try:
+            self._executor.submit(self._open).result()
+        except BaseException:
+            self._executor.shutdown(wait=True)
+            raise
         self.connectivity.subscribe(self._remember_connectivity)
 
     # -- health ----------------------------------------------------------------------------
@@ -87,8 +94,7 @@ class Outbox:
             self._health_listeners.append(listener)
 
     def wait_open(self, timeout: float | None = None) -> StoreHealth:
-        """Block until the first open finished (start-up code, never the UI thread)."""
-        self._opened.result(timeout)
+        """The health after opening (the constructor already waited for the open)."""
         return self.health
 
     def _set_health(self, health: StoreHealth, detail: str = "") -> None:

@@ -30,6 +30,7 @@ import sqlite_utils
 
 from kiosk.config.loader import ConfigError
 from kiosk.crypto_at_rest import SealedDataError
+from kiosk.domain.citizen_id import mask_cid
 from kiosk.outbox.crypto import ItemSealer
 from kiosk.outbox.health import AlertSink, StoreHealth, TechnicianAlert, classify, log_alert
 from kiosk.outbox.ids import day_floor, format_reference, new_item_id, reference_day
@@ -409,6 +410,8 @@ class OutboxStore:
         """
         now = self._clock()
         done = 0
+        # Reasons and confirmations come from the server: stored unencrypted, so any
+        # citizen-ID-looking number in them is masked first.
         with self._write():
             for s in settlements:
                 owned = "id = ? AND state = 'in_flight' AND claimed_by = ?"
@@ -418,7 +421,7 @@ class OutboxStore:
                         "outcome, created_at, closed_at, attempts, confirmation) "
                         "SELECT id, reference, idempotency_key, kind, 'delivered', created_at, "
                         f"?, attempts, ? FROM items WHERE {owned}",
-                        (now, s.confirmation[:200], s.item_id, lease_id),
+                        (now, mask_cid(s.confirmation)[:200], s.item_id, lease_id),
                     )
                     if cur.rowcount:
                         self._conn.execute("DELETE FROM items WHERE id = ?", (s.item_id,))
@@ -426,13 +429,13 @@ class OutboxStore:
                     cur = self._conn.execute(
                         "UPDATE items SET state = 'pending', claimed_by = NULL, "
                         f"claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE {owned}",
-                        (s.next_attempt_at, s.error[:500], s.item_id, lease_id),
+                        (s.next_attempt_at, mask_cid(s.error)[:500], s.item_id, lease_id),
                     )
                 elif s.state is ItemState.DEAD:
                     cur = self._conn.execute(
                         "UPDATE items SET state = 'dead', claimed_by = NULL, claimed_at = NULL, "
                         f"dead_at = ?, last_error = ? WHERE {owned}",
-                        (now, s.error[:500], s.item_id, lease_id),
+                        (now, mask_cid(s.error)[:500], s.item_id, lease_id),
                     )
                 else:
                     raise StoreError(f"cannot settle an item as {s.state}")

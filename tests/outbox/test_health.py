@@ -159,3 +159,14 @@ def test_corrupt_database_at_start_is_set_aside_and_alerted(tmp_path: Path):
         assert outbox.enqueue(ItemKind.SUBMISSION, b"x").reference
     finally:
         outbox.close()
+
+
+def test_wrong_key_stops_the_start_instead_of_running_blind(tmp_path: Path):
+    from kiosk.config import ConfigError
+    from kiosk.crypto_at_rest import generate_key_file
+
+    settings = make_settings(tmp_path)
+    Outbox(settings, KIOSK_ID).close()
+    generate_key_file(settings.key_file)  # someone replaced the key file
+    with pytest.raises(ConfigError, match="does not match"):
+        Outbox(settings, KIOSK_ID)

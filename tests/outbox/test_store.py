@@ -246,3 +246,13 @@ def test_not_a_database_is_set_aside(open_store: Opener, settings: OutboxSetting
     settings.database.write_bytes(b"this is not sqlite" * 300)
     fresh = open_store(alerts=lambda alert: None)
     assert fresh.recovered_from is not None and fresh.recovered_from.exists()
+
+
+def test_reasons_from_the_server_are_stored_with_citizen_ids_masked(open_store: Opener):
+    store = open_store()
+    store.enqueue(ItemKind.SUBMISSION, b"x")
+    (item,) = store.claim("l", 1)
+    store.settle("l", [Settlement(item.item_id, ItemState.DEAD,
+                                  error="rejected: bad personalID 1101700230705")])
+    (dead,) = store.status().dead
+    assert dead.reason == "rejected: bad personalID 1-1017-xxxxx-xx-5"
