@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from pydantic import ValidationError
 
@@ -67,12 +66,6 @@ class LinkageDeliverer:
         link = settings.linkage
         single_try = ClientRetryPolicy(max_attempts=1, total_s=link.total_timeout_s)
         return cls(LinkageClient.from_settings(settings, retry=single_try))
-
-    @classmethod
-    def single_try(cls, client: LinkageClient) -> LinkageDeliverer:
-        """Wrap an existing client's settings, but with one attempt per call."""
-        client.retry = replace(client.retry, max_attempts=1)
-        return cls(client)
 
     def close(self) -> None:
         self.client.close()
