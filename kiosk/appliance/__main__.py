@@ -12,6 +12,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from kiosk.config import ConfigError, Settings, load_settings
 
@@ -53,7 +54,20 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     from kiosk.ui.launch import create_app, run_app
     from kiosk.ui.maintenance import attach_maintenance, on_main_thread, stop_app_on_sigterm
 
-    kiosk = build_kiosk(settings, start_sender=with_sender)
+    gate = PinGate(settings.technician.pin_hash_file, lockout_file(settings),
+                   technician_card_ids=settings.technician.technician_card_ids)
+    # The controller exists only once the UI runs; a technician card may come any time.
+    controllers: list[Any] = []
+    card_reader = None
+    if settings.technician.technician_card_ids:
+        from drivers.card.factory import create_card_reader
+        from kiosk.maintenance.technician_card import TechnicianCardReader
+
+        card_reader = TechnicianCardReader(
+            create_card_reader(settings.card.driver, reader_filter=settings.card.reader_filter,
+                               transmit_retries=settings.card.transmit_retries),
+            gate, lambda: [c.enter_by_card() for c in controllers])
+    kiosk = build_kiosk(settings, start_sender=with_sender, card_reader=card_reader)
     server = None
     monitor = None
     try:
@@ -65,8 +79,6 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             card_reader=kiosk.card_reader, printing=kiosk.printing.service,
             outbox=kiosk.outbox, linkage_factory=lambda: kiosk.linkage,
             restart=on_main_thread(app.stop))
-        gate = PinGate(settings.technician.pin_hash_file, lockout_file(settings),
-                       technician_card_ids=settings.technician.technician_card_ids)
         if settings.technician.metrics_port:
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)
@@ -79,6 +91,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
 
         def started(running_app: object) -> None:
             controller = attach_maintenance(running_app, maintenance, gate)
+            controllers.append(controller)
             log.info("maintenance menu attached (%s screens)", len(controller.app.screens))
 
         run_app(app, on_started=started)

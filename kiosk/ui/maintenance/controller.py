@@ -52,7 +52,11 @@ class MaintenanceController:
     def open_with_card(self, cid_digits: str) -> None:
         """From any thread: a card was inserted; open the menu if it is a technician's."""
         if self.gate.check_card(cid_digits):
-            Clock.schedule_once(lambda _dt: self.enter("card"), 0)
+            self.enter_by_card()
+
+    def enter_by_card(self) -> None:
+        """From any thread: a technician card was recognised (`TechnicianCardReader`)."""
+        Clock.schedule_once(lambda _dt: None if self.active else self.enter("card"), 0)
 
     def enter(self, via: str) -> None:
         self.active = True
