@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -87,6 +88,8 @@ def main() -> int:
                                   device_key_pem=device, pooled=False)
             citizen = next(c for c in load_seeds().citizens
                            if c.status.card_state == "active" and c.status.alive)
+            load_before = os.getloadavg()[0]
+            cpu: dict[str, float] = {"pooled": 0.0, "new_connection": 0.0}
             samples: dict[str, list[float]] = {"pooled": [], "new_connection": []}
             round_medians: dict[str, list[float]] = {"pooled": [], "new_connection": []}
             for _round in range(args.rounds):
@@ -100,12 +103,16 @@ def main() -> int:
                 this_round: dict[str, list[float]] = {"pooled": [], "new_connection": []}
                 for _block in range(args.queries // BLOCK):
                     for name, client in (("pooled", pooled), ("new_connection", fresh)):
+                        cpu_start = time.process_time()
                         this_round[name] += [one_call(client, consent) for _ in range(BLOCK)]
+                        cpu[name] += time.process_time() - cpu_start
                 for name, values in this_round.items():
                     samples[name] += values
                     round_medians[name].append(statistics.median(values))
+            assert pooled.coalesced_writes and fresh.coalesced_writes
             pooled.close()
             fresh.close()
+            load_after = os.getloadavg()[0]
         finally:
             proc.terminate()
             proc.wait(10)
@@ -122,8 +129,14 @@ def main() -> int:
         figures[f"{name}_overhead_median_ms"] = round(median, 3)
         figures[f"{name}_overhead_p99_ms"] = round(p99, 3)
         figures[f"{name}_round_medians_ms"] = [round(m, 3) for m in rounds]
+        figures[f"{name}_client_cpu_per_call_ms"] = round(cpu[name] * 1000 / len(values), 3)
     ratio = figures["new_connection_overhead_median_ms"] / figures["pooled_overhead_median_ms"]
     figures["median_ratio_new_connection_vs_pooled"] = round(ratio, 2)
+    figures["round_ratios"] = [
+        round(n / p, 2) for n, p in zip(round_medians["new_connection"],
+                                        round_medians["pooled"], strict=True)
+    ]
+    figures["load_average_1min_before_after"] = [round(load_before, 2), round(load_after, 2)]
     figures["target_pooled_median_under_2ms"] = figures["pooled_overhead_median_ms"] < 2.0
     figures["target_ratio_at_least_5x"] = ratio >= 5.0
     print(json.dumps(figures))

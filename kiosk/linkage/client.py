@@ -159,8 +159,10 @@ class LinkageClient:
                                   write=self.timeouts.read_s, pool=self.timeouts.total_s),
             follow_redirects=False,
             trust_env=False,
-            headers={"Accept": "application/json", "User-Agent": "linkage-kiosk/0.1"},
         )
+        self._default_headers = {"Accept": "application/json",
+                                 "User-Agent": "linkage-kiosk/0.1"}
+        self._urls: dict[str, httpx.URL] = {}
         self.auth = TokenManager(self.kiosk_id, load_device_key(self.device_key_pem),
                                  self._post_for_auth, clock=self.clock)
         self.last: Exchange | None = None
@@ -358,7 +360,12 @@ class LinkageClient:
             all_headers["Content-Type"] = "application/json"
         if bearer:
             all_headers["Authorization"] = f"Bearer {bearer}"
-        request = self._http.build_request(method, path, content=content, headers=all_headers)
+        # A ready URL and a plain Request: build_request's merging costs ~0.1 ms a call.
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx.URL(self.base_url.rstrip("/") + path)
+        request = httpx.Request(method, url, content=content,
+                                headers={**self._default_headers, **all_headers})
         try:
             response = self._http.send(request, stream=True)
             try:
