@@ -92,17 +92,21 @@ class PrintService:
         return self._run(job_id, document)
 
     def check(self) -> PrinterState:
-        """Current printer state (maintenance screen, health); never raises."""
-        transport = self._transport_factory()
-        try:
-            transport.open()
-            if not transport.reports_status:
-                return PrinterState.UNKNOWN
-            return state_of(transport.status())
-        except PrinterError as exc:
-            return exc.state
-        finally:
-            transport.close()
+        """Current printer state (maintenance screen, health); never raises.
+
+        Waits for a job in progress: a network printer serves one connection at a time,
+        so asking in parallel would only time out."""
+        with self._lock:
+            transport = self._transport_factory()
+            try:
+                transport.open()
+                if not transport.reports_status:
+                    return PrinterState.UNKNOWN
+                return state_of(transport.status())
+            except PrinterError as exc:
+                return exc.state
+            finally:
+                transport.close()
 
     # -- the job ------------------------------------------------------------------------------
 

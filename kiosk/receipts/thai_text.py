@@ -108,6 +108,8 @@ def wrap_thai(text: str, fits: Callable[[str], bool]) -> list[str]:
 
 
 def _wrap_paragraph(text: str, fits: Callable[[str], bool]) -> list[str]:
+    if fits(text):  # the common case on a slip: one measurement, no segmentation
+        return [text.rstrip()]
     lines: list[str] = []
     current = ""
     for piece in break_points(text):
