@@ -30,7 +30,11 @@ from kiosk.outbox import Outbox, Sender
 from kiosk.outbox.crypto import ensure_outbox_key
 from kiosk.outbox.linkage_deliverer import LinkageDeliverer
 from kiosk.printing.setup import PrintSystem, open_printing
-from kiosk.services.adapters import PrintServicePort, TrackerConnectivity
+from kiosk.services.adapters import (
+    ConnectivityProber,
+    PrintServicePort,
+    TrackerConnectivity,
+)
 from kiosk.services.card import CardReaderPort
 from kiosk.services.runners import KioskServices, OutboxAudit, TicketCounter
 from kiosk.services.slip import RECEIPT_KEYS_FILE, SlipSigner, register_receipt_key
@@ -135,6 +139,12 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         sender = Sender(outbox, deliverer)
         sender.start_thread()
         closers.append(lambda: sender.stop(timeout=10))
+    else:
+        # The sender runs elsewhere (its own service): keep our own view of the network.
+        prober = ConnectivityProber(LinkageDeliverer(linkage).probe, outbox.connectivity)
+        prober.probe_now()
+        prober.start()
+        closers.append(prober.stop)
 
     printing = open_printing(settings)
     closers.append(printing.close)

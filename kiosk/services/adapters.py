@@ -23,6 +23,10 @@ class PrintServicePort:
     def __init__(self, service: PrintService) -> None:
         self._service = service
 
+    def check_ready(self) -> bool:
+        """Can the printer print now (after paper out: has it been refilled)?"""
+        return self._service.check().can_print
+
     def print_receipt(self, session_id: str, document: object) -> PrintResult:
         if not isinstance(document, Document):
             raise TypeError("receipt is not a kiosk.receipts Document")
@@ -71,3 +75,45 @@ class TrackerConnectivity:
             subscribers = list(self._subscribers)
         for callback in subscribers:
             callback(_STATES[state])
+
+
+class ConnectivityProber:
+    """Probes the Linkage Center when no outbox sender runs in this process.
+
+    The outbox's tracker starts OFFLINE until it has evidence; the sender usually provides
+    it, but under systemd the sender may be a separate service. Then this thread asks the
+    centre (one authenticated GET) now and then: often while offline, rarely while online.
+    Session queries add their own evidence (`KioskServices`).
+    """
+
+    def __init__(self, probe: Callable[[], bool], tracker: ConnectivityTracker, *,
+                 offline_every_s: float = 5.0, online_every_s: float = 30.0) -> None:
+        self._probe = probe
+        self._tracker = tracker
+        self._offline_every_s = offline_every_s
+        self._online_every_s = online_every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="linkage-probe", daemon=True)
+
+    def probe_now(self) -> None:
+        try:
+            reachable = self._probe()
+        except Exception:
+            log.exception("connectivity probe failed")
+            reachable = False
+        self._tracker.record_probe(reachable)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            online = self._tracker.state is ConnectivityState.ONLINE
+            if self._stop.wait(self._online_every_s if online else self._offline_every_s):
+                return
+            self.probe_now()

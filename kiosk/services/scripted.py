@@ -249,9 +249,13 @@ class KioskDevices:
             self._server.faults.set("outage")
         # The kiosk learns it the way it would in the field: from probes of the centre. A
         # delivery that was already on the wire may still report success, so settle twice.
-        if self._kiosk.sender is None:
-            return
-        probe, tracker = self._kiosk.sender.deliverer.probe, self._kiosk.outbox.connectivity
+        if self._kiosk.sender is not None:
+            probe = self._kiosk.sender.deliverer.probe
+        else:
+            from kiosk.outbox.linkage_deliverer import LinkageDeliverer
+
+            probe = LinkageDeliverer(self._kiosk.linkage).probe
+        tracker = self._kiosk.outbox.connectivity
         for _ in range(2):
             for _ in range(10):
                 tracker.record_probe(probe())

@@ -450,6 +450,30 @@ class SessionEngine:
         log.debug("session %s: %s -> %s", self._sid(), self._screen, screen)
         self._screen = screen
         self._arm_timers()
+        if screen in (S.MENU, S.RESULT) and not self._printer_ready:
+            self._recheck_printer()
+
+    def _recheck_printer(self) -> None:
+        """After paper out: ask the printer again (on its worker) whether it is back."""
+        check = getattr(self._printer, "check_ready", None)
+        if check is None:
+            return
+
+        def job() -> None:
+            try:
+                ready = bool(check())
+            except Exception:
+                log.exception("printer check failed")
+                return
+            self._post(lambda: self._on_printer_checked(ready))
+
+        self._print_pool.submit(job)
+
+    def _on_printer_checked(self, ready: bool) -> None:
+        if ready and not self._printer_ready:
+            log.info("printer is ready again")
+            self._printer_ready = True
+            self._printer_reason = None
 
     def _sid(self) -> str:
         return self._session.id if self._session is not None else "-"

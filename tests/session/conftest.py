@@ -250,3 +250,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.005)
+
+
+class CheckablePrinter(SimPrinter):
+    """A printer whose state can be asked (as `PrintServicePort.check_ready`)."""
+
+    def check_ready(self) -> bool:
+        return self.status is PrintStatus.PRINTED

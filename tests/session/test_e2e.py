@@ -227,3 +227,17 @@ def test_logs_hold_no_citizen_id_name_or_address(stack: Stack,
             assert part not in text, "a name reached the logs"
         for line in identity.address.display_lines():
             assert line not in text, "an address reached the logs"
+
+
+def test_without_a_sender_in_process_the_kiosk_still_knows_it_is_online(tmp_path: Path
+                                                                       ) -> None:
+    """Under systemd the outbox sender is its own service: the UI process probes itself."""
+    with real_stack(tmp_path / "k", start_sender=False) as stack:
+        assert stack.kiosk.sender is None
+        v = to_menu(stack, _active_index())
+        assert not v.offline and all(m.available for m in v.menu)
+        remove(stack)
+        stack.devices.network(False)
+        v = to_menu(stack, 1)
+        assert v.offline
+        assert not {m.service_id: m for m in v.menu}["card_status"].available

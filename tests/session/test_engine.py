@@ -472,3 +472,21 @@ def test_every_transition_of_the_table_is_taken(rig: Rig) -> None:
     # Everything the UI saw that is not in the table is a removal (→ idle).
     extra = {(a, b) for a, b in seen - table if b is not S.IDLE}
     assert not extra, f"transitions outside the table: {sorted(extra)}"
+
+
+def test_refilled_printer_is_noticed_without_a_print(rig: Rig) -> None:
+    from .conftest import CheckablePrinter
+
+    printer = CheckablePrinter(status=PrintStatus.PAPER_OUT)
+    rig.engine._printer = printer  # the same engine, a printer that can report its state
+    rig.to_result(1)
+    rig.engine.print_result()
+    rig.wait(S.ERROR)
+    rig.engine.back()
+    v = rig.wait(S.RESULT)
+    assert not v.printer_ready
+    printer.status = PrintStatus.PRINTED  # paper refilled
+    rig.engine.back()
+    v = rig.engine.wait_for(lambda v: v.screen is S.MENU and v.printer_ready)
+    counter = next(m for m in v.menu if m.service_id == "counter_ticket")
+    assert counter.available
