@@ -215,8 +215,13 @@ def test_logs_hold_no_citizen_id_name_or_address(stack: Stack,
     to_menu(stack, 2)
     run_service(stack, "submit_request")
     remove(stack)
+    # The query services too (through their runners, see the chip-serial note above).
+    for service in ("registry_record", "welfare_rights"):
+        outcome = getattr(stack.kiosk.services, service)(_request(stack, index, service))
+        assert stack.kiosk.printing.service.print_receipt("log-test", outcome.receipt).printed
     stack.kiosk.engine.sync()
     text = "\n".join(r.getMessage() for r in caplog.records)
+    text += "\n".join(str(r.args) for r in caplog.records)
     assert "session" in text and "xxxxx" in text, "the run did log (masked)"
     for i in (index, 2):
         identity = citizen(i).identity()
