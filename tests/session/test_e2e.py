@@ -246,3 +246,24 @@ def test_without_a_sender_in_process_the_kiosk_still_knows_it_is_online(tmp_path
         v = to_menu(stack, 1)
         assert v.offline
         assert not {m.service_id: m for m in v.menu}["card_status"].available
+
+
+def test_consent_reaches_the_centres_audit_trail_with_the_masked_id_only(stack: Stack
+                                                                        ) -> None:
+    index = _active_index()
+    to_menu(stack, index)
+    run_service(stack, "card_status")
+    remove(stack)
+    identity = citizen(index).identity()
+    deadline = time.monotonic() + 30
+    while True:
+        events = stack.server.server.store.audit_events_for_admin()
+        kinds = {e["type"] for e in events}
+        if {"session.consent", "session.service", "session.end"} <= kinds:
+            break
+        assert time.monotonic() < deadline, f"audit events not delivered: {kinds}"
+        time.sleep(0.05)
+    consent = next(e for e in events if e["type"] == "session.consent")
+    assert consent["masked_id"] == identity.citizen_id.masked()
+    assert consent["kiosk_id"] == "TEST-1017-01" and 1 in consent["services"]
+    assert identity.citizen_id.digits not in repr(events)
