@@ -58,6 +58,8 @@ S = Screen
 WAITING_FOR_CITIZEN = frozenset({S.IDENTITY, S.CONSENT, S.MENU, S.RESULT, S.ERROR})
 """Screens where the citizen is expected to act: the inactivity timer runs."""
 WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING})
+CONSENT_EXPIRED_KEY = "linkage.consent_required"
+"""The Linkage client's key for "consent missing or too old": back to the consent screen."""
 """Screens where the kiosk works: a guard timer catches a hung device or network."""
 
 TRANSITIONS: dict[Screen, frozenset[Screen]] = {
@@ -72,7 +74,7 @@ TRANSITIONS: dict[Screen, frozenset[Screen]] = {
     S.FINISHED: frozenset({S.TAKE_CARD}),
     S.TAKE_CARD: frozenset(),
     S.TIMEOUT_WARNING: WAITING_FOR_CITIZEN | {S.FINISHED},
-    S.ERROR: frozenset({S.MENU, S.RESULT, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.ERROR: frozenset({S.MENU, S.RESULT, S.CONSENT, S.TIMEOUT_WARNING, S.FINISHED}),
     S.OUT_OF_SERVICE: frozenset(),
 }
 """Allowed moves besides the two that every state has: card removed → IDLE (or
@@ -772,6 +774,12 @@ class SessionEngine:
         if s is None or self._screen is not S.RUNNING:
             return
         log.warning("session %s: service %s failed (%s)", sid, s.selected, exc.message_key)
+        if exc.message_key == CONSENT_EXPIRED_KEY:
+            # The centre no longer accepts this consent (too old): ask for it again.
+            s.consent = None
+            s.consent_future = None
+            self._show_error(exc.message_key, exc.text, recoverable=True, back_to=S.CONSENT)
+            return
         self._show_error(exc.message_key, exc.text, recoverable=True, back_to=S.MENU)
 
     def _cmd_print(self) -> None:

@@ -460,6 +460,15 @@ def test_every_transition_of_the_table_is_taken(rig: Rig) -> None:
     rig.wait(S.ERROR)
     rig.card.remove()
     rig.wait(S.IDLE)
+    # error→consent: the centre found the consent too old
+    rig.services.fail = SessionPortError("old", message_key="linkage.consent_required")
+    rig.to_menu(4)
+    e.choose_service("card_status")
+    rig.wait(S.ERROR)
+    e.back()
+    rig.wait(S.CONSENT)
+    rig.card.remove()
+    rig.wait(S.IDLE)
 
     seen = set()
     screens = [v.screen for v in rig.views]
@@ -490,3 +499,23 @@ def test_refilled_printer_is_noticed_without_a_print(rig: Rig) -> None:
     v = rig.engine.wait_for(lambda v: v.screen is S.MENU and v.printer_ready)
     counter = next(m for m in v.menu if m.service_id == "counter_ticket")
     assert counter.available
+
+
+def test_expired_consent_is_asked_again_and_audited_again(rig: Rig) -> None:
+    rig.services.fail = SessionPortError("old", message_key="linkage.consent_required")
+    rig.to_menu(1)
+    rig.engine.choose_service("registry_record")
+    v = rig.wait(S.ERROR)
+    assert v.error_key == "linkage.consent_required" and v.previous_screen is S.CONSENT
+    assert not v.menu  # no service without a (new) consent
+    rig.engine.back()
+    v = rig.wait(S.CONSENT)
+    assert v.consent_text is not None
+    rig.services.fail = None
+    rig.engine.give_consent()
+    rig.wait(S.MENU)
+    rig.engine.choose_service("registry_record")
+    rig.wait(S.RESULT)
+    wait_until(lambda: len([e for e in rig.audit.events if e.kind == "consent"]) == 2)
+    first, second = rig.services.calls[0].consent, rig.services.calls[1].consent
+    assert first is not second
