@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import threading
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -33,6 +34,9 @@ class FaultKind(enum.StrEnum):
     """Treat the bearer token as expired (401, errorNumber 90001)."""
     OUTAGE = "outage"
     """Every request: connection aborted, as if the centre were down."""
+    LINKAGE_ERROR = "linkage_error"
+    """Answer with Linkage error ``error_number`` (its HTTP status from the error table),
+    e.g. 90012 service timeout or 99994 no face photo, which the seed data never causes."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Fault:
     status: int = 503
     retry_after_s: float | None = None
     chunk_bytes: int = 16
+    error_number: int = 95099
     path_prefix: str = "/api/"
 
 
@@ -119,6 +124,10 @@ class FaultMiddleware:
         if error:
             await _send_error(send, error)
             return
+        linkage_error = take(FaultKind.LINKAGE_ERROR, path)
+        if linkage_error:
+            await _send_linkage_error(send, linkage_error)
+            return
         malformed = take(FaultKind.MALFORMED_JSON, path)
         slow = take(FaultKind.SLOW_BODY, path)
         if malformed or slow:
@@ -133,6 +142,21 @@ async def _send_error(send: Send, fault: Fault) -> None:
     if fault.retry_after_s is not None:
         headers.append((b"retry-after", str(int(fault.retry_after_s)).encode()))
     await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_linkage_error(send: Send, fault: Fault) -> None:
+    from kiosk.linkage.errors import ERROR_CLASSES, ERROR_DESCRIPTIONS
+
+    number = fault.error_number
+    cls = ERROR_CLASSES.get(number)
+    status = cls.http_status if cls else 502
+    message = ERROR_DESCRIPTIONS.get(number, f"provider answered HTTP {number}")
+    body = json.dumps({"errorNumber": number, "errorMessage": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if fault.retry_after_s is not None:
+        headers.append((b"retry-after", str(int(fault.retry_after_s)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

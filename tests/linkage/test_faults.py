@@ -167,3 +167,29 @@ def test_faults_switch_over_the_admin_endpoint(server: RunningServer, creds: Kio
         client.query(consent_for(ordinary), [1])
         assert client.last is not None and client.last.attempts == 2
         assert admin.get("/_admin/faults").json()["fired"] == {"error_5xx": 1}
+
+
+@pytest.mark.parametrize("number", [*sorted(E.ERROR_CLASSES), 404, 503])
+def test_every_error_number_over_the_wire(waits: Any, server: RunningServer, ordinary: Any,
+                                          number: int) -> None:
+    """Each errorNumber, as the centre would send it, becomes its typed exception with a
+    citizen message key (numbers 0-999 are a data provider's HTTP status, 00XXX)."""
+    from kiosk.linkage.messages import MESSAGES
+
+    client, _ = waits
+    server.faults.set(FaultKind.LINKAGE_ERROR, error_number=number)
+    with pytest.raises(E.LinkageError) as info:
+        client.query(consent_for(ordinary), [1])
+    expected = E.ERROR_CLASSES.get(number, E.ProviderError)
+    assert type(info.value) is expected
+    assert info.value.error_number == number
+    assert info.value.message_key in MESSAGES
+    # Only the retryable ones were tried again, and within max_attempts; a 401 leads to
+    # exactly one fresh login (which meets the same answer) and no loop.
+    fired = server.faults.fired[FaultKind.LINKAGE_ERROR]
+    if number == 90001:
+        assert fired == 2
+    elif expected.retryable or expected.http_status in (500, 502, 503, 504):
+        assert fired == 3
+    else:
+        assert fired == 1
