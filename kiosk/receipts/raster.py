@@ -17,6 +17,7 @@ page as one picture (golden tests, the naive baseline).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
@@ -177,7 +178,7 @@ class RasterRenderer:
         ascent, descent = thai_font(style.size, style.weight).getmetrics()
         return ascent + descent + style.size // 6
 
-    def _fits(self, style: _Style, width: int):
+    def _fits(self, style: _Style, width: int) -> Callable[[str], bool]:
         font = thai_font(style.size, style.weight)
         return lambda s: font.getlength(s) <= width
 
@@ -214,7 +215,8 @@ class RasterRenderer:
             y += line_h
         return y
 
-    def _row_band(self, key: str, value: str, key_col: int, style: _Style):
+    def _row_band(self, key: str, value: str, key_col: int, style: _Style
+                  ) -> tuple[Image.Image, int] | None:
         font = thai_font(style.size, style.weight)
         ascent, descent = font.getmetrics()
         pad = style.size // 3

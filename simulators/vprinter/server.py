@@ -29,6 +29,7 @@ import termios
 import threading
 import time
 import tty
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,7 @@ class VirtualPrinter:
         return chunk, None
 
     def _run(self, source: _Source, paper: Paper, transport: str,
-             reply_fn) -> None:
+             reply_fn: Callable[[bytes], object]) -> None:
         def reply(data: bytes) -> None:
             if not self.dead:
                 reply_fn(data)
@@ -267,7 +268,7 @@ class VirtualPrinter:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def _spawn(self, target, name: str) -> None:
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
@@ -299,7 +300,7 @@ class _Source:
         self.buffer = bytearray()
         self.pending_fault: str | None = None
         self.after_fault = b""
-        self.on_fault = lambda what: None
+        self.on_fault: Callable[[str], None] = lambda what: None
 
     def _fetch(self) -> bytes:
         raise NotImplementedError
