@@ -153,3 +153,16 @@ def test_serial_device_missing(journal, raster_profile, tmp_path) -> None:
     )
     outcome = print_slip(service)
     assert outcome.message_key == "printer.offline" and not outcome.printed
+
+
+@pytest.mark.parametrize("flow", ["rtscts", "xonxoff", "none"])
+def test_serial_flow_control_settings_print(flow, vprinter, journal, profiles) -> None:
+    from drivers.printer.escpos_transports import SerialTransport
+
+    assert vprinter.pty_path is not None
+    service = PrintService(lambda: SerialTransport(vprinter.pty_path, 115200, flow, 2.0),
+                           profiles["epson-tm-t82-thai"], journal)
+    outcome = service.print_receipt(new_session(), record_slip())
+    assert outcome.printed, outcome.error
+    (receipt,) = vprinter.wait_for_receipts(1)
+    assert any("ใบบันทึก" in line for line in receipt.text)
