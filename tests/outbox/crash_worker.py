@@ -17,8 +17,10 @@ the kiosk told a citizen it accepted.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -57,6 +59,12 @@ def child(argv: list[str], config: str, accepted_log: str) -> int:
     return 2
 
 
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: if the zygote dies (the test was killed), its children die too."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
 def main() -> None:
     config, accepted_log = sys.argv[1], sys.argv[2]
     for line in sys.stdin:
@@ -72,6 +80,7 @@ def main() -> None:
             continue
         pid = os.fork()
         if pid == 0:
+            _die_with_parent()
             sys.stdin.close()
             code = 1
             try:
