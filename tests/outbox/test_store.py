@@ -256,3 +256,35 @@ def test_reasons_from_the_server_are_stored_with_citizen_ids_masked(open_store: 
                                   error="rejected: bad personalID 1101700230705")])
     (dead,) = store.status().dead
     assert dead.reason == "rejected: bad personalID 1-1017-xxxxx-xx-5"
+
+
+def test_migrations_run_in_one_transaction(
+    open_store: Opener, settings: OutboxSettings, monkeypatch: pytest.MonkeyPatch
+):
+    import kiosk.outbox.store as store_module
+    from kiosk.outbox import schema
+
+    first = open_store()
+    receipt = first.enqueue(ItemKind.SUBMISSION, b"kept across upgrades")
+    first.close()
+
+    def broken_v2(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE items ADD COLUMN priority INTEGER")
+        raise RuntimeError("power cut halfway through the upgrade")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*schema.MIGRATIONS, broken_v2))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(RuntimeError):
+        open_store()
+    with sqlite3.connect(settings.database) as other:
+        assert other.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        columns = [r[1] for r in other.execute("PRAGMA table_info(items)")]
+    assert "priority" not in columns  # the half-done step was rolled back
+
+    def good_v2(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE items ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*schema.MIGRATIONS, good_v2))
+    upgraded = open_store()
+    assert upgraded.schema_version == SCHEMA_VERSION + 1
+    assert upgraded.item_state(receipt.item_id) is ItemState.PENDING
