@@ -7,11 +7,10 @@ are generated from these models (``python -m simulators.linkage_server.openapi``
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 PersonalID = Annotated[str, Field(pattern=r"^[0-9]{13}$", description="13-digit citizen ID")]
 MaskedID = Annotated[
@@ -69,7 +68,7 @@ class LoginChallenge(Wire):
     challengeID: Uuid
     challenge: Base64
     """Random bytes; the kiosk signs ``login_message(kioskID, challenge)`` with its device key."""
-    expiresAt: dt.datetime
+    expiresAt: AwareDatetime
 
 
 class LoginConfirm(Wire):
@@ -81,7 +80,7 @@ class LoginConfirm(Wire):
 class TokenResponse(Wire):
     accessToken: Annotated[str, Field(min_length=16, max_length=512)]
     tokenType: Literal["Bearer"]
-    expiresAt: dt.datetime
+    expiresAt: AwareDatetime
     expiresIn: Annotated[int, Field(ge=0)]
 
 
@@ -99,7 +98,7 @@ class Consent(Wire):
     personalID: PersonalID
     chipNo: ChipNo
     requestNo: RequestNo
-    consentedAt: dt.datetime
+    consentedAt: AwareDatetime
 
 
 class PersonQuery(Wire):
@@ -124,13 +123,13 @@ class ServiceResult(Wire):
     responseData: dict[str, Any] | None
     responseError: ErrorBody | None
     responseTimeMs: Annotated[float, Field(ge=0)]
-    serverTime: dt.datetime
+    serverTime: AwareDatetime
 
 
 class QueryResponse(Wire):
     data: list[ServiceResult]
     executeTimeMs: Annotated[float, Field(ge=0)]
-    serverTime: dt.datetime
+    serverTime: AwareDatetime
 
 
 # -- per-service data (responseData) ------------------------------------------------------------
@@ -262,7 +261,7 @@ class SubmissionRequest(Wire):
     kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{2,48}$")]
     serviceID: ServiceIdValue | None = None
     personalID: PersonalID
-    consentedAt: dt.datetime
+    consentedAt: AwareDatetime
     payload: Annotated[dict[str, Any], Field(max_length=64)]
 
 
@@ -270,14 +269,14 @@ class SubmissionReceipt(Wire):
     submissionID: Uuid
     kind: str
     status: Literal["accepted"]
-    receivedAt: dt.datetime
+    receivedAt: AwareDatetime
     maskedID: MaskedID
 
 
 # -- audit -----------------------------------------------------------------------------------------
 class AuditEvent(Wire):
     eventID: Uuid
-    occurredAt: dt.datetime
+    occurredAt: AwareDatetime
     type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]{1,48}$")]
     kioskID: KioskID
     maskedID: MaskedID | None = None

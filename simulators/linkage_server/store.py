@@ -7,13 +7,16 @@ without an ``await`` in between, so it is atomic with respect to other requests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -72,6 +75,18 @@ def payload_hash(body: bytes) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _submission_id(kiosk_id: str, key: str) -> str:
     """Keys are per kiosk: two kiosks may pick the same key without colliding."""
     return f"{kiosk_id}\x1f{key}"
@@ -80,6 +95,8 @@ def _submission_id(kiosk_id: str, key: str) -> str:
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The server's loop thread writes; tests and the runner handle read from theirs.
+        self._lock = threading.RLock()
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -105,10 +122,12 @@ class Store:
             {"id": str, "kiosk_id": str, "day": str, "used": int}, pk="id", if_not_exists=True
         )
 
+    @_locked
     def close(self) -> None:
         self.db.conn.close()
 
     # -- idempotency --------------------------------------------------------------------------
+    @_locked
     def begin_submission(self, kiosk_id: str, key: str, digest: str) -> Begin:
         now = time.time()
         table = self.db["submissions"]
@@ -141,6 +160,7 @@ class Store:
         table.update(rid, {"replays": row["replays"] + 1})
         return Replay(StoredResponse(row["status"], row["body"]))
 
+    @_locked
     def finish_submission(self, kiosk_id: str, key: str, response: StoredResponse) -> None:
         rid = _submission_id(kiosk_id, key)
         row = self.db["submissions"].get(rid)
@@ -153,6 +173,7 @@ class Store:
             },
         )
 
+    @_locked
     def submission_stats(self) -> list[SubmissionStats]:
         return [
             SubmissionStats(
@@ -163,6 +184,7 @@ class Store:
         ]
 
     # -- audit ----------------------------------------------------------------------------------
+    @_locked
     def add_audit_events(self, events: list[dict[str, Any]]) -> tuple[int, int]:
         """Insert events, ignoring already-known event IDs; (accepted, duplicates)."""
         before = self.db["audit_events"].count
@@ -173,13 +195,16 @@ class Store:
         accepted = self.db["audit_events"].count - before
         return accepted, len(events) - accepted
 
+    @_locked
     def audit_events(self) -> list[dict[str, Any]]:
         return list(self.db["audit_events"].rows_where(order_by="rowid"))
 
+    @_locked
     def audit_events_for_admin(self) -> list[dict[str, Any]]:
         return [{**e, "services": json.loads(e["services"])} for e in self.audit_events()]
 
     # -- quota ------------------------------------------------------------------------------------
+    @_locked
     def take_quota(self, kiosk_id: str, day: str, limit: int | None) -> bool:
         """Count one request against today's quota; False (and nothing counted) when used up."""
         rid = f"{kiosk_id}/{day}"
@@ -193,5 +218,6 @@ class Store:
                                 pk="id")
         return True
 
+    @_locked
     def reset_quota(self) -> None:
         self.db["quota"].delete_where()

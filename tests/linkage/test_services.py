@@ -190,3 +190,18 @@ def test_no_personal_data_in_logs(client: LinkageClient, ordinary: Any,
     assert ordinary.cid not in text
     assert ordinary.card.chip_no not in text
     assert "xxxxx" in text  # the masked form is what names the citizen
+
+
+def test_consent_without_time_zone_is_an_invalid_request(client: LinkageClient,
+                                                         ordinary: Any) -> None:
+    token = client.auth.current()
+    body = {"jobID": "KIOSK-SELF-SERVICE",
+            "consent": {**consent_for(ordinary).model_dump(mode="json"),
+                        "consentedAt": "2026-01-01T10:00:00"},
+            "data": [{"serviceID": 1, "query": {"personalID": ordinary.cid}}]}
+    import uuid
+
+    r = client._http.post("/api/center/query", json=body,
+                          headers={"X-Request-ID": str(uuid.uuid4()),
+                                   "Authorization": f"Bearer {token}"})
+    assert r.status_code == 400 and r.json()["errorNumber"] == 95020

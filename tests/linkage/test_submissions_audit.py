@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,9 @@ def test_request_in_flight_gets_409_then_the_replay(server: RunningServer,
         worker = threading.Thread(target=lambda: results.setdefault("a", first.submit(request,
                                                                                       key)))
         worker.start()
-        while key not in server.submissions():
-            pass
+        deadline = time.monotonic() + 5
+        while key not in server.submissions() and time.monotonic() < deadline:
+            time.sleep(0.005)
         # A raw look at the 409 itself: Retry-After and the error body.
         ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)
         with httpx.Client(base_url=server.base_url, verify=ctx, timeout=5) as raw:
