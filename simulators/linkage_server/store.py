@@ -93,7 +93,8 @@ def _submission_id(kiosk_id: str, key: str) -> str:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, in_flight_abandon_s: float = IN_FLIGHT_ABANDON_S) -> None:
+        self.in_flight_abandon_s = in_flight_abandon_s
         path.parent.mkdir(parents=True, exist_ok=True)
         # The server's loop thread writes; tests and the runner handle read from theirs.
         self._lock = threading.RLock()
@@ -152,7 +153,7 @@ class Store:
             table.update(rid, {"conflicts": row["conflicts"] + 1})
             return KeyReused()
         if row["state"] == "in_flight":
-            if now - row["updated_at"] > IN_FLIGHT_ABANDON_S:
+            if now - row["updated_at"] > self.in_flight_abandon_s:
                 table.update(rid, {"updated_at": now})
                 return Proceed()
             table.update(rid, {"conflicts": row["conflicts"] + 1})

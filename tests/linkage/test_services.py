@@ -20,6 +20,7 @@ ALL_SERVICES = [int(s) for s in M.ServiceId]
 
 def test_all_launch_services_in_one_call(client: LinkageClient, ordinary: Any) -> None:
     result = client.query(consent_for(ordinary), ALL_SERVICES)
+    assert client.coalesced_writes  # headers and body went out as one TLS record
     assert result.failed == []
     assert set(result.answers) == set(ALL_SERVICES)
     person = result[M.ServiceId.PERSON].unwrap()
