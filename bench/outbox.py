@@ -1,0 +1,265 @@
+"""Outbox benchmark: durable enqueue rate, and the drain of 10,000 queued items after an
+outage against the reference Linkage server — ours side by side with persist-queue's
+``SQLiteAckQueue`` doing the same work, in the same run.
+
+Both queues are SQLite files in WAL mode with ``synchronous=FULL`` (persist-queue's
+default here is FULL too: the figure is reported), on the same disk.
+
+* **enqueue**: ``--enqueue-n`` submissions (the same ~400-byte JSON), one durable commit
+  each. Ours: `OutboxStore.enqueue` (AES-GCM sealing, reference number, idempotency key) and
+  the kiosk's real path `Outbox.enqueue` (hop to the owner thread); persist-queue: ``put``
+  of a dict holding key and payload (pickled, not encrypted).
+* **drain**: ``--items`` submissions are queued while the server is unreachable; then it
+  is back and we time until the last one is accepted. Ours: the `Sender` with the real
+  `LinkageDeliverer` (claims of 50, results recorded in group commits). persist-queue:
+  ``get`` → the same `LinkageClient.submit` with the item's Idempotency-Key → ``ack``.
+  Same client settings (one attempt per call, pooled mutual-TLS connection, logged in
+  before timing); the reference server runs in its own process.
+
+Figures are medians with min/max over ``--repeats`` / ``--drain-repeats`` runs; ratios are
+ours vs persist-queue, also per round (both back to back) to damp the load of other
+processes on a shared machine. The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import persistqueue
+
+from kiosk.config.loader import read_secret
+from kiosk.config.settings import OutboxSettings
+from kiosk.domain.citizen_id import generate
+from kiosk.linkage import models as M
+from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
+from kiosk.linkage.pki import KioskCredentials, ensure_kiosk_credentials
+from kiosk.linkage.retry import RetryPolicy as ClientRetryPolicy
+from kiosk.outbox.crypto import ensure_outbox_key, load_outbox_cipher
+from kiosk.outbox.linkage_deliverer import LinkageDeliverer, encode_submission
+from kiosk.outbox.model import ItemKind, ItemState
+from kiosk.outbox.sender import Sender
+from kiosk.outbox.service import Outbox
+from kiosk.outbox.store import OutboxStore
+
+KIOSK_ID = "BENCH-1017-01"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def submission(n: int) -> M.SubmissionRequest:
+    return M.SubmissionRequest(
+        kind="certified-copy", serviceID=int(M.ServiceId.HOUSE_REGISTRATION),
+        personalID=generate(3, "1017", n % 99_999 + 1).digits,
+        consentedAt=dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC),
+        payload={"document": "house_registration", "copies": 1, "pickupOffice": "1017",
+                 "kioskID": KIOSK_ID, "note": "ขอสำเนาทะเบียนบ้านฉบับรับรอง " * 4},
+    )
+
+
+def outbox_settings(directory: Path) -> OutboxSettings:
+    settings = OutboxSettings.model_validate(
+        {"database": directory / "outbox.sqlite3", "key_file": directory / "outbox.key"})
+    ensure_outbox_key(settings)
+    return settings
+
+
+def spread(values: list[float], digits: int = 1) -> dict[str, float]:
+    return {"median": round(statistics.median(values), digits),
+            "min": round(min(values), digits), "max": round(max(values), digits)}
+
+
+# -- the reference server in its own process ---------------------------------------------------
+
+def start_server(state: Path) -> tuple[subprocess.Popen[str], str, KioskCredentials]:
+    pki = state / "pki"
+    creds = ensure_kiosk_credentials(pki, KIOSK_ID)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulators.linkage_server", "--port", "0",
+         "--state-dir", str(state / "server"), "--pki-dir", str(pki)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        found = re.search(r"(https://127\.0\.0\.1:\d+)", line)
+        if found:
+            return proc, found.group(1), creds
+    proc.kill()
+    raise RuntimeError("reference server did not start")
+
+
+def client(base_url: str, creds: KioskCredentials) -> LinkageClient:
+    c = LinkageClient(
+        base_url=base_url, kiosk_id=creds.kiosk_id,
+        ssl_context=tls_context(creds.ca_file, creds.cert_file, creds.key_file),
+        device_key_pem=read_secret(creds.device_key_file, what="device key"),
+        timeouts=Timeouts(connect_s=3.0, read_s=10.0, total_s=20.0),
+        retry=ClientRetryPolicy(max_attempts=1, total_s=20.0),
+    )
+    c.login()
+    return c
+
+
+# -- enqueue -----------------------------------------------------------------------------------
+
+def rate(n: int, work: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    for i in range(n):
+        work(i)
+    return n / (time.perf_counter() - started)
+
+
+def enqueue_round(root: Path, n: int, payloads: list[bytes]) -> dict[str, float]:
+    store_dir, box_dir, pq_dir = root / "store", root / "box", root / "pq"
+    settings = outbox_settings(store_dir)
+    store = OutboxStore(settings.database, load_outbox_cipher(settings), KIOSK_ID)
+    ours_store = rate(n, lambda i: store.enqueue(ItemKind.SUBMISSION, payloads[i % 50]))
+    store.close()
+    box = Outbox(outbox_settings(box_dir), KIOSK_ID)
+    ours_box = rate(n, lambda i: box.enqueue(ItemKind.SUBMISSION, payloads[i % 50]))
+    box.close()
+    queue = persistqueue.SQLiteAckQueue(str(pq_dir))
+    pq = rate(n, lambda i: queue.put({"key": str(uuid.uuid4()), "payload": payloads[i % 50]}))
+    queue.close()
+    return {"ours_store": ours_store, "ours_outbox": ours_box, "persist_queue": pq}
+
+
+# -- drain -------------------------------------------------------------------------------------
+
+def drain_ours(root: Path, items: int, payloads: list[bytes], base_url: str,
+               creds: KioskCredentials) -> float:
+    box = Outbox(outbox_settings(root), KIOSK_ID)
+    for i in range(items):  # queued during the outage
+        box.call(lambda s, i=i: s.enqueue(ItemKind.SUBMISSION, payloads[i % 50]), writes=True)
+    deliverer = LinkageDeliverer(client(base_url, creds))
+    sender = Sender(box, deliverer)
+    sender.start_lease()
+    started = time.perf_counter()
+    box.connectivity.record_probe(deliverer.probe())  # the server is back
+    delivered = 0
+    while True:
+        claimed = sender.run_once()
+        if claimed == 0:
+            break
+        delivered += claimed
+    elapsed = time.perf_counter() - started
+    status = box.call(lambda s: s.status())
+    assert status.counts[ItemState.DELIVERED] == items, status
+    assert status.counts[ItemState.PENDING] == 0, status
+    deliverer.close()
+    box.close()
+    return elapsed
+
+
+def drain_persist_queue(root: Path, items: int, payloads: list[bytes], base_url: str,
+                        creds: KioskCredentials) -> float:
+    queue = persistqueue.SQLiteAckQueue(str(root))
+    for i in range(items):
+        queue.put({"key": str(uuid.uuid4()), "payload": payloads[i % 50]})
+    linkage = client(base_url, creds)
+    started = time.perf_counter()
+    linkage.services()  # the same reachability probe ours makes
+    sent = 0
+    while True:
+        try:
+            item = queue.get(block=False)
+        except persistqueue.Empty:
+            break
+        request = M.SubmissionRequest.model_validate_json(item["payload"])
+        linkage.submit(request, item["key"])
+        queue.ack(item)
+        sent += 1
+    elapsed = time.perf_counter() - started
+    assert sent == items and queue.acked_count() == items
+    linkage.close()
+    queue.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enqueue-n", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--drain-repeats", type=int, default=3)
+    args = parser.parse_args()
+    payloads = [encode_submission(submission(n)) for n in range(50)]
+    root = Path(tempfile.mkdtemp(prefix="bench-outbox-", dir=os.environ.get("BENCH_DIR")))
+    proc, base_url, creds = start_server(root)
+    try:
+        enqueue: dict[str, list[float]] = {"ours_store": [], "ours_outbox": [],
+                                           "persist_queue": []}
+        for r in range(args.repeats):
+            for name, value in enqueue_round(root / f"enq{r}", args.enqueue_n, payloads).items():
+                enqueue[name].append(value)
+            print(f"enqueue round {r + 1}: " + ", ".join(
+                f"{k} {v[-1]:.0f}/s" for k, v in enqueue.items()), flush=True)
+        drains: dict[str, list[float]] = {"ours": [], "persist_queue": []}
+        for r in range(args.drain_repeats):
+            drains["ours"].append(
+                drain_ours(root / f"drain-ours{r}", args.items, payloads, base_url, creds))
+            drains["persist_queue"].append(drain_persist_queue(
+                root / f"drain-pq{r}", args.items, payloads, base_url, creds))
+            print(f"drain round {r + 1}: ours {drains['ours'][-1]:.1f} s, persist-queue "
+                  f"{drains['persist_queue'][-1]:.1f} s", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+    figures: dict[str, Any] = {
+        "bench": "outbox",
+        "synchronous": {"ours": "FULL", "persist_queue": "FULL"},
+        "payload_bytes": len(payloads[0]),
+        "enqueue_n": args.enqueue_n,
+        "repeats": args.repeats,
+        "enqueue_per_s": {k: spread(v, 0) for k, v in enqueue.items()},
+        "enqueue_ratio_ours_store_vs_pq": round(
+            statistics.median(enqueue["ours_store"]) / statistics.median(enqueue["persist_queue"]),
+            2),
+        "enqueue_ratio_ours_outbox_vs_pq": round(
+            statistics.median(enqueue["ours_outbox"])
+            / statistics.median(enqueue["persist_queue"]), 2),
+        "drain_items": args.items,
+        "drain_repeats": args.drain_repeats,
+        "drain_s": {k: spread(v, 2) for k, v in drains.items()},
+        "drain_items_per_s": {k: round(args.items / statistics.median(v), 0)
+                              for k, v in drains.items()},
+        "drain_time_ratio_ours_vs_pq": round(
+            statistics.median(drains["ours"]) / statistics.median(drains["persist_queue"]), 2),
+        # Per round, both ran back to back: the ratio of a round is less exposed to the
+        # load other processes put on the shared disk than a ratio of separate medians.
+        "paired_round_ratios": {
+            "enqueue_ours_store_vs_pq": spread(
+                [a / b for a, b in zip(enqueue["ours_store"], enqueue["persist_queue"],
+                                       strict=True)], 2),
+            "enqueue_ours_outbox_vs_pq": spread(
+                [a / b for a, b in zip(enqueue["ours_outbox"], enqueue["persist_queue"],
+                                       strict=True)], 2),
+            "drain_time_ours_vs_pq": spread(
+                [a / b for a, b in zip(drains["ours"], drains["persist_queue"], strict=True)],
+                2),
+        },
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
