@@ -96,8 +96,10 @@ class Consent(Wire):
 
     type: Literal["card"]
     personalID: PersonalID
-    chipNo: ChipNo
     requestNo: RequestNo
+    """BP1 request number of the inserted card: always required."""
+    chipNo: ChipNo | None = None
+    """The chip serial, when the reader can get it; if given, it must match too."""
     consentedAt: AwareDatetime
 
 

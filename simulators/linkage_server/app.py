@@ -303,7 +303,8 @@ class LinkageServer:
         card = self.seeds.card(consent.personalID)
         if card is None:
             raise ApiError(E.CardNotFound, "card not found")
-        if card.chip_no is not None and card.chip_no.upper() != consent.chipNo.upper():
+        if (consent.chipNo is not None and card.chip_no is not None
+                and card.chip_no.upper() != consent.chipNo.upper()):
             raise ApiError(E.InvalidSmartCard, "chip number does not match the card")
         if card.request_no != consent.requestNo:
             raise ApiError(E.InvalidSmartCard, "request number does not match the card")

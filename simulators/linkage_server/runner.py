@@ -58,6 +58,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
+    # Listening now: a client told the URL before uvicorn is up waits instead of failing.
+    sock.listen(128)
     return sock
 
 

@@ -206,3 +206,12 @@ def test_consent_without_time_zone_is_an_invalid_request(client: LinkageClient,
                           headers={"X-Request-ID": str(uuid.uuid4()),
                                    "Authorization": f"Bearer {token}"})
     assert r.status_code == 400 and r.json()["errorNumber"] == 95020
+
+
+def test_consent_without_chip_number_is_bound_by_bp1(client: LinkageClient,
+                                                     ordinary: Any) -> None:
+    consent = consent_for(ordinary).model_copy(update={"chipNo": None})
+    assert client.query(consent, [1])[1].error is None
+    wrong_bp1 = consent.model_copy(update={"requestNo": "1" * 20})
+    with pytest.raises(E.InvalidSmartCard):
+        client.query(wrong_bp1, [1])
