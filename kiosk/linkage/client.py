@@ -310,7 +310,7 @@ class LinkageClient:
                 result = self._send_once(method, path, content, bearer, headers, deadline)
             except E.TransportError as exc:
                 if exc.retryable and self._may_retry(attempts, deadline, None):
-                    self._wait(attempts, None, path, exc)
+                    self._wait(attempts, None, deadline, path, exc)
                     continue
                 log.warning("linkage %s %s failed after %d attempt(s): %s (%s)", method, path,
                             attempts, type(exc).__name__, log_subject or "-")
@@ -331,7 +331,7 @@ class LinkageClient:
             error = self._error_from(result)
             retryable = error.retryable or result.status in RETRYABLE_STATUS
             if retryable and self._may_retry(attempts, deadline, error.retry_after_s):
-                self._wait(attempts, error.retry_after_s, path, error)
+                self._wait(attempts, error.retry_after_s, deadline, path, error)
                 continue
             log.info("linkage %s %s -> %d errorNumber %s after %d attempt(s), request %s (%s)",
                      method, path, result.status, error.error_number, attempts,
@@ -345,9 +345,10 @@ class LinkageClient:
         # A Retry-After longer than the time we have left means: not now (e.g. quota).
         return remaining > 0 and (retry_after_s is None or retry_after_s < remaining)
 
-    def _wait(self, attempts: int, retry_after_s: float | None, path: str,
+    def _wait(self, attempts: int, retry_after_s: float | None, deadline: float, path: str,
               cause: Exception) -> None:
         delay = self.retry.delay(attempts - 1, retry_after_s, self.rng)
+        delay = min(delay, max(0.0, deadline - self.clock()))
         log.info("linkage %s: %s, retry %d in %.2f s", path, type(cause).__name__, attempts,
                  delay)
         self.sleep(delay)
@@ -364,8 +365,18 @@ class LinkageClient:
         url = self._urls.get(path)
         if url is None:
             url = self._urls[path] = httpx.URL(self.base_url.rstrip("/") + path)
-        request = httpx.Request(method, url, content=content,
-                                headers={**self._default_headers, **all_headers})
+        # No single wait may outlast the call's total budget.
+        remaining = max(0.001, deadline - self.clock())
+        timeouts = self.timeouts
+        request = httpx.Request(
+            method, url, content=content, headers={**self._default_headers, **all_headers},
+            extensions={"timeout": {
+                "connect": min(timeouts.connect_s, remaining),
+                "read": min(timeouts.read_s, remaining),
+                "write": min(timeouts.read_s, remaining),
+                "pool": remaining,
+            }},
+        )
         try:
             response = self._http.send(request, stream=True)
             try:
@@ -375,6 +386,9 @@ class LinkageClient:
         except httpx.TimeoutException as exc:
             raise E.LinkageTimeout(f"{path}: {type(exc).__name__}",
                                    request_id=request_id) from None
+        except httpx.DecodingError:
+            raise E.ProtocolError(f"{path}: answer body cannot be decoded",
+                                  request_id=request_id) from None
         except httpx.TransportError as exc:
             if _is_tls_refusal(exc):
                 raise E.TlsRefused(f"{path}: TLS refused: {_root_cause(exc)}",

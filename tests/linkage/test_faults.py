@@ -193,3 +193,18 @@ def test_every_error_number_over_the_wire(waits: Any, server: RunningServer, ord
         assert fired == 3
     else:
         assert fired == 1
+
+
+def test_total_budget_caps_each_wait(server: RunningServer, creds: KioskCredentials,
+                                     ordinary: Any) -> None:
+    """A read timeout longer than the call's total budget is cut down to the budget: the
+    wait ends as a ReadTimeout, not after the answer finally arrives."""
+    from kiosk.linkage.client import Timeouts
+
+    with make_client(server, creds, sleep=NoSleep(),
+                     timeouts=Timeouts(connect_s=2, read_s=30, total_s=0.5),
+                     retry=RetryPolicy(max_attempts=3, total_s=0.5)) as client:
+        client.login()
+        server.faults.set(FaultKind.LATENCY, latency_ms=3000, count=1)
+        with pytest.raises(E.LinkageTimeout, match="ReadTimeout"):
+            client.query(consent_for(ordinary), [1])
