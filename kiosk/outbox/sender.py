@@ -172,11 +172,17 @@ class Sender:
             self._thread.join(timeout)
 
     def run(self) -> None:
-        """Deliver until `stop()`; the current batch is finished and recorded first."""
-        self.start_lease()
+        """Deliver until `stop()`; the current batch is finished and recorded first.
+
+        Never gives up: a store that is unavailable at start (disk full, read-only volume)
+        is retried, and in-flight items of crashed senders are reclaimed by the first
+        housekeeping round.
+        """
         try:
             while not self._stop.is_set():
                 try:
+                    if self._lease is None:
+                        self._lease = SenderLease(self.outbox.settings.database, self._clock())
                     self._housekeeping()
                     if self._offline():
                         self._stop.wait(self._idle_wait_s)
