@@ -142,10 +142,17 @@ def settle_outbox(stack: Stack, limit_s: float = 5.0) -> None:
         time.sleep(0.01)
 
 
+def settle_printer(stack: Stack, expected: int) -> None:
+    """The virtual printer saves each receipt as a PNG after answering the job: wait for
+    it, so its image work does not land inside the next measurement."""
+    stack.printer.wait_for_receipts(expected, timeout_s=10)
+
+
 def run_sessions(stack: Stack, n: int, index: int) -> dict[str, list[float]]:
     e = stack.kiosk.engine
     pilot = Autopilot(stack)
     to_menu, event_to_menu, to_printed, direct = [], [], [], []
+    jobs = len(stack.printer.receipts)
     for i in range(n):
         pilot.reset()
         t0 = time.perf_counter()
@@ -153,6 +160,7 @@ def run_sessions(stack: Stack, n: int, index: int) -> dict[str, list[float]]:
         e.wait_for(lambda v: v.screen is S.MENU, 30)
         t_menu = pilot.times[S.MENU]
         settle_outbox(stack)  # the consent's audit event is out: the same start as direct
+        settle_printer(stack, jobs)
         t1 = time.perf_counter()
         e.choose_service("card_status")
         e.sync()
@@ -172,9 +180,13 @@ def run_sessions(stack: Stack, n: int, index: int) -> dict[str, list[float]]:
         e.wait_for(lambda v: v.screen is S.IDLE, 15)
         # Interleaved with the sessions, so drift (journal size, other load) hits both;
         # after the outbox sender has sent this session's audit events, so it runs alone.
+        jobs += 1
         settle_outbox(stack)
+        settle_printer(stack, jobs)
         direct.append(direct_status_and_print(stack, index))
+        jobs += 1
         settle_outbox(stack)
+        settle_printer(stack, jobs)
     return {"insert_to_menu": to_menu, "event_to_menu": event_to_menu,
             "menu_to_printed": to_printed, "card_status_and_print_direct": direct}
 
