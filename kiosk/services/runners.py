@@ -134,15 +134,12 @@ class KioskServices:
             self._evidence.record_probe(reachable)
 
     def _consent(self, request: ServiceRequest) -> M.Consent:
+        """Consent bound to the inserted card: its BP1 request number always, the chip
+        serial when the reader could read it (the centre then checks it too)."""
         identity = _identity(request)
-        if not identity.chip_no:
-            # The contract binds consent to the chip serial; without it the centre refuses.
-            raise SessionPortError("card chip number unavailable",
-                                   message_key="linkage.invalid_card",
-                                   text=Text(message_text("linkage.invalid_card", "th"),
-                                             message_text("linkage.invalid_card", "en")))
-        return M.Consent(type="card", personalID=request.cid, chipNo=identity.chip_no.upper(),
-                         requestNo=identity.request_no, consentedAt=request.consent.given_at)
+        return M.Consent(type="card", personalID=request.cid, requestNo=identity.request_no,
+                         chipNo=identity.chip_no.upper() if identity.chip_no else None,
+                         consentedAt=request.consent.given_at)
 
     def _query(self, request: ServiceRequest, services: Sequence[int]) -> Any:
         consent = self._consent(request)

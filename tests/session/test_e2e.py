@@ -109,7 +109,7 @@ def _request(stack: Stack, index: int, service: str) -> ServiceRequest:
 
 
 def test_registry_record_runner_signs_a_verifiable_slip(stack: Stack) -> None:
-    """The registry service over the real server (identity with chip number, see below)."""
+    """The registry runner over the real server; the slip's QR verifies, a forgery not."""
     index = _active_index()
     outcome = stack.kiosk.services.registry_record(_request(stack, index, "registry_record"))
     assert outcome.result.status in ("ok", "partial")
@@ -135,15 +135,20 @@ def test_welfare_runner_over_the_real_server(stack: Stack) -> None:
     assert outcome.result.status in ("ok", "partial")
 
 
-@pytest.mark.xfail(reason="the card driver does not read the chip serial yet; the Linkage "
-                          "contract binds consent to it (Consent.chipNo), so queries are "
-                          "refused with linkage.invalid_card", strict=False)
 @pytest.mark.parametrize("service", ["registry_record", "welfare_rights"])
 def test_query_services_through_the_session(stack: Stack, service: str) -> None:
-    to_menu(stack, _active_index())
+    """Consent bound to the card read through the APDU path (BP1 request number)."""
+    index = _active_index()
+    to_menu(stack, index)
     v = run_service(stack, service)
     assert v.screen is S.RESULT, v.error_key
+    assert v.result is not None and v.result.rows
+    if service == "registry_record":
+        shown = " ".join(r.value for r in v.result.rows)
+        assert citizen(index).identity().name_th.first in shown
+        assert v.result.reference  # the slip's serial
     print_and_finish(stack, 0)
+    remove(stack)
 
 
 def test_counter_ticket_and_paper_out_then_refilled(stack: Stack) -> None:
@@ -215,10 +220,13 @@ def test_logs_hold_no_citizen_id_name_or_address(stack: Stack,
     to_menu(stack, 2)
     run_service(stack, "submit_request")
     remove(stack)
-    # The query services too (through their runners, see the chip-serial note above).
+    # The query services too, with their printed slips.
     for service in ("registry_record", "welfare_rights"):
-        outcome = getattr(stack.kiosk.services, service)(_request(stack, index, service))
-        assert stack.kiosk.printing.service.print_receipt("log-test", outcome.receipt).printed
+        to_menu(stack, index)
+        v = run_service(stack, service)
+        assert v.screen is S.RESULT, v.error_key
+        print_and_finish(stack, len(stack.printer.receipts))
+        remove(stack)
     stack.kiosk.engine.sync()
     text = "\n".join(r.getMessage() for r in caplog.records)
     text += "\n".join(str(r.args) for r in caplog.records)

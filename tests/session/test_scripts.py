@@ -39,8 +39,6 @@ def test_example_scripts_run_over_the_real_stack(tmp_path: Path, name: str) -> N
     assert report.receipts >= 1 and report.sessions >= 1
 
 
-@pytest.mark.xfail(reason="needs the card's chip serial for consent (see test_e2e)",
-                   strict=False)
 def test_registry_record_script(tmp_path: Path) -> None:
     with real_stack(tmp_path / "k") as stack:
         runner = ScriptRunner(stack.kiosk.engine, stack.devices)
