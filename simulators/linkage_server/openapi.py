@@ -222,8 +222,20 @@ def build() -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line texts as literal blocks, so the document reads like a document."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def render() -> str:
-    return yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(build(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 if __name__ == "__main__":
