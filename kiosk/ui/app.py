@@ -40,7 +40,7 @@ from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
 from kiosk.ui.style import LARGE, init_style, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, Panel, prewarm_segmenter
+from kiosk.ui.widgets import KButton, KLabel, Panel, load_segmenter, rewrap_provisional
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,6 @@ class KioskApp(App):
     # ------------------------------------------------------------ build
 
     def build(self) -> KioskRoot:
-        prewarm_segmenter()
         Window.clearcolor = (*style().bg(Role.BODY)[:3], 1)
         style().bind(revision=lambda *_: setattr(
             Window, "clearcolor", (*style().bg(Role.BODY)[:3], 1)))
@@ -183,6 +182,14 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self.bridge.start()
+        # The word dictionary loads after the idle screen is up (it takes ~1 s of CPU);
+        # until then long Thai lines break at spaces or between letter clusters.
+        Clock.schedule_once(lambda _dt: load_segmenter(
+            lambda: Clock.schedule_once(self._segmenter_ready)), 0.2)
+
+    def _segmenter_ready(self, *_: Any) -> None:
+        rewrap_provisional(self.manager.current_screen)
+        rewrap_provisional(self.toolbar)
 
     def on_stop(self) -> None:
         self.bridge.stop()

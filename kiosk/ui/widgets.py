@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -22,7 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.receipts.thai_text import break_points, wrap_thai
+from kiosk.receipts.thai_text import break_points, clusters, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
 from kiosk.ui.theme import Role
 
@@ -34,19 +35,75 @@ def _measurer(font_name: str, font_size: int) -> Callable[[str], float]:
     return cached
 
 
-def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> str:
-    """Break lines at Thai word boundaries (Kivy itself breaks only at spaces)."""
+_SEGMENTER_READY = threading.Event()
+_provisional: weakref.WeakSet[KLabel] = weakref.WeakSet()
+"""Labels wrapped before the word dictionary was loaded; re-wrapped once it is."""
+
+
+def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> tuple[str, bool]:
+    """Break lines at Thai word boundaries (Kivy itself breaks only at spaces).
+
+    Returns the text and whether the breaks are final. Until the dictionary is loaded (it
+    takes about a second, off the UI thread) lines break at spaces, else between letter
+    clusters — never inside one — and the label is re-wrapped when the dictionary is ready.
+    """
     if all(measure(line) <= width for line in text.split("\n")):
-        return text  # the common short label: no segmentation needed
-    return "\n".join(wrap_thai(text, lambda line: measure(line) <= width))
+        return text, True  # the common short label: no segmentation needed
+    if not _SEGMENTER_READY.is_set():
+        return "\n".join(_wrap_clusters(text, width, measure)), False
+    return "\n".join(wrap_thai(text, lambda line: measure(line) <= width)), True
 
 
-def prewarm_segmenter() -> threading.Thread:
-    """Load the word dictionary off the main thread (its first use takes ~0.5 s)."""
-    thread = threading.Thread(target=break_points, args=("ภาษาไทยสวัสดี",),
-                              name="thai-segmenter-prewarm", daemon=True)
+def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for cluster in clusters(paragraph):
+            if line and measure(line + cluster) > width:
+                cut = line.rfind(" ")
+                if cut > 0:  # prefer the last space on the line
+                    lines.append(line[:cut])
+                    line = line[cut + 1:] + cluster
+                else:
+                    lines.append(line)
+                    line = cluster.lstrip()
+            else:
+                line += cluster
+        lines.append(line)
+    return lines
+
+
+def load_segmenter(on_ready: Callable[[], None] | None = None) -> threading.Thread:
+    """Load the word dictionary off the UI thread, then call ``on_ready`` (on that thread)."""
+
+    def load() -> None:
+        break_points("ภาษาไทยสวัสดี")
+        _SEGMENTER_READY.set()
+        if on_ready is not None:
+            on_ready()
+
+    thread = threading.Thread(target=load, name="thai-segmenter-load", daemon=True)
     thread.start()
     return thread
+
+
+def rewrap_provisional(root: Widget | None = None) -> None:
+    """Main thread: wrap by words the labels (under ``root``) that were wrapped before."""
+    if not _SEGMENTER_READY.is_set():
+        return
+    for label in list(_provisional):
+        if root is None or _is_under(label, root):
+            label._apply()
+
+
+def _is_under(widget: Widget, root: Widget) -> bool:
+    for _depth in range(256):  # the Window is its own parent: never loop on it
+        if widget is root:
+            return True
+        if widget is None or widget.parent is widget:
+            return False
+        widget = widget.parent
+    return False
 
 
 class KLabel(Label):
@@ -101,9 +158,15 @@ class KLabel(Label):
         self._bg_colour.rgba = s.bg(self.effective_role()) if self.draw_background else (0, 0, 0, 0)
         text = self.source_text()
         width = self.width - self.padding[0] - self.padding[2]
+        final = True
         if width > 0:
-            text = wrap_to_width(text, width, _measurer(self.font_name, int(self.font_size)))
+            text, final = wrap_to_width(text, width,
+                                        _measurer(self.font_name, int(self.font_size)))
             self.text_size = (self.width, None)
+        if final:
+            _provisional.discard(self)
+        else:
+            _provisional.add(self)
         self.text = text
         self._fit()
 

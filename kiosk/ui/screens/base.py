@@ -13,7 +13,7 @@ from kivy.uix.widget import Widget
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.style import BODY, TITLE, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel
+from kiosk.ui.widgets import KButton, KLabel, rewrap_provisional
 
 Send = Callable[..., Any]
 """``send(command, *args)``: issue a session command (off the main thread)."""
@@ -35,6 +35,9 @@ class KioskScreen(KivyScreen):
 
     def build(self) -> None:
         """Create the widgets once; `render` only updates them."""
+
+    def on_pre_enter(self, *_: Any) -> None:
+        rewrap_provisional(self)
 
     def render(self, view: SessionView) -> None:
         raise NotImplementedError

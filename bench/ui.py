@@ -1,0 +1,326 @@
+"""Touch UI benchmark under Xvfb: cold start, card insert → menu, main-thread stalls, RSS.
+
+Each kiosk run is a fresh process (cold start means a cold interpreter) that builds the
+kiosk from a config (`kiosk.app.build_kiosk`) against the reference Linkage server run by
+this parent process over mutual TLS on a free loopback port — as in the field, the centre is
+not inside the kiosk process. The child then plays ``--sessions`` citizens by touch: card
+in → (tap) continue → (tap) I agree → menu → (tap) card status → result → (tap) print →
+finished → card out, tapping each button the frame after its screen is drawn.
+
+Figures per run, then median and spread (min..max) over ``--runs`` runs:
+
+* ``cold_start_s``: process spawn → first frame with the idle screen drawn;
+* ``insert_to_menu_s``: card inserted → menu drawn (with two instant taps on the way);
+* ``max_stall_ms``: the longest interval between two Kivy frames (``Clock`` callback on
+  every frame) from the first card in to the last card out — the UI thread's worst freeze;
+* ``peak_rss_mb``: the child's peak resident set size (``ru_maxrss``).
+
+Baselines in the same run: a bare Kivy app (one Label) for cold start, idle-frame stalls
+and RSS; the same kiosk stack without any UI (engine commands straight away) for
+insert → menu. Targets: start < 3 s, insert → menu < 1 s, stall < 50 ms, RSS < 200 MB.
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
+
+TARGETS = {"cold_start_s": 3.0, "insert_to_menu_s": 1.0, "max_stall_ms": 50.0,
+           "peak_rss_mb": 200.0}
+CITIZENS = (0, 1, 6, 9, 11)
+SERVICE = "card_status"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------- child: the kiosk UI
+
+
+def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
+    from kiosk.app import build_kiosk
+    from kiosk.config import load_settings
+    from kiosk.services.scripted import KioskDevices
+
+    settings = load_settings(config)
+    ui = settings.ui.model_copy(update={"fullscreen": False, "demo_panel": False})
+    kiosk = build_kiosk(settings, start_sender=False)
+    devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
+    from kiosk.ui.launch import create_app
+
+    app = create_app(settings, kiosk.engine, ui=ui)
+    from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.session.view import Screen
+    from kiosk.ui.widgets import KButton
+
+    result: dict[str, Any] = {"insert_to_menu_s": [], "insert_to_identity_s": []}
+    frames: list[float] = []
+    state: dict[str, Any] = {"recording": False, "session": 0, "inserted": 0.0,
+                             "last_tapped": None}
+
+    def on_frame(dt: float) -> None:
+        if state["recording"]:
+            frames.append(dt)
+            if dt > 0.05 and os.environ.get("BENCH_DEBUG"):
+                shown = app.view.screen.value if app.view else None
+                print(f"stall {dt * 1000:.0f} ms on {shown}", file=sys.stderr)
+
+    def find(key: str = "", text: str = "") -> Any:
+        def walk(w: Any) -> Any:
+            yield w
+            for c in w.children:
+                yield from walk(c)
+        for w in walk(app.manager.current_screen):
+            if isinstance(w, KButton) and w.opacity > 0 and not w.disabled and \
+                    ((key and w.key == key) or (text and text in w.raw)):
+                return w
+        raise LookupError(key or text)
+
+    def tap(widget: Any) -> None:
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        touch.touch_up()
+
+    def insert_next(_dt: float = 0) -> None:
+        if state["session"] >= sessions:
+            state["recording"] = False
+            Clock.schedule_once(lambda _dt: app.stop(), 0.2)
+            return
+        citizen = CITIZENS[state["session"] % len(CITIZENS)]
+        state["session"] += 1
+        state["recording"] = True
+        state["inserted"] = time.perf_counter()
+        app.bridge.run_off_main(devices.insert, citizen)
+
+    def after_drawn(view: Any) -> None:
+        # Runs in the frame after `view` was drawn.
+        now = time.perf_counter()
+        screen = view.screen
+        if screen is Screen.IDLE and "cold_start_s" not in result:
+            result["cold_start_s"] = time.time() - spawned
+            Clock.schedule_once(insert_next, 0.5)
+            return
+        key = (view.seq, screen)
+        if state["last_tapped"] == key:
+            return
+        state["last_tapped"] = key
+        if screen is Screen.IDENTITY:
+            result["insert_to_identity_s"].append(now - state["inserted"])
+            tap(find("identity.continue"))
+        elif screen is Screen.CONSENT:
+            tap(find("consent.agree"))
+        elif screen is Screen.MENU:
+            result["insert_to_menu_s"].append(now - state["inserted"])
+            entry = next(e for e in view.menu if e.service_id == SERVICE)
+            tap(find(text=entry.name.pick(view.language)))
+        elif screen is Screen.RESULT:
+            tap(find("result.print"))
+        elif screen is Screen.FINISHED:
+            app.bridge.run_off_main(devices.remove)
+        elif screen is Screen.IDLE:
+            Clock.schedule_once(insert_next, 0.3)
+        elif screen is Screen.ERROR:
+            result.setdefault("errors", []).append(view.error_key)
+            app.bridge.run_off_main(devices.remove)
+
+    app.on_view_drawn(lambda view: Clock.schedule_once(lambda _dt: after_drawn(view), 0))
+    Clock.schedule_interval(on_frame, 0)
+    kiosk.engine.start()
+    from kiosk.ui.launch import run_app
+
+    try:
+        run_app(app)
+    finally:
+        devices.close()
+        kiosk.close()
+    result["max_stall_ms"] = max(frames) * 1000 if frames else None
+    result["frames"] = len(frames)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+# ---------------------------------------------------------------- child: bare Kivy baseline
+
+
+def child_bare(spawned: float, idle_s: float) -> dict[str, Any]:
+    os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1",
+                      KIVY_LOG_MODE="PYTHON")
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.uix.label import Label
+
+    result: dict[str, Any] = {}
+    frames: list[float] = []
+
+    class Bare(App):
+        def build(self) -> Label:
+            return Label(text="Hello")
+
+    app = Bare()
+
+    def first_frame(_dt: float) -> None:
+        result["cold_start_s"] = time.time() - spawned
+        Clock.schedule_interval(lambda dt: frames.append(dt), 0)
+        Clock.schedule_once(lambda _dt: app.stop(), idle_s)
+
+    Clock.schedule_once(lambda _dt: Clock.schedule_once(first_frame, 0), 0)
+    app.run()
+    result["max_stall_ms"] = max(frames) * 1000
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+# ---------------------------------------------------------------- parent
+
+
+def spawn(args: list[str]) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_SPAWNED": repr(time.time())}
+    proc = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"child {args} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def engine_only_insert_to_menu(config: Path, sessions: int) -> list[float]:
+    """The same stack and citizens without a UI: the floor the UI adds to."""
+    from kiosk.app import build_kiosk
+    from kiosk.config import load_settings
+    from kiosk.services.scripted import KioskDevices
+    from kiosk.session.view import Screen
+
+    settings = load_settings(config)
+    kiosk = build_kiosk(settings, start_sender=False)
+    devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
+    engine = kiosk.engine
+    times = []
+    try:
+        engine.start()
+        for n in range(sessions):
+            start = time.perf_counter()
+            devices.insert(CITIZENS[n % len(CITIZENS)])
+            engine.wait_for(lambda v: v.screen is Screen.IDENTITY, 20)
+            engine.proceed()
+            engine.wait_for(lambda v: v.screen is Screen.CONSENT, 10)
+            engine.give_consent()
+            engine.wait_for(lambda v: v.screen is Screen.MENU, 10)
+            times.append(time.perf_counter() - start)
+            devices.remove()
+            engine.wait_for(lambda v: v.screen is Screen.IDLE, 10)
+    finally:
+        devices.close()
+        kiosk.close()
+    return times
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+            "max": round(max(values), 4)}
+
+
+def parent(runs: int, sessions: int) -> dict[str, Any]:
+    from session.stack import write_config
+
+    from kiosk.linkage.pki import ensure_server_pki
+    from simulators.linkage_server.runner import run_in_thread
+
+    root = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    try:
+        ensure_server_pki(root / "pki")
+        with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
+            config = write_config(root, server.base_url)
+            kiosk_runs, bare_runs = [], []
+            for n in range(runs):
+                kiosk_runs.append(spawn(["--child", "kiosk", "--config", str(config),
+                                         "--sessions", str(sessions)]))
+                bare_runs.append(spawn(["--child", "bare"]))
+                k = kiosk_runs[-1]
+                print(f"run {n + 1}: start {k['cold_start_s']:.2f} s, insert→menu "
+                      f"{statistics.median(k['insert_to_menu_s']) * 1000:.0f} ms, stall "
+                      f"{k['max_stall_ms']:.1f} ms, RSS {k['peak_rss_mb']:.0f} MB"
+                      + (f", errors {k['errors']}" if k.get("errors") else ""), flush=True)
+            engine_times = engine_only_insert_to_menu(config, sessions * 2)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    def pick(rs: list[dict[str, Any]], key: str) -> list[float]:
+        return [r[key] for r in rs]
+
+    menu_all = [t for r in kiosk_runs for t in r["insert_to_menu_s"]]
+    figures = {
+        "cold_start_s": summary(pick(kiosk_runs, "cold_start_s")),
+        "insert_to_menu_s": summary(menu_all),
+        "insert_to_identity_s": summary([t for r in kiosk_runs
+                                         for t in r["insert_to_identity_s"]]),
+        "max_stall_ms": summary(pick(kiosk_runs, "max_stall_ms")),
+        "peak_rss_mb": summary(pick(kiosk_runs, "peak_rss_mb")),
+    }
+    baseline = {
+        "bare_kivy_cold_start_s": summary(pick(bare_runs, "cold_start_s")),
+        "bare_kivy_idle_max_stall_ms": summary(pick(bare_runs, "max_stall_ms")),
+        "bare_kivy_peak_rss_mb": summary(pick(bare_runs, "peak_rss_mb")),
+        "engine_only_insert_to_menu_s": summary(engine_times),
+    }
+    ratios = {
+        "cold_start_vs_bare_kivy": round(figures["cold_start_s"]["median"]
+                                         / baseline["bare_kivy_cold_start_s"]["median"], 2),
+        "insert_to_menu_vs_engine_only": round(
+            figures["insert_to_menu_s"]["median"]
+            / baseline["engine_only_insert_to_menu_s"]["median"], 2),
+        "rss_vs_bare_kivy": round(figures["peak_rss_mb"]["median"]
+                                  / baseline["bare_kivy_peak_rss_mb"]["median"], 2),
+    }
+    worst = {key: figures[key]["max"] for key in TARGETS}
+    return {
+        "bench": "ui", "runs": runs, "sessions_per_run": sessions,
+        "figures": figures, "baseline": baseline, "ratios": ratios,
+        "targets": TARGETS,
+        "targets_met_by_worst_run": {k: worst[k] < TARGETS[k] for k in TARGETS},
+        "errors": [e for r in kiosk_runs for e in r.get("errors", [])],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sessions", type=int, default=3)
+    parser.add_argument("--child", choices=["kiosk", "bare"])
+    parser.add_argument("--config", type=Path)
+    args = parser.parse_args()
+    spawned = float(os.environ.get("BENCH_SPAWNED", time.time()))
+    if args.child == "kiosk":
+        print(json.dumps(child_kiosk(args.config, args.sessions, spawned)))
+        return 0
+    if args.child == "bare":
+        print(json.dumps(child_bare(spawned, idle_s=2.0)))
+        return 0
+    if not os.environ.get("DISPLAY") and not os.environ.get("BENCH_UNDER_XVFB"):
+        os.execvpe("xvfb-run", ["xvfb-run", "--auto-servernum",
+                                "--server-args=-screen 0 1280x800x24 +extension GLX",
+                                sys.executable, __file__, *sys.argv[1:]],
+                   {**os.environ, "BENCH_UNDER_XVFB": "1"})
+    print(json.dumps(parent(args.runs, args.sessions)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
