@@ -135,7 +135,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_delivers_once(
         enqueuer = zygote.spawn("enqueue", f"r{runs}")
         deadline = time.monotonic() + KILL_PHASE_S
         while sum(kills.values()) < MIN_KILLS and time.monotonic() < deadline:
-            time.sleep(rng.uniform(0.02, 0.3))
+            time.sleep(rng.uniform(0.02, 0.25))
             victim = rng.choice(["sender", "enqueue", "sender", "both"])
             if victim in ("sender", "both"):
                 which = rng.randrange(len(senders))
