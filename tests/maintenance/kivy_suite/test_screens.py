@@ -13,6 +13,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 
 from uikit_driver import UiDriver, texts, walk
 
@@ -32,6 +33,12 @@ from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
 from .conftest import PIN, TECH_CARD, World
 
 
+def wait(ui: UiDriver, predicate: Callable[[], bool], what: str = "condition",
+         timeout: float = 30.0) -> None:
+    """Generous deadlines: the build machine runs several test suites at once."""
+    ui.wait_until(predicate, timeout, what)
+
+
 def enter_pin(ui: UiDriver, controller: MaintenanceController, digits: str) -> None:
     for d in digits:
         ui.tap(controller.pin_screen.keys[d])
@@ -44,10 +51,10 @@ def health_text(controller: MaintenanceController, key: str) -> str:
 
 
 def wait_health(ui: UiDriver, controller: MaintenanceController, key: str, want: str,
-                timeout: float = 20) -> str:
-    ui.wait_until(lambda: key in controller.menu_screen.rows
-                  and want in health_text(controller, key), timeout,
-                  f"health {key} showing {want!r}")
+                timeout: float = 30) -> str:
+    wait(ui, lambda: key in controller.menu_screen.rows
+         and want in health_text(controller, key), what=f"health {key} showing {want!r}",
+         timeout=timeout)
     return health_text(controller, key)
 
 
@@ -74,7 +81,7 @@ def test_hidden_gesture_opens_pin_entry(ui: UiDriver, app: KioskApp,
         ui.tap(app.toolbar.title)
     assert app.manager.current == "idle"  # four taps are not the gesture
     ui.tap(app.toolbar.title)
-    ui.wait_until(lambda: app.manager.current == "maint_pin", what="PIN screen")
+    wait(ui, lambda: app.manager.current == "maint_pin", what="PIN screen")
     assert "Technician access" in texts(ui.current)
 
 
@@ -82,13 +89,13 @@ def test_wrong_pins_lock_the_keypad(ui: UiDriver, controller: MaintenanceControl
                                     world: World) -> None:
     screen = controller.pin_screen
     enter_pin(ui, controller, "111222")
-    ui.wait_until(lambda: "Wrong PIN (1 failed)" in screen.status.raw, what="wrong PIN")
+    wait(ui, lambda: "Wrong PIN (1 failed)" in screen.status.raw, what="wrong PIN")
     assert screen.entry.raw == "—"  # digits cleared, never shown
     for n in range(2, FREE_TRIES + 1):
         enter_pin(ui, controller, "111222")
         if n < FREE_TRIES:
-            ui.wait_until(lambda n=n: f"Wrong PIN ({n} failed)" in screen.status.raw)
-    ui.wait_until(lambda: "locked for" in screen.status.raw, what="lockout")
+            wait(ui, lambda n=n: f"Wrong PIN ({n} failed)" in screen.status.raw)
+    wait(ui, lambda: "locked for" in screen.status.raw, what="lockout")
     assert f"locked for {int(FIRST_DELAY_S)} s" in screen.status.raw
     assert not any(k.enabled for k in screen.keys.values())
     enter_pin(ui, controller, PIN)  # taps on a locked keypad do nothing
@@ -98,7 +105,7 @@ def test_wrong_pins_lock_the_keypad(ui: UiDriver, controller: MaintenanceControl
     ui.tap(screen.cancel)
     for _ in range(5):
         ui.tap(ui.app.toolbar.title)
-    ui.wait_until(lambda: "locked for" in screen.status.raw, what="lockout after reopen")
+    wait(ui, lambda: "locked for" in screen.status.raw, what="lockout after reopen")
 
 
 def test_right_pin_after_the_wait_opens_the_menu(ui: UiDriver, controller: MaintenanceController,
@@ -107,10 +114,10 @@ def test_right_pin_after_the_wait_opens_the_menu(ui: UiDriver, controller: Maint
     ui.tap(controller.pin_screen.cancel)
     for _ in range(5):
         ui.tap(ui.app.toolbar.title)
-    ui.wait_until(lambda: all(k.enabled for k in controller.pin_screen.keys.values()),
+    wait(ui, lambda: all(k.enabled for k in controller.pin_screen.keys.values()),
                   what="keypad enabled again")
     enter_pin(ui, controller, PIN)
-    ui.wait_until(lambda: ui.app.manager.current == "maint_menu", what="menu")
+    wait(ui, lambda: ui.app.manager.current == "maint_menu", what="menu")
     assert audit_actions(world)[-1] == "enter"
 
 
@@ -143,14 +150,14 @@ def test_outbox_dead_items_show_and_are_fixed_from_the_list(
     assert "2 dead item(s)" in wait_health(ui, controller, "outbox", "WARN")
 
     ui.tap(controller.menu_screen.buttons["dead_items"])
-    ui.wait_until(lambda: "reason: HTTP 422 validation failed" in texts(ui.current),
+    wait(ui, lambda: "reason: HTTP 422 validation failed" in texts(ui.current),
                   what="dead list")
     ui.tap(button_for(controller, "HTTP 422", "Retry"))
-    ui.wait_until(lambda: "retry done" in controller.list_screen.result.raw, what="retried")
-    ui.wait_until(lambda: "HTTP 422" not in texts(ui.current), what="list reloaded")
+    wait(ui, lambda: "retry done" in controller.list_screen.result.raw, what="retried")
+    wait(ui, lambda: "HTTP 422" not in texts(ui.current), what="list reloaded")
     assert "reason: too old" in texts(ui.current)
     ui.tap(button_for(controller, "too old", "Discard"))
-    ui.wait_until(lambda: "No dead items." in texts(ui.current), what="list empty")
+    wait(ui, lambda: "No dead items." in texts(ui.current), what="list empty")
     status = world.outbox.status_async().result()
     assert status.counts[ItemState.DEAD] == 0
     ui.tap(controller.list_screen.back)
@@ -162,15 +169,15 @@ def test_test_print_then_reprint_a_failed_job(ui: UiDriver, controller: Maintena
                                               world: World) -> None:
     menu = controller.menu_screen
     ui.tap(menu.buttons["test_print"])
-    ui.wait_until(lambda: menu.result.raw.startswith("printed"), what="test print")
+    wait(ui, lambda: menu.result.raw.startswith("printed"), what="test print")
     world.printing.virtual_printer.set_paper(PaperLevel.OUT)
     ui.tap(menu.buttons["test_print"])
-    ui.wait_until(lambda: menu.result.raw.startswith("not printed"), what="failed print")
+    wait(ui, lambda: menu.result.raw.startswith("not printed"), what="failed print")
     world.printing.virtual_printer.set_paper(PaperLevel.OK)
     ui.tap(menu.buttons["print_jobs"])
-    ui.wait_until(lambda: "test_print" in texts(ui.current), what="failed job listed")
+    wait(ui, lambda: "test_print" in texts(ui.current), what="failed job listed")
     ui.tap(button_for(controller, "test_print", "Reprint"))
-    ui.wait_until(lambda: "No failed print jobs." in texts(ui.current), what="reprinted")
+    wait(ui, lambda: "No failed print jobs." in texts(ui.current), what="reprinted")
     assert controller.list_screen.result.raw.startswith("printed")
     ui.tap(controller.list_screen.back)
 
@@ -178,12 +185,12 @@ def test_test_print_then_reprint_a_failed_job(ui: UiDriver, controller: Maintena
 def test_switch_printer_profile(ui: UiDriver, controller: MaintenanceController,
                                 world: World) -> None:
     ui.tap(controller.menu_screen.buttons["profiles"])
-    ui.wait_until(lambda: "(in use)" in texts(ui.current), what="profiles")
+    wait(ui, lambda: "(in use)" in texts(ui.current), what="profiles")
     current = world.printing.service.profile.name
     other = next(n for n in world.maintenance.printer_profiles() if n != current)
     ui.tap(button_for(controller, other, "Use"))
-    ui.wait_until(lambda: world.printing.service.profile.name != current, what="switched")
-    ui.wait_until(lambda: f"{world.printing.service.profile.name}  (in use)"
+    wait(ui, lambda: world.printing.service.profile.name != current, what="switched")
+    wait(ui, lambda: f"{world.printing.service.profile.name}  (in use)"
                   in texts(ui.current), what="list shows the new profile")
     ui.tap(controller.list_screen.back)
 
@@ -195,7 +202,7 @@ def test_test_card_read_shows_masked_id_only(ui: UiDriver, controller: Maintenan
     menu = controller.menu_screen
     try:
         ui.tap(menu.buttons["test_card_read"])
-        ui.wait_until(lambda: "card read OK" in menu.result.raw, what="card read")
+        wait(ui, lambda: "card read OK" in menu.result.raw, what="card read")
         assert mask_cid(citizen.cid) in menu.result.raw
         shown = texts(ui.current)
         assert citizen.cid not in shown
@@ -211,12 +218,12 @@ def test_recent_log_and_export_diagnostics(ui: UiDriver, controller: Maintenance
     logs.mkdir(parents=True, exist_ok=True)
     (logs / "kiosk.log").write_text(f"card {TECH_CARD} inserted\nprinter: ok\n")
     ui.tap(controller.menu_screen.buttons["log"])
-    ui.wait_until(lambda: "printer: ok" in texts(ui.current), what="log shown")
+    wait(ui, lambda: "printer: ok" in texts(ui.current), what="log shown")
     assert TECH_CARD not in texts(ui.current) and mask_cid(TECH_CARD) in texts(ui.current)
     ui.tap(controller.list_screen.back)
     menu = controller.menu_screen
     ui.tap(menu.buttons["diagnostics"])
-    ui.wait_until(lambda: menu.result.raw.startswith("written"), what="bundle written")
+    wait(ui, lambda: menu.result.raw.startswith("written"), what="bundle written")
     bundles = list((world.settings.kiosk.state_dir / "diagnostics").glob("*.zip"))
     assert len(bundles) == 1
 
@@ -230,9 +237,9 @@ def test_linkage_server_down_shows(ui: UiDriver, controller: MaintenanceControll
 def test_restart_and_leave(ui: UiDriver, app: KioskApp, controller: MaintenanceController,
                           world: World) -> None:
     ui.tap(controller.menu_screen.buttons["restart"])
-    ui.wait_until(lambda: world.restarts == ["restart"], what="restart called")
+    wait(ui, lambda: world.restarts == ["restart"], what="restart called")
     ui.tap(controller.menu_screen.leave_button)
-    ui.wait_until(lambda: app.manager.current == "idle", what="back to the session")
+    wait(ui, lambda: app.manager.current == "idle", what="back to the session")
     assert app.overlay is None
     time.sleep(0.2)
     ui.frames(3)
@@ -245,9 +252,9 @@ def test_technician_card_opens_the_menu(ui: UiDriver, app: KioskApp,
     ui.frames(10)
     assert app.manager.current == "idle"  # not a technician card
     threading.Thread(target=controller.open_with_card, args=(TECH_CARD,)).start()
-    ui.wait_until(lambda: app.manager.current == "maint_menu", what="menu via card")
+    wait(ui, lambda: app.manager.current == "maint_menu", what="menu via card")
     ui.tap(controller.menu_screen.leave_button)
-    ui.wait_until(lambda: app.manager.current == "idle")
+    wait(ui, lambda: app.manager.current == "idle")
 
 
 def test_watchdog_pings_come_from_the_kivy_main_loop(ui: UiDriver) -> None:
