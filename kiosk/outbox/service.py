@@ -15,6 +15,7 @@ periodic re-check (a tiny durable write, or a reopen) brings it back when the ca
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECHECK_INTERVAL_S = 10.0
+MIN_FREE_BYTES = 64 * 1024
+"""A full volume counts as usable again only with at least this much free."""
 HealthListener = Callable[[StoreHealth], None]
 
 
@@ -65,6 +68,9 @@ class Outbox:
         self._health = StoreHealth.OK
         self._last_check = 0.0
         self._health_listeners: list[HealthListener] = []
+        self._rechecking = False
+        self._closed = False
+        self._closed_event = threading.Event()
         self._enqueued = threading.Condition()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
         # Opening runs the integrity check and migrations: at start-up, before the UI runs.
@@ -109,6 +115,7 @@ class Outbox:
         else:
             message = health.technician_message + (f": {detail}" if detail else "")
             self._alerts(TechnicianAlert("outbox", health, message))
+            self._start_rechecks()
         for listener in listeners:
             try:
                 listener(health)
@@ -139,6 +146,12 @@ class Outbox:
                 self._store = None
             self._open()
             return
+        if self.health is StoreHealth.DISK_FULL and _free_bytes(self.settings) < MIN_FREE_BYTES:
+            # A tiny heartbeat can still fit in a reused WAL frame: without real room the
+            # next enqueue would fail again, and the alert would flap.
+            with self._lock:
+                self._last_check = time.monotonic()
+            return
         try:
             self._store.heartbeat()
         except Exception as exc:
@@ -148,6 +161,29 @@ class Outbox:
             self._set_health(refine(health, self.settings.database), str(exc))
             return
         self._set_health(StoreHealth.OK)
+
+    def _start_rechecks(self) -> None:
+        """While unhealthy, re-check on a timer: a UI that stopped offering queueable
+        services makes no calls that would notice the disk was freed."""
+        with self._lock:
+            if self._rechecking or self._closed:
+                return
+            self._rechecking = True
+        threading.Thread(target=self._recheck_loop, name="outbox-recheck", daemon=True).start()
+
+    def _recheck_loop(self) -> None:
+        try:
+            while not self._closed_event.wait(RECHECK_INTERVAL_S):
+                try:
+                    if self.recheck().result() is StoreHealth.OK:
+                        return
+                except Exception:  # closed meanwhile, or a reopen refused
+                    if not self._closed_event.is_set():
+                        log.exception("outbox re-check failed")
+                    return
+        finally:
+            with self._lock:
+                self._rechecking = False
 
     def recheck(self) -> Future[StoreHealth]:
         def run() -> StoreHealth:
@@ -216,6 +252,10 @@ class Outbox:
         self.submit(lambda s: s.set_meta("connectivity", str(state)), writes=True)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._closed_event.set()
+
         def shut() -> None:
             if self._store is not None:
                 self._store.close()
@@ -223,3 +263,11 @@ class Outbox:
 
         self._executor.submit(shut)
         self._executor.shutdown(wait=True)
+
+
+def _free_bytes(settings: OutboxSettings) -> int:
+    try:
+        st = os.statvfs(settings.database.parent)
+    except OSError:
+        return 0
+    return st.f_bavail * st.f_frsize

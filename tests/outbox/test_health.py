@@ -13,11 +13,13 @@ import contextlib
 import os
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kiosk.outbox import service as service_module
 from kiosk.outbox.health import OutboxUnavailable, StoreHealth, TechnicianAlert, classify
 from kiosk.outbox.model import ItemKind, ItemState
 from kiosk.outbox.service import Outbox
@@ -45,12 +47,15 @@ def small_fs(tmp_path: Path) -> Iterator[Path | None]:
 
 
 def test_disk_full_stops_taking_items_keeps_the_old_ones_and_recovers(
-    tmp_path: Path, small_fs: Path | None
+    tmp_path: Path, small_fs: Path | None, monkeypatch: pytest.MonkeyPatch
 ):
+    monkeypatch.setattr(service_module, "RECHECK_INTERVAL_S", 0.2)
     directory = small_fs or tmp_path / "db"
     alerts: list[TechnicianAlert] = []
     settings = make_settings(tmp_path, database=directory / "outbox.sqlite3")
     outbox = Outbox(settings, KIOSK_ID, alerts=alerts.append)
+    healthy_again = threading.Event()
+    outbox.subscribe_health(lambda h: h is StoreHealth.OK and healthy_again.set())
     try:
         assert outbox.wait_open(10) is StoreHealth.OK
         if small_fs is None:  # fallback: SQLite's own limit makes it "full"
@@ -78,7 +83,9 @@ def test_disk_full_stops_taking_items_keeps_the_old_ones_and_recovers(
             filler.unlink()
         else:
             outbox.call(lambda s: s._conn.execute("PRAGMA max_page_count = 100000"))
-        assert outbox.recheck().result(10) is StoreHealth.OK and outbox.accepting
+        # Nobody calls the outbox (the UI stopped offering its services): the timer notices.
+        assert healthy_again.wait(10), "the periodic re-check did not notice the free space"
+        assert outbox.health is StoreHealth.OK and outbox.accepting
         outbox.enqueue(ItemKind.SUBMISSION, b"after the disk was freed")
         lease = "check"
         claimed = outbox.call(lambda s: s.claim(lease, 1000), writes=True)
