@@ -71,6 +71,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     server = None
     monitor = None
     try:
+        _apply_profile_override(settings, kiosk.printing.service)
         kiosk.engine.subscribe(SessionMetrics(metrics.default).on_view)
         kiosk.engine.start()
         app = create_app(settings, kiosk.engine)
@@ -102,6 +103,21 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             server.close()
         kiosk.close()
     return 0
+
+
+def _apply_profile_override(settings: Settings, service: Any) -> None:
+    """A printer profile the technician chose on the menu survives the restart."""
+    from kiosk.maintenance.actions import effective_profile_name
+    from kiosk.receipts.profiles import load_profile
+
+    wanted = effective_profile_name(settings)
+    if wanted != service.profile.name:
+        try:
+            service.profile = load_profile(settings.printer.profiles_file, wanted)
+            log.info("printer profile %s (chosen on the maintenance menu)", wanted)
+        except ConfigError:
+            log.warning("printer profile override %r is unknown; using %s", wanted,
+                        service.profile.name)
 
 
 if __name__ == "__main__":

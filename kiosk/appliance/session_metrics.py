@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from kiosk.appliance.metrics import KioskMetrics
 from kiosk.maintenance.health import HealthReport
-from kiosk.session.view import Screen, SessionView
+from kiosk.session.view import PrintStatus, Screen, SessionView
 
 _END_OUTCOME = {
     Screen.FINISHED: "completed",
@@ -36,6 +36,7 @@ class SessionMetrics:
         self._reading_since: float | None = None
         self._running_since: float | None = None
         self._results_seen: set[tuple[str, str]] = set()
+        self._print_status = PrintStatus.NONE
 
     def on_view(self, view: SessionView) -> None:
         with self._lock:
@@ -69,6 +70,11 @@ class SessionMetrics:
                                                   now - self._running_since,
                                                   view.result.status)
             self._running_since = None
+        if view.print_status is not self._print_status:
+            if view.print_status in (PrintStatus.PRINTED, PrintStatus.PAPER_OUT,
+                                     PrintStatus.FAILED):
+                self._m.record_print(view.print_status.value)
+            self._print_status = view.print_status
         if view.session_id is not None and screen is not Screen.IDLE:
             self._last_screen = screen
 

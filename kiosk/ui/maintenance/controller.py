@@ -49,6 +49,16 @@ class MaintenanceController:
         self.app.show_screen(self.pin_screen.name)
         self.run(self.gate.status, self.pin_screen.show_status)
 
+    def check_pin(self, pin: str) -> Any:
+        """Worker thread: check the PIN; a refused one goes to the audit trail too."""
+        from kiosk.maintenance.pin import PinResult
+
+        check = self.gate.check(pin)
+        if check.result is not PinResult.OK:
+            self.maintenance.audit.record("pin_refused", check.result.value,
+                                          failures=check.failures)
+        return check
+
     def open_with_card(self, cid_digits: str) -> None:
         """From any thread: a card was inserted; open the menu if it is a technician's."""
         if self.gate.check_card(cid_digits):

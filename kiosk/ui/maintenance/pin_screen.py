@@ -63,7 +63,7 @@ class PinScreen(MaintenanceScreen):
             pin, self.digits = self.digits, ""
             self._set_keys(False)
             self.status.raw = "Checking…"
-            self.controller.run(lambda: self.controller.gate.check(pin), self.show_result)
+            self.controller.run(lambda: self.controller.check_pin(pin), self.show_result)
         elif len(self.digits) < PIN_MAX_DIGITS:
             self.digits += label
         self._show_entry()

@@ -97,6 +97,7 @@ def test_wrong_pins_lock_the_keypad(ui: UiDriver, controller: MaintenanceControl
             wait(ui, lambda n=n: f"Wrong PIN ({n} failed)" in screen.status.raw)
     wait(ui, lambda: "locked for" in screen.status.raw, what="lockout")
     assert f"locked for {int(FIRST_DELAY_S)} s" in screen.status.raw
+    assert audit_actions(world).count("pin_refused") == FREE_TRIES
     assert not any(k.enabled for k in screen.keys.values())
     enter_pin(ui, controller, PIN)  # taps on a locked keypad do nothing
     ui.frames(5)
