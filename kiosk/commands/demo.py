@@ -183,6 +183,11 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
         app.on_view_drawn(shots.on_view)
 
         def play() -> None:
+            from kiosk.ui.widgets import segmenter_ready
+
+            # Start once the Thai word dictionary is in (about a second): the pictures then
+            # show the final word-by-word line breaks, not the provisional ones.
+            segmenter_ready.wait(15)
             try:
                 outcome.update(play_tour(kiosk.engine, devices, args.pace))
             finally:

@@ -36,6 +36,8 @@ def _measurer(font_name: str, font_size: int) -> Callable[[str], float]:
 
 
 _SEGMENTER_READY = threading.Event()
+segmenter_ready = _SEGMENTER_READY
+"""Set once the Thai word dictionary is loaded (wait on it from any thread)."""
 _provisional: weakref.WeakSet[KLabel] = weakref.WeakSet()
 """Labels wrapped before the word dictionary was loaded; re-wrapped once it is."""
 
