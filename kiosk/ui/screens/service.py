@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
@@ -60,7 +62,20 @@ class MenuScreen(KioskScreen):
         self._shown = state
         self.grid.clear_widgets()
         for entry in view.menu:
-            self.grid.add_widget(self._entry_button(entry, view))
+            button = self._entry_button(entry, view)
+            button.bind(texture_size=self._even_heights)
+            self.grid.add_widget(button)
+        self._even_heights()
+
+    def _even_heights(self, *_: Any) -> None:
+        """Every service button as tall as the tallest: a calm grid, equal targets."""
+        buttons = list(self.grid.children)
+        if not buttons:
+            return
+        tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
+                      for b in buttons)
+        for button in buttons:
+            button.height = tallest
 
     def _entry_button(self, entry: MenuEntry, view: SessionView) -> KButton:
         tr = style().tr
@@ -73,7 +88,7 @@ class MenuScreen(KioskScreen):
             lines.append(entry.help.pick(view.language))
         service_id = entry.service_id
         return KButton(raw="\n".join(lines), enabled=entry.available, halign="left",
-                       role=Role.PRIMARY_BUTTON,
+                       role=Role.PRIMARY_BUTTON, fit_height=False, size_hint_y=None,
                        action=lambda: self.send("choose_service", service_id))
 
 
