@@ -142,7 +142,9 @@ class LinkageClient:
         limits = httpx.Limits(
             max_connections=1,
             max_keepalive_connections=1 if self.pooled else 0,
-            keepalive_expiry=30.0,
+            # Below the server's idle timeout (uvicorn: 30 s), so we never reuse a connection
+            # the server is closing at that moment.
+            keepalive_expiry=20.0,
         )
         transport = httpx.HTTPTransport(
             verify=self.ssl_context,
