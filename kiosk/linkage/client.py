@@ -149,8 +149,8 @@ class LinkageClient:
         transport = httpx.HTTPTransport(
             verify=self.ssl_context,
             limits=limits,
-            # Request headers and body go out as separate TLS records; without NODELAY,
-            # Nagle holds the second until the server's delayed ACK (~40 ms a call).
+            # Without NODELAY a write following an unacknowledged one (e.g. headers then
+            # body when coalescing is off) waits for the peer's delayed ACK: ~40 ms a call.
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         self.coalesced_writes = coalesce.install(transport) if self.coalesce_writes else False
