@@ -492,7 +492,9 @@ class SessionEngine:
             self._after(1.0, self._on_countdown_tick)
         elif screen is S.FINISHED:
             self._after(t.take_card_after_s, self._on_take_card_due)
-        elif screen is S.TAKE_CARD:
+        elif screen is S.TAKE_CARD or (
+                screen is S.ERROR and self._session is None and self._card_present):
+            # A card that could not be read must come out too: keep reminding.
             self._after(t.take_card_repeat_s, self._on_take_card_due)
 
     def _after(self, delay: float, handler: Callable[[], None]) -> None:
@@ -883,10 +885,14 @@ class SessionEngine:
     def _on_take_card_due(self) -> None:
         if not self._card_present:
             return
-        self._raise_alert(Alert.TAKE_CARD)
         if self._screen is S.FINISHED:
+            self._raise_alert(Alert.TAKE_CARD)
             self._go(S.TAKE_CARD)
         elif self._screen is S.TAKE_CARD:
+            self._raise_alert(Alert.TAKE_CARD)
+            self._arm_timers()
+        elif self._screen is S.ERROR and self._session is None:
+            self._raise_alert(Alert.ERROR)
             self._arm_timers()
 
     # ------------------------------------------------------------ other inputs

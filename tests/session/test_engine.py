@@ -196,6 +196,10 @@ def test_mute_card_asks_to_turn_it_round(rig: Rig) -> None:
     rig.card._emit(CardEventKind.MUTE)
     v = rig.wait(S.ERROR)
     assert v.error_key == "card.mute"
+    first = v.alert_id
+    rig.clock.advance(Timeouts().take_card_repeat_s)  # still in: the cue comes again
+    v = rig.engine.wait_for(lambda v: v.alert_id > first)
+    assert v.screen is S.ERROR and v.alert is Alert.ERROR
     rig.card.remove()
     rig.wait(S.IDLE)
 
