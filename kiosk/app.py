@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from drivers.card.protocol import CardReader
-from kiosk.config.loader import ConfigError, read_secret
+from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
 from kiosk.linkage.client import LinkageClient
 from kiosk.outbox import Outbox, Sender
@@ -104,7 +104,7 @@ def build_kiosk(settings: Settings, *, card_reader: CardReader | None = None,
 
 def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort | None,
            start_sender: bool, closers: list[Callable[[], None]]) -> Kiosk:
-    settings.kiosk.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(settings.kiosk.state_dir)
     catalogue = load_catalogue(catalogue_path(settings))
     if settings.demo.enabled:
         from kiosk.linkage.pki import ensure_demo_pki

@@ -96,9 +96,24 @@ def read_secret(path: Path, *, what: str) -> bytes:
     return path.read_bytes()
 
 
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` and every missing folder above it with mode 0700.
+
+    ``Path.mkdir(parents=True, mode=...)`` applies the mode to the last folder only; the
+    state dir above a key folder would otherwise be left readable by everyone.
+    """
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def write_secret(path: Path, data: bytes) -> None:
     """Create a secret file with mode 0600 from the start (no window with wider mode)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)

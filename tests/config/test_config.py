@@ -155,3 +155,17 @@ def test_secret_files_must_be_private(tmp_path: Path) -> None:
         read_secret(tmp_path / "nothing.key", what="outbox.key_file")
     with pytest.raises(ConfigError, match="not a regular file"):
         read_secret(tmp_path, what="outbox.key_file")
+
+
+def test_secret_folders_are_created_private(tmp_path: Path) -> None:
+    """Every folder the kiosk creates above a key is 0700, not just the last one."""
+    secret = tmp_path / "state" / "pki" / "outbox.key"
+    write_secret(secret, b"x")
+    for folder in (tmp_path / "state", tmp_path / "state" / "pki"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    # A folder that already exists keeps its mode: the kiosk does not chmod what it did
+    # not create (e.g. /etc/linkage-kiosk, owned by the installer).
+    os.chmod(tmp_path / "state", 0o750)
+    write_secret(tmp_path / "state" / "other" / "k", b"y")
+    assert (tmp_path / "state").stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "state" / "other").stat().st_mode & 0o777 == 0o700
