@@ -32,6 +32,7 @@ from kiosk.outbox.linkage_deliverer import LinkageDeliverer
 from kiosk.printing.setup import PrintSystem, open_printing
 from kiosk.services.adapters import (
     ConnectivityProber,
+    OutboxQueueHealth,
     PrintServicePort,
     TrackerConnectivity,
 )
@@ -173,6 +174,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         timeouts=timeouts_from(settings),
         default_language=settings.kiosk.default_language,
         read_photo=settings.card.read_photo,
+        queue_health=OutboxQueueHealth(outbox),
     )
     closers.append(engine.stop)
     if not catalogue.enabled:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from drivers.printer.protocol import PrinterState
 from kiosk.outbox.connectivity import ConnectivityState, ConnectivityTracker
+from kiosk.outbox.health import StoreHealth
 from kiosk.printing.journal import JobState
 from kiosk.printing.service import PrintService
 from kiosk.receipts.model import Document
@@ -75,6 +77,49 @@ class TrackerConnectivity:
             subscribers = list(self._subscribers)
         for callback in subscribers:
             callback(_STATES[state])
+
+
+class _HealthSource(Protocol):
+    """The part of `kiosk.outbox.Outbox` this adapter uses."""
+
+    @property
+    def accepting(self) -> bool: ...
+
+    def subscribe_health(self, listener: Callable[[StoreHealth], None]) -> None: ...
+
+
+class OutboxQueueHealth:
+    """The outbox's store health as the session's queue-health port.
+
+    The outbox calls back on its own threads and has no unsubscribe, so this keeps its own
+    subscriber list; the engine posts each change onto its thread.
+    """
+
+    def __init__(self, outbox: _HealthSource) -> None:
+        self._outbox = outbox
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[bool], None]] = []
+        outbox.subscribe_health(self._changed)
+
+    def accepting(self) -> bool:
+        return self._outbox.accepting
+
+    def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _changed(self, health: StoreHealth) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(health is StoreHealth.OK)
 
 
 class ConnectivityProber:

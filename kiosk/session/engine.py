@@ -34,10 +34,12 @@ from kiosk.session.ports import (
     ConsentRecord,
     PrinterPort,
     PrintResult,
+    QueueHealthPort,
     ServiceOutcome,
     ServiceRequest,
     ServiceRunner,
     SessionPortError,
+    StaticQueueHealth,
     TimerHandle,
 )
 from kiosk.session.view import (
@@ -61,6 +63,9 @@ WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING})
 CONSENT_EXPIRED_KEY = "linkage.consent_required"
 """The Linkage client's key for "consent missing or too old": back to the consent screen."""
 """Screens where the kiosk works: a guard timer catches a hung device or network."""
+OUTBOX_HANDLERS = frozenset({"submit_request"})
+"""Handlers that put the citizen's request in the outbox. Other queueable ones (the counter
+ticket) keep working when the store is unhealthy: they do not write to it."""
 
 TRANSITIONS: dict[Screen, frozenset[Screen]] = {
     S.IDLE: frozenset({S.READING}),
@@ -152,6 +157,7 @@ class SessionEngine:
         timeouts: Timeouts | None = None,
         default_language: LanguageCode = "th",
         read_photo: bool = True,
+        queue_health: QueueHealthPort | None = None,
     ) -> None:
         missing = {s.handler for s in catalogue.enabled} - set(runners)
         if missing:
@@ -160,6 +166,7 @@ class SessionEngine:
         self._runners = runners
         self._printer = printer
         self._connectivity_port = connectivity
+        self._queue_health = queue_health or StaticQueueHealth(accepting=True)
         self._audit = audit
         self._catalogue = catalogue
         self._clock = clock
@@ -180,6 +187,7 @@ class SessionEngine:
         self._card_present = False
         self._reader_ok = True
         self._connectivity = Connectivity.ONLINE
+        self._queue_accepting = True
         self._language: LanguageCode = default_language
         self._printer_ready = True
         self._printer_reason: str | None = None
@@ -199,6 +207,7 @@ class SessionEngine:
         self._view_cond = threading.Condition()
         self._view = SessionView(seq=0, session_id=None, screen=S.IDLE, language=self._language)
         self._unsubscribe_connectivity: Callable[[], None] | None = None
+        self._unsubscribe_queue_health: Callable[[], None] | None = None
         self._thread = threading.Thread(target=self._loop, name="session-engine", daemon=True)
         self._started = False
         self._stopped = False
@@ -214,6 +223,11 @@ class SessionEngine:
         self._unsubscribe_connectivity = self._connectivity_port.subscribe(
             lambda state: self._post(lambda: self._on_connectivity(state))
         )
+        # Subscribe before reading: a change in between still arrives (as a later post).
+        self._unsubscribe_queue_health = self._queue_health.subscribe(
+            lambda accepting: self._post(lambda: self._on_queue_health(accepting))
+        )
+        self._post(lambda: self._on_queue_health(self._queue_health.accepting()))
         self._card.start(lambda event: self._post(lambda: self._on_card_event(event)))
 
     def stop(self) -> None:
@@ -223,6 +237,8 @@ class SessionEngine:
         self._card.stop()
         if self._unsubscribe_connectivity:
             self._unsubscribe_connectivity()
+        if self._unsubscribe_queue_health:
+            self._unsubscribe_queue_health()
         self._post(self._shutdown)
         self._events.put(None)
         if self._thread.is_alive():
@@ -431,6 +447,8 @@ class SessionEngine:
             reason = None
             if offline and service.online_only:
                 reason = "service.unavailable_offline"
+            elif service.handler in OUTBOX_HANDLERS and not self._queue_accepting:
+                reason = "service.unavailable_storage"
             elif service.handler == "counter_ticket" and not self._printer_ready:
                 reason = "service.unavailable_printer"
             entries.append(MenuEntry(
@@ -899,6 +917,12 @@ class SessionEngine:
 
     def _on_connectivity(self, state: Connectivity) -> None:
         self._connectivity = state
+
+    def _on_queue_health(self, accepting: bool) -> None:
+        if accepting != self._queue_accepting:
+            log.warning("session: outbox %s; menu updated",
+                        "accepting again" if accepting else "not accepting")
+        self._queue_accepting = accepting
 
     def _audit_async(self, session: _Session, kind: str, details: dict[str, str]) -> None:
         cid_masked = session.card.summary.cid_masked if session.card else ""

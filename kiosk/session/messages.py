@@ -36,6 +36,9 @@ MESSAGES: dict[str, Text] = {
         "ใช้ไม่ได้ขณะเครือข่ายขัดข้อง", "Unavailable while the network is down"),
     "service.unavailable_printer": Text(
         "ใช้ไม่ได้ขณะเครื่องพิมพ์ขัดข้อง", "Unavailable while the printer is out of order"),
+    "service.unavailable_storage": Text(
+        "ขณะนี้ยื่นคำขอที่ตู้นี้ไม่ได้ชั่วคราว กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "Requests can't be taken at this kiosk right now. Please ask at the counter."),
     "service.queued": Text("รับคำขอแล้ว จะส่งให้อัตโนมัติเมื่อเครือข่ายกลับมา",
                            "Request accepted; it will be sent when the network is back"),
     "service.failed": Text("บริการนี้ใช้ไม่ได้ในขณะนี้ กรุณาลองใหม่ภายหลัง",

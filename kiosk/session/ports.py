@@ -188,6 +188,53 @@ class StaticConnectivity:
         return unsubscribe
 
 
+# ---------------------------------------------------------------- queue health
+
+
+class QueueHealthPort(Protocol):
+    """Whether the durable queue (the outbox) can take new items now.
+
+    When it cannot (disk full, read-only, corrupt store) the menu stops offering the
+    services that enqueue, instead of refusing them only at submit time.
+    """
+
+    def accepting(self) -> bool: ...
+
+    def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
+        """`callback(accepting)` on every change, on whichever thread noticed it."""
+        ...
+
+
+class StaticQueueHealth:
+    """A queue-health source set by hand (tests, scripts); also the engine's default."""
+
+    def __init__(self, accepting: bool = True) -> None:
+        self._accepting = accepting
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[bool], None]] = []
+
+    def accepting(self) -> bool:
+        return self._accepting
+
+    def set(self, accepting: bool) -> None:
+        with self._lock:
+            self._accepting = accepting
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(accepting)
+
+    def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+
 # ---------------------------------------------------------------- clock
 
 
