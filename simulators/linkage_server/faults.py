@@ -8,6 +8,7 @@ to the contract's paths (``/api/``) only, never to the admin endpoints.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import threading
@@ -103,6 +104,18 @@ def _abort(scope: Scope) -> None:
     transport.abort()
 
 
+async def _until_disconnected(receive: Receive) -> None:
+    """Wait (briefly) for uvicorn to notice the aborted connection.
+
+    Returning earlier looks to uvicorn like an app that forgot to answer, which it logs
+    as an ERROR on every simulated outage.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1.0):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp, faults: FaultInjector) -> None:
         self.app = app
@@ -116,6 +129,7 @@ class FaultMiddleware:
         take = self.faults.take
         if take(FaultKind.OUTAGE, path) or take(FaultKind.RESET, path):
             _abort(scope)
+            await _until_disconnected(receive)
             return
         latency = take(FaultKind.LATENCY, path)
         if latency:
