@@ -267,7 +267,9 @@ class KioskServices:
             receipt = self._outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission),
                                            str(uuid.uuid4()))
         except OutboxUnavailable as exc:
-            raise SessionPortError("outbox unavailable", message_key=exc.message_key) from None
+            # The citizen needs one plain answer; the technician alert names the cause.
+            raise SessionPortError(f"outbox unavailable ({exc.message_key})",
+                                   message_key="service.unavailable_storage") from None
         title = Text("คำขอสำเนาทะเบียนบ้านฉบับรับรอง", "Certified house-registration copy")
         pairs = [
             (Text("รับเอกสารที่", "Pick up at"),

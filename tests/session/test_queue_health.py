@@ -159,3 +159,44 @@ def test_a_real_full_outbox_takes_the_submit_service_off_the_menu(
             rig.engine.stop()
     finally:
         outbox.close()
+
+
+def test_a_store_that_fills_after_the_menu_refuses_with_the_citizen_text(
+    tmp_path: Path,
+) -> None:
+    """Between the menu and the tap the disk can fill: the runner answers in plain words."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from kiosk.services.runners import KioskServices, TicketCounter
+    from kiosk.services.slip import SlipSigner
+    from kiosk.session.ports import ConsentRecord, ServiceRequest, SessionPortError
+
+    outbox = Outbox(_outbox_settings(tmp_path), "TEST-0001")
+    try:
+        outbox.call(lambda s: s._conn.execute("PRAGMA max_page_count = 120"))
+        with pytest.raises(OutboxUnavailable):
+            for _ in range(200):
+                outbox.enqueue(ItemKind.SUBMISSION, os.urandom(20_000))
+        services = KioskServices(
+            linkage=None,  # type: ignore[arg-type]  # a submission never queries
+            outbox=outbox,
+            signer=SlipSigner(ed25519.Ed25519PrivateKey.generate(), "TEST-0001"),
+            tickets=TicketCounter(tmp_path / "tickets.json"),
+            kiosk_id="TEST-0001",
+            office_code="1017",
+        )
+        now = dt.datetime.now(dt.UTC)
+        request = ServiceRequest(
+            session_id="s1", service_id="submit_request", cid="1101700207030",
+            identity=None,
+            consent=ConsentRecord("s1", now, ("submit_request",), (10,), "1-1017-xxxxx-xx-0"),
+            language="th", online=True,
+        )
+        with pytest.raises(SessionPortError) as refused:
+            services.submit_request(request)
+        assert refused.value.message_key == STORAGE
+        assert "disk_full" in str(refused.value)  # the cause stays for the technician log
+    finally:
+        outbox.close()
