@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 # Characters that must stay with the character before them: above/below vowels, tone
 # marks, thanthakhat, nikhahit (all Mn), plus SARA A / SARA AA / SARA AM / LAKKHANGYAO,
@@ -62,13 +62,63 @@ def display_cells(text: str) -> int:
     return sum(1 for ch in text if not is_combining(ch))
 
 
+class WordSet:
+    """pythainlp's default Thai word list in the shape its ``newmm`` segmenter asks for.
+
+    Same words, same answers as pythainlp's default ``Trie`` (``prefixes`` lists the words
+    starting at a position, shortest first), but kept as the word list's own frozenset plus
+    a small index of three-letter beginnings. pythainlp's trie of the 62 k words is a Python
+    object per letter node: ~65 MB and ~0.9 s to build; this is ~2 MB over the word list
+    (which the trie needs too) and builds in ~0.05 s. See docs/benchmarks.md, Touch UI.
+    """
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self._words = words
+        # Longest word per three-letter beginning: bounds the probes at each position.
+        longest: dict[str, int] = {}
+        for word in words:
+            if len(word) >= 3:
+                head = word[:3]
+                longest[head] = max(longest.get(head, 0), len(word))
+        self._longest = longest
+
+    def prefixes(self, text: str, start: int = 0) -> list[str]:
+        # One- and two-letter words are always probed; longer ones only as far as the
+        # longest word with this beginning (none: stop at two).
+        limit = max(2, self._longest.get(text[start:start + 3], 0))
+        stop = min(len(text), start + limit)
+        return [text[start:end] for end in range(start + 1, stop + 1)
+                if text[start:end] in self._words]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._words
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+
+@functools.lru_cache(maxsize=1)
+def word_set() -> WordSet | None:
+    """The Thai word list (loaded on first use), or None without pythainlp."""
+    try:
+        from pythainlp.corpus import thai_words
+    except ImportError:  # pragma: no cover - pythainlp is a dependency; keep working without
+        return None
+    return WordSet(thai_words())
+
+
 @functools.lru_cache(maxsize=4096)
 def _segment(text: str) -> tuple[str, ...]:
-    try:
-        from pythainlp.tokenize import word_tokenize
-    except ImportError:  # pragma: no cover - pythainlp is a dependency; keep working without
+    words = word_set()
+    if words is None:  # pragma: no cover - see word_set
         return tuple(_fallback_words(text))
-    return tuple(word_tokenize(text, engine="newmm", keep_whitespace=True))
+    from pythainlp.tokenize import word_tokenize
+
+    return tuple(word_tokenize(text, engine="newmm", custom_dict=words,  # type: ignore[arg-type]
+                               keep_whitespace=True))
 
 
 def _fallback_words(text: str) -> list[str]:
