@@ -52,6 +52,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 # ---------------------------------------------------------------- child: the kiosk UI
 
 
@@ -84,7 +89,10 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
             frames.append(dt)
             if dt > 0.05 and os.environ.get("BENCH_DEBUG"):
                 shown = app.view.screen.value if app.view else None
-                print(f"stall {dt * 1000:.0f} ms on {shown}", file=sys.stderr)
+                split = ", ".join(f"{k} {v * 1000:.0f} ms"
+                                  for k, v in state.get("parts", {}).items())
+                print(f"stall {dt * 1000:.0f} ms on {shown} ({split})", file=sys.stderr)
+        state.get("parts", {}).clear()
 
     def find(key: str = "", text: str = "") -> Any:
         def walk(w: Any) -> Any:
@@ -117,6 +125,9 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         # Runs in the frame after `view` was drawn.
         now = time.perf_counter()
         screen = view.screen
+        if os.environ.get("BENCH_DEBUG"):
+            print(f"drawn {screen.value}: RSS {current_rss_mb():.0f} MB, peak "
+                  f"{peak_rss_mb():.0f} MB", file=sys.stderr)
         if screen is Screen.IDLE and "cold_start_s" not in result:
             result["cold_start_s"] = time.time() - spawned
             # First card once the word dictionary is loaded (~1 s after the idle screen; a
@@ -157,6 +168,7 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
 
     if os.environ.get("BENCH_DEBUG"):
         _watch_main_thread(state)
+        _time_frame_parts(app, state)
     app.on_view_drawn(lambda view: Clock.schedule_once(lambda _dt: after_drawn(view), 0))
     Clock.schedule_interval(on_frame, 0)
     kiosk.engine.start()
@@ -172,6 +184,42 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     result["frames"] = len(frames)
     result["peak_rss_mb"] = peak_rss_mb()
     return result
+
+
+def _time_frame_parts(app: Any, state: dict[str, Any]) -> None:
+    """BENCH_DEBUG: split each late frame into view updates, canvas drawing and the flip."""
+    from kivy.core.window import Window
+
+    parts: dict[str, float] = {}
+    state["parts"] = parts
+
+    def timed(name: str, func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - start
+        return wrapper
+
+    Window.flip = timed("flip", Window.flip)
+    Window.on_draw = timed("draw", Window.on_draw)
+    app._apply = timed("apply_view", app._apply)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+        inner = app._apply
+
+        def profiled(view: Any) -> Any:
+            prof = cProfile.Profile()
+            start = time.perf_counter()
+            result = prof.runcall(inner, view)
+            if time.perf_counter() - start > 0.03:
+                print(f"  slow apply {view.screen.value}", file=sys.stderr)
+                stats = pstats.Stats(prof, stream=sys.stderr)
+                stats.sort_stats("cumulative").print_stats(25)
+            return result
+        app._apply = profiled
 
 
 def _watch_main_thread(state: dict[str, Any]) -> None:
@@ -249,6 +297,10 @@ def spawn(args: list[str]) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True,
                           text=True, timeout=300)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if os.environ.get("BENCH_DEBUG"):  # late frames and RSS per screen, from the child
+        print("\n".join(ln for ln in proc.stderr.splitlines()
+                        if ln.startswith(("stall", "drawn", "main thread", "  "))),
+              file=sys.stderr)
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"child {args} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1])

@@ -6,8 +6,8 @@ import io
 from typing import Any
 
 from kivy.animation import Animation
-from kivy.core.image import Image as CoreImage
 from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.graphics.texture import Texture
 from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -19,6 +19,22 @@ from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+
+
+def photo_texture(jpeg: bytes) -> Texture:
+    """The card photo (JPEG) as a texture, decoded by Pillow's JPEG reader alone.
+
+    Kivy's own image loader first registers every Pillow format plugin (PIL.Image.init):
+    ~0.1 s of imports on the UI thread at the first citizen's photo, a visible stall.
+    """
+    from PIL import Image as PilImage
+
+    with PilImage.open(io.BytesIO(jpeg), formats=["JPEG"]) as image:
+        rgba = image.convert("RGBA")  # 4 bytes a pixel: rows need no GL alignment
+    texture = Texture.create(size=rgba.size, colorfmt="rgba")
+    texture.blit_buffer(rgba.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+    texture.flip_vertical()  # Pillow's rows run top-down, GL's bottom-up
+    return texture
 
 
 class CardSlotAnimation(Widget):
@@ -166,7 +182,7 @@ class IdentityScreen(KioskScreen):
             self.photo_box.add_widget(self.photo_note)
             return
         try:
-            texture = CoreImage(io.BytesIO(photo), ext="jpg").texture
+            texture = photo_texture(photo)
         except Exception:  # a corrupt photo must not block the session: show the note
             self.photo_box.add_widget(self.photo_note)
             return
