@@ -51,8 +51,8 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Printer reports an error (cutter jam, head temperature): clear it and reprint.",
     ),
     "printer.unconfirmed": (
-        "ส่งงานพิมพ์แล้ว หากไม่ได้รับใบรับ กรุณาติดต่อเจ้าหน้าที่",
-        "Sent to the printer. If no slip comes out, please ask staff.",
+        "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "Please check that your receipt has printed. If not, please ask at the counter.",
         "Transport cannot report status (file/CUPS): the job is not counted as printed.",
     ),
     "printer.journal_unreadable": (

@@ -36,9 +36,9 @@ class PrintServicePort:
         if outcome.state is JobState.PRINTED:
             return PrintResult(PrintStatus.PRINTED)
         if outcome.state is JobState.UNCONFIRMED:
-            # A file/CUPS printer cannot confirm: the job went out, the journal says so.
+            # A file/CUPS printer cannot confirm: the job went out but is not counted.
             log.warning("print job %s sent but unconfirmed", outcome.job_id)
-            return PrintResult(PrintStatus.PRINTED, outcome.message_key)
+            return PrintResult(PrintStatus.UNCONFIRMED, "printer.unconfirmed")
         if outcome.printer_state is PrinterState.PAPER_OUT:
             return PrintResult(PrintStatus.PAPER_OUT, outcome.message_key)
         return PrintResult(PrintStatus.FAILED, outcome.message_key)

@@ -823,7 +823,7 @@ class SessionEngine:
 
     def _on_printed(self, sid: str, job: int, result: PrintResult) -> None:
         # The printer's state is the kiosk's, not the session's: keep it even if stale.
-        self._printer_ready = result.status is PrintStatus.PRINTED
+        self._printer_ready = result.status in (PrintStatus.PRINTED, PrintStatus.UNCONFIRMED)
         self._printer_reason = None if self._printer_ready else (
             result.reason_key or "printer.failed")
         s = self._current(sid, job)
@@ -834,6 +834,9 @@ class SessionEngine:
             s.printed = True
             self._audit_async(s, "print", {"service": s.selected or ""})
             self._end_session("session.take_card_and_receipt")
+        elif result.status is PrintStatus.UNCONFIRMED:
+            # Sent, but the printer cannot say it printed: not counted, the citizen checks.
+            self._end_session("printer.unconfirmed")
         else:
             key = result.reason_key or (
                 "printer.paper_out" if result.status is PrintStatus.PAPER_OUT

@@ -47,6 +47,9 @@ MESSAGES: dict[str, Text] = {
                               "The printer is out of paper; please ask a staff member"),
     "printer.failed": Text("พิมพ์ไม่สำเร็จ กรุณาติดต่อเจ้าหน้าที่",
                            "Printing failed; please ask a staff member"),
+    "printer.unconfirmed": Text(
+        "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "Please check that your receipt has printed; if not, ask at the counter"),
     "offline.banner": Text("เครือข่ายขัดข้อง บางบริการใช้ไม่ได้ชั่วคราว",
                            "Network down: some services are temporarily unavailable"),
 }

@@ -77,6 +77,8 @@ class PrintStatus(StrEnum):
     """Only when the printer confirmed it (a failed print is never counted as issued)."""
     PAPER_OUT = "paper_out"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    """Sent to a printer that cannot report status (file/CUPS): not counted as printed."""
 
 
 class Alert(StrEnum):

@@ -49,7 +49,7 @@ def test_every_key_the_screens_use_is_in_the_catalogues() -> None:
 def test_dynamic_keys_are_covered() -> None:
     for status in ("ok", "partial", "queued", "failed"):
         assert f"result.status.{status}" in keys("en")
-    for status in ("printed", "paper_out", "failed"):
+    for status in ("printed", "paper_out", "failed", "unconfirmed"):
         assert f"finished.print.{status}" in keys("th")
 
 

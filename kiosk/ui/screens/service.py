@@ -192,6 +192,9 @@ class FinishedScreen(KioskScreen):
         status = view.print_status
         if status is PrintStatus.PRINTED:
             self.print_note.key, self.print_note.role = "finished.print.printed", Role.BODY
+        elif status is PrintStatus.UNCONFIRMED:
+            # Not an error, not a success: ask the citizen to look (never "take your receipt").
+            self.print_note.key, self.print_note.role = "finished.print.unconfirmed", Role.BODY
         elif status in (PrintStatus.PAPER_OUT, PrintStatus.FAILED):
             self.print_note.key = f"finished.print.{status.value}"
             self.print_note.role = Role.ERROR
