@@ -1,6 +1,7 @@
 """Receipt printing benchmark: bytes on the wire, render time, print time over serial.
 
     .venv/bin/python bench/receipt.py [--render-runs 50] [--serial-runs 3] [--slow-runs 1]
+                                      [--tcp-runs 25]
 
 The standard slip is `kiosk.receipts.samples.record_slip()` (12 lines of Thai and a QR).
 Modes, each rendered from the same document:
@@ -15,6 +16,9 @@ Render time = document -> job bytes (Thai segmentation and QR caches cleared eac
 Print time = first byte sent -> the virtual printer's answer to ``GS r 1`` through a serial
 pseudo-terminal that reads no faster than the baud rate (8N1), with the real
 `SerialTransport`; head speed is not modelled, so these are wire-bound times.
+Status after a job over TCP = last job byte written -> ``GS r 1`` answered and DLE EOT
+status read, with the real `NetworkTransport` into the virtual printer's TCP port, with
+TCP_NODELAY (as shipped) and without it on both ends (Nagle + delayed ACK, the baseline).
 The last line printed is one JSON object with every figure.
 """
 
@@ -24,6 +28,7 @@ import argparse
 import copy
 import json
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -36,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from escpos.printer import Dummy  # noqa: E402
 
-from drivers.printer.escpos_transports import SerialTransport  # noqa: E402
+from drivers.printer.escpos_transports import NetworkTransport, SerialTransport  # noqa: E402
 from kiosk.receipts import symbols, thai_text  # noqa: E402
 from kiosk.receipts.model import Document  # noqa: E402
 from kiosk.receipts.profiles import PrinterProfile, load_profiles  # noqa: E402
@@ -119,11 +124,38 @@ def time_serial(printer: VirtualPrinter, data: bytes, baud: int, runs: int) -> l
     return times
 
 
+class NagleNetworkTransport(NetworkTransport):
+    """Baseline: the network transport as it was before it set TCP_NODELAY."""
+
+    def _after_open(self) -> None:
+        self._printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+
+
+def time_tcp_status(port: int, data: bytes, nodelay: bool, runs: int) -> list[float]:
+    """Milliseconds from the job's last byte written to the confirmed status."""
+    factory = NetworkTransport if nodelay else NagleNetworkTransport
+    times = []
+    for _ in range(runs):
+        transport = factory("127.0.0.1", port, 5.0)
+        transport.open()
+        try:
+            transport.status()
+            transport.send(data)
+            start = time.perf_counter()
+            status = transport.wait_processed(timeout_s=5.0)
+            times.append((time.perf_counter() - start) * 1000)
+            assert status.ready, status
+        finally:
+            transport.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--render-runs", type=int, default=50)
     parser.add_argument("--serial-runs", type=int, default=3, help="at 38400 and 115200")
     parser.add_argument("--slow-runs", type=int, default=1, help="at 9600 (naive: ~55 s each)")
+    parser.add_argument("--tcp-runs", type=int, default=25, help="status after a job over TCP")
     args = parser.parse_args(argv)
 
     profiles = load_profiles(REPO / "config" / "printer-profiles.toml")
@@ -154,6 +186,22 @@ def main(argv: list[str] | None = None) -> int:
         printed = printer.wait_for_receipts(len(jobs) * 3, timeout_s=5)
         assert all(r.complete for r in printed), "a benchmark receipt did not print whole"
 
+    # A job the printer handles at once (2 KB of ESC @) shows the transport's own latency;
+    # the native slip adds the virtual printer's work (text and QR drawn, PNG saved).
+    tcp_jobs = {"light_2k": b"\x1b@" * 1000, "native": jobs["native"]}
+    tcp_ms: dict[str, dict[str, dict[str, float]]] = {}
+    for nodelay in (False, True):
+        config = "nodelay" if nodelay else "nagle"
+        with tempfile.TemporaryDirectory() as out, \
+                VirtualPrinter(Path(out), tcp_nodelay=nodelay) as printer:
+            port = printer.start_tcp("127.0.0.1", 0)
+            for name, data in tcp_jobs.items():
+                measured = spread(time_tcp_status(port, data, nodelay, args.tcp_runs))
+                tcp_ms.setdefault(name, {})[config] = measured
+                print(f"tcp {config:8} {name:10} status after job median "
+                      f"{measured['median']:.1f} ms (min {measured['min']:.1f}, "
+                      f"p90 {measured['p90']:.1f}, n={args.tcp_runs})", flush=True)
+
     figures = {
         "bench": "receipt",
         "document": "record_slip (12 Thai lines + QR)",
@@ -173,8 +221,15 @@ def main(argv: list[str] | None = None) -> int:
             "render_ms": all(render_ms[k]["median"] <= TARGETS["render_ms_max"]
                              for k in ("raster", "native")),
         },
+        "tcp_status_after_job_ms": {
+            name: {c: round(m["median"], 2) for c, m in v.items()} for name, v in tcp_ms.items()},
+        "tcp_status_after_job_ms_p90": {
+            name: {c: round(m["p90"], 2) for c, m in v.items()} for name, v in tcp_ms.items()},
+        "ratio_tcp_nagle_vs_nodelay": {
+            name: round(v["nagle"]["median"] / max(v["nodelay"]["median"], 1e-6), 1)
+            for name, v in tcp_ms.items()},
         "runs": {"render": args.render_runs, "serial": args.serial_runs,
-                 "serial_9600": args.slow_runs},
+                 "serial_9600": args.slow_runs, "tcp": args.tcp_runs},
     }
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
     return 0

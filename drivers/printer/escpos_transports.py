@@ -139,6 +139,12 @@ class NetworkTransport(EscposTransport):
     def _make_printer(self) -> Any:
         return escpos_printers.Network(host=self.host, port=self.port, timeout=self.timeout_s)
 
+    def _after_open(self) -> None:
+        # The status query after a job is a small write behind a large one: with Nagle it
+        # waits for the printer's (delayed, ~40 ms) ACK before it even leaves.
+        sock: socket.socket = self._printer.device
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _read_some(self, timeout_s: float) -> bytes:
         sock: socket.socket = self._require_open().device
         sock.settimeout(timeout_s)

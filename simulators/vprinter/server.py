@@ -70,11 +70,14 @@ class Receipt:
 
 class VirtualPrinter:
     def __init__(self, out_dir: Path, *, width: int = 576, dpi: int = 203,
-                 tcp_bytes_per_s: float | None = None) -> None:
+                 tcp_bytes_per_s: float | None = None, tcp_nodelay: bool = True) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.width, self.dpi = width, dpi
         self.tcp_bytes_per_s = tcp_bytes_per_s
+        # Status answers are one-byte writes: without NODELAY they can wait for an ACK.
+        # False models firmware that leaves Nagle on (the benchmark's baseline).
+        self.tcp_nodelay = tcp_nodelay
         self.faults = Faults()
         self.dead = False
         self.bytes_received = 0
@@ -220,6 +223,7 @@ class VirtualPrinter:
 
     def start_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
         server = socket.create_server((host, port), reuse_port=False)
+        server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(self.tcp_nodelay))
         server.settimeout(0.2)
         self._server = server
         self.tcp_port = server.getsockname()[1]
@@ -237,6 +241,9 @@ class VirtualPrinter:
                 return
             with conn:  # one client at a time, like a real JetDirect port
                 conn.settimeout(None)
+                # Set on the accepted socket itself: inheritance from the listener is
+                # platform-specific.
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(self.tcp_nodelay))
                 source = _TcpSource(self, conn)
                 self._run(source, Paper(self.width), "network", conn.sendall)
                 if source.reset:
