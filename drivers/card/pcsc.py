@@ -336,6 +336,9 @@ class PcscCardReader:
     def read_laser_id(self, reader: str) -> str | None:
         return self.run(reader, thai_id.read_laser_id)
 
+    def read_chip_no(self, reader: str) -> str | None:
+        return self.run(reader, thai_id.read_chip_no)
+
     def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
         """Run a read plan on the card in ``reader`` inside one PC/SC transaction, with the
         bounded recovery described in the module docstring. Plans must be re-runnable."""

@@ -185,3 +185,16 @@ class CardReader(Protocol):
     def read_nhso(self, reader: str) -> NhsoRights | None: ...
 
     def read_laser_id(self, reader: str) -> str | None: ...
+
+
+@runtime_checkable
+class ChipNumberReader(Protocol):
+    """Optional extra a :class:`CardReader` may offer (both of ours do).
+
+    ``read_chip_no(reader)``: the chip number (16 upper-case hex digits: CPLC IC fabricator
+    + IC type + IC serial, see :mod:`drivers.card.cplc`) in 1 exchange, or ``None`` where
+    the card does not answer GET DATA (the old ``3B 67`` generation). Malformed data raises
+    ``CardDataInvalid`` (``reason="chip_no.malformed"``). The session binds consent to it.
+    """
+
+    def read_chip_no(self, reader: str) -> str | None: ...

@@ -137,6 +137,9 @@ class SimulatedCardReader:
     def read_laser_id(self, reader: str) -> str | None:
         return self.run(reader, thai_id.read_laser_id)
 
+    def read_chip_no(self, reader: str) -> str | None:
+        return self.run(reader, thai_id.read_chip_no)
+
     def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
         reader = self._reader(reader)
         with self._reader_locks[reader]:

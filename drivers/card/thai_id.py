@@ -11,6 +11,8 @@ Exchange budget (one exchange = one command and its response):
 * photo: 20 chunks of 255 bytes = **40** (plus a SELECT only if another applet was
   selected since); never trimmed - 0x20 is a valid JPEG byte.
 * NHSO rights: SELECT + 2 reads = 5. Laser ID: SELECT + command + GET RESPONSE = 3.
+* chip number: GET DATA of the CPLC = **1** (card-level data: no SELECT, and the selected
+  applet stays selected). Kept out of the identity plan; the session asks for it once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from drivers.card import apdu
+from drivers.card import apdu, cplc
 from drivers.card.protocol import (
     CardCommunicationError,
     CardDataInvalid,
@@ -268,6 +270,28 @@ def read_laser_id(session: CardSession) -> str | None:
     return laser
 
 
+# ----------------------------------------------------------------------------- chip number
+
+
+def read_chip_no(session: CardSession) -> str | None:
+    """The chip number (see :mod:`drivers.card.cplc`), or None where the card has no CPLC
+    for us (the old ``3B 67`` generation answers ``6D 00``; others ``6A 88``)."""
+    command = cplc.GET_CPLC
+    resp = session.exchange(command)
+    if resp.sw1 == 0x6C and resp.sw2 and not resp.data:
+        # T=0 "wrong length, use xx": ask once more with the length the card names; a
+        # wrong length is then caught by the structure check below.
+        command = command[:4] + bytes([resp.sw2])
+        resp = session.exchange(command)
+    if resp.more_data and not resp.data:
+        # Some stacks hand case-2 data over as 61 xx + GET RESPONSE.
+        command = command[:4] + bytes([resp.sw2 or 0xFF])
+        resp = session.exchange(apdu.get_response(command[4], session.get_response_p2))
+    if resp.sw in cplc.NOT_SUPPORTED_SW:
+        return None
+    return cplc.chip_no_from_cplc(apdu.expect_data(resp, command[4]))
+
+
 __all__ = [
     "MOI_LAYOUT",
     "PHOTO_SIZE",
@@ -277,6 +301,7 @@ __all__ = [
     "CardSession",
     "NhsoRights",
     "identity_from_fields",
+    "read_chip_no",
     "read_identity",
     "read_identity_fields",
     "read_laser_id",

@@ -10,7 +10,7 @@
     list                                seed citizens: index, masked ID, ATR variant
 
 Faults: remove-after=N, wrong-sw, truncated, bad-check-digit, undecodable, latency=MS,
-not-thai. The vpcd port of the packaged reader config is 35963 (0x8C7B).
+not-thai, no-chip-data. The vpcd port of the packaged reader config is 35963 (0x8C7B).
 """
 
 from __future__ import annotations

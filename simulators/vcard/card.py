@@ -6,6 +6,9 @@ SELECT by AID (``61 xx`` or ``90 00`` depending on the card generation), reads
 be ``01`` on cards whose ATR starts ``3B 67`` and ``00`` on all others (the emulator is
 strict both ways so a driver that picks the wrong form fails here, not only on hardware),
 space-padded TIS-620 text, a 5 100-byte photo area padded with spaces after the JPEG.
+GET DATA ``80 CA 9F 7F 2D`` answers the chip's CPLC (45 bytes: tag, length, 42 bytes of
+GlobalPlatform Card Production Life Cycle data) with ``90 00``, or ``6D 00`` on the old
+``3B 67`` generation; ``6C 2D`` tells a reader that asked for another length the right one.
 
 The layout table below is written from the reference on purpose and is not imported from
 the driver: a driver bug in an offset must show up as a test failure, not cancel out.
@@ -26,6 +29,32 @@ from kiosk.domain.text import encode_card_text
 MOI_AID = bytes.fromhex("A000000054480001")
 NHSO_AID = bytes.fromhex("A000000054480083")
 CARD_AID = bytes.fromhex("A000000084060002")
+GET_DATA_CPLC = bytes.fromhex("80CA9F7F")
+CPLC_TAG = b"\x9f\x7f"
+CPLC_BODY = 42
+CPLC_SIZE = 2 + 1 + CPLC_BODY  # tag, length byte, body: what `Le = 2D` asks for
+# GlobalPlatform CPLC fields in order (name, length). The seed's 8-byte chip number is
+# IC fabricator + IC type + IC serial number: the serial is unique only per fabricator and
+# chip type, so the three together name one chip (drivers/card/cplc.py reads it back).
+# Written here from the GlobalPlatform layout, not imported from the driver, on purpose.
+_CPLC_FIELDS = (
+    ("ic_fabricator", 2), ("ic_type", 2), ("os_id", 2), ("os_release_date", 2),
+    ("os_release_level", 2), ("ic_fabrication_date", 2), ("ic_serial", 4),
+    ("ic_batch_id", 2), ("ic_module_fabricator", 2), ("ic_module_packaging_date", 2),
+    ("icc_manufacturer", 2), ("ic_embedding_date", 2), ("ic_pre_personalizer", 2),
+    ("ic_pre_perso_date", 2), ("ic_pre_perso_equipment", 4), ("ic_personalizer", 2),
+    ("ic_personalization_date", 2), ("ic_personalization_equipment", 4),
+)  # fmt: skip
+# Synthetic but plausible values (dates are GlobalPlatform YDDD) for the fields the kiosk
+# does not use.
+_CPLC_FILLER = {
+    "os_id": "4791", "os_release_date": "5023", "os_release_level": "0203",
+    "ic_fabrication_date": "5042", "ic_batch_id": "0001", "ic_module_fabricator": "4855",
+    "ic_module_packaging_date": "5061", "icc_manufacturer": "4856",
+    "ic_embedding_date": "5075", "ic_pre_personalizer": "4857", "ic_pre_perso_date": "5090",
+    "ic_pre_perso_equipment": "11223344", "ic_personalizer": "4858",
+    "ic_personalization_date": "5120", "ic_personalization_equipment": "55667788",
+}  # fmt: skip
 
 # name -> (offset, length), from the reference's field table.
 _MOI_FIELDS = {
@@ -103,11 +132,15 @@ class Faults:
     """Added to every exchange: a slow card / reader (a real one costs ms to tens of ms)."""
     not_thai: bool = False
     """A card of another kind: other ATR, the MOI SELECT fails."""
+    no_chip_data: bool = False
+    """GET DATA of the CPLC answers ``6A 88`` (referenced data not found)."""
 
     NAMES = (
         "remove-after=N", "wrong-sw", "truncated", "bad-check-digit",
-        "undecodable", "latency=MS", "not-thai",
+        "undecodable", "latency=MS", "not-thai", "no-chip-data",
     )  # fmt: skip
+    _FLAGS = ("wrong_sw", "truncated", "bad_check_digit", "undecodable", "not_thai",
+              "no_chip_data")  # fmt: skip
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> Faults:
@@ -120,7 +153,7 @@ class Faults:
                 values[key] = int(arg)
             elif key in ("latency", "latency_ms"):
                 values["latency_ms"] = float(arg)
-            elif key in {"wrong_sw", "truncated", "bad_check_digit", "undecodable", "not_thai"}:
+            elif key in cls._FLAGS:
                 if arg:
                     raise ValueError(f"fault {spec!r} takes no value")
                 values[key] = True
@@ -134,7 +167,7 @@ class Faults:
             out.append(f"remove-after={self.remove_after}")
         if self.latency_ms:
             out.append(f"latency={self.latency_ms:g}")
-        for flag in ("wrong_sw", "truncated", "bad_check_digit", "undecodable", "not_thai"):
+        for flag in self._FLAGS:
             if getattr(self, flag):
                 out.append(flag.replace("_", "-"))
         return out
@@ -159,6 +192,8 @@ class CardProfile:
     version: str = "0003"
     photo_ref: str = ""
     laser_id: str | None = None
+    chip_no: str | None = None
+    """16 hex digits (8 bytes) = CPLC IC fabricator + IC type + IC serial number."""
     atr_variant: str = "nid17"
     nhso: Mapping[str, str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -189,6 +224,7 @@ class CardProfile:
             version=_get(card, "version"),
             photo_ref=_get(card, "photo_ref", "") or "",
             laser_id=_get(card, "laser_id", None),
+            chip_no=_get(card, "chip_no", None),
             atr_variant=variant,
             nhso=dict(nhso) if nhso else None,
         )
@@ -309,6 +345,8 @@ class ThaiIdCardEmulator:
             return self._read(p1 << 8 | p2, c[4:])
         if cla == 0x80 and ins == 0x00 and self._selected == CARD_AID:
             return self._laser()
+        if c[:4] == GET_DATA_CPLC and self.variant.thai_id:
+            return self._cplc(c[4:])
         if cla not in (0x00, 0x80):
             return b"\x6e\x00"
         return b"\x6d\x00"
@@ -346,6 +384,43 @@ class ThaiIdCardEmulator:
         laser = (self.profile.laser_id or "").encode("ascii")
         self._pending = laser
         return bytes([0x61, len(laser)])
+
+    def cplc(self) -> bytes | None:
+        """The 45-byte GET DATA answer, or None where the card has none to give."""
+        chip = self.profile.chip_no
+        if not chip or self.faults.no_chip_data:
+            return None
+        chip_bytes = bytes.fromhex(chip)
+        if len(chip_bytes) != 8:
+            raise ValueError("chip_no must be 16 hex digits")
+        values = {name: bytes.fromhex(v) for name, v in _CPLC_FILLER.items()}
+        values |= {
+            "ic_fabricator": chip_bytes[0:2], "ic_type": chip_bytes[2:4],
+            "ic_serial": chip_bytes[4:8],
+        }  # fmt: skip
+        body = b"".join(values[name] for name, _ in _CPLC_FIELDS)
+        if len(body) != CPLC_BODY:  # the tables above disagree: a bug here, not a card fault
+            raise AssertionError("CPLC layout does not add up to 42 bytes")
+        return CPLC_TAG + bytes([CPLC_BODY]) + body
+
+    def _cplc(self, body: bytes) -> bytes:
+        """GET DATA is a case-2 command: the data comes back at once (T=0 style ``6C xx``
+        names the right length when Le is wrong). The old ``3B 67`` chips do not know it."""
+        self._pending = b""
+        if self.atr[:2] == b"\x3b\x67":
+            return b"\x6d\x00"
+        if self.faults.wrong_sw:
+            return b"\x6f\x00"
+        data = self.cplc()
+        if data is None:
+            return b"\x6a\x88"
+        if len(body) != 1:
+            return b"\x67\x00"
+        if body[0] != len(data):
+            return bytes([0x6C, len(data)])
+        if self.faults.truncated:
+            data = data[:-10]
+        return data + SW_OK
 
     def _get_response(self, p1: int, p2: int, body: bytes) -> bytes:
         wanted_p2 = 0x01 if self.atr[:2] == b"\x3b\x67" else 0x00

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drivers.card import apdu, thai_id
-from drivers.card.protocol import CardError
+from drivers.card import apdu, cplc, thai_id
+from drivers.card.protocol import CardDataInvalid, CardError
 from simulators.seeds import load_seeds
 from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
 
@@ -20,6 +20,7 @@ PLANS: list[Callable[[thai_id.CardSession], Any]] = [
     thai_id.read_photo,
     thai_id.read_nhso,
     thai_id.read_laser_id,
+    thai_id.read_chip_no,
 ]
 
 
@@ -63,7 +64,9 @@ def test_parse_response_only_raises_card_errors(raw: bytes) -> None:
             check()
 
 
-status_words = st.sampled_from([b"\x90\x00", b"\x61\xff", b"\x61\x0d", b"\x6a\x82", b"\x6c\x10"])
+status_words = st.sampled_from(
+    [b"\x90\x00", b"\x61\xff", b"\x61\x0d", b"\x6a\x82", b"\x6c\x10", b"\x6c\x2d", b"\x61\x2d"]
+)
 responses = st.one_of(
     st.binary(max_size=260),
     st.builds(lambda data, sw: data + sw, st.binary(max_size=256), status_words),
@@ -115,3 +118,19 @@ def test_corrupted_field_bytes_give_card_errors(
     edits: list[tuple[int, int, int]], plan: Callable[[thai_id.CardSession], Any]
 ) -> None:
     run_plan(MutatingChannel(ThaiIdCardEmulator(_PROFILE), edits), plan)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=80),
+    st.builds(lambda body: b"\x9f\x7f\x2a" + body, st.binary(min_size=42, max_size=42)),
+))
+def test_cplc_parser_returns_a_chip_number_or_card_data_invalid(data: bytes) -> None:
+    try:
+        chip = cplc.chip_no_from_cplc(data)
+    except CardDataInvalid as exc:
+        assert exc.field == "chip_no" and exc.reason == "chip_no.malformed"
+        return
+    # Only a well-formed CPLC gets here, and the number is exactly its three chip fields.
+    assert len(data) == 45 and data[:3] == b"\x9f\x7f\x2a"
+    assert chip == (data[3:7] + data[15:19]).hex().upper()

@@ -119,9 +119,10 @@ def test_faults_match_the_pcsc_path(seeds: SeedData) -> None:
 
 
 def test_fault_specs_round_trip() -> None:
-    specs = ["remove-after=5", "latency=15", "wrong-sw", "truncated", "not-thai"]
+    specs = ["remove-after=5", "latency=15", "wrong-sw", "truncated", "not-thai", "no-chip-data"]
     faults = Faults.parse(specs)
     assert faults.remove_after == 5 and faults.latency_ms == 15 and faults.not_thai
+    assert faults.no_chip_data
     assert Faults.parse(faults.to_specs()) == faults
     with pytest.raises(ValueError, match="unknown fault"):
         Faults.parse(["explode"])
