@@ -21,6 +21,11 @@ Baselines in the same run: a bare Kivy app (one Label) for cold start, idle-fram
 and RSS; the same kiosk stack without any UI (engine commands straight away) for
 insert → menu. Targets: start < 3 s, insert → menu < 1 s, stall < 50 ms, RSS < 200 MB.
 The last line printed is one JSON object with every figure.
+
+Diagnosis (figures then carry its overhead; quote runs without it): ``BENCH_DEBUG=1``
+prints each frame over 50 ms split into view updates, drawing, flip and garbage
+collection, and the RSS after each screen; ``BENCH_PROFILE=cumulative`` (or ``tottime``)
+adds a cProfile of each such frame.
 """
 
 from __future__ import annotations
@@ -188,10 +193,22 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
 
 def _time_frame_parts(app: Any, state: dict[str, Any]) -> None:
     """BENCH_DEBUG: split each late frame into view updates, canvas drawing and the flip."""
+    import gc
+
     from kivy.core.window import Window
 
     parts: dict[str, float] = {}
     state["parts"] = parts
+    gc_started: list[float] = []
+
+    def gc_timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[:] = [time.perf_counter()]
+        elif gc_started:
+            key = f"gc{info['generation']}"
+            parts[key] = parts.get(key, 0.0) + time.perf_counter() - gc_started[0]
+
+    gc.callbacks.append(gc_timer)
 
     def timed(name: str, func: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -205,21 +222,25 @@ def _time_frame_parts(app: Any, state: dict[str, Any]) -> None:
     Window.flip = timed("flip", Window.flip)
     Window.on_draw = timed("draw", Window.on_draw)
     app._apply = timed("apply_view", app._apply)
-    if os.environ.get("BENCH_PROFILE"):
+    if os.environ.get("BENCH_PROFILE"):  # a sort key: BENCH_PROFILE=cumulative
         import cProfile
         import pstats
-        inner = app._apply
 
-        def profiled(view: Any) -> Any:
+        from kivy.base import EventLoop
+
+        inner = EventLoop.idle
+
+        def profiled() -> Any:
             prof = cProfile.Profile()
             start = time.perf_counter()
-            result = prof.runcall(inner, view)
-            if time.perf_counter() - start > 0.03:
-                print(f"  slow apply {view.screen.value}", file=sys.stderr)
+            result = prof.runcall(inner)
+            if time.perf_counter() - start > 0.05 and state["recording"]:
+                shown = app.view.screen.value if app.view else None
+                print(f"  slow frame {shown}", file=sys.stderr)
                 stats = pstats.Stats(prof, stream=sys.stderr)
-                stats.sort_stats("cumulative").print_stats(25)
+                stats.sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
             return result
-        app._apply = profiled
+        EventLoop.idle = profiled
 
 
 def _watch_main_thread(state: dict[str, Any]) -> None:

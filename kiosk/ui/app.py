@@ -12,6 +12,7 @@ calls ``cb()`` after five taps on the toolbar title within four seconds.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -147,6 +148,7 @@ class KioskApp(App):
         self._gesture_handlers: list[Callable[[], None]] = []
         self._drawn_listeners: list[Callable[[SessionView], None]] = []
         self._last_alert_id = 0
+        self._switch_soon = Clock.create_trigger(self._switch_to_view_screen, 0)
 
     # ------------------------------------------------------------ build
 
@@ -190,6 +192,11 @@ class KioskApp(App):
     def _segmenter_ready(self, *_: Any) -> None:
         rewrap_provisional(self.manager.current_screen)
         rewrap_provisional(self.toolbar)
+        # Start-up is over (Kivy, the kiosk stack, every screen, the word list). Without
+        # this, each full collection walks all of it again: ~60 ms on the UI thread, at
+        # random moments of a session (docs/benchmarks.md, Touch UI). Objects created from
+        # here on are still collected as usual.
+        gc.freeze()
 
     def on_stop(self) -> None:
         self.bridge.stop()
@@ -201,6 +208,10 @@ class KioskApp(App):
             raise ValueError(f"a screen named {screen.name!r} is already registered")
         self.screens[screen.name] = screen
         self.manager.add_widget(screen)
+        # Screens not shown keep the manager's size too, so their layouts and wrapped
+        # labels are ready at start-up instead of being redone in the frame they appear.
+        self.manager.bind(size=screen.setter("size"), pos=screen.setter("pos"))
+        screen.size, screen.pos = self.manager.size, self.manager.pos
 
     def show_screen(self, name: str) -> None:
         """Show a registered non-session screen (maintenance); session views wait."""
@@ -287,7 +298,22 @@ class KioskApp(App):
         if isinstance(screen, KioskScreen):
             screen.render(view)
         if self.manager.current != screen.name:
-            self.manager.current = screen.name
+            # The new screen's labels wrap and render their text in this frame while the
+            # old screen stays up; the switch (a full-window redraw, ~40 ms of software
+            # GL) comes in the next frame: two moderate frames instead of one long stall.
+            self._switch_soon()
+            return
+        self._view_drawn(view)
+
+    def _switch_to_view_screen(self, *_: Any) -> None:
+        view = self.view
+        if view is None or self.overlay is not None:
+            return
+        if self.manager.current != view.screen.value:
+            self.manager.current = view.screen.value
+        self._view_drawn(view)
+
+    def _view_drawn(self, view: SessionView) -> None:
         for listener in self._drawn_listeners:
             listener(view)
 
