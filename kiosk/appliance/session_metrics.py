@@ -71,8 +71,8 @@ class SessionMetrics:
                                                   view.result.status)
             self._running_since = None
         if view.print_status is not self._print_status:
-            if view.print_status in (PrintStatus.PRINTED, PrintStatus.PAPER_OUT,
-                                     PrintStatus.FAILED):
+            if view.print_status in (PrintStatus.PRINTED, PrintStatus.UNCONFIRMED,
+                                     PrintStatus.PAPER_OUT, PrintStatus.FAILED):
                 self._m.record_print(view.print_status.value)
             self._print_status = view.print_status
         if view.session_id is not None and screen is not Screen.IDLE:

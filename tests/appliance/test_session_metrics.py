@@ -74,9 +74,13 @@ def test_a_session_is_counted_and_timed() -> None:
     show(session_id="s2", screen=Screen.IDENTITY, identity=identity())
     show(session_id="s2", screen=Screen.TIMEOUT_WARNING, countdown_s=20)
     show(session_id=None, screen=Screen.IDLE)
+    # A third prints on a printer that cannot confirm: counted apart from "printed".
+    show(session_id="s3", screen=Screen.PRINTING, print_status=PrintStatus.PRINTING)
+    show(session_id="s3", screen=Screen.FINISHED, print_status=PrintStatus.UNCONFIRMED)
+    show(session_id=None, screen=Screen.IDLE)
 
     text = scrape(m)
-    assert 'kiosk_sessions_total{outcome="completed"} 1.0' in text
+    assert 'kiosk_sessions_total{outcome="completed"} 2.0' in text
     assert 'kiosk_sessions_total{outcome="timeout"} 1.0' in text
     assert 'kiosk_service_outcomes_total{outcome="ok",service="registry_record"} 1.0' in text
     assert 'kiosk_card_read_seconds_bucket{le="1.0",outcome="ok"} 2.0' in text
@@ -85,6 +89,7 @@ def test_a_session_is_counted_and_timed() -> None:
         r'kiosk_linkage_query_seconds_sum\{outcome="ok",service="registry_record"\} (\S+)', text)
     assert run and float(run.group(1)) == pytest.approx(0.3)
     assert 'kiosk_prints_total{outcome="printed"} 1.0' in text
+    assert 'kiosk_prints_total{outcome="unconfirmed"} 1.0' in text
     for personal in (CID, "สมชาย", "Somchai", "xxxxx"):
         assert personal not in text
 
