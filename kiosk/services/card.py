@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable
 
@@ -22,6 +23,8 @@ from kiosk.domain.identity import CardIdentity
 from kiosk.session.ports import CardEvent as SessionCardEvent
 from kiosk.session.ports import CardEventKind, CardRead, SessionPortError
 from kiosk.session.view import IdentitySummary, Text
+
+log = logging.getLogger("kiosk.services.card")
 
 _KINDS: dict[type, CardEventKind] = {
     ReaderAttached: CardEventKind.READER_ATTACHED,
@@ -106,7 +109,11 @@ class CardReaderPort:
             return identity
         try:
             chip_no = reader_chip(slot)
-        except CardError:
+        except CardError as exc:
+            # Consent then binds by the BP1 number alone (the contract allows it); say so,
+            # so a technician can see a reader or card that keeps failing this read.
+            log.warning("chip number not read (%s): consent bound by request number only",
+                        exc.message_key)
             return identity
         return dataclasses.replace(identity, chip_no=chip_no) if chip_no else identity
 
