@@ -13,6 +13,8 @@ API (also used by the UI to wrap Kivy labels):
 * `wrap_thai(text, fits)` -> lines, where ``fits(line)`` says whether a line fits the
   width (measure however the caller draws: Pillow, Kivy, printer columns).
 * `display_cells(text)` -> how many character cells a monospaced Thai printer uses.
+* `word_set()` -> the word list `newmm` segments with (`WordSet`: pythainlp's default
+  words at a fraction of its trie's memory, same segmentation).
 """
 
 from __future__ import annotations
