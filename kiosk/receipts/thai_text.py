@@ -143,8 +143,11 @@ def break_points(text: str) -> list[str]:
     pieces: list[str] = []
     for piece in _segment(text):
         # A segmenter never should, but if a piece starts with a mark or ends with a
-        # leading vowel, glue it on: a break there would orphan the mark.
-        if pieces and (_attaches_to_previous(piece[0]) or pieces[-1][-1] in _LEADERS):
+        # leading vowel, glue it on: a break there would orphan the mark. A leading vowel
+        # before a space (malformed text) keeps the next piece too, or the break at that
+        # space would end a line with the vowel.
+        if pieces and (_attaches_to_previous(piece[0])
+                       or pieces[-1].rstrip()[-1:] in _LEADERS):
             pieces[-1] += piece
         else:
             pieces.append(piece)
