@@ -19,7 +19,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from kiosk.session.catalogue import Catalogue, ServiceDef
 from kiosk.session.ports import (
@@ -40,7 +39,14 @@ from kiosk.session.ports import (
     ServiceRunner,
     SessionPortError,
     StaticQueueHealth,
-    TimerHandle,
+)
+from kiosk.session.state import ErrorInfo, SessionData
+from kiosk.session.timeouts import Timeouts, TimerKind, TimerSet, plan_timer
+from kiosk.session.transitions import (
+    TRANSITIONS,
+    WAITING_FOR_CITIZEN,
+    WORKING,
+    check_transition,
 )
 from kiosk.session.view import (
     Alert,
@@ -53,91 +59,16 @@ from kiosk.session.view import (
     Text,
     ViewCallback,
 )
+from kiosk.session.view_builder import OUTBOX_HANDLERS, build_menu, build_view
+
+__all__ = ["OUTBOX_HANDLERS", "TRANSITIONS", "WAITING_FOR_CITIZEN", "WORKING", "SessionEngine",
+           "Timeouts"]
 
 log = logging.getLogger("kiosk.session")
 
 S = Screen
-WAITING_FOR_CITIZEN = frozenset({S.IDENTITY, S.CONSENT, S.MENU, S.RESULT, S.ERROR})
-"""Screens where the citizen is expected to act: the inactivity timer runs."""
-WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING})
 CONSENT_EXPIRED_KEY = "linkage.consent_required"
 """The Linkage client's key for "consent missing or too old": back to the consent screen."""
-"""Screens where the kiosk works: a guard timer catches a hung device or network."""
-OUTBOX_HANDLERS = frozenset({"submit_request"})
-"""Handlers that put the citizen's request in the outbox. Other queueable ones (the counter
-ticket) keep working when the store is unhealthy: they do not write to it."""
-
-TRANSITIONS: dict[Screen, frozenset[Screen]] = {
-    S.IDLE: frozenset({S.READING}),
-    S.READING: frozenset({S.IDENTITY, S.ERROR}),
-    S.IDENTITY: frozenset({S.CONSENT, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.CONSENT: frozenset({S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.MENU: frozenset({S.RUNNING, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.RUNNING: frozenset({S.RESULT, S.ERROR}),
-    S.RESULT: frozenset({S.PRINTING, S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.PRINTING: frozenset({S.FINISHED, S.ERROR}),
-    S.FINISHED: frozenset({S.TAKE_CARD}),
-    S.TAKE_CARD: frozenset(),
-    S.TIMEOUT_WARNING: WAITING_FOR_CITIZEN | {S.FINISHED},
-    S.ERROR: frozenset({S.MENU, S.RESULT, S.CONSENT, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.OUT_OF_SERVICE: frozenset(),
-}
-"""Allowed moves besides the two that every state has: card removed → IDLE (or
-OUT_OF_SERVICE without a reader) and reader detached → OUT_OF_SERVICE."""
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    inactivity_s: float = 90.0
-    warning_s: float = 30.0
-    """WCAG 2.2.1: at least 20 s to extend with one simple action."""
-    max_extensions: int = 10
-    take_card_after_s: float = 8.0
-    """FINISHED → TAKE_CARD reminder when the card is still in the reader."""
-    take_card_repeat_s: float = 10.0
-    work_timeout_s: float = 60.0
-
-    def __post_init__(self) -> None:
-        if self.warning_s < 20 or self.max_extensions < 10:
-            raise ValueError("timeouts must allow >= 20 s to extend and >= 10 extensions")
-
-
-@dataclass(eq=False)
-class _Session:
-    """One citizen's session; touched only on the engine thread."""
-
-    id: str
-    card: CardRead | None = None
-    photo: bytes | None = None
-    photo_loading: bool = False
-    consent: ConsentRecord | None = None
-    consent_future: Future[None] | None = None
-    outcome: ServiceOutcome | None = None
-    selected: str | None = None
-    job: int = 0
-    """Number of the job whose answer the session awaits; older answers are stale."""
-    extensions_used: int = 0
-    printed: bool = False
-
-    def next_job(self) -> int:
-        self.job += 1
-        return self.job
-
-    def wipe(self) -> None:
-        self.card = None
-        self.photo = None
-        self.consent = None
-        self.consent_future = None
-        self.outcome = None
-        self.selected = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Error:
-    key: str
-    text: Text | None
-    recoverable: bool
-    back_to: Screen | None
 
 
 class SessionEngine:
@@ -183,7 +114,7 @@ class SessionEngine:
 
         # State, owned by the engine thread.
         self._screen = S.IDLE
-        self._session: _Session | None = None
+        self._session: SessionData | None = None
         self._card_present = False
         self._reader_ok = True
         self._connectivity = Connectivity.ONLINE
@@ -195,12 +126,17 @@ class SessionEngine:
         self._alert_id = 0
         self._return_to: Screen | None = None
         self._countdown: int | None = None
-        self._error: _Error | None = None
+        self._error: ErrorInfo | None = None
         self._progress: float | None = None
         self._print_status = PrintStatus.NONE
         self._end_message: str | None = None
-        self._timer_gen = 0
-        self._timers: list[TimerHandle] = []
+        self._timers = TimerSet(clock, self._post)
+        self._timer_handlers: dict[TimerKind, Callable[[], None]] = {
+            TimerKind.INACTIVE: self._on_inactive,
+            TimerKind.WORK: self._on_work_timeout,
+            TimerKind.COUNTDOWN_TICK: self._on_countdown_tick,
+            TimerKind.TAKE_CARD: self._on_take_card_due,
+        }
 
         self._subscribers: list[ViewCallback] = []
         self._sub_lock = threading.Lock()
@@ -344,13 +280,13 @@ class SessionEngine:
 
     def _fail_safe(self) -> None:
         self._drop_session()
-        self._error = _Error("session.internal_error", None, False, None)
+        self._error = ErrorInfo("session.internal_error", None, False, None)
         self._screen = S.ERROR if self._card_present else S.IDLE
-        self._cancel_timers()
+        self._timers.cancel()
 
     def _shutdown(self) -> None:
         self._drop_session()
-        self._cancel_timers()
+        self._timers.cancel()
         self._screen = S.IDLE
 
     # ------------------------------------------------------------ publishing
@@ -375,98 +311,37 @@ class SessionEngine:
             log.exception("session view subscriber failed")
 
     def _build_view(self, seq: int) -> SessionView:
-        s = self._session
-        identity = None
-        if s is not None and s.card is not None:
-            identity = dataclasses.replace(
-                s.card.summary, photo=s.photo, photo_loading=s.photo_loading
-            )
-        consent_services: tuple[str, ...] = ()
-        consent_text = None
-        if self._screen is S.CONSENT or self._return_to is S.CONSENT:
-            consent_services = tuple(x.id for x in self._catalogue.enabled)
-            consent_text = self._catalogue.consent.text()
-        error = self._error if self._screen is S.ERROR else None
-        result = s.outcome.result if s is not None and s.outcome is not None else None
-        return SessionView(
-            seq=seq,
-            session_id=s.id if s is not None else None,
+        return build_view(
+            seq,
             screen=self._screen,
+            session=self._session,
+            catalogue=self._catalogue,
             language=self._language,
-            identity=identity,
-            menu=self._menu() if s is not None and s.consent is not None else (),
-            consent_services=consent_services,
-            consent_text=consent_text,
-            selected_service=s.selected if s is not None else None,
-            result=result,
-            progress=self._progress if self._screen in (S.READING, S.IDENTITY) else None,
-            progress_key=self._progress_key(),
-            countdown_s=self._countdown if self._screen is S.TIMEOUT_WARNING else None,
-            extensions_left=(
-                max(0, self._timeouts.max_extensions - s.extensions_used) if s else 0
-            ),
-            error_key=error.key if error else None,
-            error_text=error.text if error else None,
-            recoverable=error.recoverable if error else True,
-            offline=self._connectivity is Connectivity.OFFLINE,
+            queue_accepting=self._queue_accepting,
+            return_to=self._return_to,
+            error=self._error,
+            progress=self._progress,
+            end_message=self._end_message,
+            countdown=self._countdown,
+            max_extensions=self._timeouts.max_extensions,
             connectivity=self._connectivity,
             print_status=self._print_status,
             printer_ready=self._printer_ready,
-            printer_reason_key=self._printer_reason,
+            printer_reason=self._printer_reason,
             alert=self._alert,
             alert_id=self._alert_id,
-            previous_screen=self._return_to if self._screen is S.TIMEOUT_WARNING else (
-                error.back_to if error else None
-            ),
         )
 
-    def _progress_key(self) -> str | None:
-        screen = self._screen
-        if screen is S.READING:
-            return "session.reading_card"
-        if screen is S.IDENTITY and self._session is not None and self._session.photo_loading:
-            return "session.reading_photo"
-        if screen is S.RUNNING:
-            return "session.running"
-        if screen is S.PRINTING:
-            return "session.printing"
-        if screen is S.TIMEOUT_WARNING:
-            return "session.timeout_warning"
-        if screen in (S.FINISHED, S.TAKE_CARD):
-            return self._end_message
-        if screen is S.IDLE:
-            return "session.insert_card"
-        if screen is S.OUT_OF_SERVICE:
-            return "session.no_reader"
-        return None
-
     def _menu(self) -> tuple[MenuEntry, ...]:
-        offline = self._connectivity is Connectivity.OFFLINE
-        entries = []
-        for service in self._catalogue.enabled:
-            reason = None
-            if offline and service.online_only:
-                reason = "service.unavailable_offline"
-            elif service.handler in OUTBOX_HANDLERS and not self._queue_accepting:
-                reason = "service.unavailable_storage"
-            elif service.handler == "counter_ticket" and not self._printer_ready:
-                reason = "service.unavailable_printer"
-            entries.append(MenuEntry(
-                service_id=service.id,
-                name=service.name.text(),
-                help=service.help.text(),
-                available=reason is None,
-                reason_key=reason,
-                queueable=not service.online_only,
-            ))
-        return tuple(entries)
+        return build_menu(self._catalogue, connectivity=self._connectivity,
+                          queue_accepting=self._queue_accepting,
+                          printer_ready=self._printer_ready)
 
     # ------------------------------------------------------------ transitions
 
     def _go(self, screen: Screen) -> None:
         """Move to `screen` (checked against TRANSITIONS) and arm its timers."""
-        if screen is not self._screen and screen not in TRANSITIONS[self._screen]:
-            raise RuntimeError(f"illegal session transition {self._screen} -> {screen}")
+        check_transition(self._screen, screen)
         log.debug("session %s: %s -> %s", self._sid(), self._screen, screen)
         self._screen = screen
         self._arm_timers()
@@ -499,36 +374,12 @@ class SessionEngine:
         return self._session.id if self._session is not None else "-"
 
     def _arm_timers(self) -> None:
-        self._cancel_timers()
-        screen = self._screen
-        t = self._timeouts
-        if screen in WAITING_FOR_CITIZEN and self._session is not None:
-            self._after(t.inactivity_s, self._on_inactive)
-        elif screen in WORKING:
-            self._after(t.work_timeout_s, self._on_work_timeout)
-        elif screen is S.TIMEOUT_WARNING:
-            self._after(1.0, self._on_countdown_tick)
-        elif screen is S.FINISHED:
-            self._after(t.take_card_after_s, self._on_take_card_due)
-        elif screen is S.TAKE_CARD or (
-                screen is S.ERROR and self._session is None and self._card_present):
-            # A card that could not be read must come out too: keep reminding.
-            self._after(t.take_card_repeat_s, self._on_take_card_due)
-
-    def _after(self, delay: float, handler: Callable[[], None]) -> None:
-        gen = self._timer_gen
-
-        def fire() -> None:
-            if gen == self._timer_gen:
-                handler()
-
-        self._timers.append(self._clock.call_later(delay, lambda: self._post(fire)))
-
-    def _cancel_timers(self) -> None:
-        self._timer_gen += 1
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
+        self._timers.cancel()
+        plan = plan_timer(self._screen, has_session=self._session is not None,
+                          card_present=self._card_present, t=self._timeouts)
+        if plan is not None:
+            delay, kind = plan
+            self._timers.after(delay, self._timer_handlers[kind])
 
     def _raise_alert(self, alert: Alert) -> None:
         self._alert = alert
@@ -575,7 +426,7 @@ class SessionEngine:
         self._screen = S.IDLE if self._reader_ok else S.OUT_OF_SERVICE
         self._arm_timers()
 
-    def _current(self, session_id: str, job: int | None = None) -> _Session | None:
+    def _current(self, session_id: str, job: int | None = None) -> SessionData | None:
         """The session if `session_id` (and `job`) is still what we wait for, else None."""
         s = self._session
         if s is None or s.id != session_id or (job is not None and s.job != job):
@@ -585,7 +436,7 @@ class SessionEngine:
 
     def _show_error(self, key: str, text: Text | None, *, recoverable: bool,
                     back_to: Screen | None) -> None:
-        self._error = _Error(key, text, recoverable, back_to)
+        self._error = ErrorInfo(key, text, recoverable, back_to)
         self._raise_alert(Alert.ERROR)
         self._go(S.ERROR)
 
@@ -614,13 +465,13 @@ class SessionEngine:
             self._card_present = True
             if self._screen is S.IDLE:
                 # No session: nothing was read. The screen stays until the card is removed.
-                self._error = _Error("card.mute", None, False, None)
+                self._error = ErrorInfo("card.mute", None, False, None)
                 self._raise_alert(Alert.ERROR)
                 self._screen = S.ERROR
                 self._arm_timers()
 
     def _begin_session(self) -> None:
-        session = _Session(id=uuid.uuid4().hex)
+        session = SessionData(id=uuid.uuid4().hex)
         self._session = session
         self._language = self._default_language
         self._print_status = PrintStatus.NONE
@@ -885,7 +736,7 @@ class SessionEngine:
             log.info("session %s: ended by inactivity", self._sid())
             self._end_session("session.timed_out")
         else:
-            self._after(1.0, self._on_countdown_tick)
+            self._timers.after(1.0, self._on_countdown_tick)
 
     def _on_work_timeout(self) -> None:
         s = self._session
@@ -927,7 +778,7 @@ class SessionEngine:
                         "accepting again" if accepting else "not accepting")
         self._queue_accepting = accepting
 
-    def _audit_async(self, session: _Session, kind: str, details: dict[str, str]) -> None:
+    def _audit_async(self, session: SessionData, kind: str, details: dict[str, str]) -> None:
         cid_masked = session.card.summary.cid_masked if session.card else ""
         event = AuditEvent(kind, self._clock.now(), session.id, cid_masked,
                            {**details, "kiosk_id": self._kiosk_id})

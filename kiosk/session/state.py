@@ -1,0 +1,49 @@
+"""What one citizen's session holds, and how it is wiped (PDPA: card data only in memory)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from kiosk.session.ports import CardRead, ConsentRecord, ServiceOutcome
+from kiosk.session.view import Screen, Text
+
+
+@dataclass(eq=False)
+class SessionData:
+    """One citizen's session; touched only on the engine thread."""
+
+    id: str
+    card: CardRead | None = None
+    photo: bytes | None = None
+    photo_loading: bool = False
+    consent: ConsentRecord | None = None
+    consent_future: Future[None] | None = None
+    outcome: ServiceOutcome | None = None
+    selected: str | None = None
+    job: int = 0
+    """Number of the job whose answer the session awaits; older answers are stale."""
+    extensions_used: int = 0
+    printed: bool = False
+
+    def next_job(self) -> int:
+        self.job += 1
+        return self.job
+
+    def wipe(self) -> None:
+        self.card = None
+        self.photo = None
+        self.consent = None
+        self.consent_future = None
+        self.outcome = None
+        self.selected = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """The error the ERROR screen shows, and where "back" leads (None: no way back)."""
+
+    key: str
+    text: Text | None
+    recoverable: bool
+    back_to: Screen | None

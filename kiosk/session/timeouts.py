@@ -1,0 +1,82 @@
+"""Session timers: how long the kiosk waits, which timer each screen runs, stale-proof arming."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.session.ports import ClockPort, TimerHandle
+from kiosk.session.transitions import WAITING_FOR_CITIZEN, WORKING
+from kiosk.session.view import Screen
+
+S = Screen
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    inactivity_s: float = 90.0
+    warning_s: float = 30.0
+    """WCAG 2.2.1: at least 20 s to extend with one simple action."""
+    max_extensions: int = 10
+    take_card_after_s: float = 8.0
+    """FINISHED → TAKE_CARD reminder when the card is still in the reader."""
+    take_card_repeat_s: float = 10.0
+    work_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.warning_s < 20 or self.max_extensions < 10:
+            raise ValueError("timeouts must allow >= 20 s to extend and >= 10 extensions")
+
+
+class TimerKind(enum.Enum):
+    INACTIVE = "inactive"
+    WORK = "work"
+    COUNTDOWN_TICK = "countdown_tick"
+    TAKE_CARD = "take_card"
+
+
+def plan_timer(screen: Screen, *, has_session: bool, card_present: bool, t: Timeouts
+               ) -> tuple[float, TimerKind] | None:
+    """The one timer `screen` runs (delay and kind), or None."""
+    if screen in WAITING_FOR_CITIZEN and has_session:
+        return t.inactivity_s, TimerKind.INACTIVE
+    if screen in WORKING:
+        return t.work_timeout_s, TimerKind.WORK
+    if screen is S.TIMEOUT_WARNING:
+        return 1.0, TimerKind.COUNTDOWN_TICK
+    if screen is S.FINISHED:
+        return t.take_card_after_s, TimerKind.TAKE_CARD
+    if screen is S.TAKE_CARD or (screen is S.ERROR and not has_session and card_present):
+        # A card that could not be read must come out too: keep reminding.
+        return t.take_card_repeat_s, TimerKind.TAKE_CARD
+    return None
+
+
+class TimerSet:
+    """Timers that post their handler to the engine queue; cancelling makes queued fires stale.
+
+    A timer may already sit in the queue when it is cancelled, so each fire checks the
+    generation it was armed in.
+    """
+
+    def __init__(self, clock: ClockPort, post: Callable[[Callable[[], None]], None]) -> None:
+        self._clock = clock
+        self._post = post
+        self._gen = 0
+        self._timers: list[TimerHandle] = []
+
+    def after(self, delay: float, handler: Callable[[], None]) -> None:
+        gen = self._gen
+
+        def fire() -> None:
+            if gen == self._gen:
+                handler()
+
+        self._timers.append(self._clock.call_later(delay, lambda: self._post(fire)))
+
+    def cancel(self) -> None:
+        self._gen += 1
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()

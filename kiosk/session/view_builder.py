@@ -1,0 +1,134 @@
+"""Turns the engine's state into the `SessionView` the UI draws (pure: no threads, no I/O)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from kiosk.session.catalogue import Catalogue
+from kiosk.session.state import ErrorInfo, SessionData
+from kiosk.session.view import (
+    Alert,
+    Connectivity,
+    LanguageCode,
+    MenuEntry,
+    PrintStatus,
+    Screen,
+    SessionView,
+)
+
+S = Screen
+OUTBOX_HANDLERS = frozenset({"submit_request"})
+"""Handlers that put the citizen's request in the outbox. Other queueable ones (the counter
+ticket) keep working when the store is unhealthy: they do not write to it."""
+
+
+def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accepting: bool,
+               printer_ready: bool) -> tuple[MenuEntry, ...]:
+    offline = connectivity is Connectivity.OFFLINE
+    entries = []
+    for service in catalogue.enabled:
+        reason = None
+        if offline and service.online_only:
+            reason = "service.unavailable_offline"
+        elif service.handler in OUTBOX_HANDLERS and not queue_accepting:
+            reason = "service.unavailable_storage"
+        elif service.handler == "counter_ticket" and not printer_ready:
+            reason = "service.unavailable_printer"
+        entries.append(MenuEntry(
+            service_id=service.id,
+            name=service.name.text(),
+            help=service.help.text(),
+            available=reason is None,
+            reason_key=reason,
+            queueable=not service.online_only,
+        ))
+    return tuple(entries)
+
+
+def progress_key(screen: Screen, session: SessionData | None, end_message: str | None
+                 ) -> str | None:
+    if screen is S.READING:
+        return "session.reading_card"
+    if screen is S.IDENTITY and session is not None and session.photo_loading:
+        return "session.reading_photo"
+    if screen is S.RUNNING:
+        return "session.running"
+    if screen is S.PRINTING:
+        return "session.printing"
+    if screen is S.TIMEOUT_WARNING:
+        return "session.timeout_warning"
+    if screen in (S.FINISHED, S.TAKE_CARD):
+        return end_message
+    if screen is S.IDLE:
+        return "session.insert_card"
+    if screen is S.OUT_OF_SERVICE:
+        return "session.no_reader"
+    return None
+
+
+def build_view(
+    seq: int,
+    *,
+    screen: Screen,
+    session: SessionData | None,
+    catalogue: Catalogue,
+    language: LanguageCode,
+    queue_accepting: bool,
+    return_to: Screen | None,
+    error: ErrorInfo | None,
+    progress: float | None,
+    end_message: str | None,
+    countdown: int | None,
+    max_extensions: int,
+    connectivity: Connectivity,
+    print_status: PrintStatus,
+    printer_ready: bool,
+    printer_reason: str | None,
+    alert: Alert,
+    alert_id: int,
+) -> SessionView:
+    """The menu is only shown once consent is given; `error` only on the ERROR screen."""
+    s = session
+    identity = None
+    if s is not None and s.card is not None:
+        identity = dataclasses.replace(
+            s.card.summary, photo=s.photo, photo_loading=s.photo_loading
+        )
+    consent_services: tuple[str, ...] = ()
+    consent_text = None
+    if screen is S.CONSENT or return_to is S.CONSENT:
+        consent_services = tuple(x.id for x in catalogue.enabled)
+        consent_text = catalogue.consent.text()
+    shown_error = error if screen is S.ERROR else None
+    result = s.outcome.result if s is not None and s.outcome is not None else None
+    return SessionView(
+        seq=seq,
+        session_id=s.id if s is not None else None,
+        screen=screen,
+        language=language,
+        identity=identity,
+        menu=build_menu(catalogue, connectivity=connectivity, queue_accepting=queue_accepting,
+                        printer_ready=printer_ready)
+        if s is not None and s.consent is not None else (),
+        consent_services=consent_services,
+        consent_text=consent_text,
+        selected_service=s.selected if s is not None else None,
+        result=result,
+        progress=progress if screen in (S.READING, S.IDENTITY) else None,
+        progress_key=progress_key(screen, s, end_message),
+        countdown_s=countdown if screen is S.TIMEOUT_WARNING else None,
+        extensions_left=max(0, max_extensions - s.extensions_used) if s else 0,
+        error_key=shown_error.key if shown_error else None,
+        error_text=shown_error.text if shown_error else None,
+        recoverable=shown_error.recoverable if shown_error else True,
+        offline=connectivity is Connectivity.OFFLINE,
+        connectivity=connectivity,
+        print_status=print_status,
+        printer_ready=printer_ready,
+        printer_reason_key=printer_reason,
+        alert=alert,
+        alert_id=alert_id,
+        previous_screen=return_to if screen is S.TIMEOUT_WARNING else (
+            shown_error.back_to if shown_error else None
+        ),
+    )
