@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from drivers.printer.protocol import PrinterState
+from kiosk.observers import Subscribers
 from kiosk.outbox.connectivity import ConnectivityState, ConnectivityTracker
 from kiosk.outbox.health import StoreHealth
 from kiosk.printing.journal import JobState
@@ -54,29 +55,14 @@ class TrackerConnectivity:
 
     def __init__(self, tracker: ConnectivityTracker) -> None:
         self._tracker = tracker
-        self._lock = threading.Lock()
-        self._subscribers: list[Callable[[Connectivity], None]] = []
-        tracker.subscribe(self._changed)
+        self._subscribers: Subscribers[Connectivity] = Subscribers()
+        tracker.subscribe(lambda state: self._subscribers.notify(_STATES[state]))
 
     def current(self) -> Connectivity:
         return _STATES[self._tracker.state]
 
     def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
-
-    def _changed(self, state: ConnectivityState) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            callback(_STATES[state])
+        return self._subscribers.subscribe(callback)
 
 
 class _HealthSource(Protocol):
@@ -97,29 +83,15 @@ class OutboxQueueHealth:
 
     def __init__(self, outbox: _HealthSource) -> None:
         self._outbox = outbox
-        self._lock = threading.Lock()
-        self._subscribers: list[Callable[[bool], None]] = []
-        outbox.subscribe_health(self._changed)
+        self._subscribers: Subscribers[bool] = Subscribers()
+        outbox.subscribe_health(
+            lambda health: self._subscribers.notify(health is StoreHealth.OK))
 
     def accepting(self) -> bool:
         return self._outbox.accepting
 
     def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
-
-    def _changed(self, health: StoreHealth) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            callback(health is StoreHealth.OK)
+        return self._subscribers.subscribe(callback)
 
 
 class ConnectivityProber:

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from kiosk.observers import Subscribers
 from kiosk.session.catalogue import Catalogue, ServiceDef
 from kiosk.session.ports import (
     AuditEvent,
@@ -138,8 +139,7 @@ class SessionEngine:
             TimerKind.TAKE_CARD: self._on_take_card_due,
         }
 
-        self._subscribers: list[ViewCallback] = []
-        self._sub_lock = threading.Lock()
+        self._subscribers: Subscribers[SessionView] = Subscribers("session view subscriber")
         self._view_cond = threading.Condition()
         self._view = SessionView(seq=0, session_id=None, screen=S.IDLE, language=self._language)
         self._unsubscribe_connectivity: Callable[[], None] | None = None
@@ -196,16 +196,9 @@ class SessionEngine:
         return self._view
 
     def subscribe(self, callback: ViewCallback) -> Callable[[], None]:
-        with self._sub_lock:
-            self._subscribers.append(callback)
+        unsubscribe = self._subscribers.subscribe(callback)
         current = self._view
         self._post(lambda: self._deliver(callback, current))
-
-        def unsubscribe() -> None:
-            with self._sub_lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
         return unsubscribe
 
     def sync(self, timeout: float = 10.0) -> None:
@@ -298,10 +291,7 @@ class SessionEngine:
         with self._view_cond:
             self._view = view
             self._view_cond.notify_all()
-        with self._sub_lock:
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            self._deliver(callback, view)
+        self._subscribers.notify(view)
 
     @staticmethod
     def _deliver(callback: ViewCallback, view: SessionView) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from kiosk.observers import Subscribers
 from kiosk.session.view import Connectivity, IdentitySummary, PrintStatus, ResultView, Text
 
 # ---------------------------------------------------------------- card
@@ -163,29 +164,17 @@ class StaticConnectivity:
 
     def __init__(self, state: Connectivity = Connectivity.ONLINE) -> None:
         self._state = state
-        self._lock = threading.Lock()
-        self._subscribers: list[Callable[[Connectivity], None]] = []
+        self._subscribers: Subscribers[Connectivity] = Subscribers()
 
     def current(self) -> Connectivity:
         return self._state
 
     def set(self, state: Connectivity) -> None:
-        with self._lock:
-            self._state = state
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            callback(state)
+        self._state = state
+        self._subscribers.notify(state)
 
     def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.subscribe(callback)
 
 
 # ---------------------------------------------------------------- queue health
@@ -210,29 +199,17 @@ class StaticQueueHealth:
 
     def __init__(self, accepting: bool = True) -> None:
         self._accepting = accepting
-        self._lock = threading.Lock()
-        self._subscribers: list[Callable[[bool], None]] = []
+        self._subscribers: Subscribers[bool] = Subscribers()
 
     def accepting(self) -> bool:
         return self._accepting
 
     def set(self, accepting: bool) -> None:
-        with self._lock:
-            self._accepting = accepting
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            callback(accepting)
+        self._accepting = accepting
+        self._subscribers.notify(accepting)
 
     def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.subscribe(callback)
 
 
 # ---------------------------------------------------------------- clock
