@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from kiosk.errors import KeyedError
+
 if TYPE_CHECKING:
     from drivers.card.thai_id import NhsoRights
     from kiosk.domain.identity import CardIdentity
@@ -84,18 +86,11 @@ PhotoProgress = Callable[[int, int], None]
 # ----------------------------------------------------------------------------- errors
 
 
-class CardError(Exception):
+class CardError(KeyedError):
     """Base of every error the card driver raises."""
 
     default_message_key = "card.read_failed"
     default_reason = "card_error"
-
-    def __init__(
-        self, message: str, *, message_key: str | None = None, reason: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message_key: str = message_key or self.default_message_key
-        self.reason: str = reason or self.default_reason
 
 
 class CardRemovedError(CardError):

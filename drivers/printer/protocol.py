@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from drivers.printer.status import PrinterStatus
+from kiosk.errors import KeyedError
 
 
 class PrinterState(Enum):
@@ -37,19 +38,12 @@ class PrinterState(Enum):
         return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
 
 
-class PrinterError(Exception):
+class PrinterError(KeyedError):
     """Base of every error the printer driver raises."""
 
     default_message_key = "printer.error"
     default_reason = "printer_error"
     state = PrinterState.ERROR
-
-    def __init__(
-        self, message: str, *, message_key: str | None = None, reason: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message_key: str = message_key or self.default_message_key
-        self.reason: str = reason or self.default_reason
 
 
 class PrinterOffline(PrinterError):

@@ -11,8 +11,10 @@ technician code for logs. Messages never contain the offending value: card data 
 
 from __future__ import annotations
 
+from kiosk.errors import KeyedError
 
-class DomainError(ValueError):
+
+class DomainError(KeyedError, ValueError):
     """Card or citizen data that does not follow the expected format."""
 
     default_message_key = "card.invalid_data"
@@ -26,10 +28,8 @@ class DomainError(ValueError):
         reason: str | None = None,
         field: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, message_key=message_key, reason=reason)
         self.message = message
-        self.message_key: str = message_key or self.default_message_key
-        self.reason: str = reason or self.default_reason
         self.field: str | None = field
         """Card field the error concerns (``"cid"``, ``"birth"``, …), set by the card parser."""
 
