@@ -38,14 +38,12 @@ from drivers.card.protocol import (
     CardRemoved,
     CardRemovedError,
     CardState,
-    PhotoProgress,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
     ReaderUnavailable,
 )
-from drivers.card.thai_id import CardSession, NhsoRights
-from kiosk.domain.identity import CardIdentity
+from drivers.card.thai_id import CardSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,7 +114,7 @@ class _TransmitFailed(Exception):
         self.hr = hr
 
 
-class PcscCardReader:
+class PcscCardReader(thai_id.ReadPlans):
     """:class:`~drivers.card.protocol.CardReader` over pcscd. See the module docstring."""
 
     def __init__(
@@ -324,21 +322,6 @@ class PcscCardReader:
         return [r for r in readers if self.reader_filter in r]
 
     # --- reads ---------------------------------------------------------------------------
-    def read_identity(self, reader: str) -> CardIdentity:
-        return self.run(reader, thai_id.read_identity)
-
-    def read_photo(self, reader: str, progress: PhotoProgress | None = None) -> bytes:
-        return self.run(reader, lambda session: thai_id.read_photo(session, progress))
-
-    def read_nhso(self, reader: str) -> NhsoRights | None:
-        return self.run(reader, thai_id.read_nhso)
-
-    def read_laser_id(self, reader: str) -> str | None:
-        return self.run(reader, thai_id.read_laser_id)
-
-    def read_chip_no(self, reader: str) -> str | None:
-        return self.run(reader, thai_id.read_chip_no)
-
     def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
         """Run a read plan on the card in ``reader`` inside one PC/SC transaction, with the
         bounded recovery described in the module docstring. Plans must be re-runnable."""

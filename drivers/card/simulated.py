@@ -23,14 +23,12 @@ from drivers.card.protocol import (
     CardRemoved,
     CardRemovedError,
     CardState,
-    PhotoProgress,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
     ReaderUnavailable,
 )
-from drivers.card.thai_id import CardSession, NhsoRights
-from kiosk.domain.identity import CardIdentity
+from drivers.card.thai_id import CardSession
 from simulators.vcard.card import CardPulled, ThaiIdCardEmulator
 
 log = logging.getLogger(__name__)
@@ -56,7 +54,7 @@ class _EmulatorChannel:
             raise CardRemovedError("card removed during read") from None
 
 
-class SimulatedCardReader:
+class SimulatedCardReader(thai_id.ReadPlans):
     """:class:`~drivers.card.protocol.CardReader` backed by in-process emulated cards."""
 
     def __init__(self, readers: Sequence[str] = (DEFAULT_READER,)) -> None:
@@ -124,21 +122,6 @@ class SimulatedCardReader:
             self._events.put(None)
             dispatcher.join(timeout=5)
         self._state = ReaderState.STOPPED
-
-    def read_identity(self, reader: str) -> CardIdentity:
-        return self.run(reader, thai_id.read_identity)
-
-    def read_photo(self, reader: str, progress: PhotoProgress | None = None) -> bytes:
-        return self.run(reader, lambda session: thai_id.read_photo(session, progress))
-
-    def read_nhso(self, reader: str) -> NhsoRights | None:
-        return self.run(reader, thai_id.read_nhso)
-
-    def read_laser_id(self, reader: str) -> str | None:
-        return self.run(reader, thai_id.read_laser_id)
-
-    def read_chip_no(self, reader: str) -> str | None:
-        return self.run(reader, thai_id.read_chip_no)
 
     def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
         reader = self._reader(reader)

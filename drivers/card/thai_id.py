@@ -17,9 +17,10 @@ Exchange budget (one exchange = one command and its response):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from drivers.card import apdu, cplc
 from drivers.card.protocol import (
@@ -300,6 +301,7 @@ __all__ = [
     "CardError",
     "CardSession",
     "NhsoRights",
+    "ReadPlans",
     "identity_from_fields",
     "read_chip_no",
     "read_identity",
@@ -308,3 +310,32 @@ __all__ = [
     "read_nhso",
     "read_photo",
 ]
+
+
+T = TypeVar("T")
+
+
+class ReadPlans(ABC):
+    """The Thai-ID reads, for any reader that can run a plan on one card in one go.
+
+    The PC/SC and the simulated reader differ only in `run` (a PC/SC transaction with
+    bounded recovery, or the in-process emulator); the plans themselves are shared.
+    """
+
+    @abstractmethod
+    def run(self, reader: str, plan: Callable[[CardSession], T]) -> T: ...
+
+    def read_identity(self, reader: str) -> CardIdentity:
+        return self.run(reader, read_identity)
+
+    def read_photo(self, reader: str, progress: PhotoProgress | None = None) -> bytes:
+        return self.run(reader, lambda session: read_photo(session, progress))
+
+    def read_nhso(self, reader: str) -> NhsoRights | None:
+        return self.run(reader, read_nhso)
+
+    def read_laser_id(self, reader: str) -> str | None:
+        return self.run(reader, read_laser_id)
+
+    def read_chip_no(self, reader: str) -> str | None:
+        return self.run(reader, read_chip_no)
