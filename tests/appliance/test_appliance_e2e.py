@@ -13,9 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -51,18 +49,6 @@ def appliance_config(tmp_path: Path, metrics_port: int) -> Path:
     return path
 
 
-@pytest.fixture
-def notify() -> Iterator[tuple[socket.socket, str]]:
-    with tempfile.TemporaryDirectory(prefix="wd-") as d:
-        path = os.path.join(d, "notify")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.bind(path)
-        try:
-            yield sock, path
-        finally:
-            sock.close()
-
-
 def next_message(sock: socket.socket, deadline: float) -> str | None:
     sock.settimeout(max(0.01, deadline - time.monotonic()))
     try:
@@ -73,10 +59,10 @@ def next_message(sock: socket.socket, deadline: float) -> str | None:
 
 @pytest.mark.ui
 def test_appliance_notifies_pings_serves_metrics_and_stops_cleanly(
-    tmp_path: Path, notify: tuple[socket.socket, str]
+    tmp_path: Path, notify_socket: tuple[socket.socket, str]
 ) -> None:
     ensure_display()
-    sock, path = notify
+    sock, path = notify_socket
     port = free_port()
     cfg = appliance_config(tmp_path, port)
     env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="1000000")

@@ -11,10 +11,8 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +20,6 @@ import pytest
 from kiosk.appliance.watchdog import Watchdog
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def notify_socket() -> Iterator[tuple[socket.socket, str]]:
-    # A short dir: unix socket paths are limited to 108 bytes, pytest's tmp_path may be longer.
-    with tempfile.TemporaryDirectory(prefix="wd-") as d:
-        path = os.path.join(d, "notify")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.bind(path)
-        try:
-            yield sock, path
-        finally:
-            sock.close()
 
 
 def receive(sock: socket.socket, timeout: float) -> str | None:

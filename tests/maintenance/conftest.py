@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import Settings, load_settings
+from kiosk.linkage.pki import ensure_kiosk_credentials
+from simulators.linkage_server.runner import RunningServer, run_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,3 +75,15 @@ def config_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(config_file: Path) -> Settings:
     return load_settings(config_file)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    """The reference Linkage server, trusting the kiosk credentials under state/pki."""
+    pki = tmp_path / "state" / "pki"
+    ensure_kiosk_credentials(pki, "TEST-1017-01")
+    srv = run_in_thread(state_dir=tmp_path / "server", pki_dir=pki)
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -19,7 +19,6 @@ from drivers.printer.status import PaperLevel
 from kiosk.config import Settings, load_settings
 from kiosk.domain.citizen_id import mask_cid
 from kiosk.linkage.client import LinkageClient
-from kiosk.linkage.pki import ensure_kiosk_credentials
 from kiosk.maintenance.actions import Maintenance, effective_profile_name
 from kiosk.maintenance.audit import AuditTrail
 from kiosk.maintenance.health import Status
@@ -29,23 +28,12 @@ from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import Settlement
 from kiosk.printing.journal import JobState
 from kiosk.printing.setup import PrintSystem, open_printing
-from simulators.linkage_server.runner import RunningServer, run_in_thread
+from simulators.linkage_server.runner import RunningServer
 from simulators.seeds import load_seeds
 from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
 
 from .conftest import write_config
 from .helpers import open_outbox
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    pki = tmp_path / "state" / "pki"
-    ensure_kiosk_credentials(pki, "TEST-1017-01")
-    srv = run_in_thread(state_dir=tmp_path / "server", pki_dir=pki)
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -6,33 +6,20 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import Settings, load_settings
-from kiosk.linkage.pki import ensure_kiosk_credentials
 from kiosk.maintenance.paths import audit_file
 from kiosk.outbox.model import ItemKind, ItemState
 from kiosk.outbox.store import Settlement
-from simulators.linkage_server.runner import RunningServer, run_in_thread
+from simulators.linkage_server.runner import RunningServer
 
 from .conftest import write_config
 from .helpers import open_outbox
 
 EXIT = {"ok": 0, "warn": 1, "fail": 2}
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    pki = tmp_path / "state" / "pki"
-    ensure_kiosk_credentials(pki, "TEST-1017-01")
-    srv = run_in_thread(state_dir=tmp_path / "server", pki_dir=pki)
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
