@@ -123,13 +123,21 @@ class Outbox:
                 log.exception("outbox health listener failed")
 
     def _open(self) -> None:
-        try:
+        def open_store() -> None:
             self._store = OutboxStore(
                 self.settings.database, self._sealer, self.kiosk_id,
                 clock=self._clock, alerts=self._alerts,
             )
+
+        self._attempt(open_store)
+
+    def _attempt(self, work: Callable[[], object]) -> None:
+        """Run `work` on the store; a storage failure becomes the health it shows (and
+        success makes it OK). A wrong key or a newer schema refuses to run instead."""
+        try:
+            work()
         except ConfigError:
-            raise  # wrong key / newer schema: refuse to run rather than guess
+            raise
         except Exception as exc:
             health = classify(exc)
             if health is None:
@@ -152,15 +160,7 @@ class Outbox:
             with self._lock:
                 self._last_check = time.monotonic()
             return
-        try:
-            self._store.heartbeat()
-        except Exception as exc:
-            health = classify(exc)
-            if health is None:
-                raise
-            self._set_health(refine(health, self.settings.database), str(exc))
-            return
-        self._set_health(StoreHealth.OK)
+        self._attempt(self._store.heartbeat)
 
     def _start_rechecks(self) -> None:
         """While unhealthy, re-check on a timer: a UI that stopped offering queueable
