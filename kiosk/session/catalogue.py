@@ -19,6 +19,8 @@ from kiosk.session.view import Text
 Handler = Literal["registry_record", "card_status", "welfare_rights", "submit_request",
                   "counter_ticket"]
 
+HolderVerification = Literal["none", "optional", "required"]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -43,6 +45,14 @@ class ServiceDef(_Model):
     """``online``: needs the Linkage Center now; ``queueable``: accepted offline, sent later."""
     receipt_template: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
     enabled: bool = True
+    holder_verification: HolderVerification = "none"
+    """Must the person at the kiosk prove with ThaID that they hold the card?
+    ``required``: before the service runs; ``optional``: runs either way (the audit says
+    whether the holder was verified); ``none``: never asks."""
+
+    @property
+    def requires_holder(self) -> bool:
+        return self.holder_verification == "required"
 
     @property
     def online_only(self) -> bool:

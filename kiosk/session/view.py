@@ -129,6 +129,8 @@ class MenuEntry:
     """Why it is unavailable (e.g. ``service.offline_online_only``); None when available."""
     queueable: bool = False
     """Works offline: accepted now, delivered when the network returns."""
+    asks_holder: bool = False
+    """Will ask the citizen to confirm with the ThaID app first (not yet done this session)."""
 
 
 @dataclass(frozen=True, slots=True)

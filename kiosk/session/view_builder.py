@@ -23,7 +23,7 @@ ticket) keep working when the store is unhealthy: they do not write to it."""
 
 
 def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accepting: bool,
-               printer_ready: bool) -> tuple[MenuEntry, ...]:
+               printer_ready: bool, holder_verified: bool = False) -> tuple[MenuEntry, ...]:
     offline = connectivity is Connectivity.OFFLINE
     entries = []
     for service in catalogue.enabled:
@@ -41,6 +41,7 @@ def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accept
             available=reason is None,
             reason_key=reason,
             queueable=not service.online_only,
+            asks_holder=service.requires_holder and not holder_verified,
         ))
     return tuple(entries)
 

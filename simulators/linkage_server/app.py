@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -46,6 +46,9 @@ from simulators.linkage_server.store import (
     payload_hash,
 )
 from simulators.linkage_server.tls import client_common_name
+
+if TYPE_CHECKING:
+    from simulators.linkage_server.holder import HolderGateway
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 MAX_REQUEST_BYTES = 64 * 1024
@@ -134,7 +137,7 @@ class LinkageServer:
 
     def __init__(self, *, state_dir: Path, registry_file: Path, seeds: SeedIndex,
                  policy: ServerPolicy | None = None, faults: FaultInjector | None = None,
-                 enable_admin: bool = True) -> None:
+                 enable_admin: bool = True, holder: HolderGateway | None = None) -> None:
         self.policy = policy or ServerPolicy()
         self.faults = faults or FaultInjector()
         self.store = Store(Path(state_dir) / "linkage-server.sqlite3")
@@ -156,6 +159,11 @@ class LinkageServer:
         from simulators.linkage_server.slip_verify import slip_routes  # officers' slip check
 
         routes += slip_routes(self)
+        self.holder = holder
+        if holder is not None:  # ThaID holder verification (simulators/linkage_server/holder)
+            from simulators.linkage_server.holder import kiosk_routes
+
+            routes += kiosk_routes(self, holder)
         if enable_admin:
             from simulators.linkage_server.admin import admin_routes
 

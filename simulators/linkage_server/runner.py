@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -25,6 +26,9 @@ from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.store import SubmissionStats
 from simulators.linkage_server.tls import ClientCertProtocol
+
+if TYPE_CHECKING:
+    from simulators.linkage_server.holder import HolderGateway
 
 
 def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: int
@@ -106,6 +110,7 @@ def run_in_thread(
     seeds: SeedIndex | None = None,
     policy: ServerPolicy | None = None,
     startup_timeout_s: float = 15.0,
+    holder: HolderGateway | None = None,
 ) -> RunningServer:
     state_dir = Path(state_dir)
     pki = ensure_server_pki(Path(pki_dir) if pki_dir else state_dir / "pki")
@@ -114,6 +119,7 @@ def run_in_thread(
         registry_file=pki.registry_file,
         seeds=seeds if seeds is not None else SeedIndex.load_default(),
         policy=policy,
+        holder=holder,
     )
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]

@@ -1,0 +1,67 @@
+"""Holder verification with ThaID, the kiosk's side: wire models and the poll client.
+
+The kiosk asks the agency gateway (the Linkage server, over the same mutual-TLS link and
+login as every other call) to start a ThaID authorization for the card in the slot, shows
+the returned authorization URL as a QR code, and polls the verification until it is
+decided. The gateway holds the ThaID client secret, exchanges the code and validates the ID
+token; the kiosk never sees the token, nor the pid of whoever approved: only
+``{verified, pid_matches, ial, verified_at}`` (docs/holder-verification.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from kiosk.linkage.client import LinkageClient
+
+VERIFICATIONS_PATH = "/api/holder/verifications"
+
+
+class HolderStatus(StrEnum):
+    PENDING = "pending"
+    """Waiting for the phone (the QR is on screen)."""
+    VERIFIED = "verified"
+    """A valid ThaID ID token arrived; see ``pid_matches``."""
+    REFUSED = "refused"
+    """The gateway refused what came back (bad signature, nonce, audience, expiry, PKCE…)."""
+    PROVIDER_DOWN = "provider_down"
+    EXPIRED = "expired"
+    """Nobody approved in time."""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StartVerification(_Wire):
+    personalID: Annotated[str, Field(pattern=r"^\d{13}$")]
+    """The card in the slot: the gateway compares the approver's ``pid`` with it."""
+
+
+class VerificationState(_Wire):
+    verificationID: str
+    status: HolderStatus
+    verified: bool
+    """A ThaID ID token was received and validated."""
+    pid_matches: bool
+    """Its ``pid`` is the card's: the person at the kiosk holds the card."""
+    ial: float | None = None
+    verified_at: dt.datetime | None = None
+    authorizationURL: str | None = None
+    """Only in the answer that starts it: what the QR carries."""
+    expiresIn: int | None = None
+
+
+def start_verification(client: LinkageClient, personal_id: str) -> VerificationState:
+    return client._call_model("POST", VERIFICATIONS_PATH,
+                              StartVerification(personalID=personal_id), VerificationState)
+
+
+def poll_verification(client: LinkageClient, verification_id: str) -> VerificationState:
+    return client._call_model("GET", f"{VERIFICATIONS_PATH}/{verification_id}", None,
+                              VerificationState)

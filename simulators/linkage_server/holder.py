@@ -1,0 +1,324 @@
+"""The agency gateway's ThaID relying party: holder verification for kiosks.
+
+Two faces:
+
+- kiosk-facing, on the Linkage server's mutual-TLS listener (kiosk certificate + bearer):
+  ``POST /api/holder/verifications`` {personalID} starts an authorization request (state,
+  nonce, PKCE S256) and returns the URL the kiosk shows as a QR; ``GET
+  /api/holder/verifications/{id}`` answers ``{verified, pid_matches, ial, verified_at}``.
+- phone-facing, on its own TLS listener without client certificates (a phone has none):
+  ``GET /thaid/callback?code&state``, the registered redirect URI. It exchanges the code at
+  the provider's token endpoint with the client secret (HTTP Basic, which only this
+  gateway holds) and the PKCE verifier, validates the ID token (RS256 against the
+  provider's JWKS, ``iss``, ``aud``, ``nonce``, ``exp``) and compares its ``pid`` with the
+  card's.
+
+OAuth and JOSE come from Authlib and joserfc. The ID token and the card's pid are dropped
+as soon as the verification is decided; the audit keeps only the approver's masked pid,
+``ial``, time and outcome, and nothing here logs a token or an unmasked pid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiosk.domain import mask_cid
+from kiosk.linkage import errors as E
+from kiosk.linkage.holder import (
+    VERIFICATIONS_PATH,
+    HolderStatus,
+    StartVerification,
+    VerificationState,
+)
+
+if TYPE_CHECKING:
+    from simulators.linkage_server.app import LinkageServer
+
+log = logging.getLogger("linkage_server.holder")
+
+CALLBACK_PATH = "/thaid/callback"
+SCOPE = "openid pid given_name family_name given_name_en family_name_en birthdate ial"
+VERIFICATION_TTL_S = 180.0
+PROVIDER_TIMEOUT_S = 10.0
+CLOCK_LEEWAY_S = 60
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """The gateway's ThaID registration. The secret comes from a 0600 file."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    ca_file: Path
+    """Trust anchor for the provider's TLS certificate (verification always on)."""
+
+
+@dataclass
+class _Verification:
+    id: str
+    kiosk_id: str
+    card_pid: str | None
+    state: str
+    nonce: str
+    code_verifier: str
+    expires_at: float
+    status: HolderStatus = HolderStatus.PENDING
+    pid_matches: bool = False
+    ial: float | None = None
+    verified_at: dt.datetime | None = None
+    authorization_url: str = ""
+
+    def answer(self, *, with_url: bool = False) -> VerificationState:
+        if self.status is HolderStatus.PENDING and self.expires_at < time.time():
+            self.status = HolderStatus.EXPIRED
+            self.card_pid = None
+        return VerificationState(
+            verificationID=self.id, status=self.status,
+            verified=self.status is HolderStatus.VERIFIED, pid_matches=self.pid_matches,
+            ial=self.ial, verified_at=self.verified_at,
+            authorizationURL=self.authorization_url if with_url else None,
+            expiresIn=max(0, int(self.expires_at - time.time())) if with_url else None)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """All the gateway keeps of a verification (PDPA: masked pid, ial, time, outcome)."""
+
+    at: dt.datetime
+    kiosk_id: str
+    pid_masked: str
+    ial: float | None
+    outcome: str
+
+
+class Refused(Exception):
+    """The provider's answer cannot be trusted; `outcome` names why (audit, logs)."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+class HolderGateway:
+    def __init__(self, rp: RelyingParty, *, redirect_uri: str = "",
+                 ttl_s: float = VERIFICATION_TTL_S) -> None:
+        self.rp = rp
+        self.redirect_uri = redirect_uri
+        """Set once the phone-facing listener is bound (`run_holder_gateway`)."""
+        self.ttl_s = ttl_s
+        self.audit: list[AuditRecord] = []
+        self._by_id: dict[str, _Verification] = {}
+        self._by_state: dict[str, _Verification] = {}
+        self._metadata: dict[str, Any] | None = None
+        self._keys: KeySet | None = None
+        self.public_app = Starlette(routes=[
+            Route(CALLBACK_PATH, self.callback, methods=["GET"]),
+        ])
+
+    # -- provider metadata ----------------------------------------------------------------------
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.rp.ca_file))
+
+    def _http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(verify=self._tls(), timeout=PROVIDER_TIMEOUT_S,
+                                 follow_redirects=False, trust_env=False)
+
+    def _oauth(self) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=self.rp.client_id, client_secret=self.rp.client_secret,
+            token_endpoint_auth_method="client_secret_basic", scope=SCOPE,
+            redirect_uri=self.redirect_uri, code_challenge_method="S256",
+            verify=self._tls(), timeout=PROVIDER_TIMEOUT_S, trust_env=False)
+
+    async def _discover(self) -> dict[str, Any]:
+        if self._metadata is None:
+            async with self._http() as http:
+                answer = await http.get(self.rp.issuer + "/.well-known/openid-configuration")
+                answer.raise_for_status()
+                metadata = answer.json()
+            if metadata.get("issuer") != self.rp.issuer:
+                raise Refused("issuer_mismatch")
+            self._metadata = metadata
+        return self._metadata
+
+    async def _jwks(self, refresh: bool = False) -> KeySet:
+        if self._keys is None or refresh:
+            metadata = await self._discover()
+            async with self._http() as http:
+                answer = await http.get(metadata["jwks_uri"])
+                answer.raise_for_status()
+                self._keys = KeySet.import_key_set(answer.json())
+        return self._keys
+
+    # -- kiosk-facing ---------------------------------------------------------------------------
+    async def start(self, kiosk_id: str, card_pid: str) -> VerificationState:
+        v = _Verification(
+            id=secrets.token_urlsafe(16), kiosk_id=kiosk_id, card_pid=card_pid,
+            state=generate_token(32), nonce=generate_token(32),
+            code_verifier=generate_token(64), expires_at=time.time() + self.ttl_s)
+        self._purge()
+        try:
+            metadata = await self._discover()
+            async with self._oauth() as oauth:
+                url, _ = oauth.create_authorization_url(
+                    metadata["authorization_endpoint"], state=v.state, nonce=v.nonce,
+                    code_verifier=v.code_verifier)
+            v.authorization_url = url
+        except (httpx.HTTPError, ValueError, KeyError, Refused) as exc:
+            log.warning("holder %s: ThaID provider unreachable at start (%s)", v.id,
+                        type(exc).__name__)
+            self._decide(v, HolderStatus.PROVIDER_DOWN, "provider_down", None, None)
+        self._by_id[v.id] = v
+        self._by_state[v.state] = v
+        return v.answer(with_url=True)
+
+    def get(self, kiosk_id: str, verification_id: str) -> VerificationState | None:
+        v = self._by_id.get(verification_id)
+        if v is None or v.kiosk_id != kiosk_id:  # another kiosk's verification: not found
+            return None
+        return v.answer()
+
+    def _purge(self) -> None:
+        cutoff = time.time() - self.ttl_s  # keep decided ones a while for the kiosk's poll
+        for vid, v in list(self._by_id.items()):
+            if v.expires_at < cutoff:
+                self._by_id.pop(vid, None)
+                self._by_state.pop(v.state, None)
+
+    # -- phone-facing ---------------------------------------------------------------------------
+    async def callback(self, request: Request) -> Response:
+        state = request.query_params.get("state", "")
+        v = self._by_state.pop(state, None)  # single use: a replay finds nothing
+        if v is None or v.status is not HolderStatus.PENDING:
+            self._record(v.kiosk_id if v else "-", None, None, "unknown_or_used_state")
+            log.warning("holder: redirect with an unknown or used state refused")
+            return self._to_phone(400, "refused")
+        if v.expires_at < time.time():
+            self._decide(v, HolderStatus.EXPIRED, "expired", None, None)
+            return self._to_phone(400, "expired")
+        code = request.query_params.get("code")
+        if not code:
+            self._decide(v, HolderStatus.REFUSED, "denied_at_provider", None, None)
+            return self._to_phone(400, "refused")
+        try:
+            claims = await self._exchange(v, code)
+        except Refused as exc:
+            self._decide(v, HolderStatus.REFUSED, exc.outcome, None, None)
+            return self._to_phone(400, "refused")
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            log.warning("holder %s: ThaID provider failed (%s)", v.id, type(exc).__name__)
+            self._decide(v, HolderStatus.PROVIDER_DOWN, "provider_down", None, None)
+            return self._to_phone(502, "provider_down")
+        pid = str(claims["pid"])
+        matches = v.card_pid is not None and secrets.compare_digest(pid, v.card_pid)
+        v.pid_matches = matches
+        ial = claims.get("ial")
+        self._decide(v, HolderStatus.VERIFIED, "holder_verified" if matches else "pid_mismatch",
+                     pid, float(ial) if isinstance(ial, int | float) else None)
+        return self._to_phone(200, "done" if matches else "mismatch")
+
+    async def _exchange(self, v: _Verification, code: str) -> dict[str, Any]:
+        metadata = await self._discover()
+        async with self._oauth() as oauth:
+            try:
+                token = await oauth.fetch_token(
+                    metadata["token_endpoint"], grant_type="authorization_code", code=code,
+                    code_verifier=v.code_verifier)
+            except OAuthError as exc:
+                raise Refused(f"token_refused:{exc.error}") from None
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code >= 500:
+                    raise
+                raise Refused("token_refused") from None
+        id_token = token.get("id_token")
+        if not isinstance(id_token, str):
+            raise Refused("no_id_token")
+        return await self._validate(id_token, v.nonce)
+
+    async def _validate(self, id_token: str, nonce: str) -> dict[str, Any]:
+        try:
+            decoded = jwt.decode(id_token, await self._jwks(), algorithms=["RS256"])
+        except JoseError:
+            raise Refused("bad_signature") from None
+        registry = jwt.JWTClaimsRegistry(
+            leeway=CLOCK_LEEWAY_S,
+            iss={"essential": True, "value": self.rp.issuer},
+            aud={"essential": True, "value": self.rp.client_id},
+            nonce={"essential": True, "value": nonce},
+            exp={"essential": True},
+            pid={"essential": True},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except JoseError as exc:
+            raise Refused(f"bad_claim:{getattr(exc, 'claim', exc.error)}") from None
+        pid = str(decoded.claims["pid"])
+        if not (pid.isdigit() and len(pid) == 13):
+            raise Refused("bad_claim:pid")
+        return dict(decoded.claims)
+
+    def _decide(self, v: _Verification, status: HolderStatus, outcome: str, pid: str | None,
+                ial: float | None) -> None:
+        v.status = status
+        v.ial = ial
+        v.verified_at = dt.datetime.now(dt.UTC) if status is HolderStatus.VERIFIED else None
+        v.card_pid = None  # decided: the card's pid is no longer needed
+        self._by_state.pop(v.state, None)
+        self._record(v.kiosk_id, pid, ial, outcome)
+        log.info("holder %s: %s (%s)", v.id, status, outcome)
+
+    def _record(self, kiosk_id: str, pid: str | None, ial: float | None, outcome: str) -> None:
+        masked = mask_cid(pid) if pid else ""
+        self.audit.append(AuditRecord(dt.datetime.now(dt.UTC), kiosk_id, masked, ial, outcome))
+
+    @staticmethod
+    def _to_phone(status: int, outcome: str) -> Response:
+        text = {"done": "Confirmed. Please return to the kiosk.",
+                "mismatch": "This ThaID account does not match the card in the kiosk.",
+                "expired": "This request has expired. Please start again at the kiosk.",
+                "provider_down": "ThaID is not answering. Please ask at the counter.",
+                "refused": "This request could not be confirmed. Please ask at the counter."}
+        return JSONResponse({"outcome": outcome, "message": text[outcome]}, status_code=status,
+                            headers={"Cache-Control": "no-store"})
+
+
+def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
+    """The mutual-TLS routes, wrapped like every other kiosk call (certificate + bearer)."""
+    from simulators.linkage_server.app import ApiError, _json
+
+    async def start(request: Request, kiosk_id: str) -> Response:
+        body = await server._body(request, StartVerification)
+        return _json(await gateway.start(kiosk_id, body.personalID), status=201)
+
+    async def poll(request: Request, kiosk_id: str) -> Response:
+        answer = gateway.get(kiosk_id, request.path_params["vid"])
+        if answer is None:
+            raise ApiError(E.NotFound, "no such verification")
+        return _json(answer)
+
+    wrap: Callable[[Callable[..., Awaitable[Response]]], Any] = server._wrap
+    return [
+        Route(VERIFICATIONS_PATH, wrap(start), methods=["POST"]),
+        Route(VERIFICATIONS_PATH + "/{vid}", wrap(poll), methods=["GET"]),
+    ]

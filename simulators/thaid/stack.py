@@ -1,0 +1,82 @@
+"""The whole holder-verification back end on loopback TLS (tests, demo):
+
+the ThaID provider, the Linkage reference server with its ThaID gateway (kiosk-facing, mutual
+TLS) and the gateway's phone-facing redirect listener. The client secret is generated into a
+0600 file in the server's state dir and read from there by the gateway only.
+
+    with run_holder_stack(state_dir=tmp / "srv", pki_dir=pki) as stack:
+        stack.server.base_url   # the kiosk's Linkage URL (holder routes included)
+        stack.provider.set_fault("expired")
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from kiosk.config.loader import read_secret, write_secret
+from kiosk.linkage.pki import ensure_server_pki
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.holder import CALLBACK_PATH, HolderGateway, RelyingParty
+from simulators.linkage_server.runner import RunningServer, run_in_thread
+from simulators.thaid.provider import Client, ThaidProvider
+from simulators.thaid.runner import RunningProvider, TlsThread, run_provider, serve_tls
+
+CLIENT_ID = "linkage-kiosk-gateway"
+SECRET_FILE = "thaid-client-secret"
+
+
+@dataclass
+class HolderStack:
+    server: RunningServer
+    thaid: RunningProvider
+    gateway: HolderGateway
+    callback: TlsThread
+
+    @property
+    def provider(self) -> ThaidProvider:
+        return self.thaid.provider
+
+    @property
+    def ca_file(self) -> Path:
+        return self.server.pki.ca_file
+
+    def stop(self) -> None:
+        self.callback.stop()
+        self.server.stop()
+        self.thaid.stop()
+
+    def __enter__(self) -> HolderStack:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def run_holder_stack(*, state_dir: Path, pki_dir: Path, seeds: SeedIndex | None = None,
+                     host: str = "127.0.0.1", port: int = 0) -> HolderStack:
+    state_dir = Path(state_dir)
+    pki = ensure_server_pki(Path(pki_dir))
+    secret_file = state_dir / "secrets" / SECRET_FILE
+    if not secret_file.exists():
+        write_secret(secret_file, secrets.token_urlsafe(32).encode())
+    secret = read_secret(secret_file, what="ThaID client secret").decode()
+    thaid = run_provider(pki_dir)
+    started: list[object] = [thaid]
+    try:
+        gateway = HolderGateway(RelyingParty(issuer=thaid.issuer, client_id=CLIENT_ID,
+                                             client_secret=secret, ca_file=pki.ca_file))
+        callback = serve_tls(gateway.public_app, pki, host=host, name="thaid-callback")
+        started.append(callback)
+        gateway.redirect_uri = callback.base_url + CALLBACK_PATH
+        thaid.provider.add_client(Client(CLIENT_ID, secret, (gateway.redirect_uri,)))
+        server = run_in_thread(state_dir=state_dir, pki_dir=pki_dir, seeds=seeds,
+                               holder=gateway, host=host, port=port)
+    except BaseException:
+        for part in reversed(started):
+            part.stop()  # type: ignore[attr-defined]
+        raise
+    return HolderStack(server, thaid, gateway, callback)

@@ -1,0 +1,44 @@
+"""Per-service holder-verification policy in the service catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config.loader import ConfigError
+from kiosk.session.catalogue import load_catalogue
+from kiosk.session.view import Connectivity
+from kiosk.session.view_builder import build_menu
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "config" / "services.toml"
+
+
+def test_shipped_policy() -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    policy = {s.id: s.holder_verification for s in catalogue.services}
+    assert policy["registry_record"] == "required"  # shows the household: must be the holder
+    assert policy["counter_ticket"] == "none"
+    assert policy["card_status"] == "none"
+
+
+def test_menu_marks_services_that_will_ask_until_verified() -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    kwargs = {"connectivity": Connectivity.ONLINE, "queue_accepting": True,
+              "printer_ready": True}
+    before = {e.service_id: e.asks_holder for e in build_menu(catalogue, **kwargs)}
+    assert before["registry_record"] is True
+    assert before["counter_ticket"] is False and before["card_status"] is False
+    after = build_menu(catalogue, holder_verified=True, **kwargs)
+    assert not any(e.asks_holder for e in after)
+
+
+@pytest.mark.parametrize("value", ['"always"', "true", '""'])
+def test_bad_policy_names_the_key_and_the_file(tmp_path: Path, value: str) -> None:
+    text = CATALOGUE.read_text("utf-8").replace(
+        'holder_verification = "required"', f"holder_verification = {value}")
+    path = tmp_path / "services.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(path)
+    assert "holder_verification" in str(info.value) and str(path) in str(info.value)
