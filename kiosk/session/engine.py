@@ -22,6 +22,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from kiosk.observers import Subscribers
 from kiosk.session.catalogue import Catalogue, ServiceDef
+from kiosk.session.holder import MESSAGE_KEYS, HolderOutcome, HolderVerifierPort, HolderWait
+from kiosk.session.holder import TIMEOUT_KEY as HOLDER_TIMEOUT_KEY
 from kiosk.session.ports import (
     AuditEvent,
     AuditPort,
@@ -90,6 +92,7 @@ class SessionEngine:
         default_language: LanguageCode = "th",
         read_photo: bool = True,
         queue_health: QueueHealthPort | None = None,
+        holder: HolderVerifierPort | None = None,
     ) -> None:
         missing = {s.handler for s in catalogue.enabled} - set(runners)
         if missing:
@@ -106,6 +109,8 @@ class SessionEngine:
         self._timeouts = timeouts or Timeouts()
         self._default_language: LanguageCode = default_language
         self._read_photo = read_photo
+        self._holder = holder
+        """ThaID holder verification; None: services that require it are unavailable."""
 
         self._events: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._card_pool = ThreadPoolExecutor(1, thread_name_prefix="session-card")
@@ -320,12 +325,16 @@ class SessionEngine:
             printer_reason=self._printer_reason,
             alert=self._alert,
             alert_id=self._alert_id,
+            holder_available=self._holder is not None,
         )
 
     def _menu(self) -> tuple[MenuEntry, ...]:
+        s = self._session
         return build_menu(self._catalogue, connectivity=self._connectivity,
                           queue_accepting=self._queue_accepting,
-                          printer_ready=self._printer_ready)
+                          printer_ready=self._printer_ready,
+                          holder_verified=s is not None and s.holder_verified,
+                          holder_available=self._holder is not None)
 
     # ------------------------------------------------------------ transitions
 
@@ -588,6 +597,13 @@ class SessionEngine:
         if service is None or entry is None or not entry.available:
             return
         s.selected = service.id
+        if service.requires_holder and not s.holder_verified:
+            self._begin_holder_check(s, service)
+            return
+        self._run_service(s, service)
+
+    def _run_service(self, s: SessionData, service: ServiceDef) -> None:
+        assert s.card is not None and s.consent is not None
         s.outcome = None
         self._print_status = PrintStatus.NONE
         request = ServiceRequest(
@@ -603,6 +619,68 @@ class SessionEngine:
         self._go(S.RUNNING)
         assert s.consent_future is not None
         self._net_pool.submit(self._job_service, service, request, s.consent_future, job)
+
+    # ------------------------------------------------------------ holder verification
+
+    def _begin_holder_check(self, s: SessionData, service: ServiceDef) -> None:
+        """MENU → VERIFY_HOLDER: start a ThaID verification for the card in the slot."""
+        assert self._holder is not None and s.card is not None  # the menu checked both
+        s.stop_holder_wait()
+        wait = HolderWait(service.id, threading.Event())
+        s.holder_wait = wait
+        job = s.next_job()
+        self._go(S.VERIFY_HOLDER)
+        log.info("session %s: %s asks for holder verification", s.id, service.id)
+        self._net_pool.submit(self._job_holder, s.id, job, s.card.cid, wait)
+
+    def _job_holder(self, sid: str, job: int, cid: str, wait: HolderWait) -> None:
+        """Worker: start, then poll until the gateway decides or the session stops waiting."""
+        assert self._holder is not None
+        try:
+            started = self._holder.start(cid)
+            if started.outcome is not HolderOutcome.PENDING:
+                self._post_holder_decided(sid, job, started.outcome, None)
+                return
+            self._post(lambda: self._on_holder_started(sid, job, started.qr_payload))
+            while not wait.cancel.wait(self._timeouts.holder_poll_s):
+                check = self._holder.poll(started.verification_id)
+                if check.outcome is not HolderOutcome.PENDING:
+                    self._post_holder_decided(sid, job, check.outcome, check.ial)
+                    return
+        except Exception as exc:
+            log.warning("session %s: holder verification failed (%s)", sid,
+                        type(exc).__name__)
+            self._post_holder_decided(sid, job, HolderOutcome.PROVIDER_DOWN, None)
+
+    def _post_holder_decided(self, sid: str, job: int, outcome: HolderOutcome,
+                             ial: float | None) -> None:
+        self._post(lambda: self._on_holder_decided(sid, job, outcome, ial))
+
+    def _on_holder_started(self, sid: str, job: int, qr_payload: str) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.VERIFY_HOLDER or s.holder_wait is None:
+            return
+        s.holder_wait.qr_payload = qr_payload
+
+    def _on_holder_decided(self, sid: str, job: int, outcome: HolderOutcome,
+                           ial: float | None = None) -> None:
+        s = self._current(sid, job)
+        if s is None or self._screen is not S.VERIFY_HOLDER or s.holder_wait is None:
+            return
+        service = self._catalogue.get(s.holder_wait.service_id)
+        s.stop_holder_wait()
+        self._audit_async(s, "holder_verification", {
+            "outcome": str(outcome), "ial": "" if ial is None else f"{ial:g}",
+            "service": service.id if service else ""})
+        if outcome is HolderOutcome.HOLDER and service is not None:
+            s.holder_verified = True
+            log.info("session %s: holder verified", sid)
+            self._run_service(s, service)
+            return
+        log.warning("session %s: holder not verified (%s)", sid, outcome)
+        s.selected = None
+        self._show_error(MESSAGE_KEYS.get(outcome, "holder.refused"), None, recoverable=True,
+                         back_to=S.MENU)
 
     def _job_service(self, service: ServiceDef, request: ServiceRequest,
                      consent_recorded: Future[None], job: int) -> None:
@@ -627,7 +705,9 @@ class SessionEngine:
             return
         s.outcome = outcome
         self._audit_async(s, "service", {"service": outcome.result.service_id,
-                                          "status": outcome.result.status})
+                                          "status": outcome.result.status,
+                                          "holder_verified": "yes" if s.holder_verified
+                                          else "no"})
         self._go(S.RESULT)
 
     def _on_service_failed(self, sid: str, job: int, exc: SessionPortError) -> None:
@@ -692,6 +772,11 @@ class SessionEngine:
             s.outcome = None
             s.selected = None
             self._go(S.MENU)
+        elif self._screen is S.VERIFY_HOLDER:
+            s.stop_holder_wait()
+            s.next_job()  # a late answer of the abandoned verification is stale
+            s.selected = None
+            self._go(S.MENU)
         elif self._screen is S.ERROR and self._error and self._error.back_to:
             back = self._error.back_to
             if back is S.RESULT and s.outcome is None:
@@ -741,6 +826,13 @@ class SessionEngine:
         elif self._screen is S.PRINTING:
             self._print_status = PrintStatus.FAILED
             self._show_error("printer.failed", None, recoverable=True, back_to=S.RESULT)
+        elif self._screen is S.VERIFY_HOLDER:
+            # Nobody confirmed in time (e.g. the citizen has no ThaID): other services work.
+            if s is not None:
+                s.stop_holder_wait()
+                s.selected = None
+                self._audit_async(s, "holder_verification", {"outcome": "timeout"})
+            self._show_error(HOLDER_TIMEOUT_KEY, None, recoverable=True, back_to=S.MENU)
         else:
             self._show_error("session.work_timeout", None, recoverable=True, back_to=S.MENU)
 

@@ -50,6 +50,32 @@ MESSAGES: dict[str, Text] = {
     "printer.unconfirmed": Text(
         "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
         "Please check that your receipt has printed; if not, ask at the counter"),
+    "holder.scan": Text("สแกนด้วยแอป ThaID บนโทรศัพท์ของท่าน",
+                        "Scan with the ThaID app on your phone"),
+    "holder.asks": Text("ต้องยืนยันตัวตนด้วยแอป ThaID", "Asks for the ThaID app"),
+    "holder.timeout": Text(
+        "ยังไม่ได้รับการยืนยันจากแอป ThaID หากท่านไม่มีแอป ThaID กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์ "
+        "บริการอื่นยังใช้ได้ตามปกติ",
+        "No confirmation came from the ThaID app. If you do not have ThaID, please ask at "
+        "the counter; the other services still work."),
+    "holder.mismatch": Text(
+        "บัญชี ThaID ที่ยืนยันไม่ใช่ของเจ้าของบัตรที่เสียบอยู่ บริการนี้ใช้ได้เฉพาะเจ้าของบัตร "
+        "กรุณาให้เจ้าของบัตรยืนยันด้วยแอป ThaID ของตนเอง หรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "The ThaID account that confirmed is not the holder of this card. Only the card's "
+        "holder can use this service: please confirm with the holder's own ThaID app, or "
+        "ask at the counter."),
+    "holder.provider_down": Text(
+        "ขณะนี้ระบบ ThaID ไม่ตอบสนอง กรุณาลองใหม่ภายหลังหรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์ "
+        "บริการอื่นยังใช้ได้ตามปกติ",
+        "ThaID is not answering right now. Please try again later or ask at the counter; "
+        "the other services still work."),
+    "holder.refused": Text(
+        "ไม่สามารถยืนยันตัวตนด้วย ThaID ได้ กรุณาลองใหม่อีกครั้งหรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "Your ThaID confirmation could not be checked. Please try again or ask at the counter."),
+    "holder.unavailable": Text(
+        "ตู้นี้ยืนยันตัวตนด้วย ThaID ไม่ได้ในขณะนี้ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "This kiosk cannot confirm your identity with ThaID right now; please ask at the "
+        "counter."),
     "offline.banner": Text("เครือข่ายขัดข้อง บางบริการใช้ไม่ได้ชั่วคราว",
                            "Network down: some services are temporarily unavailable"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from kiosk.session.holder import HolderWait
 from kiosk.session.ports import CardRead, ConsentRecord, ServiceOutcome
 from kiosk.session.view import Screen, Text
 
@@ -25,6 +26,14 @@ class SessionData:
     """Number of the job whose answer the session awaits; older answers are stale."""
     extensions_used: int = 0
     printed: bool = False
+    holder_verified: bool = False
+    """The person at the kiosk confirmed with ThaID that they hold this card (session only)."""
+    holder_wait: HolderWait | None = None
+
+    def stop_holder_wait(self) -> None:
+        if self.holder_wait is not None:
+            self.holder_wait.cancel.set()
+            self.holder_wait = None
 
     def next_job(self) -> int:
         self.job += 1
@@ -37,6 +46,8 @@ class SessionData:
         self.consent_future = None
         self.outcome = None
         self.selected = None
+        self.holder_verified = False
+        self.stop_holder_wait()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,9 @@ class Timeouts:
     """FINISHED → TAKE_CARD reminder when the card is still in the reader."""
     take_card_repeat_s: float = 10.0
     work_timeout_s: float = 60.0
+    holder_timeout_s: float = 120.0
+    """How long the ThaID QR waits for the phone (finding the app takes a while)."""
+    holder_poll_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.warning_s < 20 or self.max_extensions < 10:
@@ -41,6 +44,8 @@ def plan_timer(screen: Screen, *, has_session: bool, card_present: bool, t: Time
     """The one timer `screen` runs (delay and kind), or None."""
     if screen in WAITING_FOR_CITIZEN and has_session:
         return t.inactivity_s, TimerKind.INACTIVE
+    if screen is S.VERIFY_HOLDER:
+        return t.holder_timeout_s, TimerKind.WORK
     if screen in WORKING:
         return t.work_timeout_s, TimerKind.WORK
     if screen is S.TIMEOUT_WARNING:

@@ -7,7 +7,7 @@ from kiosk.session.view import Screen
 S = Screen
 WAITING_FOR_CITIZEN = frozenset({S.IDENTITY, S.CONSENT, S.MENU, S.RESULT, S.ERROR})
 """Screens where the citizen is expected to act: the inactivity timer runs."""
-WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING})
+WORKING = frozenset({S.READING, S.RUNNING, S.PRINTING, S.VERIFY_HOLDER})
 """Screens where the kiosk works: a guard timer catches a hung device or network."""
 
 TRANSITIONS: dict[Screen, frozenset[Screen]] = {
@@ -15,7 +15,8 @@ TRANSITIONS: dict[Screen, frozenset[Screen]] = {
     S.READING: frozenset({S.IDENTITY, S.ERROR}),
     S.IDENTITY: frozenset({S.CONSENT, S.TIMEOUT_WARNING, S.FINISHED}),
     S.CONSENT: frozenset({S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
-    S.MENU: frozenset({S.RUNNING, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.MENU: frozenset({S.RUNNING, S.VERIFY_HOLDER, S.TIMEOUT_WARNING, S.FINISHED}),
+    S.VERIFY_HOLDER: frozenset({S.RUNNING, S.ERROR, S.MENU}),
     S.RUNNING: frozenset({S.RESULT, S.ERROR}),
     S.RESULT: frozenset({S.PRINTING, S.MENU, S.TIMEOUT_WARNING, S.FINISHED}),
     S.PRINTING: frozenset({S.FINISHED, S.ERROR}),

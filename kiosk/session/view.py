@@ -46,6 +46,9 @@ class Screen(StrEnum):
     Consent comes once per session, before the menu and before any Linkage query."""
     MENU = "menu"
     """Service menu: `SessionView.menu`, unavailable entries greyed with their reason."""
+    VERIFY_HOLDER = "verify_holder"
+    """A service needs the holder: QR of `SessionView.holder_qr` and one line "scan with
+    the ThaID app on your phone"; back() returns to the menu."""
     RUNNING = "running"
     """A service is running (Linkage query / submission): spinner + `progress_key`."""
     RESULT = "result"
@@ -191,6 +194,8 @@ class SessionView:
     """Increments with each new alert, so the UI plays a repeated reminder again."""
     previous_screen: Screen | None = None
     """On TIMEOUT_WARNING / ERROR: the screen the session returns to."""
+    holder_qr: str | None = None
+    """On VERIFY_HOLDER: what the QR code carries (None until the gateway answered)."""
 
 
 ViewCallback = Callable[[SessionView], None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from kiosk.session.catalogue import Catalogue
+from kiosk.session.holder import SCAN_KEY, UNAVAILABLE_KEY
 from kiosk.session.state import ErrorInfo, SessionData
 from kiosk.session.view import (
     Alert,
@@ -23,7 +24,8 @@ ticket) keep working when the store is unhealthy: they do not write to it."""
 
 
 def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accepting: bool,
-               printer_ready: bool, holder_verified: bool = False) -> tuple[MenuEntry, ...]:
+               printer_ready: bool, holder_verified: bool = False,
+               holder_available: bool = True) -> tuple[MenuEntry, ...]:
     offline = connectivity is Connectivity.OFFLINE
     entries = []
     for service in catalogue.enabled:
@@ -34,6 +36,8 @@ def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accept
             reason = "service.unavailable_storage"
         elif service.handler == "counter_ticket" and not printer_ready:
             reason = "service.unavailable_printer"
+        elif service.requires_holder and not holder_available:
+            reason = UNAVAILABLE_KEY  # fail closed: no way to verify, no service
         entries.append(MenuEntry(
             service_id=service.id,
             name=service.name.text(),
@@ -54,6 +58,8 @@ def progress_key(screen: Screen, session: SessionData | None, end_message: str |
         return "session.reading_photo"
     if screen is S.RUNNING:
         return "session.running"
+    if screen is S.VERIFY_HOLDER:
+        return SCAN_KEY
     if screen is S.PRINTING:
         return "session.printing"
     if screen is S.TIMEOUT_WARNING:
@@ -87,6 +93,7 @@ def build_view(
     printer_reason: str | None,
     alert: Alert,
     alert_id: int,
+    holder_available: bool = True,
 ) -> SessionView:
     """The menu is only shown once consent is given; `error` only on the ERROR screen."""
     s = session
@@ -109,7 +116,8 @@ def build_view(
         language=language,
         identity=identity,
         menu=build_menu(catalogue, connectivity=connectivity, queue_accepting=queue_accepting,
-                        printer_ready=printer_ready)
+                        printer_ready=printer_ready, holder_verified=s.holder_verified,
+                        holder_available=holder_available)
         if s is not None and s.consent is not None else (),
         consent_services=consent_services,
         consent_text=consent_text,
@@ -132,4 +140,6 @@ def build_view(
         previous_screen=return_to if screen is S.TIMEOUT_WARNING else (
             shown_error.back_to if shown_error else None
         ),
+        holder_qr=(s.holder_wait.qr_payload or None) if (
+            screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
     )

@@ -19,6 +19,7 @@ import pytest
 from kiosk.domain.citizen_id import generate
 from kiosk.session.catalogue import Catalogue, load_catalogue
 from kiosk.session.engine import SessionEngine, Timeouts
+from kiosk.session.holder import HolderCheck, HolderOutcome, HolderStart
 from kiosk.session.ports import (
     AuditEvent,
     CardEvent,
@@ -152,6 +153,29 @@ class SimServices:
 
 
 @dataclass
+class SimHolder:
+    """The ThaID gateway as the session sees it: `mode` is what the phone does ("holder",
+    "other", "none" = nobody confirms, "down", "refused"). The real gateway and provider
+    are tested in tests/holder."""
+
+    mode: str = "holder"
+    starts: list[str] = field(default_factory=list)
+    polls: int = 0
+
+    def start(self, cid: str) -> HolderStart:
+        self.starts.append(cid)
+        if self.mode == "down":
+            return HolderStart("", "", HolderOutcome.PROVIDER_DOWN)
+        return HolderStart(f"v{len(self.starts)}", f"https://thaid.example/auth?n={len(self.starts)}")
+
+    def poll(self, verification_id: str) -> HolderCheck:
+        self.polls += 1
+        outcome = {"holder": HolderOutcome.HOLDER, "other": HolderOutcome.MISMATCH,
+                   "refused": HolderOutcome.REFUSED}.get(self.mode, HolderOutcome.PENDING)
+        return HolderCheck(outcome, ial=2.3 if outcome is HolderOutcome.HOLDER else None)
+
+
+@dataclass
 class SimPrinter:
     delay: Callable[[], float] = lambda: 0.0
     status: PrintStatus = PrintStatus.PRINTED
@@ -186,6 +210,8 @@ class Rig:
     clock: ManualClock
     net: StaticConnectivity
     views: list[SessionView]
+    holder: SimHolder = field(default_factory=SimHolder)
+    """The engine's holder port (rigs built without one leave it unused)."""
 
     def wait(self, screen: Screen, timeout: float = 10.0) -> SessionView:
         return self.engine.wait_for(lambda v: v.screen is screen, timeout)
@@ -212,11 +238,11 @@ def catalogue() -> Catalogue:
 @pytest.fixture
 def rig(catalogue: Catalogue) -> Iterator[Rig]:
     card, services, printer, audit = SimCard(), SimServices(), SimPrinter(), Audit()
-    clock, net = ManualClock(), StaticConnectivity()
+    clock, net, holder = ManualClock(), StaticConnectivity(), SimHolder()
     engine = SessionEngine(
         card=card, runners=services.runners(), printer=printer, connectivity=net,
         audit=audit, catalogue=catalogue, clock=clock, kiosk_id="TEST-0001",
-        timeouts=Timeouts(),
+        timeouts=Timeouts(holder_poll_s=0.01), holder=holder,
     )
     clock.settle = engine.sync
     views: list[SessionView] = []
@@ -224,7 +250,7 @@ def rig(catalogue: Catalogue) -> Iterator[Rig]:
     engine.start()
     engine.sync()
     try:
-        yield Rig(engine, card, services, printer, audit, clock, net, views)
+        yield Rig(engine, card, services, printer, audit, clock, net, views, holder)
     finally:
         if services.gate is not None:
             services.gate.set()

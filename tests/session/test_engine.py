@@ -473,6 +473,26 @@ def test_every_transition_of_the_table_is_taken(rig: Rig) -> None:
     rig.wait(S.CONSENT)
     rig.card.remove()
     rig.wait(S.IDLE)
+    # menu→verify_holder→running (the holder confirmed), →error (someone else), →menu (back)
+    rig.services.fail = None
+    rig.to_menu(5)
+    e.choose_service("registry_record")
+    rig.wait(S.RESULT)
+    rig.card.remove()
+    rig.wait(S.IDLE)
+    rig.holder.mode = "other"
+    rig.to_menu(5)
+    e.choose_service("registry_record")
+    rig.wait(S.ERROR)
+    e.back()
+    rig.wait(S.MENU)
+    rig.holder.mode = "none"
+    e.choose_service("registry_record")
+    rig.wait(S.VERIFY_HOLDER)
+    e.back()
+    rig.wait(S.MENU)
+    rig.card.remove()
+    rig.wait(S.IDLE)
 
     seen = set()
     screens = [v.screen for v in rig.views]

@@ -28,25 +28,25 @@ from kiosk.session.messages import MESSAGES
 from kiosk.session.ports import ManualClock, QueueHealthPort, StaticConnectivity, StaticQueueHealth
 from kiosk.session.view import MenuEntry, Screen, SessionView
 
-from .conftest import Audit, Rig, SimCard, SimPrinter, SimServices
+from .conftest import Audit, Rig, SimCard, SimHolder, SimPrinter, SimServices
 
 STORAGE = "service.unavailable_storage"
 
 
 def _rig(catalogue: Catalogue, queue_health: QueueHealthPort | None) -> Rig:
     card, services, printer, audit = SimCard(), SimServices(), SimPrinter(), Audit()
-    clock, net = ManualClock(), StaticConnectivity()
+    clock, net, holder = ManualClock(), StaticConnectivity(), SimHolder()
     engine = SessionEngine(
         card=card, runners=services.runners(), printer=printer, connectivity=net,
         audit=audit, catalogue=catalogue, clock=clock, kiosk_id="TEST-0001",
-        timeouts=Timeouts(), queue_health=queue_health,
+        timeouts=Timeouts(), queue_health=queue_health, holder=holder,
     )
     clock.settle = engine.sync
     views: list[SessionView] = []
     engine.subscribe(views.append)
     engine.start()
     engine.sync()
-    return Rig(engine, card, services, printer, audit, clock, net, views)
+    return Rig(engine, card, services, printer, audit, clock, net, views, holder)
 
 
 @pytest.fixture
