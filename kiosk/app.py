@@ -37,6 +37,7 @@ from kiosk.services.adapters import (
     TrackerConnectivity,
 )
 from kiosk.services.card import CardReaderPort
+from kiosk.services.holder import GatewayHolderVerifier
 from kiosk.services.runners import KioskServices, OutboxAudit, TicketCounter
 from kiosk.services.slip import RECEIPT_KEYS_FILE, SlipSigner, register_receipt_key
 from kiosk.session.catalogue import Catalogue, load_catalogue
@@ -58,7 +59,8 @@ class Kiosk:
     services: KioskServices
     sender: Sender | None = None
     server: Any = None
-    """The embedded reference server (`simulators.linkage_server.runner.RunningServer`)."""
+    """The embedded reference server with its ThaID gateway and the ThaID simulator
+    (`simulators.thaid.stack.HolderStack`)."""
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -83,12 +85,13 @@ def timeouts_from(settings: Settings) -> Timeouts:
 
 
 def _start_embedded_server(settings: Settings) -> Any:
-    from simulators.linkage_server.runner import run_in_thread  # demo only
+    """Demo only: the reference server with its ThaID gateway, and the ThaID simulator."""
+    from simulators.thaid.stack import run_holder_stack
 
     url = urlsplit(settings.linkage.base_url)
-    return run_in_thread(state_dir=settings.kiosk.state_dir / "linkage-server",
-                         pki_dir=settings.linkage.ca_file.parent,
-                         host=url.hostname or "127.0.0.1", port=url.port or 443)
+    return run_holder_stack(state_dir=settings.kiosk.state_dir / "linkage-server",
+                            pki_dir=settings.linkage.ca_file.parent,
+                            host=url.hostname or "127.0.0.1", port=url.port or 443)
 
 
 def build_kiosk(settings: Settings, *, card_reader: CardReader | None = None,
@@ -175,6 +178,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         default_language=settings.kiosk.default_language,
         read_photo=settings.card.read_photo,
         queue_health=OutboxQueueHealth(outbox),
+        holder=GatewayHolderVerifier(linkage),
     )
     closers.append(engine.stop)
     if not catalogue.enabled:

@@ -36,8 +36,30 @@ wait consent
 consent
 wait menu
 choose registry_record
+wait verify_holder
+phone holder
 wait result 15
 print
+wait finished
+remove
+wait idle
+# 1b: a found card: someone else approves on their phone, the record stays closed
+insert 2
+wait identity
+language en
+proceed
+wait consent
+consent
+wait menu
+choose registry_record
+wait verify_holder
+phone other
+wait error
+back
+wait menu
+choose card_status
+wait result 15
+finish
 wait finished
 remove
 wait idle

@@ -14,6 +14,8 @@ One command per line; ``#`` starts a comment::
     remove                   # take the card out
     network off              # cut the link to the Linkage Center (network on: restore)
     paper out                # the printer runs out of paper (paper ok: refilled)
+    phone holder             # on VERIFY_HOLDER: the card's holder confirms in the ThaID app
+                             # (phone other: somebody else confirms; phone none: nobody)
     language en | back | finish | extend | sleep 0.5 | expect menu
 
 The run prints one line per screen change (masked ID only) and, last, one JSON object.
@@ -50,7 +52,9 @@ VERBS: dict[str, tuple[int, int]] = {
     "decline": (0, 0), "choose": (1, 1), "print": (0, 0), "back": (0, 0), "finish": (0, 0),
     "extend": (0, 0), "language": (1, 1), "wait": (1, 2), "expect": (1, 1),
     "expect-available": (2, 2), "network": (1, 1), "paper": (1, 1), "sleep": (1, 1),
+    "phone": (1, 1),
 }
+PHONE_MODES = ("holder", "other", "none")
 
 
 def parse_script(text: str, source: str = "<script>") -> list[Step]:
@@ -67,6 +71,8 @@ def parse_script(text: str, source: str = "<script>") -> list[Step]:
             raise ScriptError(f"{source}:{number}: {verb} takes {low}..{high} argument(s)")
         if verb in ("wait", "expect") and args[0] not in {s.value for s in Screen}:
             raise ScriptError(f"{source}:{number}: unknown screen {args[0]!r}")
+        if verb == "phone" and args[0] not in PHONE_MODES:
+            raise ScriptError(f"{source}:{number}: phone takes {' | '.join(PHONE_MODES)}")
         steps.append(Step(number, verb, args))
     return steps
 
@@ -81,6 +87,10 @@ class Devices(Protocol):
     def network(self, up: bool) -> None: ...
 
     def paper(self, ok: bool) -> None: ...
+
+    def phone(self, mode: str, qr_payload: str) -> None:
+        """The citizen's phone with ThaID: scan `qr_payload`, confirm as `mode` says."""
+        ...
 
 
 @dataclass
@@ -167,6 +177,15 @@ class ScriptRunner:
             self.devices.network(_on_off(a[0], "on", "off"))
         elif step.verb == "paper":
             self.devices.paper(_on_off(a[0], "ok", "out"))
+        elif step.verb == "phone":
+            e.sync()
+            try:
+                v = e.wait_for(lambda v: v.holder_qr is not None, self.default_timeout_s)
+            except TimeoutError:
+                raise self._fail(step, f"no ThaID QR on screen ({e.view.screen.value})"
+                                 ) from None
+            assert v.holder_qr is not None
+            self.devices.phone(a[0], v.holder_qr)
         elif step.verb == "sleep":
             time.sleep(float(a[0]))
         elif step.verb == "wait":
@@ -208,26 +227,66 @@ class KioskDevices:
     """
 
     def __init__(self, kiosk: Any, *, seeds_file: Path | None = None,
-                 vpcd_port: int | None = None, server: Any = None) -> None:
+                 vpcd_port: int | None = None, server: Any = None,
+                 phone_auto: str | None = None) -> None:
         from simulators.seeds import load_seeds
 
         self._kiosk = kiosk
         self._seeds = load_seeds(seeds_file)
         self._server = server or kiosk.server
         self._vcard: Any = None
+        self._inserted: int | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        if phone_auto is not None:
+            # Tests of other areas: the phone answers every ThaID QR the same way.
+            answered: set[str] = set()
+
+            def on_view(view: SessionView) -> None:
+                qr = view.holder_qr
+                if qr and qr not in answered:
+                    answered.add(qr)
+                    threading.Thread(target=self._phone_quietly, args=(phone_auto, qr),
+                                     daemon=True, name="thaid-phone").start()
+
+            self._unsubscribe = kiosk.engine.subscribe(on_view)
         if vpcd_port is not None:
             from simulators.vcard.vpcd import VirtualCard
 
             self._vcard = VirtualCard(vpcd_port)
 
     def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         if self._vcard is not None:
             self._vcard.close()
+
+    def phone(self, mode: str, qr_payload: str) -> None:
+        """Approve the QR's request at the ThaID simulator as the inserted card's holder
+        (``holder``) or as another seed citizen (``other``); ``none`` does nothing."""
+        from simulators.thaid.phone import approve
+
+        if mode not in PHONE_MODES:
+            raise ScriptError(f"phone takes {' | '.join(PHONE_MODES)}")
+        if mode == "none":
+            return
+        holder = self._inserted if self._inserted is not None else 0
+        index = holder if mode == "holder" else (holder + 1) % len(self._seeds.citizens)
+        approve(qr_payload, self._seeds.citizens[index].cid,
+                ca_file=self._kiosk.settings.linkage.ca_file)
+
+    def _phone_quietly(self, mode: str, qr_payload: str) -> None:
+        try:
+            self.phone(mode, qr_payload)
+        except Exception as exc:  # the session may have ended meanwhile
+            import logging
+
+            logging.getLogger("kiosk.scripted").info("phone: %s", type(exc).__name__)
 
     def insert(self, citizen_index: int) -> None:
         from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
 
         citizen = self._seeds.citizens[citizen_index]
+        self._inserted = citizen_index
         card = ThaiIdCardEmulator(CardProfile.from_seed(citizen))
         if self._vcard is not None:
             self._vcard.insert(card)

@@ -19,6 +19,7 @@ from types import TracebackType
 from kiosk.config.loader import read_secret, write_secret
 from kiosk.linkage.pki import ensure_server_pki
 from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.holder import CALLBACK_PATH, HolderGateway, RelyingParty
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 from simulators.thaid.provider import Client, ThaidProvider
@@ -34,6 +35,15 @@ class HolderStack:
     thaid: RunningProvider
     gateway: HolderGateway
     callback: TlsThread
+
+    @property
+    def faults(self) -> FaultInjector:
+        """The Linkage server's fault switches (as on `RunningServer`)."""
+        return self.server.faults
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
 
     @property
     def provider(self) -> ThaidProvider:

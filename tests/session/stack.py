@@ -18,7 +18,8 @@ from kiosk.app import Kiosk, build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
 from kiosk.services.scripted import KioskDevices
-from simulators.linkage_server.runner import RunningServer, run_in_thread
+from simulators.linkage_server.runner import RunningServer
+from simulators.thaid.stack import HolderStack, run_holder_stack
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,6 +91,7 @@ class Stack:
     server: RunningServer
     devices: KioskDevices
     root: Path
+    holder: HolderStack
 
     @property
     def printer(self) -> Any:
@@ -98,19 +100,23 @@ class Stack:
 
 @contextmanager
 def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str = "",
-               read_photo: bool = True, start_sender: bool = True) -> Iterator[Stack]:
+               read_photo: bool = True, start_sender: bool = True,
+               phone_auto: str | None = "holder") -> Iterator[Stack]:
+    """`phone_auto`: how the simulated ThaID phone answers every holder-verification QR
+    ("holder" by default, so a required service runs; None: only the test's own steps)."""
     root.mkdir(parents=True, exist_ok=True)
     ensure_server_pki(root / "pki")
-    with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
+    with run_holder_stack(state_dir=root / "server", pki_dir=root / "pki") as holder:
+        server = holder.server
         settings = load_settings(write_config(
             root, server.base_url, card_driver="pcsc" if vpcd_port else "simulated",
             reader_filter=reader_filter, read_photo=read_photo))
         kiosk = build_kiosk(settings, start_sender=start_sender)
         devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
-                               vpcd_port=vpcd_port, server=server)
+                               vpcd_port=vpcd_port, server=server, phone_auto=phone_auto)
         try:
             kiosk.engine.start()
-            yield Stack(kiosk, server, devices, root)
+            yield Stack(kiosk, server, devices, root, holder)
         finally:
             devices.close()
             kiosk.close()

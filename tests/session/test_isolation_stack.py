@@ -45,7 +45,8 @@ def test_rapid_swaps_with_slow_centre_never_mix_citizens(stack: Stack) -> None:
         for step in steps[:rng.randrange(len(steps) + 1)]:
             if rng.random() < 0.6:
                 e.sync()
-                e.wait_for(lambda v: v.screen not in (S.READING, S.RUNNING, S.PRINTING), 30)
+                e.wait_for(lambda v: v.screen not in (S.READING, S.RUNNING, S.PRINTING,
+                                                    S.VERIFY_HOLDER), 30)
             step()
         stack.devices.remove()  # often while the centre is still answering
         e.wait_for(lambda v: v.screen is S.IDLE, 20)
