@@ -50,9 +50,11 @@ MESSAGES: dict[str, Text] = {
     "printer.unconfirmed": Text(
         "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
         "Please check that your receipt has printed; if not, ask at the counter"),
+    "holder.title": Text("ยืนยันว่าท่านเป็นเจ้าของบัตร", "Confirm that this card is yours"),
     "holder.scan": Text("สแกนด้วยแอป ThaID บนโทรศัพท์ของท่าน",
                         "Scan with the ThaID app on your phone"),
-    "holder.asks": Text("ต้องยืนยันตัวตนด้วยแอป ThaID", "Asks for the ThaID app"),
+    "holder.asks": Text("ต้องยืนยันตัวตนด้วยแอป ThaID บนโทรศัพท์",
+                        "You will confirm with the ThaID app on your phone"),
     "holder.timeout": Text(
         "ยังไม่ได้รับการยืนยันจากแอป ThaID หากท่านไม่มีแอป ThaID กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์ "
         "บริการอื่นยังใช้ได้ตามปกติ",

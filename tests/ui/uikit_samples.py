@@ -39,7 +39,8 @@ IDENTITY = IdentitySummary(
 )
 MENU = (
     MenuEntry("household", Text("คัดสำเนาทะเบียนบ้าน", "Household registration copy"),
-              Text("ตรวจสอบรายชื่อในทะเบียนบ้าน", "See who is registered in your house"), True),
+              Text("ตรวจสอบรายชื่อในทะเบียนบ้าน", "See who is registered in your house"), True,
+              asks_holder=True),
     MenuEntry("address", Text("ตรวจสอบที่อยู่", "Check your address"), Text("", ""), False,
               reason_key="service.unavailable_offline"),
     MenuEntry("ticket", Text("บัตรคิว", "Queue ticket"),
@@ -60,6 +61,12 @@ SCREEN_VIEWS: dict[Screen, dict[str, Any]] = {
                          consent_services=("household", "ticket")),
     Screen.MENU: dict(screen=Screen.MENU, menu=MENU, offline=True,
                       connectivity=Connectivity.OFFLINE),
+    Screen.VERIFY_HOLDER: dict(
+        screen=Screen.VERIFY_HOLDER, progress_key="holder.scan",
+        holder_qr="https://thaid.example/api/v2/oauth2/auth/?response_type=code&client_id="
+                  "linkage-kiosk-gateway&state=Qy3kz0Qm1u9nJ2v8D4cLwT6sRbXoHfPe&nonce="
+                  "a8Xk2LmQ9vR3tY7uWc1ZpN5sJ0eHdGfB&code_challenge=g-k8RjgWDIec66KexDGn_4o"
+                  "_1mClgFyvoDIfiGg0m9g&code_challenge_method=S256"),
     Screen.RUNNING: dict(screen=Screen.RUNNING, progress_key="session.running"),
     Screen.RESULT: dict(screen=Screen.RESULT, result=RESULT),
     Screen.PRINTING: dict(screen=Screen.PRINTING, progress=0.7),

@@ -2,6 +2,7 @@
 
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.card import IdentityScreen, IdleScreen, ReadingScreen, TakeCardScreen
+from kiosk.ui.screens.holder import HolderScreen
 from kiosk.ui.screens.notices import ErrorScreen, OutOfServiceScreen, TimeoutScreen
 from kiosk.ui.screens.service import (
     ConsentScreen,
@@ -18,6 +19,7 @@ SESSION_SCREENS: tuple[type[KioskScreen], ...] = (
     IdentityScreen,
     ConsentScreen,
     MenuScreen,
+    HolderScreen,
     RunningScreen,
     ResultScreen,
     PrintingScreen,

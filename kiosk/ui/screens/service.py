@@ -82,6 +82,8 @@ class MenuScreen(KioskScreen):
         lines = [entry.name.pick(view.language)]
         if not entry.available:
             lines.append(tr(entry.reason_key) if entry.reason_key else tr("menu.unavailable"))
+        elif entry.asks_holder:
+            lines.append(tr("holder.asks"))  # this one asks for the ThaID app first
         elif entry.queueable and view.offline:
             lines.append(tr("menu.queued_offline"))
         elif entry.help.pick(view.language):
