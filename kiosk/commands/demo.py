@@ -1,7 +1,8 @@
 """``python -m kiosk demo``: the kiosk with simulators, on screen or headless.
 
 With a working display: the kiosk window plus a demo-only control panel (insert/remove a
-seed citizen's card, cut/restore the network, paper out/in, show the last receipt).
+seed citizen's card, answer the ThaID QR on the citizen's phone, cut/restore the network,
+paper out/in, show the last receipt).
 Without one (no ``$DISPLAY``, or it does not answer): re-run itself under ``xvfb-run`` and
 play a scripted tour of several citizens and services, leaving a screenshot of every
 screen and every printed receipt in one folder (``<state>/demo-run-<time>/``), whose path
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import load_settings
+
+log = logging.getLogger("kiosk.demo")
 
 REEXEC_ENV = "KIOSK_DEMO_UNDER_XVFB"
 
@@ -353,6 +357,13 @@ class SimulatorControls:
 
     def set_paper(self, present: bool) -> None:
         self.devices.paper(present)
+
+    def approve_on_phone(self, mode: str) -> None:
+        qr = self.kiosk.engine.view.holder_qr
+        if qr is None:
+            log.info("demo panel: no ThaID QR on screen")
+            return
+        self.devices.phone(mode, qr)
 
     def last_receipt(self) -> Path | None:
         printer = self.kiosk.printing.virtual_printer

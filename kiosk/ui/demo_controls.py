@@ -25,6 +25,11 @@ class DemoControls(Protocol):
 
     def set_paper(self, present: bool) -> None: ...
 
+    def approve_on_phone(self, mode: str) -> None:
+        """The citizen's ThaID app answers the QR on screen: ``holder`` (this citizen),
+        ``other`` (someone else) or ``none`` (does nothing; the kiosk's wait times out)."""
+        ...
+
     def last_receipt(self) -> Path | None:
         """The newest receipt PNG written by the virtual printer, if any."""
         ...

@@ -1,4 +1,5 @@
-"""The demo-only side panel: insert/remove a seed citizen's card, cut the network, run the
+"""The demo-only side panel: insert/remove a seed citizen's card, answer the ThaID QR on the
+citizen's phone (as the holder, as someone else, or not at all), cut the network, run the
 printer out of paper, look at the last printed receipt. Shown only with ``ui.demo_panel``.
 """
 
@@ -49,7 +50,10 @@ class DemoPanel(Panel):
                              action=self.toggle_paper)
         self.receipt = KButton(key="demo.last_receipt", role=Role.SECONDARY_BUTTON,
                                action=self.show_last_receipt)
-        for button in (self.remove, self.network, self.paper, self.receipt):
+        phone = [KButton(key=f"demo.phone_{mode}", role=Role.SECONDARY_BUTTON,
+                         action=lambda m=mode: self._off_main(controls.approve_on_phone, m))
+                 for mode in ("holder", "other", "none")]
+        for button in (self.remove, *phone, self.network, self.paper, self.receipt):
             self.add_widget(button)
         self._off_main(controls.citizens).add_done_callback(
             lambda f: Clock.schedule_once(lambda _dt: self._fill_citizens(f)))

@@ -101,3 +101,25 @@ def test_provider_down_says_so(stack: Stack) -> None:
     e.choose_service("registry_record")
     v = e.wait_for(lambda v: v.screen is S.ERROR, 30)
     assert v.error_key == "holder.provider_down"
+
+
+def test_demo_panel_phone_controls_answer_the_qr(stack: Stack) -> None:
+    """The panel's "approve on phone as someone else / as this citizen" over the real
+    stack (the buttons call `SimulatorControls.approve_on_phone`)."""
+    from kiosk.commands.demo import SimulatorControls
+
+    controls = SimulatorControls(stack.kiosk, stack.devices)
+    controls.approve_on_phone("holder")  # no QR on screen: nothing happens
+    assert stack.holder.gateway.audit == []
+    e = stack.kiosk.engine
+    _to_qr(stack, 0, [])
+    controls.approve_on_phone("none")
+    assert e.view.screen is S.VERIFY_HOLDER
+    controls.approve_on_phone("other")
+    assert e.wait_for(lambda v: v.screen is S.ERROR, 30).error_key == "holder.mismatch"
+    e.back()
+    e.wait_for(lambda v: v.screen is S.MENU, 10)
+    e.choose_service("registry_record")
+    e.wait_for(lambda v: v.holder_qr is not None and v.screen is S.VERIFY_HOLDER, 20)
+    controls.approve_on_phone("holder")
+    assert e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30).screen is S.RESULT

@@ -31,6 +31,13 @@ def test_pacing_holds_every_awaited_screen() -> None:
     assert _paced(steps, 0) == steps
 
 
+def test_tour_shows_a_found_card_refused() -> None:
+    """The tour confirms one registry record on the phone and refuses another person's."""
+    phone = [step.args[0] for _, body in tour_segments()
+             for step in parse_script(body) if step.verb == "phone"]
+    assert "holder" in phone and "other" in phone
+
+
 def test_panel_lists_citizens_without_full_ids() -> None:
     kiosk = SimpleNamespace(settings=SimpleNamespace(demo=SimpleNamespace(seeds_file=None)))
     controls = SimulatorControls(kiosk, devices=None)
