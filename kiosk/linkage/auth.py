@@ -92,6 +92,11 @@ class TokenManager:
             raise ProtocolError(f"token response does not match the contract: {exc}") from None
         return Token(answer.accessToken, started + answer.expiresIn, float(answer.expiresIn))
 
+    def sign(self, challenge_b64: str) -> str:
+        """The device key's signature of a login challenge (base64), for any login type."""
+        signature = self._device_key.sign(login_message(self.kiosk_id, challenge_b64))
+        return base64.b64encode(signature).decode("ascii")
+
     def _login(self) -> Token:
         started = self._clock()
         raw = self._post("/api/center/login", {"kioskID": self.kiosk_id}, None)
@@ -99,10 +104,9 @@ class TokenManager:
             challenge = LoginChallenge.model_validate_json(raw)
         except ValueError as exc:
             raise ProtocolError(f"login challenge does not match the contract: {exc}") from None
-        signature = self._device_key.sign(login_message(self.kiosk_id, challenge.challenge))
         confirm = LoginConfirm(
             kioskID=self.kiosk_id, challengeID=challenge.challengeID,
-            signature=base64.b64encode(signature).decode("ascii"),
+            signature=self.sign(challenge.challenge),
         )
         raw = self._post("/api/center/login/confirm", confirm.model_dump(), None)
         self.logins += 1

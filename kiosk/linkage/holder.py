@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.linkage.models import LoginChallenge, LoginConfirm, LoginRequest, TokenResponse
+
 if TYPE_CHECKING:
     from kiosk.linkage.client import LinkageClient
 
@@ -65,3 +67,20 @@ def start_verification(client: LinkageClient, personal_id: str) -> VerificationS
 def poll_verification(client: LinkageClient, verification_id: str) -> VerificationState:
     return client._call_model("GET", f"{VERIFICATIONS_PATH}/{verification_id}", None,
                               VerificationState)
+
+
+def holder_login(client: LinkageClient, personal_id: str, verification_id: str
+                 ) -> TokenResponse:
+    """Linkage login of type 2, backed by the ThaID exchange `verification_id` (decided for
+    the holder `personal_id`), beside the kiosk's own device-key login: the challenge is
+    still signed by the device key, and the token serves this one person. The kiosk's
+    shared token (`client.auth`) is not touched."""
+    request = LoginRequest(kioskID=client.kiosk_id, loginType=2, personalID=personal_id,
+                           verificationID=verification_id)
+    challenge = LoginChallenge.model_validate_json(client._post_for_auth(
+        "/api/center/login", request.model_dump(mode="json"), None))
+    signature = client.auth.sign(challenge.challenge)
+    confirm = LoginConfirm(kioskID=client.kiosk_id, challengeID=challenge.challengeID,
+                           signature=signature)
+    return TokenResponse.model_validate_json(client._post_for_auth(
+        "/api/center/login/confirm", confirm.model_dump(mode="json"), None))

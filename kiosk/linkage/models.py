@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 PersonalID = Annotated[str, Field(pattern=r"^[0-9]{13}$", description="13-digit citizen ID")]
 MaskedID = Annotated[
@@ -61,7 +61,23 @@ class ErrorBody(Wire):
 
 # -- login -------------------------------------------------------------------------------------
 class LoginRequest(Wire):
+    """``loginType`` 1: the kiosk's device key alone. 2: backed by a ThaID exchange (as
+    Linkage 2's ``{loginType: 2, personalID}``): the token is bound to that person, whose
+    holder verification (`verificationID`, decided with a matching pid) it consumes."""
+
     kioskID: KioskID
+    loginType: Literal[1, 2] = 1
+    personalID: PersonalID | None = None
+    verificationID: Annotated[str, Field(min_length=8, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _person_for_type_2(self) -> LoginRequest:
+        person = (self.personalID, self.verificationID)
+        if self.loginType == 2 and None in person:
+            raise ValueError("loginType 2 needs personalID and verificationID")
+        if self.loginType == 1 and person != (None, None):
+            raise ValueError("personalID and verificationID belong to loginType 2")
+        return self
 
 
 class LoginChallenge(Wire):

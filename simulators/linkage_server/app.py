@@ -90,6 +90,8 @@ class ApiError(Exception):
 class _Token:
     kiosk_id: str
     expires_at: float
+    personal_id: str | None = None
+    """Login type 2 (ThaID): the token serves this person only."""
 
 
 SERVICE_INFO = [
@@ -145,6 +147,8 @@ class LinkageServer:
         self.seeds = seeds
         self._tokens: dict[str, _Token] = {}
         self._challenges: dict[str, tuple[str, str, float]] = {}
+        self._login_person: dict[str, str] = {}
+        """Challenge id → the person a loginType 2 login is for."""
         routes = [
             Route("/api/center/login", self._wrap(self.login, auth=False), methods=["POST"]),
             Route("/api/center/login/confirm", self._wrap(self.login_confirm, auth=False),
@@ -202,6 +206,7 @@ class LinkageServer:
         ):
             self._tokens.pop(token, None)
             raise ApiError(E.NotLoggedIn, "token expired")
+        request.state.personal_id = entry.personal_id
 
     async def _body(self, request: Request, model: type[ModelT]) -> ModelT:
         declared = request.headers.get("content-length")
@@ -221,6 +226,13 @@ class LinkageServer:
             raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
                            ) from None
 
+    @staticmethod
+    def _check_person(request: Request, personal_id: str) -> None:
+        """A loginType 2 token (ThaID) serves its own person only."""
+        person = getattr(request.state, "personal_id", None)
+        if person is not None and person != personal_id:
+            raise ApiError(E.NoConsentRights, "this login serves another person")
+
     def _check_hours_and_quota(self, kiosk_id: str) -> None:
         now = dt.datetime.now(BANGKOK)
         hours = self.policy.service_hours
@@ -236,10 +248,10 @@ class LinkageServer:
             raise ApiError(E.QuotaExceeded, "daily quota exceeded",
                            retry_after_s=(midnight - now).total_seconds())
 
-    def _issue_token(self, kiosk_id: str) -> M.TokenResponse:
+    def _issue_token(self, kiosk_id: str, personal_id: str | None = None) -> M.TokenResponse:
         token = secrets.token_urlsafe(32)
         ttl = self.policy.token_ttl_s
-        self._tokens[token] = _Token(kiosk_id, time.time() + ttl)
+        self._tokens[token] = _Token(kiosk_id, time.time() + ttl, personal_id)
         return M.TokenResponse(accessToken=token, tokenType="Bearer",
                                expiresAt=_utcnow() + dt.timedelta(seconds=ttl),
                                expiresIn=int(ttl))
@@ -251,11 +263,20 @@ class LinkageServer:
             raise ApiError(E.NoLinkageRights, "kioskID does not match the client certificate")
         if kiosk_id not in read_registry(self.registry_file):
             raise ApiError(E.NoLinkageRights, "kiosk not registered")
+        person = None
+        if body.loginType == 2:  # backed by ThaID: a decided, matching verification, once
+            assert body.personalID is not None and body.verificationID is not None
+            if self.holder is None or not self.holder.consume_for_login(
+                    kiosk_id, body.verificationID, body.personalID):
+                raise ApiError(E.CitizenNotLoggedIn, "no ThaID verification of this person")
+            person = body.personalID
         now = time.time()
         self._challenges = {k: v for k, v in self._challenges.items() if v[2] > now}
         challenge_id = str(uuid.uuid4())
         challenge = base64.b64encode(secrets.token_bytes(32)).decode()
         self._challenges[challenge_id] = (kiosk_id, challenge, now + CHALLENGE_TTL_S)
+        if person is not None:
+            self._login_person[challenge_id] = person
         return _json(M.LoginChallenge(
             challengeID=challenge_id, challenge=challenge,
             expiresAt=_utcnow() + dt.timedelta(seconds=CHALLENGE_TTL_S)))
@@ -263,6 +284,7 @@ class LinkageServer:
     async def login_confirm(self, request: Request, kiosk_id: str) -> Response:
         body = await self._body(request, M.LoginConfirm)
         entry = self._challenges.pop(body.challengeID, None)  # one use only
+        person = self._login_person.pop(body.challengeID, None)
         if entry is None or entry[0] != kiosk_id or body.kioskID != kiosk_id:
             raise ApiError(E.NotLoggedIn, "unknown or used challenge")
         _, challenge, expires = entry
@@ -277,12 +299,12 @@ class LinkageServer:
                           M.login_message(kiosk_id, challenge))
         except (InvalidSignature, ValueError, binascii.Error):
             raise ApiError(E.NotLoggedIn, "device signature invalid") from None
-        return _json(self._issue_token(kiosk_id))
+        return _json(self._issue_token(kiosk_id, person))
 
     async def renew(self, request: Request, kiosk_id: str) -> Response:
         old = request.headers["authorization"].partition(" ")[2]
-        self._tokens.pop(old, None)
-        return _json(self._issue_token(kiosk_id))
+        entry = self._tokens.pop(old, None)
+        return _json(self._issue_token(kiosk_id, entry.personal_id if entry else None))
 
     async def services(self, request: Request, kiosk_id: str) -> Response:
         return _json(M.ServiceList(services=SERVICE_INFO))
@@ -295,6 +317,7 @@ class LinkageServer:
         if allowed is None:
             raise ApiError(E.NoJobRights, "job not permitted for this kiosk")
         self._check_consent(body.consent)
+        self._check_person(request, body.consent.personalID)
         self._check_hours_and_quota(kiosk_id)
         results = [self._one_service(item, body.consent, allowed) for item in body.data]
         return _json(M.QueryResponse(
@@ -347,6 +370,7 @@ class LinkageServer:
     # -- card status ------------------------------------------------------------------------------
     async def card_status(self, request: Request, kiosk_id: str) -> Response:
         body = await self._body(request, M.CardStatusRequest)
+        self._check_person(request, body.personalID)
         self._check_hours_and_quota(kiosk_id)
         card = self.seeds.card(body.personalID)
         if card is None or card.request_no != body.requestNo or (

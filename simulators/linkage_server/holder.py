@@ -21,6 +21,8 @@ as soon as the verification is decided; the audit keeps only the approver's mask
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import secrets
 import ssl
@@ -85,6 +87,9 @@ class _Verification:
     expires_at: float
     status: HolderStatus = HolderStatus.PENDING
     pid_matches: bool = False
+    holder_tag: bytes = b""
+    """Keyed hash of the matching pid (for a loginType 2 login), not the pid itself."""
+    login_used: bool = False
     ial: float | None = None
     verified_at: dt.datetime | None = None
     authorization_url: str = ""
@@ -132,6 +137,7 @@ class HolderGateway:
         self._by_state: dict[str, _Verification] = {}
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
+        self._tag_key = secrets.token_bytes(32)
         self.public_app = Starlette(routes=[
             Route(CALLBACK_PATH, self.callback, methods=["GET"]),
         ])
@@ -199,6 +205,21 @@ class HolderGateway:
             return None
         return v.answer()
 
+    def _tag(self, pid: str) -> bytes:
+        return hmac.new(self._tag_key, pid.encode(), hashlib.sha256).digest()
+
+    def consume_for_login(self, kiosk_id: str, verification_id: str, pid: str) -> bool:
+        """A Linkage login of type 2: this kiosk's verification, decided for the holder
+        `pid`, not used for a login before (then it is)."""
+        v = self._by_id.get(verification_id)
+        if (v is None or v.kiosk_id != kiosk_id or v.status is not HolderStatus.VERIFIED
+                or not v.pid_matches or v.login_used
+                or not hmac.compare_digest(v.holder_tag, self._tag(pid))):
+            return False
+        v.login_used = True
+        self._record(kiosk_id, pid, v.ial, "linkage_login")
+        return True
+
     def _purge(self) -> None:
         cutoff = time.time() - self.ttl_s  # keep decided ones a while for the kiosk's poll
         for vid, v in list(self._by_id.items()):
@@ -233,6 +254,8 @@ class HolderGateway:
         pid = str(claims["pid"])
         matches = v.card_pid is not None and secrets.compare_digest(pid, v.card_pid)
         v.pid_matches = matches
+        if matches:
+            v.holder_tag = self._tag(pid)
         ial = claims.get("ial")
         self._decide(v, HolderStatus.VERIFIED, "holder_verified" if matches else "pid_mismatch",
                      pid, float(ial) if isinstance(ial, int | float) else None)

@@ -128,10 +128,14 @@ def build() -> dict[str, Any]:
     service_ids = sorted(int(s) for s in M.ServiceId)
     paths = {
         "/api/center/login": {"post": _operation(
-            "login", "Kiosk login, step 1: get a challenge (mutual TLS: kioskID = cert CN)",
+            "login", "Kiosk login, step 1: get a challenge (mutual TLS: kioskID = cert CN). "
+            "loginType 2 (backed by ThaID): the token that follows serves personalID only, "
+            "and needs this kiosk's holder verification decided for that person (used once)",
             request=M.LoginRequest, auth=False,
             responses={**_ok(M.LoginChallenge, "A random challenge to sign"),
-                       "403": _error("Kiosk not registered or CN mismatch", [95004])})},
+                       "403": _error("Kiosk not registered or CN mismatch; loginType 2 "
+                                     "without a holder verification of that person",
+                                     [95004, 90016])})},
         "/api/center/login/confirm": {"post": _operation(
             "loginConfirm",
             "Kiosk login, step 2: the challenge signed with the kiosk's Ed25519 device key "
@@ -157,8 +161,9 @@ def build() -> dict[str, Any]:
             request=M.QueryRequest,
             responses={
                 **_ok(M.QueryResponse, "Per-service results"),
-                "403": _error("Consent, card or rights refused",
-                              [95004, 95010, 90016, 90009, 95002, 90005]),
+                "403": _error("Consent, card or rights refused (a loginType 2 token: "
+                              "another person, 95014)",
+                              [95004, 95010, 90016, 90009, 95002, 90005, 95014]),
                 "404": _error("The consenting card is unknown", [99992]),
                 "429": _error("Daily quota used up", [90008], retry_after=True),
             })},
@@ -169,7 +174,8 @@ def build() -> dict[str, Any]:
             request=M.CardStatusRequest,
             responses={
                 **_ok(M.CardStatusResponse, "The card's status"),
-                "403": _error("Not permitted now", [95004, 90005]),
+                "403": _error("Not permitted now, or a loginType 2 token for another person",
+                              [95004, 90005, 95014]),
                 "429": _error("Daily quota used up", [90008], retry_after=True),
             })},
         "/api/agency/submissions": {"post": _operation(
