@@ -127,8 +127,11 @@ class Refused(Exception):
 
 class HolderGateway:
     def __init__(self, rp: RelyingParty, *, redirect_uri: str = "",
-                 ttl_s: float = VERIFICATION_TTL_S) -> None:
+                 ttl_s: float = VERIFICATION_TTL_S,
+                 provider_timeout_s: float = PROVIDER_TIMEOUT_S) -> None:
         self.rp = rp
+        self.provider_timeout_s = provider_timeout_s
+        """A provider slower than this counts as down (the phone and the kiosk are told)."""
         self.redirect_uri = redirect_uri
         """Set once the phone-facing listener is bound (`run_holder_gateway`)."""
         self.ttl_s = ttl_s
@@ -147,7 +150,7 @@ class HolderGateway:
         return ssl.create_default_context(cafile=str(self.rp.ca_file))
 
     def _http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(verify=self._tls(), timeout=PROVIDER_TIMEOUT_S,
+        return httpx.AsyncClient(verify=self._tls(), timeout=self.provider_timeout_s,
                                  follow_redirects=False, trust_env=False)
 
     def _oauth(self) -> AsyncOAuth2Client:
@@ -155,7 +158,7 @@ class HolderGateway:
             client_id=self.rp.client_id, client_secret=self.rp.client_secret,
             token_endpoint_auth_method="client_secret_basic", scope=SCOPE,
             redirect_uri=self.redirect_uri, code_challenge_method="S256",
-            verify=self._tls(), timeout=PROVIDER_TIMEOUT_S, trust_env=False)
+            verify=self._tls(), timeout=self.provider_timeout_s, trust_env=False)
 
     async def _discover(self) -> dict[str, Any]:
         if self._metadata is None:

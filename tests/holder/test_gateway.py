@@ -21,7 +21,7 @@ from kiosk.linkage import errors as E
 from kiosk.linkage.client import LinkageClient
 from kiosk.linkage.holder import HolderStatus, poll_verification, start_verification
 from simulators.thaid import phone
-from simulators.thaid.provider import TOKEN_PATH, Fault
+from simulators.thaid.provider import INTROSPECT_PATH, TOKEN_PATH, Fault
 from simulators.thaid.stack import CLIENT_ID, HolderStack
 
 
@@ -142,6 +142,15 @@ def test_provider_refuses_a_code_twice(stack: HolderStack, client: LinkageClient
         assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
         no_secret = http.post(stack.provider.issuer + TOKEN_PATH, data=form)
         assert no_secret.status_code == 401
+        # Introspection (Basic auth): the issued access token is active, others are not.
+        access = first.json()["access_token"]
+        active = http.post(stack.provider.issuer + INTROSPECT_PATH, headers=headers,
+                           data={"token": access}).json()
+        assert active["active"] is True and active["client_id"] == CLIENT_ID
+        assert http.post(stack.provider.issuer + INTROSPECT_PATH, headers=headers,
+                         data={"token": "nope"}).json() == {"active": False}
+        assert http.post(stack.provider.issuer + INTROSPECT_PATH,
+                         data={"token": access}).status_code == 401
 
 
 def test_wrong_pkce_verifier_is_refused(stack: HolderStack, client: LinkageClient,
@@ -179,6 +188,21 @@ def test_provider_down_at_the_token_endpoint(stack: HolderStack, client: Linkage
         stack.provider.set_fault(Fault.DOWN)
         answer = http.get(location)
     assert answer.status_code == 502
+    state = poll_verification(client, started.verificationID)
+    assert state.status is HolderStatus.PROVIDER_DOWN and not state.verified
+
+
+def test_slow_provider_counts_as_down(stack: HolderStack, client: LinkageClient,
+                                      holder_pid: str) -> None:
+    """The token endpoint answers only after the gateway's limit: not verified, and the
+    kiosk is told the provider is down (not left waiting)."""
+    stack.gateway.provider_timeout_s = 0.3
+    stack.provider.state.slow_s = 3.0
+    started = start_verification(client, holder_pid)
+    assert started.authorizationURL is not None
+    stack.provider.set_fault(Fault.SLOW)
+    answer = phone.approve(started.authorizationURL, holder_pid, ca_file=stack.ca_file)
+    assert answer.status == 502 and answer.body["outcome"] == "provider_down"
     state = poll_verification(client, started.verificationID)
     assert state.status is HolderStatus.PROVIDER_DOWN and not state.verified
 
@@ -234,3 +258,35 @@ def test_nothing_of_the_token_is_logged_unmasked(
     assert all(r.pid_masked in ("", ) or "xxxxx" in r.pid_masked for r in stack.gateway.audit)
     assert all(holder_pid not in repr(r) and other_pid not in repr(r)
                for r in stack.gateway.audit)
+
+
+def test_discovery_and_id_token_carry_the_thaid_fields(
+        stack: HolderStack, client: LinkageClient, holder_pid: str) -> None:
+    """Checked with joserfc against the published JWKS, not with the gateway's code."""
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    with httpx.Client(verify=_tls(stack)) as http:
+        meta = http.get(stack.provider.issuer + "/.well-known/openid-configuration").json()
+        keys = KeySet.import_key_set(http.get(meta["jwks_uri"]).json())
+    assert meta["issuer"] == stack.provider.issuer
+    assert meta["token_endpoint"].endswith("/api/v2/oauth2/token/")
+    assert meta["introspection_endpoint"].endswith("/api/v2/oauth2/introspect/")
+    assert meta["code_challenge_methods_supported"] == ["S256"]
+    assert "client_secret_basic" in meta["token_endpoint_auth_methods_supported"]
+    tokens: list[str] = []
+    original = stack.gateway._validate
+
+    async def spy(id_token: str, nonce: str) -> dict[str, object]:
+        tokens.append(id_token)
+        return await original(id_token, nonce)
+
+    stack.gateway._validate = spy  # type: ignore[method-assign]
+    _approve(stack, client, holder_pid, holder_pid)
+    decoded = jwt.decode(tokens[0], keys, algorithms=["RS256"])
+    assert decoded.header["alg"] == "RS256"
+    claims = decoded.claims
+    assert claims["pid"] == holder_pid and claims["aud"] == CLIENT_ID
+    for name in ("given_name", "family_name", "given_name_en", "family_name_en", "name",
+                 "name_en", "birthdate", "ial", "nonce", "exp", "iat"):
+        assert name in claims, name
