@@ -22,7 +22,8 @@ from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.holder import CALLBACK_PATH, HolderGateway, RelyingParty
 from simulators.linkage_server.runner import RunningServer, run_in_thread
-from simulators.thaid.provider import Client, ThaidProvider
+from simulators.seeds import load_seeds
+from simulators.thaid.provider import Client, Person, ThaidProvider
 from simulators.thaid.runner import RunningProvider, TlsThread, run_provider, serve_tls
 
 CLIENT_ID = "linkage-kiosk-gateway"
@@ -66,6 +67,22 @@ class HolderStack:
         self.stop()
 
 
+def people_from_seeds() -> dict[str, Person]:
+    """ThaID accounts of the seed citizens: names and birth date as on their cards."""
+    people = {}
+    for citizen in load_seeds().citizens:
+        card = citizen.card
+        th = str(card.th_name).split("#")
+        en = str(card.en_name).split("#")
+        birth = str(card.birth)
+        born = f"{int(birth[:4]) - 543:04d}-{birth[4:6]}-{birth[6:8]}" if birth[4:] != "0000" \
+            else f"{int(birth[:4]) - 543:04d}"
+        people[citizen.cid] = Person(citizen.cid, given_name=th[1], family_name=th[-1],
+                                     given_name_en=en[1], family_name_en=en[-1],
+                                     birthdate=born)
+    return people
+
+
 def run_holder_stack(*, state_dir: Path, pki_dir: Path, seeds: SeedIndex | None = None,
                      host: str = "127.0.0.1", port: int = 0) -> HolderStack:
     state_dir = Path(state_dir)
@@ -74,7 +91,7 @@ def run_holder_stack(*, state_dir: Path, pki_dir: Path, seeds: SeedIndex | None 
     if not secret_file.exists():
         write_secret(secret_file, secrets.token_urlsafe(32).encode())
     secret = read_secret(secret_file, what="ThaID client secret").decode()
-    thaid = run_provider(pki_dir)
+    thaid = run_provider(pki_dir, people=people_from_seeds())
     started: list[object] = [thaid]
     try:
         gateway = HolderGateway(RelyingParty(issuer=thaid.issuer, client_id=CLIENT_ID,

@@ -287,6 +287,8 @@ def test_discovery_and_id_token_carry_the_thaid_fields(
     assert decoded.header["alg"] == "RS256"
     claims = decoded.claims
     assert claims["pid"] == holder_pid and claims["aud"] == CLIENT_ID
+    assert claims["given_name"] == "สมชาย" and claims["given_name_en"] == "Somchai"
+    assert claims["birthdate"] == "1987-03-12"  # BE 2530-03-12 on the card
     for name in ("given_name", "family_name", "given_name_en", "family_name_en", "name",
                  "name_en", "birthdate", "ial", "nonce", "exp", "iat"):
         assert name in claims, name
