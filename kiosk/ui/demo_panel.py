@@ -50,13 +50,34 @@ class DemoPanel(Panel):
                              action=self.toggle_paper)
         self.receipt = KButton(key="demo.last_receipt", role=Role.SECONDARY_BUTTON,
                                action=self.show_last_receipt)
-        phone = [KButton(key=f"demo.phone_{mode}", role=Role.SECONDARY_BUTTON,
-                         action=lambda m=mode: self._off_main(controls.approve_on_phone, m))
-                 for mode in ("holder", "other", "none")]
-        for button in (self.remove, *phone, self.network, self.paper, self.receipt):
+        self.phone = KButton(key="demo.phone", role=Role.SECONDARY_BUTTON,
+                             action=self.open_phone)
+        for button in (self.remove, self.phone, self.network, self.paper, self.receipt):
             self.add_widget(button)
         self._off_main(controls.citizens).add_done_callback(
             lambda f: Clock.schedule_once(lambda _dt: self._fill_citizens(f)))
+
+    def open_phone(self) -> ModalView:
+        """The citizen's phone with ThaID: approve the QR on screen as this citizen, as
+        someone else, or do nothing (one popup keeps the panel short)."""
+        view = ModalView(size_hint=(0.5, None))
+        gap = style().gap_px
+        box = Panel(orientation="vertical", role=Role.PANEL, padding=gap, spacing=gap)
+        box.bind(minimum_height=view.setter("height"))  # as tall as its buttons
+        box.add_widget(KLabel(key="demo.phone", role=Role.PANEL, bold=True))
+
+        def answer(mode: str) -> None:
+            view.dismiss()
+            self._off_main(self.controls.approve_on_phone, mode)
+
+        for mode in ("holder", "other", "none"):
+            box.add_widget(KButton(key=f"demo.phone_{mode}",
+                                   action=lambda m=mode: answer(m)))
+        box.add_widget(KButton(key="demo.close", role=Role.SECONDARY_BUTTON,
+                               action=view.dismiss))
+        view.add_widget(box)
+        view.open()
+        return view
 
     def _off_main(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
         future = self.run_off_main(func, *args)

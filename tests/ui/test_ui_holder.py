@@ -3,9 +3,11 @@ and in large text; "back" returns to the menu."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PIL import Image
-from uikit_driver import UiDriver, texts, walk
+from uikit_driver import ARTIFACTS, UiDriver, texts, walk
 from uikit_feeder import ViewFeeder
 from uikit_samples import SCREEN_VIEWS
 from uikit_settings import UI
@@ -63,3 +65,46 @@ def test_no_qr_until_the_gateway_answers(ui: UiDriver, feeder: ViewFeeder) -> No
     feeder.show(**{**VIEW, "holder_qr": None})
     ui.wait_screen(Screen.VERIFY_HOLDER)
     assert _qr_box(ui)[3] == 0
+
+
+def test_demo_panel_phone_buttons(ui: UiDriver) -> None:
+    """The demo panel's "approve on phone as this citizen / as someone else / do nothing"."""
+    from concurrent.futures import Future
+
+    from kivy.core.window import Window
+    from kivy.uix.modalview import ModalView
+
+    from kiosk.ui.demo_panel import DemoPanel
+
+    calls: list[str] = []
+
+    class Controls:
+        def citizens(self) -> list[tuple[str, str]]:
+            return [("0", "นาย ทดสอบ ใจดี\n1-1017-xxxxx-xx-0")]
+
+        def approve_on_phone(self, mode: str) -> None:
+            calls.append(mode)
+
+    def run_now(func: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(func(*args))
+        return future
+
+    panel = DemoPanel(Controls(), run_now, size_hint=(None, None),  # type: ignore[arg-type]
+                      size=(360, Window.height), pos=(Window.width - 360, 0))
+    Window.add_widget(panel)
+    try:
+        ui.frames(4)
+        panel.export_to_png(str(ARTIFACTS / "demo-panel.png"))
+        for mode in ("holder", "other", "none"):
+            ui.tap(ui.button("demo.phone", panel))
+            ui.frames(6)  # the popup's open animation
+            popup = next(w for w in Window.children if isinstance(w, ModalView))
+            if mode == "holder":
+                ui.screenshot("demo-panel-phone-popup")
+            ui.tap(ui.button(f"demo.phone_{mode}", popup))
+            ui.frames(6)
+            assert not any(isinstance(w, ModalView) for w in Window.children)
+        assert calls == ["holder", "other", "none"]
+    finally:
+        Window.remove_widget(panel)
