@@ -122,3 +122,27 @@ def test_without_a_verifier_the_required_service_is_unavailable(rig: Rig) -> Non
     entry = next(e for e in menu if e.service_id == REQUIRED)
     assert not entry.available and entry.reason_key == "holder.unavailable"
     assert next(e for e in menu if e.service_id == "card_status").available
+
+
+def test_optional_runs_without_asking_and_the_audit_says_so(rig: Rig) -> None:
+    catalogue = rig.engine._catalogue
+    services = tuple(s.model_copy(update={"holder_verification": "optional"})
+                     if s.id == "welfare_rights" else s for s in catalogue.services)
+    optional = catalogue.model_copy(update={"services": services})
+    engine = SessionEngine(
+        card=rig.card, runners=rig.services.runners(), printer=rig.printer,
+        connectivity=rig.net, audit=rig.audit, catalogue=optional, clock=rig.clock,
+        kiosk_id="TEST-0003", holder=rig.holder)
+    rig.engine.stop()
+    rig.engine = engine
+    rig.clock.settle = engine.sync
+    engine.start()
+    menu = {e.service_id: e for e in rig.to_menu(6).menu}
+    assert not menu["welfare_rights"].asks_holder
+    engine.choose_service("welfare_rights")
+    rig.wait(S.RESULT)
+    assert rig.holder.starts == []
+    wait_until(lambda: any(e.kind == "service" for e in rig.audit.events))
+    service = next(e for e in rig.audit.events if e.kind == "service")
+    assert service.details["holder_verified"] == "no"
+    engine.stop()
