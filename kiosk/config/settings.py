@@ -176,6 +176,10 @@ class SessionSettings(Section):
     take_card_repeat_s: Annotated[float, Field(ge=3, le=120)] = 10.0
     work_timeout_s: Annotated[float, Field(ge=10, le=600)] = 60.0
     """Guard for a card read, a service or a print that never answers."""
+    holder_timeout_s: Annotated[float, Field(ge=30, le=600)] = 120.0
+    """How long the ThaID QR waits for the citizen's phone (docs/holder-verification.md)."""
+    holder_poll_s: Annotated[float, Field(ge=0.2, le=10)] = 1.0
+    """How often the kiosk asks the gateway whether the phone has answered."""
     slip_validity_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """How long an officer accepts a printed registry slip (in its signed QR)."""
     ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"

@@ -42,3 +42,19 @@ def test_bad_policy_names_the_key_and_the_file(tmp_path: Path, value: str) -> No
     with pytest.raises(ConfigError) as info:
         load_catalogue(path)
     assert "holder_verification" in str(info.value) and str(path) in str(info.value)
+
+
+def test_holder_timing_comes_from_the_typed_config(tmp_path: Path) -> None:
+    from kiosk.app import timeouts_from
+    from kiosk.config import load_settings
+
+    config = CATALOGUE.parent / "kiosk.toml"
+    settings = load_settings(config)
+    assert timeouts_from(settings).holder_timeout_s == settings.session.holder_timeout_s
+    text = config.read_text("utf-8").replace("holder_poll_s = 1.0", "holder_poll_s = 0")
+    text = text.replace('services_file = "services.toml"',
+                        f'services_file = "{CATALOGUE}"')
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text(text, "utf-8")
+    with pytest.raises(ConfigError, match=r"session\.holder_poll_s"):
+        load_settings(bad)
