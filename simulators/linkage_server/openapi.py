@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from kiosk.linkage import errors as E
+from kiosk.linkage import holder as H
 from kiosk.linkage import models as M
 
 REF = "#/components/schemas/{model}"
@@ -26,8 +27,14 @@ WIRE_MODELS: list[type[BaseModel]] = [
     M.ErrorBody, M.LoginRequest, M.LoginChallenge, M.LoginConfirm, M.TokenResponse,
     M.QueryRequest, M.QueryResponse, M.ServiceList, M.CardStatusRequest, M.CardStatusResponse,
     M.SubmissionRequest, M.SubmissionReceipt, M.AuditBatch, M.AuditAck,
+    H.StartVerification, H.VerificationState,
     *M.SERVICE_MODELS.values(),
 ]
+VERIFICATION_ID_PARAM = {
+    "name": "verificationID", "in": "path", "required": True,
+    "description": "From the answer that started the verification",
+    "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+}
 
 SERVICE_DESCRIPTIONS = {
     1: "Person record (Linkage 2 service 1)",
@@ -196,6 +203,23 @@ def build() -> dict[str, Any]:
             request=M.AuditBatch,
             responses={**_ok(M.AuditAck, "How many were new and how many known"),
                        "403": _error("Events of another kiosk", [95004])})},
+        "/api/holder/verifications": {"post": _operation(
+            "startHolderVerification",
+            "Holder verification with ThaID (docs/holder-verification.md): the gateway starts "
+            "an OpenID Connect authorization request (state, nonce, PKCE S256) for the card "
+            "in the slot; `authorizationURL` is what the kiosk shows as a QR. Status "
+            "`provider_down` when ThaID does not answer",
+            request=H.StartVerification,
+            responses=_ok(H.VerificationState, "Started (or already decided: provider_down)",
+                          "201"))},
+        "/api/holder/verifications/{verificationID}": {"get": _operation(
+            "pollHolderVerification",
+            "The decision so far: `{status, verified, pid_matches, ial, verified_at}`. "
+            "pid_matches: the person who confirmed in ThaID holds the card. No token and "
+            "no pid of the approver are ever returned",
+            request=None, extra_params=[VERIFICATION_ID_PARAM],
+            responses={**_ok(H.VerificationState, "The verification's state"),
+                       "404": _error("No such verification for this kiosk", [90500])})},
     }
     error_table = "\n".join(
         f"| {n} | {E.ERROR_CLASSES[n].http_status} | {E.ERROR_DESCRIPTIONS[n]} | "
