@@ -1,6 +1,7 @@
 """``python -m simulators.linkage_server --port 8443 --state-dir .state/linkage-server``
 
-Serves the seed dataset over mutual TLS. The test PKI (CA, server certificate, registry)
+Serves the seed dataset over mutual TLS, with the ThaID simulator and the holder-verification
+gateway beside it (``--no-thaid``: without). The test PKI (CA, server certificate, registry)
 is created in ``--pki-dir`` (default: STATE_DIR/pki) when missing; issue a kiosk's client
 certificate and device key with ``--issue-kiosk KIOSK-ID``.
 """
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service-hours", type=_hours, help="e.g. 08:30-16:30 (Bangkok)")
     parser.add_argument("--daily-quota", type=int)
     parser.add_argument("--token-ttl", type=float, default=3600.0)
+    parser.add_argument("--no-thaid", action="store_true",
+                        help="without the ThaID simulator and holder-verification gateway")
     args = parser.parse_args(argv)
     pki_dir = args.pki_dir or args.state_dir / "pki"
     pki = ensure_server_pki(pki_dir)
@@ -44,13 +47,26 @@ def main(argv: list[str] | None = None) -> int:
               f"device key {creds.device_key_file}")
     policy = ServerPolicy(service_hours=args.service_hours, daily_quota=args.daily_quota,
                           token_ttl_s=args.token_ttl)
+    thaid = None
+    if not args.no_thaid:  # holder verification (docs/holder-verification.md)
+        from simulators.thaid.stack import start_thaid
+
+        thaid = start_thaid(state_dir=args.state_dir, pki_dir=pki_dir, host=args.host)
     server = LinkageServer(state_dir=args.state_dir, registry_file=pki.registry_file,
-                           seeds=SeedIndex.load_default(), policy=policy)
+                           seeds=SeedIndex.load_default(), policy=policy,
+                           holder=thaid.gateway if thaid else None)
     sock = bind_socket(args.host, args.port)
     print(f"reference Linkage server on https://{args.host}:{sock.getsockname()[1]} "
           f"(CA {pki.ca_file})", flush=True)
-    uvicorn.Server(uvicorn_config(server, pki, host=args.host, port=args.port)).run(
-        sockets=[sock])
+    if thaid is not None:  # after the server's own line, which integrators read first
+        print(f"  with the ThaID simulator on {thaid.thaid.issuer}, redirect endpoint "
+              f"{thaid.gateway.redirect_uri}", flush=True)
+    try:
+        uvicorn.Server(uvicorn_config(server, pki, host=args.host, port=args.port)).run(
+            sockets=[sock])
+    finally:
+        if thaid is not None:
+            thaid.stop()
     return 0
 
 

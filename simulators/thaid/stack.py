@@ -83,27 +83,48 @@ def people_from_seeds() -> dict[str, Person]:
     return people
 
 
-def run_holder_stack(*, state_dir: Path, pki_dir: Path, seeds: SeedIndex | None = None,
-                     host: str = "127.0.0.1", port: int = 0) -> HolderStack:
-    state_dir = Path(state_dir)
+@dataclass
+class ThaidSide:
+    """The ThaID provider, the gateway (to hand to `LinkageServer(holder=...)`) and its
+    phone-facing redirect listener, all running."""
+
+    thaid: RunningProvider
+    gateway: HolderGateway
+    callback: TlsThread
+
+    def stop(self) -> None:
+        self.callback.stop()
+        self.thaid.stop()
+
+
+def start_thaid(*, state_dir: Path, pki_dir: Path, host: str = "127.0.0.1") -> ThaidSide:
+    """Provider and gateway with a client registration between them; the secret is
+    generated into a 0600 file under the server's state dir and read by the gateway."""
     pki = ensure_server_pki(Path(pki_dir))
-    secret_file = state_dir / "secrets" / SECRET_FILE
+    secret_file = Path(state_dir) / "secrets" / SECRET_FILE
     if not secret_file.exists():
         write_secret(secret_file, secrets.token_urlsafe(32).encode())
     secret = read_secret(secret_file, what="ThaID client secret").decode()
-    thaid = run_provider(pki_dir, people=people_from_seeds())
-    started: list[object] = [thaid]
+    thaid = run_provider(pki_dir, people=people_from_seeds(), host=host)
     try:
         gateway = HolderGateway(RelyingParty(issuer=thaid.issuer, client_id=CLIENT_ID,
                                              client_secret=secret, ca_file=pki.ca_file))
         callback = serve_tls(gateway.public_app, pki, host=host, name="thaid-callback")
-        started.append(callback)
-        gateway.redirect_uri = callback.base_url + CALLBACK_PATH
-        thaid.provider.add_client(Client(CLIENT_ID, secret, (gateway.redirect_uri,)))
-        server = run_in_thread(state_dir=state_dir, pki_dir=pki_dir, seeds=seeds,
-                               holder=gateway, host=host, port=port)
     except BaseException:
-        for part in reversed(started):
-            part.stop()  # type: ignore[attr-defined]
+        thaid.stop()
         raise
-    return HolderStack(server, thaid, gateway, callback)
+    gateway.redirect_uri = callback.base_url + CALLBACK_PATH
+    thaid.provider.add_client(Client(CLIENT_ID, secret, (gateway.redirect_uri,)))
+    return ThaidSide(thaid, gateway, callback)
+
+
+def run_holder_stack(*, state_dir: Path, pki_dir: Path, seeds: SeedIndex | None = None,
+                     host: str = "127.0.0.1", port: int = 0) -> HolderStack:
+    side = start_thaid(state_dir=state_dir, pki_dir=pki_dir, host=host)
+    try:
+        server = run_in_thread(state_dir=Path(state_dir), pki_dir=pki_dir, seeds=seeds,
+                               holder=side.gateway, host=host, port=port)
+    except BaseException:
+        side.stop()
+        raise
+    return HolderStack(server, side.thaid, side.gateway, side.callback)

@@ -40,6 +40,11 @@ def test_standalone_server_process(tmp_path: Path, ordinary: Any) -> None:
         creds = ensure_kiosk_credentials(state / "pki", "CLI-1017-01")  # issued by --issue-kiosk
         with make_client(_Srv(base_url), creds) as client:  # type: ignore[arg-type]
             assert client.query(consent_for(ordinary), [1, 144])[144].error is None
+            # The ThaID gateway runs with it: holder verification starts (the QR's URL).
+            from kiosk.linkage.holder import HolderStatus, start_verification
+
+            started = start_verification(client, ordinary.cid)
+            assert started.status is HolderStatus.PENDING and started.authorizationURL
     finally:
         proc.terminate()
         proc.wait(10)
