@@ -95,9 +95,6 @@ class _Verification:
     authorization_url: str = ""
 
     def answer(self, *, with_url: bool = False) -> VerificationState:
-        if self.status is HolderStatus.PENDING and self.expires_at < time.time():
-            self.status = HolderStatus.EXPIRED
-            self.card_pid = None
         return VerificationState(
             verificationID=self.id, status=self.status,
             verified=self.status is HolderStatus.VERIFIED, pid_matches=self.pid_matches,
@@ -206,7 +203,12 @@ class HolderGateway:
         v = self._by_id.get(verification_id)
         if v is None or v.kiosk_id != kiosk_id:  # another kiosk's verification: not found
             return None
+        self._expire_if_due(v)
         return v.answer()
+
+    def _expire_if_due(self, v: _Verification) -> None:
+        if v.status is HolderStatus.PENDING and v.expires_at < time.time():
+            self._decide(v, HolderStatus.EXPIRED, "expired", None, None)  # drops the pid
 
     def _tag(self, pid: str) -> bytes:
         return hmac.new(self._tag_key, pid.encode(), hashlib.sha256).digest()
@@ -224,8 +226,10 @@ class HolderGateway:
         return True
 
     def _purge(self) -> None:
-        cutoff = time.time() - self.ttl_s  # keep decided ones a while for the kiosk's poll
+        now = time.time()
+        cutoff = now - self.ttl_s  # keep decided ones a while for the kiosk's poll
         for vid, v in list(self._by_id.items()):
+            self._expire_if_due(v)
             if v.expires_at < cutoff:
                 self._by_id.pop(vid, None)
                 self._by_state.pop(v.state, None)

@@ -292,3 +292,15 @@ def test_discovery_and_id_token_carry_the_thaid_fields(
     for name in ("given_name", "family_name", "given_name_en", "family_name_en", "name",
                  "name_en", "birthdate", "ial", "nonce", "exp", "iat"):
         assert name in claims, name
+
+
+def test_an_abandoned_verification_forgets_the_card(stack: HolderStack, client: LinkageClient,
+                                                    holder_pid: str) -> None:
+    """Nobody polls or approves (the card left): once expired, the next start purges the
+    card's pid and audits the expiry."""
+    stack.gateway.ttl_s = 0.0
+    first = start_verification(client, holder_pid)
+    start_verification(client, holder_pid)  # any later start purges
+    abandoned = stack.gateway._by_id.get(first.verificationID)
+    assert abandoned is None or abandoned.card_pid is None
+    assert any(r.outcome == "expired" for r in stack.gateway.audit)
