@@ -3,6 +3,7 @@ and in large text; "back" returns to the menu."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
@@ -52,6 +53,10 @@ def test_qr_screen_in_both_languages_and_large_text(ui: UiDriver, feeder: ViewFe
     histogram = crop.histogram()
     dark, light = sum(histogram[:64]), sum(histogram[192:])
     assert dark > 0.2 * (dark + light) and light > 0.2 * (dark + light)
+    # An independent reader (zbar) decodes the screenshot to exactly the request.
+    decoded = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True,
+                             text=True, check=True, timeout=30).stdout.strip()
+    assert decoded == VIEW["holder_qr"]
 
 
 def test_back_leaves_the_qr_screen(ui: UiDriver, feeder: ViewFeeder) -> None:
