@@ -6,25 +6,9 @@ nothing when no server is running. Label values are checked against a short tech
 vocabulary — lower-case words, no long digit runs — so a citizen ID or a name can never
 become a time series by accident.
 
-Metrics (all prefixed ``kiosk_``; keep docs/appliance.md in step):
-
-=====================================  =========  ===========================================
-name                                   type       labels / meaning
-=====================================  =========  ===========================================
-kiosk_sessions_total                   counter    outcome: completed, timeout, cancelled, error…
-kiosk_service_outcomes_total           counter    service (catalogue code), outcome
-kiosk_card_read_seconds                histogram  outcome; insert → identity fields read
-kiosk_linkage_query_seconds            histogram  service, outcome; one Linkage API call
-kiosk_prints_total                     counter    outcome: printed, failed, reprinted
-kiosk_printer_state                    gauge      state: 1 for the current printer state
-kiosk_outbox_depth                     gauge      items waiting to be sent
-kiosk_outbox_dead                      gauge      items given up on (need a technician)
-kiosk_outbox_oldest_age_seconds        gauge      age of the oldest waiting item
-kiosk_maintenance_actions_total        counter    action
-kiosk_health_status                    gauge      item: 0 ok, 1 warn, 2 fail
-kiosk_vpcd_reader_configured           gauge      1 if a network-reachable virtual reader is set
-kiosk_build_info                       info       version
-=====================================  =========  ===========================================
+Metrics (all prefixed ``kiosk_``): the full list with meaning and unit is
+docs/fleet-metrics.md; `METRIC_NAMES` lists every family this exporter serves. The kiosk's
+name is not a label here: the fleet's Prometheus adds it as the target label ``kiosk``.
 """
 
 from __future__ import annotations
@@ -56,6 +40,12 @@ INVALID_LABEL = "invalid"
 
 _CARD_BUCKETS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 _QUERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
+
+PRINTER_STATES = ("ready", "paper_near_end", "paper_out", "cover_open", "offline", "error",
+                  "unreachable", "unknown")
+"""drivers.printer.protocol.PrinterState values, all always exported (0/1) so a rule or a
+panel can name any of them before the printer was ever in that state."""
+CERTIFICATES = ("client", "ca")
 
 
 def safe_label(value: str) -> str:
@@ -99,8 +89,38 @@ class KioskMetrics:
                           "1 if pcscd has a network-reachable virtual reader", registry=r)
         self.build = Info("kiosk_build", "Software version", registry=r)
         self.build.info({"version": software_version()})
-        self._printer_states: set[str] = set()
+        self.card_reader_present = Gauge(
+            "kiosk_card_reader_present", "1 if a card reader is attached and pcscd answers",
+            registry=r)
+        self.card_errors = Counter("kiosk_card_errors", "Failed card reads by kind", ["kind"],
+                                   registry=r)
+        self.linkage_reachable = Gauge(
+            "kiosk_linkage_reachable", "1 if the last Linkage probe got an HTTP answer",
+            registry=r)
+        self.linkage_errors = Counter(
+            "kiosk_linkage_errors", "Linkage errors by errorNumber", ["error_number"],
+            registry=r)
+        self.outbox_salvaged = Gauge(
+            "kiosk_outbox_salvaged_rows", "Outbox rows recovered from a damaged store",
+            registry=r)
+        self.outbox_lost = Gauge(
+            "kiosk_outbox_lost_rows", "Outbox rows a damaged store could not give back",
+            registry=r)
+        self.certificate_expiry = Gauge(
+            "kiosk_certificate_expiry_timestamp_seconds",
+            "notAfter of a configured certificate (Unix time)", ["certificate"], registry=r)
+        self.store_free = Gauge("kiosk_store_free_bytes",
+                                "Free bytes on the file system of the state dir", registry=r)
+        self.store_size = Gauge("kiosk_store_size_bytes",
+                                "Size of the file system of the state dir", registry=r)
+        self.starts = Counter("kiosk_starts", "Starts of the kiosk service on this machine",
+                              registry=r)
+        self._starts_seen = 0
+        self.start_time = Gauge("kiosk_start_time_seconds",
+                                "When this kiosk process started (Unix time)", registry=r)
+        self._printer_states: set[str] = set(PRINTER_STATES)
         self._lock = threading.Lock()
+        self.set_printer_state("unknown")
 
     def record_session(self, outcome: str) -> None:
         self.sessions.labels(safe_label(outcome)).inc()
@@ -137,6 +157,52 @@ class KioskMetrics:
 
     def set_vpcd_configured(self, configured: bool) -> None:
         self.vpcd.set(1 if configured else 0)
+
+    def set_card_reader_present(self, present: bool) -> None:
+        self.card_reader_present.set(1 if present else 0)
+
+    def record_card_error(self, kind: str) -> None:
+        self.card_errors.labels(safe_label(kind)).inc()
+
+    def set_linkage_reachable(self, reachable: bool) -> None:
+        self.linkage_reachable.set(1 if reachable else 0)
+
+    def record_linkage_error(self, error_number: int | None, *, transport: bool = False
+                             ) -> None:
+        """``error_number`` is the Linkage errorNumber (0-99999, never personal); an error
+        without one is ``transport`` (no HTTP answer) or ``protocol`` (a broken answer)."""
+        if error_number is None:
+            label = "transport" if transport else "protocol"
+        elif isinstance(error_number, int) and 0 <= error_number <= 99999:
+            label = str(error_number)
+        else:
+            label = "other"
+        self.linkage_errors.labels(label).inc()
+
+    def set_outbox_salvage(self, salvaged: int, lost: int) -> None:
+        self.outbox_salvaged.set(salvaged)
+        self.outbox_lost.set(lost)
+
+    def set_certificate_expiry(self, certificate: str, not_after_ts: float) -> None:
+        if certificate not in CERTIFICATES:
+            raise ValueError(f"unknown certificate {certificate!r}; one of {CERTIFICATES}")
+        self.certificate_expiry.labels(certificate).set(not_after_ts)
+
+    def set_store_disk(self, free_bytes: int, size_bytes: int) -> None:
+        self.store_free.set(free_bytes)
+        self.store_size.set(size_bytes)
+
+    def set_starts(self, starts: int, started_at: float) -> None:
+        """``starts`` is the count persisted in the state dir (it survives restarts)."""
+        with self._lock:
+            if starts > self._starts_seen:
+                self.starts.inc(starts - self._starts_seen)
+                self._starts_seen = starts
+        self.start_time.set(started_at)
+
+    def metric_names(self) -> set[str]:
+        """Every sample name this exporter serves (``_total``, ``_bucket``… included)."""
+        return {sample.name for family in self.registry.collect() for sample in family.samples}
 
 
 @dataclass
@@ -196,3 +262,11 @@ def set_outbox(depth: int, dead: int, oldest_age_s: float | None) -> None:
 
 def record_maintenance(action: str) -> None:
     default.record_maintenance(action)
+
+
+def record_card_error(kind: str) -> None:
+    default.record_card_error(kind)
+
+
+def record_linkage_error(error_number: int | None, *, transport: bool = False) -> None:
+    default.record_linkage_error(error_number, transport=transport)
