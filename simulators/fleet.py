@@ -1,0 +1,311 @@
+"""A simulated fleet of kiosks scraped by a real Prometheus: ``python -m simulators.fleet``.
+
+Each simulated kiosk is the kiosk's own metrics exporter (`kiosk.appliance.metrics`) on its
+own loopback port, fed a simulated state through the exporter's public setters. Some
+kiosks get a planted fault (paper out, a dead reader, an old queue, an expiring
+certificate, a kiosk that is down…). A real Prometheus (Debian's package) with the shipped
+alert rules (ops/prometheus/kiosk-alerts.yml, ``for:`` shortened to 0s so the demo does
+not wait minutes) scrapes them; the alerts it reports firing must be exactly the planted
+ones. The oracle is the plan, written here from the fault, never from the exporter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kiosk.appliance.metrics import KioskMetrics, MetricsServer, serve
+
+REPO = Path(__file__).resolve().parents[1]
+RULES_FILE = REPO / "ops" / "prometheus" / "kiosk-alerts.yml"
+JOB = "linkage-kiosk"
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class KioskState:
+    """What one simulated kiosk reports. Defaults: a healthy kiosk."""
+
+    name: str
+    down: bool = False
+    printer: str = "ready"
+    reader_present: bool = True
+    linkage_reachable: bool = True
+    outbox_depth: int = 0
+    outbox_oldest_s: float = 0.0
+    outbox_dead: int = 0
+    outbox_lost_rows: int = 0
+    client_cert_days: float = 365.0
+    ca_days: float = 3650.0
+    disk_free_fraction: float = 0.6
+    expected: frozenset[str] = field(default_factory=frozenset)
+    """The alert names this state must raise (the oracle)."""
+
+
+# Each fault: how it changes a healthy kiosk, and the one alert it must raise.
+FAULTS: dict[str, Callable[[KioskState], KioskState]] = {
+    "KioskPaperOut": lambda s: replace(s, printer="paper_out"),
+    "KioskPaperNearEnd": lambda s: replace(s, printer="paper_near_end"),
+    "KioskPrinterNotReady": lambda s: replace(s, printer="cover_open"),
+    "KioskCardReaderMissing": lambda s: replace(s, reader_present=False),
+    "KioskLinkageUnreachable": lambda s: replace(s, linkage_reachable=False),
+    "KioskOutboxStale": lambda s: replace(s, outbox_depth=7, outbox_oldest_s=2 * 3600.0),
+    "KioskOutboxDeadLetters": lambda s: replace(s, outbox_dead=2),
+    "KioskOutboxRowsLost": lambda s: replace(s, outbox_lost_rows=3),
+    "KioskCertificateExpiring": lambda s: replace(s, client_cert_days=12.0),
+    "KioskDiskNearlyFull": lambda s: replace(s, disk_free_fraction=0.04),
+    "KioskDown": lambda s: replace(s, down=True),
+}
+
+
+def plan_fleet(kiosks: int, *, seed: int = 17, faulty_share: float = 0.4) -> list[KioskState]:
+    """``kiosks`` states; every fault planted at least once, the rest healthy but varied
+    (short queues, certificates months away, disks half full: nothing near a threshold)."""
+    if kiosks < len(FAULTS) + 1:
+        raise ValueError(f"a fleet needs at least {len(FAULTS) + 1} kiosks")
+    rng = random.Random(seed)
+    names = [f"ksk-{i:03d}" for i in range(1, kiosks + 1)]
+    faulty = max(len(FAULTS), round(kiosks * faulty_share))
+    chosen = rng.sample(range(kiosks), faulty)
+    fault_of = {k: list(FAULTS)[i % len(FAULTS)] for i, k in enumerate(chosen)}
+    fleet = []
+    for i, name in enumerate(names):
+        state = KioskState(name, outbox_depth=rng.randint(0, 3),
+                           outbox_oldest_s=rng.uniform(0, 1800),
+                           client_cert_days=rng.uniform(60, 700),
+                           ca_days=rng.uniform(800, 3650),
+                           disk_free_fraction=rng.uniform(0.3, 0.9))
+        if i in fault_of:
+            alert = fault_of[i]
+            state = replace(FAULTS[alert](state), expected=frozenset({alert}))
+        fleet.append(state)
+    return fleet
+
+
+def feed(metrics: KioskMetrics, state: KioskState, now: float) -> None:
+    """The simulated kiosk's state, through the same setters the appliance uses."""
+    metrics.set_printer_state(state.printer)
+    metrics.set_card_reader_present(state.reader_present)
+    metrics.set_linkage_reachable(state.linkage_reachable)
+    metrics.set_outbox(state.outbox_depth, state.outbox_dead,
+                       state.outbox_oldest_s if state.outbox_depth else None)
+    metrics.set_outbox_salvage(0, state.outbox_lost_rows)
+    metrics.set_certificate_expiry("client", now + state.client_cert_days * 86400)
+    metrics.set_certificate_expiry("ca", now + state.ca_days * 86400)
+    size = 32 * GIB
+    metrics.set_store_disk(int(size * state.disk_free_fraction), size)
+    metrics.set_starts(1, now)
+
+
+def rules_for_demo(text: str) -> str:
+    """The shipped rules with every ``for:`` set to 0s (alerts fire on first evaluation)."""
+    shortened, count = re.subn(r"^(\s+for: )\S+", r"\g<1>0s", text, flags=re.M)
+    if count == 0:
+        raise ValueError("no `for:` found in the rule file")
+    return shortened
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Fleet:
+    """The simulated kiosks' exporters; a kiosk that is ``down`` has no listener at all."""
+
+    def __init__(self, states: list[KioskState]) -> None:
+        self.states = states
+        self.targets: dict[str, int] = {}
+        self._servers: list[MetricsServer] = []
+        now = time.time()
+        try:
+            for state in states:
+                if state.down:
+                    self.targets[state.name] = free_port()  # nothing listens there
+                    continue
+                metrics = KioskMetrics()
+                feed(metrics, state, now)
+                server = serve(metrics, 0)
+                self._servers.append(server)
+                self.targets[state.name] = server.port
+        except BaseException:
+            self.close()
+            raise
+
+    def planted(self) -> set[tuple[str, str]]:
+        return {(alert, s.name) for s in self.states for alert in s.expected}
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.close()
+        self._servers.clear()
+
+
+class Prometheus:
+    """Debian's Prometheus on loopback with its own data dir, scraping ``targets``."""
+
+    def __init__(self, targets: dict[str, int], rules: str, workdir: Path, *,
+                 interval_s: float = 1.0, binary: str | None = None) -> None:
+        exe = binary or shutil.which("prometheus")
+        if exe is None:
+            raise RuntimeError("prometheus not found: install Debian's `prometheus` package "
+                               "(make system)")
+        self.interval_s = interval_s
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "kiosk-alerts.yml").write_text(rules)
+        every = f"{round(interval_s * 1000)}ms"  # Prometheus durations take integers only
+        config = {
+            "global": {"scrape_interval": every, "scrape_timeout": every,
+                       "evaluation_interval": every},
+            "rule_files": ["kiosk-alerts.yml"],
+            "scrape_configs": [{
+                "job_name": JOB,
+                "static_configs": [{"targets": [f"127.0.0.1:{port}"], "labels": {"kiosk": name}}
+                                   for name, port in targets.items()]}],
+        }
+        # JSON is YAML: no YAML writer needed at run time.
+        (workdir / "prometheus.yml").write_text(json.dumps(config, indent=1))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = (workdir / "prometheus.log").open("wb")
+        self.process = subprocess.Popen(
+            [exe, f"--config.file={workdir / 'prometheus.yml'}",
+             f"--storage.tsdb.path={workdir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}",
+             "--log.level=warn"],
+            stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir)
+        self.workdir = workdir
+
+    def api(self, path: str) -> dict:
+        with urllib.request.urlopen(self.url + path, timeout=5) as reply:
+            body = json.load(reply)
+        if body.get("status") != "success":
+            raise RuntimeError(f"{path}: {body}")
+        return body["data"]
+
+    def wait_until(self, what: str, condition: Callable[[], bool], deadline_s: float) -> None:
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._log.flush()
+                tail = (self.workdir / "prometheus.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"prometheus exited ({self.process.returncode}):\n{tail}")
+            try:
+                if condition():
+                    return
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.1)
+        raise TimeoutError(f"prometheus: {what} not within {deadline_s} s")
+
+    def firing(self) -> set[tuple[str, str]]:
+        return {(a["labels"]["alertname"], a["labels"].get("kiosk", "?"))
+                for a in self.api("/api/v1/alerts")["alerts"] if a["state"] == "firing"}
+
+    def alerts(self) -> list[dict]:
+        return [a for a in self.api("/api/v1/alerts")["alerts"] if a["state"] == "firing"]
+
+    def settle(self, kiosks: int, deadline_s: float = 60.0) -> None:
+        """Every target scraped, then two rule evaluations after the last first scrape."""
+        self.wait_until("ready", lambda: self._ready(), deadline_s)
+
+        def all_scraped() -> bool:
+            active = self.api("/api/v1/targets?state=active")["activeTargets"]
+            return len(active) == kiosks and all(t["health"] != "unknown" for t in active)
+
+        self.wait_until(f"all {kiosks} targets scraped", all_scraped, deadline_s)
+        scraped = max(_ts(t["lastScrape"]) for t in
+                      self.api("/api/v1/targets?state=active")["activeTargets"])
+
+        def evaluated_twice_since() -> bool:
+            groups = self.api("/api/v1/rules")["groups"]
+            return bool(groups) and all(
+                _ts(g["lastEvaluation"]) > scraped + 1.5 * self.interval_s for g in groups)
+
+        self.wait_until("rules evaluated after the scrapes", evaluated_twice_since, deadline_s)
+
+    def _ready(self) -> bool:
+        with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as reply:
+            return reply.status == 200
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+def _ts(rfc3339: str) -> float:
+    # Prometheus gives nanoseconds; Python's parser takes up to microseconds.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", rfc3339.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(text).timestamp()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulators.fleet",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--kiosks", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--interval", type=float, default=2.0,
+                        help="scrape and rule evaluation interval, seconds")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep Prometheus running (Ctrl-C ends) to browse its UI")
+    args = parser.parse_args(argv)
+    states = plan_fleet(args.kiosks, seed=args.seed)
+    with tempfile.TemporaryDirectory(prefix="kiosk-fleet-") as tmp:
+        fleet = Fleet(states)
+        prom = None
+        try:
+            prom = Prometheus(fleet.targets, rules_for_demo(RULES_FILE.read_text()),
+                              Path(tmp), interval_s=args.interval)
+            print(f"Prometheus {prom.url} scraping {len(states)} simulated kiosks "
+                  f"(data in {tmp})")
+            prom.settle(len(states), deadline_s=30 + 2 * args.interval * 10)
+            alerts = sorted(prom.alerts(), key=lambda a: (a["labels"].get("kiosk", ""),
+                                                          a["labels"]["alertname"]))
+            print(f"\n{len(alerts)} alerts firing:")
+            for a in alerts:
+                labels = a["labels"]
+                print(f"  {labels.get('kiosk', '?'):8} {labels['alertname']:26} "
+                      f"{labels.get('severity', ''):8} {a['annotations'].get('summary', '')}")
+                print(f"  {'':8} {'':26} {'':8} {a['annotations'].get('summary_th', '')}")
+            firing = prom.firing()
+            planted = fleet.planted()
+            print(f"\nplanted {len(planted)}, firing {len(firing)}: "
+                  + ("exactly the planted ones" if firing == planted else "MISMATCH"))
+            for extra in sorted(firing - planted):
+                print(f"  not planted but firing: {extra}")
+            for missing in sorted(planted - firing):
+                print(f"  planted but not firing: {missing}")
+            if args.keep:
+                print(f"\nBrowse {prom.url}/alerts — Ctrl-C to stop.")
+                with contextlib.suppress(KeyboardInterrupt):
+                    prom.process.wait()
+            return 0 if firing == planted else 1
+        finally:
+            if prom is not None:
+                prom.close()
+            fleet.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""A small simulated fleet scraped by a real Prometheus (Debian's package) with the shipped
+rules: the alerts it reports firing are exactly the faults the simulation planted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulators.fleet import FAULTS, RULES_FILE, Fleet, Prometheus, plan_fleet, rules_for_demo
+
+
+def test_the_plan_plants_every_fault_and_leaves_healthy_kiosks() -> None:
+    fleet = plan_fleet(60)
+    planted = {alert for s in fleet for alert in s.expected}
+    assert planted == set(FAULTS)
+    assert sum(1 for s in fleet if not s.expected) >= 30
+    assert len({s.name for s in fleet}) == 60
+    with pytest.raises(ValueError, match="at least"):
+        plan_fleet(len(FAULTS))
+
+
+def test_demo_rules_only_shorten_for_durations() -> None:
+    shipped = RULES_FILE.read_text()
+    demo = rules_for_demo(shipped)
+    assert "for: 0s" in demo and "for: 5m" not in demo
+    assert demo.count("\n") == shipped.count("\n")
+    assert demo.count("expr:") == shipped.count("expr:")
+
+
+@pytest.fixture
+def fleet_and_prometheus(tmp_path: Path) -> Iterator[tuple[Fleet, Prometheus]]:
+    fleet = Fleet(plan_fleet(len(FAULTS) + 3, seed=5))
+    try:
+        prom = Prometheus(fleet.targets, rules_for_demo(RULES_FILE.read_text()),
+                          tmp_path / "prometheus", interval_s=2.0)
+        try:
+            yield fleet, prom
+        finally:
+            prom.close()
+    finally:
+        fleet.close()
+
+
+def test_prometheus_fires_exactly_the_planted_alerts(
+        fleet_and_prometheus: tuple[Fleet, Prometheus]) -> None:
+    fleet, prom = fleet_and_prometheus
+    prom.settle(len(fleet.states), deadline_s=120)
+    planted = fleet.planted()
+    assert {alert for alert, _ in planted} == set(FAULTS)
+    assert prom.firing() == planted
+    for alert in prom.alerts():
+        kiosk = alert["labels"]["kiosk"]
+        assert f"Kiosk {kiosk}" in alert["annotations"]["summary"]
+        assert f"ตู้ {kiosk}" in alert["annotations"]["summary_th"]
