@@ -52,6 +52,9 @@ class KioskState:
     client_cert_days: float = 365.0
     ca_days: float = 3650.0
     disk_free_fraction: float = 0.6
+    version: str = "0.1.0"
+    activity_seed: int = 0
+    """Seeds the day's counters (sessions, prints, card and Linkage errors, timings)."""
     expected: frozenset[str] = field(default_factory=frozenset)
     """The alert names this state must raise (the oracle)."""
 
@@ -85,6 +88,8 @@ def plan_fleet(kiosks: int, *, seed: int = 17, faulty_share: float = 0.4) -> lis
     fleet = []
     for i, name in enumerate(names):
         state = KioskState(name, outbox_depth=rng.randint(0, 3),
+                           version=rng.choice(("0.1.0", "0.1.0", "0.1.0", "0.2.0")),
+                           activity_seed=rng.randrange(2**32),
                            outbox_oldest_s=rng.uniform(0, 1800),
                            client_cert_days=rng.uniform(60, 700),
                            ca_days=rng.uniform(800, 3650),
@@ -109,6 +114,36 @@ def feed(metrics: KioskMetrics, state: KioskState, now: float) -> None:
     size = 32 * GIB
     metrics.set_store_disk(int(size * state.disk_free_fraction), size)
     metrics.set_starts(1, now)
+    metrics.build.info({"version": state.version})
+    for item in ("card_reader", "printer", "linkage", "outbox", "disk"):
+        metrics.set_health(item, 0)
+    _simulate_activity(metrics, random.Random(state.activity_seed))
+
+
+SESSION_OUTCOMES = ("printed", "declined", "finished", "timed_out", "card_pulled")
+"""The session outcome label values (issue #15), as the dashboard shows them."""
+
+
+def _simulate_activity(metrics: KioskMetrics, rng: random.Random) -> None:
+    """A day of counters: sessions, prints, service runs, card reads and their errors."""
+    for outcome in SESSION_OUTCOMES:
+        for _ in range(rng.randint(1, 30)):
+            metrics.record_session(outcome)
+    for outcome, most in (("printed", 40), ("unconfirmed", 3), ("paper_out", 2),
+                          ("failed", 2)):
+        for _ in range(rng.randint(1 if outcome == "printed" else 0, most)):
+            metrics.record_print(outcome)
+    for _ in range(rng.randint(5, 40)):
+        metrics.observe_card_read(rng.uniform(0.4, 2.5), "ok")
+        metrics.observe_linkage_query("registry_record", rng.uniform(0.1, 1.5), "ok")
+        metrics.record_service("registry_record", "ok")
+    for _ in range(rng.randint(0, 3)):
+        metrics.observe_card_read(rng.uniform(0.5, 4.0), "error")
+        metrics.record_card_error(rng.choice(("card.read_failed", "card.removed_during_read",
+                                                    "card.not_thai_id")))
+    for _ in range(rng.randint(0, 3)):
+        metrics.record_linkage_error(rng.choice((90005, 90012, 95002, None)),
+                                     transport=rng.random() < 0.5)
 
 
 def rules_for_demo(text: str) -> str:

@@ -201,8 +201,12 @@ class KioskMetrics:
         self.start_time.set(started_at)
 
     def metric_names(self) -> set[str]:
-        """Every sample name this exporter serves (``_total``, ``_bucket``… included)."""
-        return {sample.name for family in self.registry.collect() for sample in family.samples}
+        """Every series name this exporter can serve (``_total``, ``_bucket``… included),
+        also for labelled families that have no sample yet."""
+        suffixes = {"counter": ("_total", "_created"), "info": ("_info",),
+                    "histogram": ("_bucket", "_sum", "_count", "_created"), "gauge": ("",)}
+        return {family.name + suffix for family in self.registry.collect()
+                for suffix in suffixes[family.type]}
 
 
 @dataclass

@@ -187,3 +187,13 @@ def _harmless(name: str, value: str) -> bool:
     if name == "le":
         return True  # histogram bucket bounds
     return safe_label(value) == value
+
+
+def test_metric_names_lists_exactly_what_a_fed_exporter_serves() -> None:
+    from simulators.fleet import feed, plan_fleet
+
+    m = KioskMetrics()
+    feed(m, plan_fleet(14)[0], 1_700_000_000.0)
+    m.record_maintenance("test_print")
+    served = {s.name for f in text_string_to_metric_families(scrape(m)) for s in f.samples}
+    assert served == m.metric_names()
