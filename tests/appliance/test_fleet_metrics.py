@@ -197,3 +197,21 @@ def test_metric_names_lists_exactly_what_a_fed_exporter_serves() -> None:
     m.record_maintenance("test_print")
     served = {s.name for f in text_string_to_metric_families(scrape(m)) for s in f.samples}
     assert served == m.metric_names()
+
+
+def test_a_failed_card_read_is_counted_by_its_kind() -> None:
+    from kiosk.appliance.session_metrics import SessionMetrics
+    from kiosk.session.view import Screen, SessionView
+
+    m = KioskMetrics()
+    observer = SessionMetrics(m, clock=lambda: 5.0)
+    observer.on_view(SessionView(seq=1, session_id=None, screen=Screen.IDLE))
+    observer.on_view(SessionView(seq=2, session_id="s1", screen=Screen.READING))
+    observer.on_view(SessionView(seq=3, session_id="s1", screen=Screen.ERROR,
+                                 error_key="card.removed_during_read"))
+    # A later error screen in the same session is not a card read: counted once.
+    observer.on_view(SessionView(seq=4, session_id="s1", screen=Screen.ERROR,
+                                 error_key="card.removed_during_read"))
+    got = samples(scrape(m))
+    assert got[("kiosk_card_errors_total", (("kind", "card.removed_during_read"),))] == 1.0
+    assert got[("kiosk_card_read_seconds_count", (("outcome", "error"),))] == 1.0
