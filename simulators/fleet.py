@@ -3,10 +3,11 @@
 Each simulated kiosk is the kiosk's own metrics exporter (`kiosk.appliance.metrics`) on its
 own loopback port, fed a simulated state through the exporter's public setters. Some
 kiosks get a planted fault (paper out, a dead reader, an old queue, an expiring
-certificate, a kiosk that is down…). A real Prometheus (Debian's package) with the shipped
-alert rules (ops/prometheus/kiosk-alerts.yml, ``for:`` shortened to 0s so the demo does
-not wait minutes) scrapes them; the alerts it reports firing must be exactly the planted
-ones. The oracle is the plan, written here from the fault, never from the exporter.
+certificate, a kiosk that is down…). A real Prometheus (Debian's package) scrapes them with
+the shipped alert rules (ops/prometheus/kiosk-alerts.yml), every ``for:`` shortened to two
+scrape intervals: the demo does not wait minutes, yet one slow scrape raises no alert. The
+alerts it reports firing must be exactly the planted ones. The oracle is the plan, written
+here from the fault, never from the exporter.
 """
 
 from __future__ import annotations
@@ -146,9 +147,10 @@ def _simulate_activity(metrics: KioskMetrics, rng: random.Random) -> None:
                                      transport=rng.random() < 0.5)
 
 
-def rules_for_demo(text: str) -> str:
-    """The shipped rules with every ``for:`` set to 0s (alerts fire on first evaluation)."""
-    shortened, count = re.subn(r"^(\s+for: )\S+", r"\g<1>0s", text, flags=re.M)
+def rules_for_demo(text: str, for_s: float) -> str:
+    """The shipped rules with every ``for:`` set to ``for_s`` seconds."""
+    shortened, count = re.subn(r"^(\s+for: )\S+", rf"\g<1>{round(for_s * 1000)}ms", text,
+                               flags=re.M)
     if count == 0:
         raise ValueError("no `for:` found in the rule file")
     return shortened
@@ -167,11 +169,17 @@ class Fleet:
         self.states = states
         self.targets: dict[str, int] = {}
         self._servers: list[MetricsServer] = []
+        self._held: list[socket.socket] = []
         now = time.time()
         try:
             for state in states:
                 if state.down:
-                    self.targets[state.name] = free_port()  # nothing listens there
+                    # Bound but never listening: connections are refused, and no other
+                    # process on the machine can take the port while the fleet runs.
+                    held = socket.socket()
+                    self._held.append(held)
+                    held.bind(("127.0.0.1", 0))
+                    self.targets[state.name] = int(held.getsockname()[1])
                     continue
                 metrics = KioskMetrics()
                 feed(metrics, state, now)
@@ -189,20 +197,24 @@ class Fleet:
         for server in self._servers:
             server.close()
         self._servers.clear()
+        for held in self._held:
+            held.close()
+        self._held.clear()
 
 
 class Prometheus:
     """Debian's Prometheus on loopback with its own data dir, scraping ``targets``."""
 
-    def __init__(self, targets: dict[str, int], rules: str, workdir: Path, *,
-                 interval_s: float = 1.0, binary: str | None = None) -> None:
+    def __init__(self, targets: dict[str, int], workdir: Path, *, interval_s: float = 2.0,
+                 rules: Path = RULES_FILE, binary: str | None = None) -> None:
         exe = binary or shutil.which("prometheus")
         if exe is None:
             raise RuntimeError("prometheus not found: install Debian's `prometheus` package "
                                "(make system)")
         self.interval_s = interval_s
+        self.for_s = 2 * interval_s
         workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "kiosk-alerts.yml").write_text(rules)
+        (workdir / "kiosk-alerts.yml").write_text(rules_for_demo(rules.read_text(), self.for_s))
         every = f"{round(interval_s * 1000)}ms"  # Prometheus durations take integers only
         config = {
             "global": {"scrape_interval": every, "scrape_timeout": every,
@@ -256,7 +268,8 @@ class Prometheus:
         return [a for a in self.api("/api/v1/alerts")["alerts"] if a["state"] == "firing"]
 
     def settle(self, kiosks: int, deadline_s: float = 60.0) -> None:
-        """Every target scraped, then two rule evaluations after the last first scrape."""
+        """Every target scraped, then rules evaluated long enough after the last of those
+        scrapes for every alert's ``for:`` to have passed."""
         self.wait_until("ready", lambda: self._ready(), deadline_s)
 
         def all_scraped() -> bool:
@@ -267,12 +280,13 @@ class Prometheus:
         scraped = max(_ts(t["lastScrape"]) for t in
                       self.api("/api/v1/targets?state=active")["activeTargets"])
 
-        def evaluated_twice_since() -> bool:
+        def evaluated_since() -> bool:
             groups = self.api("/api/v1/rules")["groups"]
             return bool(groups) and all(
-                _ts(g["lastEvaluation"]) > scraped + 1.5 * self.interval_s for g in groups)
+                _ts(g["lastEvaluation"]) > scraped + self.for_s + 2.5 * self.interval_s
+                for g in groups)
 
-        self.wait_until("rules evaluated after the scrapes", evaluated_twice_since, deadline_s)
+        self.wait_until("rules evaluated after the scrapes", evaluated_since, deadline_s)
 
     def _ready(self) -> bool:
         with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as reply:
@@ -310,8 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         fleet = Fleet(states)
         prom = None
         try:
-            prom = Prometheus(fleet.targets, rules_for_demo(RULES_FILE.read_text()),
-                              Path(tmp), interval_s=args.interval)
+            prom = Prometheus(fleet.targets, Path(tmp), interval_s=args.interval)
             print(f"Prometheus {prom.url} scraping {len(states)} simulated kiosks "
                   f"(data in {tmp})")
             prom.settle(len(states), deadline_s=30 + 2 * args.interval * 10)

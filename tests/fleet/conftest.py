@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from simulators.fleet import FAULTS, RULES_FILE, Fleet, Prometheus, plan_fleet, rules_for_demo
+from simulators.fleet import FAULTS, Fleet, Prometheus, plan_fleet
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +16,7 @@ def fleet_and_prometheus(tmp_path_factory: pytest.TempPathFactory
     try:
         # 2 s: short enough for a quick test, long enough that a loaded CI machine still
         # answers a scrape within the (equal) scrape timeout.
-        prom = Prometheus(fleet.targets, rules_for_demo(RULES_FILE.read_text()),
-                          tmp_path_factory.mktemp("prometheus"), interval_s=2.0)
+        prom = Prometheus(fleet.targets, tmp_path_factory.mktemp("prometheus"), interval_s=2.0)
         try:
             prom.settle(len(fleet.states), deadline_s=120)
             yield fleet, prom

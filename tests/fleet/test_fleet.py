@@ -20,8 +20,8 @@ def test_the_plan_plants_every_fault_and_leaves_healthy_kiosks() -> None:
 
 def test_demo_rules_only_shorten_for_durations() -> None:
     shipped = RULES_FILE.read_text()
-    demo = rules_for_demo(shipped)
-    assert "for: 0s" in demo and "for: 5m" not in demo
+    demo = rules_for_demo(shipped, 4.0)
+    assert "for: 4000ms" in demo and "for: 5m" not in demo
     assert demo.count("\n") == shipped.count("\n")
     assert demo.count("expr:") == shipped.count("expr:")
 
