@@ -50,6 +50,8 @@ class KioskState:
     outbox_oldest_s: float = 0.0
     outbox_dead: int = 0
     outbox_lost_rows: int = 0
+    outbox_store_failing: bool = False
+    vpcd_exposed: bool = False
     client_cert_days: float = 365.0
     ca_days: float = 3650.0
     disk_free_fraction: float = 0.6
@@ -73,6 +75,8 @@ FAULTS: dict[str, Callable[[KioskState], KioskState]] = {
     "KioskCertificateExpiring": lambda s: replace(s, client_cert_days=12.0),
     "KioskDiskNearlyFull": lambda s: replace(s, disk_free_fraction=0.04),
     "KioskDown": lambda s: replace(s, down=True),
+    "KioskOutboxStoreFailing": lambda s: replace(s, outbox_store_failing=True),
+    "KioskVirtualReaderExposed": lambda s: replace(s, vpcd_exposed=True),
 }
 
 
@@ -116,8 +120,14 @@ def feed(metrics: KioskMetrics, state: KioskState, now: float) -> None:
     metrics.set_store_disk(int(size * state.disk_free_fraction), size)
     metrics.set_starts(1, now)
     metrics.build.info({"version": state.version})
-    for item in ("card_reader", "printer", "linkage", "outbox", "disk"):
-        metrics.set_health(item, 0)
+    metrics.set_vpcd_configured(state.vpcd_exposed)
+    # The maintenance health items, as the probes would grade this state (0 ok, 1 warn, 2 fail).
+    metrics.set_health("card_reader", 0 if state.reader_present else 2)
+    metrics.set_health("printer", {"ready": 0, "paper_near_end": 1}.get(state.printer, 2))
+    metrics.set_health("linkage", 0 if state.linkage_reachable else 2)
+    metrics.set_health("outbox", 2 if state.outbox_store_failing else
+                       1 if state.outbox_dead or state.outbox_oldest_s > 3600 else 0)
+    metrics.set_health("vpcd", 2 if state.vpcd_exposed else 0)
     _simulate_activity(metrics, random.Random(state.activity_seed))
 
 
