@@ -6,9 +6,38 @@ nothing when no server is running. Label values are checked against a short tech
 vocabulary — lower-case words, no long digit runs — so a citizen ID or a name can never
 become a time series by accident.
 
-Metrics (all prefixed ``kiosk_``): the full list with meaning and unit is
-docs/fleet-metrics.md; `METRIC_NAMES` lists every family this exporter serves. The kiosk's
-name is not a label here: the fleet's Prometheus adds it as the target label ``kiosk``.
+Metrics (all prefixed ``kiosk_``; keep docs/appliance.md in step):
+
+=====================================  =========  ===========================================
+name                                   type       labels / meaning
+=====================================  =========  ===========================================
+kiosk_sessions_total                   counter    outcome: completed, timeout, cancelled, error…
+kiosk_service_outcomes_total           counter    service (catalogue code), outcome
+kiosk_card_read_seconds                histogram  outcome; insert → identity fields read
+kiosk_linkage_query_seconds            histogram  service, outcome; one Linkage API call
+kiosk_prints_total                     counter    outcome: printed, failed, reprinted
+kiosk_printer_state                    gauge      state: 1 for the current printer state
+kiosk_outbox_depth                     gauge      items waiting to be sent
+kiosk_outbox_dead                      gauge      items given up on (need a technician)
+kiosk_outbox_oldest_age_seconds        gauge      age of the oldest waiting item
+kiosk_maintenance_actions_total        counter    action
+kiosk_health_status                    gauge      item: 0 ok, 1 warn, 2 fail
+kiosk_vpcd_reader_configured           gauge      1 if a network-reachable virtual reader is set
+kiosk_build_info                       info       version
+kiosk_card_reader_present              gauge      1 if a reader is attached and pcscd answers
+kiosk_card_errors_total                counter    kind: the failed read's message key
+kiosk_linkage_reachable                gauge      1 if the last Linkage probe did not fail
+kiosk_linkage_errors_total             counter    error_number: errorNumber, transport, protocol
+kiosk_outbox_salvaged_rows             gauge      rows recovered from a damaged store
+kiosk_outbox_lost_rows                 gauge      rows a damaged store could not give back
+kiosk_certificate_expiry_…_seconds     gauge      certificate: client, ca; notAfter (Unix time)
+kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
+kiosk_starts_total                     counter    service starts, persisted in the state dir
+kiosk_start_time_seconds               gauge      this process's start (Unix time)
+=====================================  =========  ===========================================
+
+Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
+fleet's Prometheus adds it as the target label ``kiosk``.
 """
 
 from __future__ import annotations
@@ -29,6 +58,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from drivers.printer.protocol import PrinterState
 from kiosk.appliance.version import software_version
 
 log = logging.getLogger(__name__)
@@ -41,10 +71,9 @@ INVALID_LABEL = "invalid"
 _CARD_BUCKETS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 _QUERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 
-PRINTER_STATES = ("ready", "paper_near_end", "paper_out", "cover_open", "offline", "error",
-                  "unreachable", "unknown")
-"""drivers.printer.protocol.PrinterState values, all always exported (0/1) so a rule or a
-panel can name any of them before the printer was ever in that state."""
+PRINTER_STATES = tuple(state.value for state in PrinterState)
+"""All always exported (0/1), so a rule or a panel can name any state before the printer
+was ever in it."""
 CERTIFICATES = ("client", "ca")
 
 
