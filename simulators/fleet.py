@@ -216,7 +216,8 @@ class Prometheus:
     """Debian's Prometheus on loopback with its own data dir, scraping ``targets``."""
 
     def __init__(self, targets: dict[str, int], workdir: Path, *, interval_s: float = 2.0,
-                 rules: Path = RULES_FILE, binary: str | None = None) -> None:
+                 rules: Path = RULES_FILE, alertmanager: str | None = None,
+                 binary: str | None = None) -> None:
         exe = binary or shutil.which("prometheus")
         if exe is None:
             raise RuntimeError("prometheus not found: install Debian's `prometheus` package "
@@ -235,6 +236,9 @@ class Prometheus:
                 "static_configs": [{"targets": [f"127.0.0.1:{port}"], "labels": {"kiosk": name}}
                                    for name, port in targets.items()]}],
         }
+        if alertmanager is not None:  # "127.0.0.1:PORT" of an Alertmanager to notify
+            config["alerting"] = {"alertmanagers": [{"static_configs": [
+                {"targets": [alertmanager]}]}]}
         # JSON is YAML: no YAML writer needed at run time.
         (workdir / "prometheus.yml").write_text(json.dumps(config, indent=1))
         self.port = free_port()

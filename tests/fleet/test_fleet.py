@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from fleet.alerting import Webhook
 from simulators.fleet import FAULTS, RULES_FILE, Fleet, Prometheus, plan_fleet, rules_for_demo
 
 
@@ -36,3 +37,28 @@ def test_prometheus_fires_exactly_the_planted_alerts(
         kiosk = alert["labels"]["kiosk"]
         assert f"Kiosk {kiosk}" in alert["annotations"]["summary"]
         assert f"ตู้ {kiosk}" in alert["annotations"]["summary_th"]
+
+
+def test_alertmanager_notifies_each_kiosk_once_routed_by_severity(
+        fleet_and_prometheus: tuple[Fleet, Prometheus],
+        webhook_and_alertmanager: tuple[Webhook, str]) -> None:
+    fleet, prom = fleet_and_prometheus
+    hook, _ = webhook_and_alertmanager
+    planted = fleet.planted()
+
+    def notified() -> set[tuple[str, str]]:
+        return {(a["labels"]["alertname"], a["labels"]["kiosk"])
+                for _, body in hook.received for a in body["alerts"]
+                if a["status"] == "firing"}
+
+    hook.wait_for("a notification for every planted alert",
+                  lambda: planted <= notified(), deadline_s=90)
+    assert notified() == planted
+    severity = {a["labels"]["alertname"]: a["labels"]["severity"] for a in prom.alerts()}
+    for path, body in hook.received:
+        # Grouped by kiosk: one notification names one kiosk.
+        assert set(body["groupLabels"]) == {"kiosk"}
+        assert {a["labels"]["kiosk"] for a in body["alerts"]} == {body["groupLabels"]["kiosk"]}
+        expected = {"critical": "/technicians-on-call", "warning": "/technicians"}
+        for a in body["alerts"]:
+            assert path == expected[severity[a["labels"]["alertname"]]], (path, a["labels"])
