@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kiosk.appliance.exits import RESULTS
 from kiosk.appliance.metrics import KioskMetrics, MetricsServer, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,6 +120,7 @@ def feed(metrics: KioskMetrics, state: KioskState, now: float) -> None:
     size = 32 * GIB
     metrics.set_store_disk(int(size * state.disk_free_fraction), size)
     metrics.set_starts(1, now)
+    metrics.set_service_exits(dict.fromkeys(RESULTS, 0))
     metrics.build.info({"version": state.version})
     metrics.set_vpcd_configured(state.vpcd_exposed)
     # The maintenance health items, as the probes would grade this state (0 ok, 1 warn, 2 fail).

@@ -2,7 +2,8 @@
 
 Read-only and cheap: certificates are parsed only when their file changes, the disk figure
 is one ``statvfs``. The start counter is one small file in the state dir, so a service that
-restarts in a loop (crash, watchdog kill) shows as a counter that keeps rising.
+restarts in a loop (crash, watchdog kill) shows as a counter that keeps rising; why it
+stopped each time is counted by `kiosk.appliance.exits`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from kiosk.appliance.exits import read_exits
 from kiosk.appliance.metrics import KioskMetrics
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,8 @@ class HostFacts:
 
 
 def count_start(metrics: KioskMetrics, state_dir: Path, *, now: float | None = None) -> int:
-    """Add one to the persisted start count and publish it; returns the new count."""
+    """Add one to the persisted start count and publish it with the persisted stop results
+    (`kiosk.appliance.exits`, written by the unit's ExecStopPost=); returns the new count."""
     path = state_dir / STARTS_FILE
     try:
         starts = int(path.read_text().strip() or 0)
@@ -73,4 +76,5 @@ def count_start(metrics: KioskMetrics, state_dir: Path, *, now: float | None = N
     except OSError as exc:
         log.warning("metrics: cannot persist the start count: %s", exc)
     metrics.set_starts(starts, time.time() if now is None else now)
+    metrics.set_service_exits(read_exits(state_dir))
     return starts

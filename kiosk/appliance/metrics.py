@@ -34,6 +34,7 @@ kiosk_certificate_expiry_…_seconds     gauge      certificate: client, ca; not
 kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
 kiosk_starts_total                     counter    service starts, persisted in the state dir
 kiosk_start_time_seconds               gauge      this process's start (Unix time)
+kiosk_service_exits_total              counter    result: systemd's $SERVICE_RESULT (watchdog…)
 =====================================  =========  ===========================================
 
 Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
@@ -147,6 +148,10 @@ class KioskMetrics:
         self._starts_seen = 0
         self.start_time = Gauge("kiosk_start_time_seconds",
                                 "When this kiosk process started (Unix time)", registry=r)
+        self.service_exits = Counter(
+            "kiosk_service_exits", "Stops of the kiosk service by systemd's result",
+            ["result"], registry=r)
+        self._exits_seen: dict[str, int] = {}
         self._printer_states: set[str] = set(PRINTER_STATES)
         self._lock = threading.Lock()
         self.set_printer_state("unknown")
@@ -228,6 +233,15 @@ class KioskMetrics:
                 self.starts.inc(starts - self._starts_seen)
                 self._starts_seen = starts
         self.start_time.set(started_at)
+
+    def set_service_exits(self, counts: dict[str, int]) -> None:
+        """Persisted counts per ``$SERVICE_RESULT`` (`kiosk.appliance.exits`)."""
+        with self._lock:
+            for result, count in counts.items():
+                label = safe_label(result)
+                seen = self._exits_seen.get(label, 0)
+                self.service_exits.labels(label).inc(max(0, count - seen))
+                self._exits_seen[label] = max(seen, count)
 
     def metric_names(self) -> set[str]:
         """Every series name this exporter can serve (``_total``, ``_bucket``… included),

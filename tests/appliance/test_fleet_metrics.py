@@ -215,3 +215,35 @@ def test_a_failed_card_read_is_counted_by_its_kind() -> None:
     got = samples(scrape(m))
     assert got[("kiosk_card_errors_total", (("kind", "card.removed_during_read"),))] == 1.0
     assert got[("kiosk_card_read_seconds_count", (("outcome", "error"),))] == 1.0
+
+
+def test_systemd_stop_results_are_counted_and_published_at_the_next_start(
+        tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def stop_post(result: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "SERVICE_RESULT"}
+        if result is not None:
+            env["SERVICE_RESULT"] = result
+        return subprocess.run([sys.executable, "-m", "kiosk.appliance.exits", str(tmp_path)],
+                              env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+
+    # As systemd's ExecStopPost= would run it, after two watchdog kills and a clean stop.
+    for result in ("watchdog", "watchdog", "success", "something-new"):
+        assert stop_post(result).returncode == 0
+    by_hand = stop_post(None)  # not under systemd: counts nothing, still exits 0
+    assert by_hand.returncode == 0 and "nothing counted" in by_hand.stderr
+    m = KioskMetrics()
+    count_start(m, tmp_path, now=1.0)
+    got = samples(scrape(m))
+    exits = {dict(k[1])["result"]: v for k, v in got.items()
+             if k[0] == "kiosk_service_exits_total"}
+    assert exits["watchdog"] == 2 and exits["success"] == 1 and exits["other"] == 1
+    assert exits["signal"] == 0  # every result present, so a first kill shows as an increase
+    (tmp_path / "appliance-exits.json").write_text("{not json")
+    m2 = KioskMetrics()
+    count_start(m2, tmp_path, now=2.0)  # a damaged file reads as zeros, never raises
+    assert samples(scrape(m2))[("kiosk_service_exits_total", (("result", "watchdog"),))] == 0
