@@ -51,11 +51,12 @@ class HostFacts:
             cached = self._parsed.get(name)
             if cached and cached[0] == mtime:
                 return cached[1]
-            cert = x509.load_pem_x509_certificate(path.read_bytes())
+            # A CA file may be a bundle: the first certificate to expire is the one to renew.
+            certs = x509.load_pem_x509_certificates(path.read_bytes())
         except (OSError, ValueError) as exc:
             log.warning("metrics: cannot read the %s certificate %s: %s", name, path, exc)
             return None
-        not_after = cert.not_valid_after_utc.timestamp()
+        not_after = min(cert.not_valid_after_utc.timestamp() for cert in certs)
         self._parsed[name] = (mtime, not_after)
         return not_after
 

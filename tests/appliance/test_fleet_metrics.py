@@ -54,6 +54,10 @@ def test_certificate_expiry_disk_and_starts_come_from_the_host(tmp_path: Path) -
     ca_end = dt.datetime(2036, 1, 2, tzinfo=dt.UTC)
     write_cert(tmp_path / "client.pem", client_end)
     write_cert(tmp_path / "ca.pem", ca_end)
+    # The CA file is a bundle: the root that expires first, then a later one.
+    write_cert(tmp_path / "later.pem", ca_end + dt.timedelta(days=900))
+    with (tmp_path / "ca.pem").open("ab") as bundle:
+        bundle.write((tmp_path / "later.pem").read_bytes())
     m = KioskMetrics()
     facts = HostFacts(m, tmp_path, {"client": tmp_path / "client.pem",
                                    "ca": tmp_path / "ca.pem"})
