@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: demo test lint pytest bench system venv clean install
+.PHONY: demo test lint pytest bench system venv clean install fleet-demo
 
 demo: venv
 	$(PY) -m kiosk demo
@@ -19,6 +19,10 @@ lint: venv
 
 pytest: venv
 	scripts/with-display.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# A real Prometheus scraping 60 simulated kiosks; prints the firing alerts (docs/fleet-metrics.md).
+fleet-demo: venv
+	$(PY) -m simulators.fleet --kiosks 60 $(FLEET_ARGS)
 
 bench: venv
 	@set -e; for b in bench/*.py; do echo "== $$b"; scripts/with-display.sh $(PY) $$b; done

@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(settings: Settings, *, with_sender: bool = False) -> int:
     from kiosk.app import build_kiosk
     from kiosk.appliance import metrics
+    from kiosk.appliance.host_metrics import HostFacts, count_start
     from kiosk.appliance.session_metrics import SessionMetrics, record_health
     from kiosk.maintenance.actions import Maintenance
     from kiosk.maintenance.audit import AuditTrail
@@ -83,8 +84,16 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
         if settings.technician.metrics_port:
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)
-            monitor = HealthMonitor(maintenance.probes(),
-                                    lambda report: record_health(metrics.default, report),
+            count_start(metrics.default, settings.kiosk.state_dir)
+            host = HostFacts(metrics.default, settings.kiosk.state_dir,
+                             {"client": settings.linkage.client_cert_file,
+                              "ca": settings.linkage.ca_file})
+
+            def publish(report: Any) -> None:
+                record_health(metrics.default, report)
+                host.refresh()
+
+            monitor = HealthMonitor(maintenance.probes(), publish,
                                     interval_s=HEALTH_METRICS_INTERVAL_S)
             monitor.start()
 

@@ -24,7 +24,21 @@ kiosk_maintenance_actions_total        counter    action
 kiosk_health_status                    gauge      item: 0 ok, 1 warn, 2 fail
 kiosk_vpcd_reader_configured           gauge      1 if a network-reachable virtual reader is set
 kiosk_build_info                       info       version
+kiosk_card_reader_present              gauge      1 if a reader is attached and pcscd answers
+kiosk_card_errors_total                counter    kind: the failed read's message key
+kiosk_linkage_reachable                gauge      1 if the last Linkage probe did not fail
+kiosk_linkage_errors_total             counter    error_number: errorNumber, transport, protocol
+kiosk_outbox_salvaged_rows             gauge      rows recovered from a damaged store
+kiosk_outbox_lost_rows                 gauge      rows a damaged store could not give back
+kiosk_certificate_expiry_…_seconds     gauge      certificate: client, ca; notAfter (Unix time)
+kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
+kiosk_starts_total                     counter    service starts, persisted in the state dir
+kiosk_start_time_seconds               gauge      this process's start (Unix time)
+kiosk_service_exits_total              counter    result: systemd's $SERVICE_RESULT (watchdog…)
 =====================================  =========  ===========================================
+
+Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
+fleet's Prometheus adds it as the target label ``kiosk``.
 """
 
 from __future__ import annotations
@@ -45,6 +59,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from drivers.printer.protocol import PrinterState
 from kiosk.appliance.version import software_version
 
 log = logging.getLogger(__name__)
@@ -56,6 +71,11 @@ INVALID_LABEL = "invalid"
 
 _CARD_BUCKETS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 _QUERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
+
+PRINTER_STATES = tuple(state.value for state in PrinterState)
+"""All always exported (0/1), so a rule or a panel can name any state before the printer
+was ever in it."""
+CERTIFICATES = ("client", "ca")
 
 
 def safe_label(value: str) -> str:
@@ -99,8 +119,42 @@ class KioskMetrics:
                           "1 if pcscd has a network-reachable virtual reader", registry=r)
         self.build = Info("kiosk_build", "Software version", registry=r)
         self.build.info({"version": software_version()})
-        self._printer_states: set[str] = set()
+        self.card_reader_present = Gauge(
+            "kiosk_card_reader_present", "1 if a card reader is attached and pcscd answers",
+            registry=r)
+        self.card_errors = Counter("kiosk_card_errors", "Failed card reads by kind", ["kind"],
+                                   registry=r)
+        self.linkage_reachable = Gauge(
+            "kiosk_linkage_reachable", "1 if the last Linkage probe got an HTTP answer",
+            registry=r)
+        self.linkage_errors = Counter(
+            "kiosk_linkage_errors", "Linkage errors by errorNumber", ["error_number"],
+            registry=r)
+        self.outbox_salvaged = Gauge(
+            "kiosk_outbox_salvaged_rows", "Outbox rows recovered from a damaged store",
+            registry=r)
+        self.outbox_lost = Gauge(
+            "kiosk_outbox_lost_rows", "Outbox rows a damaged store could not give back",
+            registry=r)
+        self.certificate_expiry = Gauge(
+            "kiosk_certificate_expiry_timestamp_seconds",
+            "notAfter of a configured certificate (Unix time)", ["certificate"], registry=r)
+        self.store_free = Gauge("kiosk_store_free_bytes",
+                                "Free bytes on the file system of the state dir", registry=r)
+        self.store_size = Gauge("kiosk_store_size_bytes",
+                                "Size of the file system of the state dir", registry=r)
+        self.starts = Counter("kiosk_starts", "Starts of the kiosk service on this machine",
+                              registry=r)
+        self._starts_seen = 0
+        self.start_time = Gauge("kiosk_start_time_seconds",
+                                "When this kiosk process started (Unix time)", registry=r)
+        self.service_exits = Counter(
+            "kiosk_service_exits", "Stops of the kiosk service by systemd's result",
+            ["result"], registry=r)
+        self._exits_seen: dict[str, int] = {}
+        self._printer_states: set[str] = set(PRINTER_STATES)
         self._lock = threading.Lock()
+        self.set_printer_state("unknown")
 
     def record_session(self, outcome: str) -> None:
         self.sessions.labels(safe_label(outcome)).inc()
@@ -137,6 +191,65 @@ class KioskMetrics:
 
     def set_vpcd_configured(self, configured: bool) -> None:
         self.vpcd.set(1 if configured else 0)
+
+    def set_card_reader_present(self, present: bool) -> None:
+        self.card_reader_present.set(1 if present else 0)
+
+    def record_card_error(self, kind: str) -> None:
+        self.card_errors.labels(safe_label(kind)).inc()
+
+    def set_linkage_reachable(self, reachable: bool) -> None:
+        self.linkage_reachable.set(1 if reachable else 0)
+
+    def record_linkage_error(self, error_number: int | None, *, transport: bool = False
+                             ) -> None:
+        """``error_number`` is the Linkage errorNumber (0-99999, never personal); an error
+        without one is ``transport`` (no HTTP answer) or ``protocol`` (a broken answer)."""
+        if error_number is None:
+            label = "transport" if transport else "protocol"
+        elif isinstance(error_number, int) and 0 <= error_number <= 99999:
+            label = str(error_number)
+        else:
+            label = "other"
+        self.linkage_errors.labels(label).inc()
+
+    def set_outbox_salvage(self, salvaged: int, lost: int) -> None:
+        self.outbox_salvaged.set(salvaged)
+        self.outbox_lost.set(lost)
+
+    def set_certificate_expiry(self, certificate: str, not_after_ts: float) -> None:
+        if certificate not in CERTIFICATES:
+            raise ValueError(f"unknown certificate {certificate!r}; one of {CERTIFICATES}")
+        self.certificate_expiry.labels(certificate).set(not_after_ts)
+
+    def set_store_disk(self, free_bytes: int, size_bytes: int) -> None:
+        self.store_free.set(free_bytes)
+        self.store_size.set(size_bytes)
+
+    def set_starts(self, starts: int, started_at: float) -> None:
+        """``starts`` is the count persisted in the state dir (it survives restarts)."""
+        with self._lock:
+            if starts > self._starts_seen:
+                self.starts.inc(starts - self._starts_seen)
+                self._starts_seen = starts
+        self.start_time.set(started_at)
+
+    def set_service_exits(self, counts: dict[str, int]) -> None:
+        """Persisted counts per ``$SERVICE_RESULT`` (`kiosk.appliance.exits`)."""
+        with self._lock:
+            for result, count in counts.items():
+                label = safe_label(result)
+                seen = self._exits_seen.get(label, 0)
+                self.service_exits.labels(label).inc(max(0, count - seen))
+                self._exits_seen[label] = max(seen, count)
+
+    def metric_names(self) -> set[str]:
+        """Every series name this exporter can serve (``_total``, ``_bucket``… included),
+        also for labelled families that have no sample yet."""
+        suffixes = {"counter": ("_total", "_created"), "info": ("_info",),
+                    "histogram": ("_bucket", "_sum", "_count", "_created"), "gauge": ("",)}
+        return {family.name + suffix for family in self.registry.collect()
+                for suffix in suffixes[family.type]}
 
 
 @dataclass
@@ -196,3 +309,11 @@ def set_outbox(depth: int, dead: int, oldest_age_s: float | None) -> None:
 
 def record_maintenance(action: str) -> None:
     default.record_maintenance(action)
+
+
+def record_card_error(kind: str) -> None:
+    default.record_card_error(kind)
+
+
+def record_linkage_error(error_number: int | None, *, transport: bool = False) -> None:
+    default.record_linkage_error(error_number, transport=transport)

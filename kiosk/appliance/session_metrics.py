@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.appliance.metrics import KioskMetrics
-from kiosk.maintenance.health import HealthReport
+from kiosk.maintenance.health import HealthReport, Status
 from kiosk.session.view import PrintStatus, Screen, SessionView
 
 _END_OUTCOME = {
@@ -57,6 +57,8 @@ class SessionMetrics:
         elif self._reading_since is not None and screen in (Screen.IDENTITY, Screen.ERROR):
             outcome = "ok" if screen is Screen.IDENTITY else "error"
             self._m.observe_card_read(now - self._reading_since, outcome)
+            if screen is Screen.ERROR:
+                self._m.record_card_error(view.error_key or "unknown")
             self._reading_since = None
         if screen is Screen.RUNNING and self._running_since is None:
             self._running_since = now
@@ -91,6 +93,11 @@ def record_health(metrics: KioskMetrics, report: HealthReport) -> None:
             metrics.set_printer_state(str(item.detail["state"]))
         elif item.key == "vpcd":
             metrics.set_vpcd_configured(item.status.severity > 0)
+        elif item.key == "card_reader":
+            metrics.set_card_reader_present(item.detail.get("driver_state") == "ready"
+                                            and bool(item.detail.get("readers")))
+        elif item.key == "linkage":
+            metrics.set_linkage_reachable(item.status is not Status.FAIL)
 
 
 def _float(value: object) -> float | None:

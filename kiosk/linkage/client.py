@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from kiosk.appliance import metrics
 from kiosk.config.loader import read_secret
 from kiosk.config.settings import Settings
 from kiosk.domain import mask_cid
@@ -255,6 +256,7 @@ class LinkageClient:
     def _answer(self, item: M.ServiceResult, request_id: str) -> ServiceAnswer:
         if item.responseStatus == "error" or item.responseError is not None:
             err = item.responseError or M.ErrorBody(errorNumber=0, errorMessage="unknown")
+            metrics.record_linkage_error(err.errorNumber)
             return ServiceAnswer(item.serviceID, None,
                                  E.error_for(err.errorNumber, err.errorMessage,
                                              request_id=request_id),
@@ -317,6 +319,7 @@ class LinkageClient:
                     continue
                 log.warning("linkage %s %s failed after %d attempt(s): %s (%s)", method, path,
                             attempts, type(exc).__name__, log_subject or "-")
+                metrics.record_linkage_error(exc.error_number, transport=True)
                 raise
             if result.status == 401 and token is True and not relogged and bearer:
                 relogged = True
@@ -339,6 +342,7 @@ class LinkageClient:
             log.info("linkage %s %s -> %d errorNumber %s after %d attempt(s), request %s (%s)",
                      method, path, result.status, error.error_number, attempts,
                      result.request_id, log_subject or "-")
+            metrics.record_linkage_error(error.error_number)
             raise error
 
     def _may_retry(self, attempts: int, deadline: float, retry_after_s: float | None) -> bool:

@@ -9,6 +9,7 @@ on loopback, and a clean stop on SIGTERM with STOPPING=1.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -87,12 +88,18 @@ def test_appliance_notifies_pings_serves_metrics_and_stops_cleanly(
 
         text = ""
         deadline = time.monotonic() + 60
-        while 'kiosk_health_status{item="printer"}' not in text:
+        # The host facts (certificates, disk) are published right after the health items.
+        while ('kiosk_health_status{item="printer"}' not in text
+               or 'kiosk_certificate_expiry_timestamp_seconds{certificate="ca"}' not in text):
             assert time.monotonic() < deadline, text[-2000:]
             text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
             time.sleep(0.5)
         assert "kiosk_build_info{" in text
         assert 'kiosk_printer_state{state="ready"} 1.0' in text
+        assert "kiosk_starts_total 1.0" in text
+        assert 'kiosk_certificate_expiry_timestamp_seconds{certificate="client"}' in text
+        free = re.search(r"^kiosk_store_free_bytes (\S+)$", text, re.M)
+        assert free and float(free[1]) > 0
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
