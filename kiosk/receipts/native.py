@@ -27,7 +27,7 @@ from kiosk.receipts.model import (
     Title,
 )
 from kiosk.receipts.profiles import PrinterProfile
-from kiosk.receipts.raster import RasterRenderer
+from kiosk.receipts.raster import QR_QUIET_MODULES, RasterRenderer
 from kiosk.receipts.thai_text import display_cells, wrap_thai
 
 _SIZE = {"normal": 1, "large": 2, "huge": 4}
@@ -69,8 +69,10 @@ class NativeTextRenderer:
             elif isinstance(block, Separator):
                 self._line(out, "-" * self.columns, "left", 1, False)
             elif isinstance(block, Qr):
+                quiet = QR_QUIET_MODULES * self.profile.qr_module_dots
+                out.feed_dots(quiet)
                 out.qr(block.data, self.profile.qr_module_dots)
-                out.raw(LF)
+                out.feed_dots(quiet)
                 if block.caption:
                     self._text(out, block.caption, "center", size=1, bold=False)
         return out.output()

@@ -207,7 +207,7 @@ def _atoms_and_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
 
 def _space_parts(atom: str) -> tuple[str, ...]:
     """A compound atom's parts, split after its spaces (a time keeps its "น.")."""
-    parts = re.findall(rf"{_TIME}|\S+\s?|\s", atom)
+    parts = re.findall(rf"(?:เวลา\s)?{_TIME}|\S+\s?|\s", atom)
     return tuple(parts) if len(parts) > 1 else ()
 
 
