@@ -37,7 +37,7 @@ from kiosk.receipts.model import (
 )
 from kiosk.receipts.profiles import PrinterProfile
 from kiosk.receipts.symbols import barcode_image, qr_image, qr_modules
-from kiosk.receipts.thai_text import wrap_thai
+from kiosk.receipts.thai_text import fits_unbroken, wrap_thai
 
 QR_QUIET_MODULES = 4
 """Blank modules around a QR (ISO/IEC 18004 asks 4)."""
@@ -207,8 +207,15 @@ class RasterRenderer:
     def _row(self, out: RasterLayout, y: int, row: Row, key_col: int) -> int:
         style = self.body
         gap = style.size // 2
+        value_fits = self._fits(style, self.width - self.margin - key_col)
+        full_fits = self._fits(style, self.width - 2 * self.margin)
+        if not fits_unbroken(row.value, value_fits) and fits_unbroken(row.value, full_fits):
+            # A reference or ID wider than the value column: the key on its line, the
+            # value under it at full width, rather than the value cut in two.
+            y = self._text(out, y, row.key, style, "left")
+            return self._text(out, y, row.value, style, "left")
         key_lines = wrap_thai(row.key, self._fits(style, key_col - self.margin - gap))
-        value_lines = wrap_thai(row.value, self._fits(style, self.width - self.margin - key_col))
+        value_lines = wrap_thai(row.value, value_fits)
         line_h = self._line_height(style)
         for i in range(max(len(key_lines), len(value_lines))):
             key = key_lines[i] if i < len(key_lines) else ""

@@ -255,6 +255,20 @@ def break_points(text: str) -> list[str]:
     return [piece for piece, _ in _pieces(text)]
 
 
+def fits_unbroken(text: str, fits: Callable[[str], bool]) -> bool:
+    """Whether ``text`` wraps at ``fits`` without splitting any word or atom (a compound
+    atom may still break at its own spaces)."""
+    for paragraph in text.split("\n"):
+        if fits(paragraph):
+            continue
+        for piece, fallback in _pieces(paragraph):
+            if piece.isspace() or fits(piece.rstrip()):
+                continue
+            if not fallback or not all(fits(part.rstrip()) for part in fallback):
+                return False
+    return True
+
+
 def wrap_thai(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Greedy word wrap. Explicit newlines are kept; spaces at a break are dropped."""
     lines: list[str] = []

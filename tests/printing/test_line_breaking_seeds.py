@@ -180,3 +180,15 @@ def test_all_rows_of_the_largest_household_stay_whole_at_58mm(recorded) -> None:
             assert violations(w) == []
             assert any(re.fullmatch(r"\d-\d{4}-x{5}-x{2}-\d.*", line) for line in w.lines) or \
                 any(re.search(r"\d-\d{4}-x{5}-x{2}-\d", line) for line in w.lines)
+
+
+@pytest.mark.parametrize("target", ["58mm-raster", "58mm-native"])
+def test_a_reference_too_wide_for_its_column_goes_under_its_key(target: str,
+                                                               recorded) -> None:
+    profile, mode = TARGETS[target]
+    slip = next(s for s in HOUSEHOLD_SLIPS if s.kind == "submit_request")
+    reference = next(b.value for b in slip.document.blocks
+                     if isinstance(b, Row) and b.value.startswith("KIOSK-"))
+    render_receipt(slip.document, profile, mode)
+    holding = [w for w in recorded if reference in w.text]
+    assert holding and all(any(reference in line for line in w.lines) for w in holding)
