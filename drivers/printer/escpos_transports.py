@@ -14,19 +14,31 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from escpos import printer as escpos_printers
 from escpos.exceptions import DeviceNotFoundError
 
+from drivers.printer.dialogue import ReplyStream
 from drivers.printer.protocol import (
     PrinterDisconnected,
     PrinterError,
     PrinterOffline,
     PrinterTimeout,
+    StatusUnknown,
     StatusUnsupported,
 )
-from drivers.printer.status import GS_R_PAPER, PrinterStatus, StatusNoise, query
+from drivers.printer.status import (
+    GS_R_PAPER,
+    PrinterStatus,
+    fits_paper_reply,
+    fits_query,
+    query,
+)
+
+MAX_STATUS_ROUNDS = 8
+"""Rounds of DLE EOT 1-4 before the status is called unknown (see `status`)."""
 
 
 class EscposTransport:
@@ -40,6 +52,10 @@ class EscposTransport:
         self.name = name
         self.timeout_s = timeout_s
         self._printer: Any = None
+        self._replies = ReplyStream()
+        self.settle_s = 0.002
+        """Quiet time that ends a round of answers: a printer's burst of bytes (answer,
+        duplicate, ASB) is written within it; the next round starts on a quiet line."""
 
     # -- to override -------------------------------------------------------------------
 
@@ -53,8 +69,9 @@ class EscposTransport:
     def _after_open(self) -> None:
         """Hook: configure the opened device."""
 
-    def _discard_input(self) -> None:
-        """Drop stale bytes (a late answer to an earlier query) before asking again."""
+    def _read_waiting(self) -> bytes:
+        """Whatever has already arrived, without waiting. Raise PrinterDisconnected."""
+        return b""
 
     # -- PrinterTransport -----------------------------------------------------------------
 
@@ -68,6 +85,7 @@ class EscposTransport:
         except Exception as exc:  # OSError, USBError (access denied: no udev rule), ...
             raise PrinterOffline(f"{self.name}: {exc!r}", reason="open_failed") from None
         self._printer = printer
+        self._replies = ReplyStream()
         self._after_open()
 
     def send(self, data: bytes) -> None:
@@ -84,23 +102,43 @@ class EscposTransport:
             raise PrinterDisconnected(f"{self.name}: write failed: {exc!r}") from None
 
     def status(self) -> PrinterStatus:
-        self._discard_input()
-        answers = []
+        """DLE EOT 1-4, asked in rounds until two rounds agree and one of them is clean.
+
+        A stale or unsolicited byte that fits a query shifts the answers after it by one.
+        So: after each answer the line is read until it has been quiet for `settle_s`
+        (the rest of the printer's burst) and dropped before the next query; and a round
+        is clean only if no byte dropped after an answer fits the same query with another
+        value (a late real answer behind a stale byte). Rounds that never settle give
+        `StatusUnknown`: an answer we cannot match is never read as a fault."""
+        self._drain()
+        previous: tuple[int, ...] | None = None
+        previous_clean = False
+        for _ in range(MAX_STATUS_ROUNDS):
+            answers, clean = self._status_round()
+            if answers == previous and (clean or previous_clean):
+                return PrinterStatus.parse(*answers)
+            previous, previous_clean = answers, clean
+        raise StatusUnknown(
+            f"{self.name}: status answers did not settle in {MAX_STATUS_ROUNDS} rounds "
+            f"(last {bytes(previous or ()).hex()})", reason="status_unsettled")
+
+    def _status_round(self) -> tuple[tuple[int, ...], bool]:
+        answers: list[int] = []
+        clean = True
         for n in (1, 2, 3, 4):
+            if n > 1:
+                clean &= _no_rival(self._settle(), n - 1, answers[-1])
             self.send(query(n))
-            answers.append(self._read_byte(self.timeout_s, f"DLE EOT {n}"))
-        try:
-            return PrinterStatus.parse(*answers)
-        except StatusNoise as exc:
-            raise PrinterTimeout(
-                f"{self.name}: status answer is noise ({exc}); check the baud rate",
-                reason="garbled",
-            ) from None
+            answers.append(self._await(lambda v, n=n: fits_query(n, v), self.timeout_s,
+                                       f"DLE EOT {n}"))
+        clean &= _no_rival(self._settle(), 4, answers[-1])
+        return tuple(answers), clean
 
     def wait_processed(self, timeout_s: float) -> PrinterStatus:
         # GS r is answered only after all data sent before it has been handled.
+        self._drain()
         self.send(GS_R_PAPER)
-        self._read_byte(timeout_s, "GS r 1 (job processed)")
+        self._await(fits_paper_reply, timeout_s, "GS r 1 (job processed)")
         return self.status()
 
     def close(self) -> None:
@@ -116,13 +154,42 @@ class EscposTransport:
             raise PrinterOffline(f"{self.name}: not open", reason="not_open")
         return self._printer
 
-    def _read_byte(self, timeout_s: float, what: str) -> int:
+    def _drain(self) -> list[int]:
+        """Read what is waiting (ASB framing is kept), then drop the unanswered bytes."""
+        while data := self._read_waiting():
+            self._replies.feed(data)
+        return self._replies.discard()
+
+    def _settle(self) -> list[int]:
+        """Read until the line has been quiet for `settle_s`; drop and return the bytes."""
+        while data := self._read_some(self.settle_s):
+            self._replies.feed(data)
+        return self._drain()
+
+    def _await(self, fits: Callable[[int], bool], timeout_s: float, what: str) -> int:
+        """The first byte that fits; other bytes are skipped. No fitting byte in time:
+        `StatusUnknown` if something else came (noise, wrong baud rate), else a timeout."""
+        skipped_before = self._replies.skipped
         deadline = time.monotonic() + timeout_s
-        while (left := deadline - time.monotonic()) > 0:
-            data = self._read_some(left)
-            if data:
-                return data[0]
+        while True:
+            value = self._replies.take(fits)
+            if value is not None:
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._replies.feed(self._read_some(left))
+        if self._replies.skipped > skipped_before:
+            raise StatusUnknown(
+                f"{self.name}: no byte fitting {what} within {timeout_s:.1f} s, only "
+                "others; check the baud rate", reason="garbled")
         raise PrinterTimeout(f"{self.name}: no answer to {what} within {timeout_s:.1f} s")
+
+
+def _no_rival(drained: list[int], n: int, answer: int) -> bool:
+    """No byte drained after the answer to DLE EOT n fits n with a different value (a
+    duplicate is harmless; a rival means the byte we took may have been stale)."""
+    return all(v == answer or not fits_query(n, v) for v in drained)
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -160,6 +227,21 @@ class NetworkTransport(EscposTransport):
             raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
         return data
 
+    def _read_waiting(self) -> bytes:
+        sock: socket.socket = self._require_open().device
+        sock.settimeout(0)  # non-blocking (a timeout would make Python wait for data)
+        try:
+            data = sock.recv(4096)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
+        finally:
+            sock.settimeout(self.timeout_s)
+        if not data:
+            raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
+        return data
+
 
 class SerialTransport(EscposTransport):
     """RS-232 via pyserial; flow control RTS/CTS or XON/XOFF keeps big rasters intact."""
@@ -183,9 +265,15 @@ class SerialTransport(EscposTransport):
         port.rtscts = self.flow_control == "rtscts"
         port.write_timeout = self.write_timeout_s
 
-    def _discard_input(self) -> None:
-        with contextlib.suppress(Exception):
-            self._require_open().device.reset_input_buffer()
+    def _read_waiting(self) -> bytes:
+        import serial
+
+        port = self._require_open().device
+        try:
+            waiting = port.in_waiting
+            return port.read(waiting) if waiting else b""
+        except serial.SerialException as exc:
+            raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
 
     def _read_some(self, timeout_s: float) -> bytes:
         import serial
@@ -226,6 +314,9 @@ class UsbTransport(EscposTransport):
             if _is_timeout(exc):
                 return b""
             raise PrinterDisconnected(f"{self.name}: {exc}") from None
+
+    def _read_waiting(self) -> bytes:
+        return self._read_some(0.001)
 
 
 class FileTransport(EscposTransport):

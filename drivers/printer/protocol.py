@@ -98,6 +98,15 @@ class StatusUnsupported(PrinterError):
     state = PrinterState.UNKNOWN
 
 
+class StatusUnknown(PrinterError):
+    """The printer answered, but no answer could be matched to the query asked (noise,
+    wrong baud rate, a chatty device): not a fault, and a job after it is unconfirmed."""
+
+    default_message_key = "printer.status_unknown"
+    default_reason = "status_unknown"
+    state = PrinterState.UNKNOWN
+
+
 @runtime_checkable
 class PrinterTransport(Protocol):
     """Bytes out, status in. One open connection per job; every call may block."""

@@ -45,10 +45,45 @@ def query(n: int) -> bytes:
     return DLE_EOT + bytes((n,))
 
 
-def check_byte(value: int) -> int:
-    if value & _FIXED_MASK != _FIXED_BITS:
-        raise StatusNoise(f"0x{value:02x} is not a DLE EOT status byte")
+def check_byte(value: int, n: int) -> int:
+    if not fits_query(n, value):
+        raise StatusNoise(f"0x{value:02x} is not an answer to DLE EOT {n}")
     return value
+
+
+def fits_query(n: int, value: int) -> bool:
+    """Whether ``value`` can be the answer to ``DLE EOT n`` (its fixed bits, per n).
+
+    All four share ``0xx1xx10``; n=1 also has bit 6 fixed off; n=4 reports each sensor in
+    two equal bits (2-3 near end, 5-6 roll end). Automatic Status Back bytes never fit:
+    the first has bit 1 off, the others bit 4 off."""
+    if value & _FIXED_MASK != _FIXED_BITS:
+        return False
+    if n == 1:
+        return not value & 0x40
+    if n == 4:
+        return _pairs_equal(value, 2) and _pairs_equal(value, 5)
+    return n in (2, 3)
+
+
+def fits_paper_reply(value: int) -> bool:
+    """Whether ``value`` can be the answer to ``GS r 1``: bits 4 and 7 off, each sensor
+    in two equal bits (0-1 near end, 2-3 roll end)."""
+    return not value & 0x90 and _pairs_equal(value, 0) and _pairs_equal(value, 2)
+
+
+def is_asb_header(value: int) -> bool:
+    """First byte of a 4-byte Automatic Status Back frame: ``0xx1xx00``. It fits no
+    query's answer (DLE EOT answers have bit 1 on, GS r answers bit 4 off)."""
+    return value & 0b1001_0011 == 0b0001_0000
+
+
+ASB_FRAME_LENGTH = 4
+
+
+def _pairs_equal(value: int, low_bit: int) -> bool:
+    pair = (value >> low_bit) & 0b11
+    return pair in (0b00, 0b11)
 
 
 @dataclass(frozen=True)
@@ -63,8 +98,8 @@ class PrinterStatus:
 
     @classmethod
     def parse(cls, printer: int, offline: int, error: int, paper: int) -> PrinterStatus:
-        for value in (printer, offline, error, paper):
-            check_byte(value)
+        for n, value in enumerate((printer, offline, error, paper), start=1):
+            check_byte(value, n)
         if paper & 0x60 == 0x60 or offline & 0x20:
             level = PaperLevel.OUT
         elif paper & 0x0C == 0x0C:
@@ -107,6 +142,17 @@ def encode_status(*, online: bool = True, cover_open: bool = False,
         | (0x40 if recoverable_error else 0),
         4: _FIXED_BITS | (0x0C if paper is not PaperLevel.OK else 0) | (0x60 if paper_out else 0),
     }
+
+
+def encode_asb(*, online: bool = True, cover_open: bool = False,
+               paper: PaperLevel = PaperLevel.OK, cutter_error: bool = False) -> bytes:
+    """The 4-byte Automatic Status Back frame a printer in this condition sends unasked."""
+    paper_out = paper is PaperLevel.OUT
+    offline = not online or cover_open or paper_out or cutter_error
+    first = 0x10 | (0x08 if offline else 0) | (0x20 if cover_open else 0)
+    second = 0x08 if cutter_error else 0
+    third = (0x03 if paper is not PaperLevel.OK else 0) | (0x0C if paper_out else 0)
+    return bytes((first, second, third, 0x00))
 
 
 def gs_r_paper_byte(paper: PaperLevel) -> int:

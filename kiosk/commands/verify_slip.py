@@ -22,7 +22,7 @@ EXIT_CODES = {Verdict.VALID: 0, Verdict.ALTERED: 3, Verdict.UNKNOWN_KIOSK: 4,
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("verify-slip", help="verify the QR code of a printed registry slip")
-    parser.add_argument("qr", help="the scanned QR text (LKS1....), or - to read it from stdin")
+    parser.add_argument("qr", help="the scanned QR text (LKS2....), or - to read it from stdin")
     parser.add_argument("--fields", type=Path,
                         help="JSON file of the printed fields ([[label, value], ...]); "
                              "without it only the QR itself is checked")

@@ -41,7 +41,9 @@ class JobState(Enum):
     """The printer reported OK after processing the whole job."""
     FAILED = "failed"
     UNCONFIRMED = "unconfirmed"
-    """Sent to a transport that cannot report status (file, CUPS): not counted as printed."""
+    """Sent, but not confirmed: a transport that cannot report status (file, CUPS), or the
+    connection broke / the answers were unreadable after the whole job was written. Not
+    counted as printed; the technician checks the slip before any reprint."""
 
 
 @dataclass(frozen=True)

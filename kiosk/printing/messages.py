@@ -53,7 +53,14 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "printer.unconfirmed": (
         "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
         "Please check that your receipt has printed. If not, please ask at the counter.",
-        "Transport cannot report status (file/CUPS): the job is not counted as printed.",
+        "Job sent but not confirmed (file/CUPS transport, or the printer's answer after the"
+        " job was lost or unreadable): check the slip before any reprint.",
+    ),
+    "printer.status_unknown": (
+        "เครื่องพิมพ์ยังไม่พร้อม กรุณาลองพิมพ์อีกครั้ง หากยังพิมพ์ไม่ได้ กรุณาติดต่อเจ้าหน้าที่",
+        "The printer is not ready yet. Please try printing again, or ask staff at the counter.",
+        "Printer status answers could not be matched to the queries (line noise, baud rate,"
+        " another device on the line): check cable and settings. Nothing was printed.",
     ),
     "printer.journal_unreadable": (
         "ไม่สามารถพิมพ์ซ้ำได้ กรุณาติดต่อเจ้าหน้าที่",

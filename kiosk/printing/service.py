@@ -21,9 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.printer.protocol import (
+    PrinterDisconnected,
     PrinterError,
     PrinterState,
     PrinterTransport,
+    StatusUnknown,
     raise_for_status,
     state_of,
 )
@@ -131,6 +133,11 @@ class PrintService:
                 status = transport.wait_processed(self._job_deadline(transport, len(data)))
                 state = raise_for_status(status, when="after the job")
                 return self._finish(job_id, JobState.PRINTED, state, None, sent)
+            except (PrinterDisconnected, StatusUnknown) as exc:
+                # The whole job (and its cut) was written: it may well be on paper. Not
+                # counted as printed, not a failure the citizen is sent to staff for.
+                state = JobState.UNCONFIRMED if sent else JobState.FAILED
+                return self._finish(job_id, state, exc.state, exc, sent)
             except PrinterError as exc:
                 return self._finish(job_id, JobState.FAILED, exc.state, exc, sent)
             finally:
@@ -149,7 +156,7 @@ class PrintService:
                    else "printer.unconfirmed")
             self.journal.mark(job_id, state)
         else:
-            key = error.message_key
+            key = "printer.unconfirmed" if state is JobState.UNCONFIRMED else error.message_key
             self.journal.mark(job_id, state, error_reason=error.reason, error_key=key)
             log.warning("print job %s failed: %s (%s)", job_id, error.reason, error)
         return PrintOutcome(job_id, state, printer_state, key, error, sent)

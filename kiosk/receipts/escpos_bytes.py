@@ -26,6 +26,7 @@ class EscposBuilder:
         self.profile = profile
         self._dummy = Dummy()
         self._align: int | None = None
+        self._left_margin = 0
         self._dummy._raw(ESC + b"@")  # initialise: no mode left over from another job
         if profile.dpi <= 255:
             # Motion unit = one dot, so ESC J feeds are in the same dots as the layout.
@@ -46,10 +47,38 @@ class EscposBuilder:
             self._dummy._raw(ESC + b"J" + bytes((step,)))
             dots -= step
 
+    def left_margin(self, dots: int) -> None:
+        """``GS L``: where lines start (motion unit = one dot, see ``GS P`` above)."""
+        if dots != self._left_margin:
+            self._dummy._raw(GS + b"L" + _le16(dots))
+            self._left_margin = dots
+
     def raster(self, band: Image.Image, align: Align) -> None:
-        """``GS v 0`` of a mode-1 image whose set pixels are printed dots."""
+        """``GS v 0`` of a mode-1 image whose set pixels are printed dots.
+
+        A left-aligned band is cropped to its ink on the left too: the blank columns
+        become a left margin (``GS L``, 4 bytes) instead of zero bytes on every dot row."""
         if band.mode != "1":
             raise ValueError("raster bands are mode 1 images")
+        margin = 0
+        if align == "left" and self.profile.dpi <= 255:
+            bbox = band.getbbox()
+            if bbox is not None and bbox[0] >= 8:
+                margin = bbox[0]
+                band = band.crop((margin, 0, band.width, band.height))
+        self.left_margin(margin)
+        # Blank dot rows inside a band (between a line's marks and its letters) are fed,
+        # not sent as zero bytes.
+        top = 0
+        for start, stop in _blank_runs(band):
+            self._raster_rows(band.crop((0, top, band.width, start)), align)
+            self.feed_dots(stop - start)
+            top = stop
+        self._raster_rows(band.crop((0, top, band.width, band.height)), align)
+
+    def _raster_rows(self, band: Image.Image, align: Align) -> None:
+        if band.height == 0:
+            return
         width_bytes = (band.width + 7) // 8
         if band.width % 8:
             # Pad to whole bytes; a centred band is padded on both sides so the printer's
@@ -75,6 +104,24 @@ class EscposBuilder:
 
     def output(self) -> bytes:
         return self._dummy.output
+
+
+def _blank_runs(band: Image.Image, minimum: int = 2) -> list[tuple[int, int]]:
+    """Runs of at least ``minimum`` all-blank dot rows strictly inside ``band``."""
+    width_bytes = (band.width + 7) // 8
+    data = band.tobytes()
+    blank = [not any(data[y * width_bytes:(y + 1) * width_bytes]) for y in range(band.height)]
+    runs, y = [], 0
+    while y < band.height:
+        if blank[y]:
+            start = y
+            while y < band.height and blank[y]:
+                y += 1
+            if start > 0 and y < band.height and y - start >= minimum:
+                runs.append((start, y))
+        else:
+            y += 1
+    return runs
 
 
 def _le16(value: int) -> bytes:

@@ -27,8 +27,8 @@ from kiosk.receipts.model import (
     Title,
 )
 from kiosk.receipts.profiles import PrinterProfile
-from kiosk.receipts.raster import RasterRenderer
-from kiosk.receipts.thai_text import display_cells, wrap_thai
+from kiosk.receipts.raster import QR_QUIET_MODULES, RasterRenderer
+from kiosk.receipts.thai_text import display_cells, fits_unbroken, wrap_thai
 
 _SIZE = {"normal": 1, "large": 2, "huge": 4}
 
@@ -69,8 +69,10 @@ class NativeTextRenderer:
             elif isinstance(block, Separator):
                 self._line(out, "-" * self.columns, "left", 1, False)
             elif isinstance(block, Qr):
+                quiet = QR_QUIET_MODULES * self.profile.qr_module_dots
+                out.feed_dots(quiet)
                 out.qr(block.data, self.profile.qr_module_dots)
-                out.raw(LF)
+                out.feed_dots(quiet)
                 if block.caption:
                     self._text(out, block.caption, "center", size=1, bold=False)
         return out.output()
@@ -107,8 +109,15 @@ class NativeTextRenderer:
         return min(widest + 2, int(self.columns * 0.45))
 
     def _row(self, out: EscposBuilder, row: Row, key_cells: int) -> None:
+        value_fits = lambda s: display_cells(s) <= self.columns - key_cells  # noqa: E731
+        full_fits = lambda s: display_cells(s) <= self.columns  # noqa: E731
+        if not fits_unbroken(row.value, value_fits) and fits_unbroken(row.value, full_fits):
+            # Too wide for the value column but not for the line: value under its key.
+            self._text(out, row.key, "left", size=1, bold=False)
+            self._text(out, row.value, "left", size=1, bold=False)
+            return
         key_lines = wrap_thai(row.key, lambda s: display_cells(s) <= key_cells - 1)
-        value_lines = wrap_thai(row.value, lambda s: display_cells(s) <= self.columns - key_cells)
+        value_lines = wrap_thai(row.value, value_fits)
         out.align("left")
         for i in range(max(len(key_lines), len(value_lines))):
             key = key_lines[i] if i < len(key_lines) else ""

@@ -37,7 +37,12 @@ from kiosk.receipts.model import (
 )
 from kiosk.receipts.profiles import PrinterProfile
 from kiosk.receipts.symbols import barcode_image, qr_image, qr_modules
-from kiosk.receipts.thai_text import wrap_thai
+from kiosk.receipts.thai_text import fits_unbroken, wrap_thai
+
+QR_QUIET_MODULES = 4
+"""Blank modules around a QR (ISO/IEC 18004 asks 4)."""
+MIN_BAR_DOTS = 2
+"""Narrowest CODE128 bar in dots: 0.25 mm at 203 dpi."""
 
 INK = 255
 """Mode "1" pixel value that means "print a dot" in our band images."""
@@ -202,8 +207,15 @@ class RasterRenderer:
     def _row(self, out: RasterLayout, y: int, row: Row, key_col: int) -> int:
         style = self.body
         gap = style.size // 2
+        value_fits = self._fits(style, self.width - self.margin - key_col)
+        full_fits = self._fits(style, self.width - 2 * self.margin)
+        if not fits_unbroken(row.value, value_fits) and fits_unbroken(row.value, full_fits):
+            # A reference or ID wider than the value column: the key on its line, the
+            # value under it at full width, rather than the value cut in two.
+            y = self._text(out, y, row.key, style, "left")
+            return self._text(out, y, row.value, style, "left")
         key_lines = wrap_thai(row.key, self._fits(style, key_col - self.margin - gap))
-        value_lines = wrap_thai(row.value, self._fits(style, self.width - self.margin - key_col))
+        value_lines = wrap_thai(row.value, value_fits)
         line_h = self._line_height(style)
         for i in range(max(len(key_lines), len(value_lines))):
             key = key_lines[i] if i < len(key_lines) else ""
@@ -246,22 +258,29 @@ class RasterRenderer:
     def _qr(self, out: RasterLayout, y: int, qr: Qr) -> int:
         module = self.profile.qr_module_dots
         side = qr_modules(qr.data) * module
+        quiet = QR_QUIET_MODULES * module  # above and below; the sides are blank paper
+        y += quiet
         x = (self.width - side) // 2
         if self.native_qr:
             out.items.append(NativeQr(qr.data, y, x, module, side))
         else:
             ink = qr_image(qr.data, module).point(lambda v: 0 if v else INK)
             out.items.append(Band(ink, y, x, "center"))
-        y += side
+        y += side + quiet
         if qr.caption:
-            y = self._text(out, y + self.block_gap // 2, qr.caption, self.styles["footer"],
-                           "center")
+            style = self.styles["footer"]
+            # Stacked marks reach above a line's top (see _line_band): keep them out too.
+            y = self._text(out, y + style.size // 3, qr.caption, style, "center")
         return y
 
     def _barcode(self, out: RasterLayout, y: int, barcode: Barcode) -> int:
-        image = barcode_image(barcode.data, module=2, height=round(self.profile.dpi * 0.3))
+        # Bars of at least 0.25 mm (2 dots at 203 dpi) with a 10-module quiet zone: what
+        # counter scanners read reliably. python-barcode already packs digit runs in
+        # CODE128's numeric subset C; if even that is too wide, the QR alone carries it.
+        module = max(MIN_BAR_DOTS, round(self.profile.dpi * 0.25 / 25.4))
+        image = barcode_image(barcode.data, module=module, height=round(self.profile.dpi * 0.3))
         if image.width > self.width:
-            image = barcode_image(barcode.data, module=1, height=image.height)
+            return self._qr(out, y, Qr(data=barcode.data, caption=barcode.data))
         ink = image.point(lambda v: 0 if v else INK)
         out.items.append(Band(ink, y, (self.width - ink.width) // 2, "center"))
         y += ink.height

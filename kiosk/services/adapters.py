@@ -11,11 +11,12 @@ from drivers.printer.protocol import PrinterState
 from kiosk.observers import Subscribers
 from kiosk.outbox.connectivity import ConnectivityState, ConnectivityTracker
 from kiosk.outbox.health import StoreHealth
+from kiosk.printing import messages as printer_messages
 from kiosk.printing.journal import JobState
 from kiosk.printing.service import PrintService
 from kiosk.receipts.model import Document
 from kiosk.session.ports import PrintResult
-from kiosk.session.view import Connectivity, PrintStatus
+from kiosk.session.view import Connectivity, PrintStatus, Text
 
 log = logging.getLogger("kiosk.services")
 
@@ -40,9 +41,11 @@ class PrintServicePort:
             # A file/CUPS printer cannot confirm: the job went out but is not counted.
             log.warning("print job %s sent but unconfirmed", outcome.job_id)
             return PrintResult(PrintStatus.UNCONFIRMED, "printer.unconfirmed")
+        key = outcome.message_key
+        text = Text(printer_messages.citizen(key, "th"), printer_messages.citizen(key, "en"))
         if outcome.printer_state is PrinterState.PAPER_OUT:
-            return PrintResult(PrintStatus.PAPER_OUT, outcome.message_key)
-        return PrintResult(PrintStatus.FAILED, outcome.message_key)
+            return PrintResult(PrintStatus.PAPER_OUT, key, text)
+        return PrintResult(PrintStatus.FAILED, key, text)
 
 
 _STATES = {ConnectivityState.ONLINE: Connectivity.ONLINE,

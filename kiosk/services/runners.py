@@ -27,6 +27,7 @@ from kiosk.outbox.health import OutboxUnavailable
 from kiosk.outbox.linkage_deliverer import encode_audit, encode_submission
 from kiosk.outbox.model import ItemKind
 from kiosk.services import receipts as R
+from kiosk.services import vocabulary as V
 from kiosk.services.slip import SlipSigner
 from kiosk.session.ports import AuditEvent, ServiceOutcome, ServiceRequest, SessionPortError
 from kiosk.session.view import ResultView, Text
@@ -167,7 +168,7 @@ class KioskServices:
             (Text("ชื่อภาษาอังกฤษ", "Name (English)"), name_en or "-"),
             (Text("วันเกิด", "Date of birth"), _be_date(person.birthDate, lang)),
             (Text("เพศ", "Sex"), sex.pick(lang)),
-            (Text("สัญชาติ", "Nationality"), person.nationality),
+            (Text("สัญชาติ", "Nationality"), V.word("nationality", person.nationality, lang)),
         ]
         if house is not None:
             pairs += [
@@ -175,7 +176,8 @@ class KioskServices:
                 (Text("ที่อยู่", "Address"), str(house.address.get("text", "")) or "-"),
             ]
             for i, member in enumerate(house.members, 1):
-                relation = f" ({member.relation})" if member.relation else ""
+                relation = (f" ({V.word('relation', member.relation, lang)})"
+                            if member.relation else "")
                 pairs.append((Text(f"ผู้อยู่อาศัย {i}", f"Resident {i}"),
                               f"{member.fullNameTh} {member.maskedID}{relation}"))
         title = Text("ข้อมูลทะเบียนราษฎร", "Civil registry record")
@@ -232,7 +234,8 @@ class KioskServices:
             h: M.HealthRights = health.data
             pairs += [
                 (Text("สิทธิรักษาพยาบาล", "Health scheme"),
-                 (h.schemeNameTh if lang == "th" and h.schemeNameTh else h.scheme)),
+                 (h.schemeNameTh if lang == "th" and h.schemeNameTh
+                  else V.word("health", h.scheme, lang))),
                 (Text("โรงพยาบาลหลัก", "Main hospital"), h.mainHospital or "-"),
                 (Text("ใช้ได้ถึง", "Valid until"),
                  Text("ไม่มีกำหนด", "No end").pick(lang) if h.validUntil == "99999999"
@@ -242,9 +245,11 @@ class KioskServices:
             rights: M.WelfareRights = welfare.data
             for right in rights.rights:
                 extra = getattr(right, "nameTh" if lang == "th" else "nameEn", None)
-                amount = f" {right.monthlyBaht:,} บาท/เดือน" if right.monthlyBaht else ""
+                amount = (f" {V.amount_per_month(right.monthlyBaht, lang)}"
+                          if right.monthlyBaht else "")
                 pairs.append((Text("สวัสดิการ", "Welfare"),
-                              f"{extra or right.scheme}: {right.status}{amount}"))
+                              f"{extra or V.word('program', right.scheme, lang)}: "
+                              f"{V.word('welfare', right.status, lang)}{amount}"))
             if not rights.rights:
                 pairs.append((Text("สวัสดิการ", "Welfare"),
                               Text("ไม่มีสิทธิ", "None").pick(lang)))
@@ -272,9 +277,7 @@ class KioskServices:
                                    message_key="service.unavailable_storage") from None
         title = Text("คำขอสำเนาทะเบียนบ้านฉบับรับรอง", "Certified house-registration copy")
         pairs = [
-            (Text("รับเอกสารที่", "Pick up at"),
-             Text(f"สำนักทะเบียน {self._office}", f"Registry office {self._office}").pick(
-                 _lang(request))),
+            (Text("รับเอกสารที่", "Pick up at"), V.office_name(self._office, _lang(request))),
         ]
         note = Text("เก็บใบนี้ไว้เพื่อรับเอกสาร คำขอจะถูกส่งอัตโนมัติ แม้ขณะนี้เครือข่ายขัดข้อง",
                     "Keep this receipt for pickup. The request is sent automatically, "

@@ -3,19 +3,26 @@
 An agency officer scans the QR on a slip and learns whether this kiosk issued it, whether
 the slip's fields were altered, and whether it has expired.
 
-The QR text (about 170 ASCII characters, fits the receipt model's 300-character limit)::
+The QR text (about 170 ASCII characters, fits the receipt model's 300-character limit);
+the normative description, for independent verifiers, is docs/slip-format.md::
 
-    LKS1.<kiosk id>.<serial>.<issued>.<expires>.<masked id>.<fields hash>.<signature>
+    LKS2.<kiosk id>.<serial>.<issued>.<expires>.<masked id>.<fields hash>.<signature>
 
 - ``serial``: random 10-character base32 number of the slip (also printed on the slip).
 - ``issued`` / ``expires``: Unix seconds, base 10.
 - ``masked id``: ``1-1017-xxxxx-xx-0`` — lets the officer match the slip to the person's
   card without the QR itself carrying a full citizen ID or any name (PDPA: minimisation).
-- ``fields hash``: SHA-256 (first 16 bytes, base64url) of the slip's printed fields in a
-  canonical form (`fields_digest`): the fields stay on paper, not in the QR; a verifier
-  given the printed fields recomputes it, so a changed name, date or member shows up.
+- ``fields hash``: SHA-256 (first 16 bytes, base64url) of the slip's serial and its
+  printed fields in a canonical form (`fields_digest`): the fields stay on paper, not in
+  the QR; a verifier given the printed fields recomputes it, so a changed name, date or
+  member shows up. Salted with the serial, so two slips of one person never share it
+  (LKS1 hashed the fields alone: one person's slips were linkable by the hash).
 - ``signature``: Ed25519 (base64url) over everything before it, by the kiosk's receipt key
   (`[linkage] receipt_signing_key_file`); public keys per kiosk id in a registry file.
+
+Every part is parsed strictly: base64url without padding and in its one canonical form
+(unused trailing bits zero), decimal numbers without sign or leading zeros. Otherwise one
+signed slip would have many valid QR texts.
 
 Verdicts: ``valid``, ``altered`` (bad signature, or fields that do not match the hash),
 ``unknown_kiosk`` (no key for that kiosk id), ``expired`` (signature fine, too old),
@@ -28,6 +35,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +46,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-PREFIX = "LKS1"
+PREFIX = "LKS2"
 RECEIPT_KEYS_FILE = "receipt-keys.json"
 """Registry of kiosk id -> base64 raw Ed25519 receipt public key (public data)."""
 
@@ -90,15 +98,26 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def fields_digest(fields: SlipFields) -> str:
-    """Canonical hash of the printed fields (whitespace-normalised, order kept)."""
+def _unb64(text: str, length: int) -> bytes:
+    """Strict base64url: the alphabet only, no padding, exactly ``length`` bytes, and the
+    canonical encoding of them (a non-zero unused trailing bit is rejected)."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if len(data) != length or _b64(data) != text:
+        raise ValueError("not the canonical base64url of the expected length")
+    return data
+
+
+def fields_digest(fields: SlipFields, serial: str) -> str:
+    """Hash of the slip's serial and printed fields (whitespace-normalised, order kept)."""
     canonical = json.dumps([[" ".join(k.split()), " ".join(v.split())] for k, v in fields],
                            ensure_ascii=False, separators=(",", ":"))
-    return _b64(hashlib.sha256(canonical.encode("utf-8")).digest()[:16])
+    salted = f"{PREFIX}.{serial}.{canonical}"
+    return _b64(hashlib.sha256(salted.encode("utf-8")).digest()[:16])
 
 
 def new_serial() -> str:
@@ -131,18 +150,34 @@ class SlipSigner:
         serial = serial or new_serial()
         issued = issued.astimezone(dt.UTC).replace(microsecond=0)
         expires = issued + self.validity
+        digest = fields_digest(fields, serial)
         body = ".".join((PREFIX, self.kiosk_id, serial, str(int(issued.timestamp())),
-                         str(int(expires.timestamp())), masked_id, fields_digest(fields)))
+                         str(int(expires.timestamp())), masked_id, digest))
         qr = f"{body}.{_b64(self._key.sign(body.encode('ascii')))}"
-        return SlipStamp(self.kiosk_id, serial, issued, expires, masked_id,
-                         fields_digest(fields), qr)
+        return SlipStamp(self.kiosk_id, serial, issued, expires, masked_id, digest, qr)
+
+
+_SEGMENTS = {
+    "kiosk_id": re.compile(r"[\x21-\x2d\x2f-\x7e]{1,64}"),  # printable ASCII, no "."
+    "serial": re.compile(r"[A-Z2-7]{10}"),
+    "time": re.compile(r"0|[1-9][0-9]{0,11}"),
+    "masked_id": re.compile(r"[0-9]-[0-9]{4}-x{5}-x{2}-[0-9]"),
+}
 
 
 def parse(qr: str) -> SlipStamp:
+    """The QR's parts, each checked against docs/slip-format.md (ValueError if not)."""
     parts = qr.strip().split(".")
     if len(parts) != 8 or parts[0] != PREFIX:
         raise ValueError("not a slip QR")
-    _, kiosk_id, serial, issued, expires, masked_id, digest, _sig = parts
+    _, kiosk_id, serial, issued, expires, masked_id, digest, signature = parts
+    checks = [("kiosk_id", kiosk_id), ("serial", serial), ("time", issued),
+              ("time", expires), ("masked_id", masked_id)]
+    for kind, value in checks:
+        if not _SEGMENTS[kind].fullmatch(value):
+            raise ValueError(f"bad {kind} in a slip QR")
+    _unb64(digest, 16)
+    _unb64(signature, 64)
     return SlipStamp(
         kiosk_id, serial,
         dt.datetime.fromtimestamp(int(issued), dt.UTC),
@@ -164,10 +199,10 @@ def verify(qr: str, public_keys: Mapping[str, str], *, fields: SlipFields | None
     body, _, signature = stamp.qr.rpartition(".")
     try:
         key = ed25519.Ed25519PublicKey.from_public_bytes(base64.b64decode(key_b64))
-        key.verify(_unb64(signature), body.encode("ascii"))
+        key.verify(_unb64(signature, 64), body.encode("ascii"))
     except (InvalidSignature, ValueError):
         return Verification(Verdict.ALTERED, stamp, "signature does not match")
-    if fields is not None and fields_digest(fields) != stamp.fields_hash:
+    if fields is not None and fields_digest(fields, stamp.serial) != stamp.fields_hash:
         return Verification(Verdict.ALTERED, stamp, "printed fields do not match the QR")
     if (now or dt.datetime.now(dt.UTC)) > stamp.expires:
         return Verification(Verdict.EXPIRED, stamp, "slip is past its validity")

@@ -762,7 +762,7 @@ class SessionEngine:
             key = result.reason_key or (
                 "printer.paper_out" if result.status is PrintStatus.PAPER_OUT
                 else "printer.failed")
-            self._show_error(key, None, recoverable=True, back_to=S.RESULT)
+            self._show_error(key, result.text, recoverable=True, back_to=S.RESULT)
 
     def _cmd_back(self) -> None:
         s = self._session

@@ -128,6 +128,8 @@ class ServiceRunner(Protocol):
 class PrintResult:
     status: PrintStatus
     reason_key: str | None = None
+    text: Text | None = None
+    """The printer's own words for ``reason_key`` (cover open, not responding...)."""
 
 
 class PrinterPort(Protocol):

@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cutter-error", action="store_true")
     parser.add_argument("--baud", type=int, help="the printer's fixed baud rate (serial)")
     parser.add_argument("--disconnect-after", type=int, metavar="BYTES")
+    parser.add_argument("--chatty", type=int, metavar="SEED",
+                        help="noisy replies: duplicated/extra/split status bytes, ASB on")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     printer.open_cover(args.cover_open)
     printer.set_cutter_error(args.cutter_error)
     printer.set_baud(args.baud)
+    printer.set_chatty(args.chatty)
     if args.disconnect_after is not None:
         printer.disconnect_after(args.disconnect_after)
     if not args.no_tcp:

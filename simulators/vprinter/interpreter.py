@@ -37,6 +37,7 @@ class Modes:
     scale_w: int = 1
     scale_h: int = 1
     line_spacing: int = 34
+    left_margin: int = 0
     qr_module: int = 3
     qr_ec: int = 0
     qr_data: bytes = b""
@@ -194,7 +195,10 @@ class Interpreter:
             self._u8()
             self._flush_text()
             self.reply(bytes((self.paper_status_byte(),)))
-        elif cmd in (ord("P"), ord("L"), ord("W")):
+        elif cmd == ord("L"):  # left margin (motion units: the kiosk sets one dot, GS P)
+            self._flush_text()
+            m.left_margin = self._u16()
+        elif cmd in (ord("P"), ord("W")):
             self.src.read(2)
         elif cmd in b"BbHhwfaI":
             self.src.read(1)
@@ -241,7 +245,7 @@ class Interpreter:
         ink = Image.frombytes("1", (width, height), data)
         if true_width is not None and true_width < width:
             ink = ink.crop((0, 0, true_width, height))
-        self.paper.raster(ink, align=self.modes.align)
+        self.paper.raster(ink, align=self.modes.align, left=self.modes.left_margin)
 
     def _cut(self) -> None:
         self._flush_text()

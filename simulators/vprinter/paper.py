@@ -95,12 +95,14 @@ class Paper:
         self._strips.append(strip)
         self.printed_anything = True
 
-    def raster(self, ink: Image.Image, *, align: int) -> None:
-        """``ink``: mode 1 image where set bits are dots (as sent in GS v 0 / GS ( L)."""
+    def raster(self, ink: Image.Image, *, align: int, left: int = 0) -> None:
+        """``ink``: mode 1 image where set bits are dots (as sent in GS v 0 / GS ( L);
+        ``left``: the left margin (GS L) for a left-aligned image."""
         picture = ink.point(lambda v: 0 if v else 255)
         strip = Image.new("1", (self.width, picture.height), 255)
-        strip.paste(picture.crop((0, 0, min(picture.width, self.width), picture.height)),
-                    (self._x(picture.width, align), 0))
+        x = min(left, self.width) if align == 0 else self._x(picture.width, align)
+        strip.paste(picture.crop((0, 0, min(picture.width, self.width - x), picture.height)),
+                    (x, 0))
         self._strips.append(strip)
         self.printed_anything = True
 

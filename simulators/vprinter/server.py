@@ -14,7 +14,11 @@ is real. Faults are injected through methods (`open_cover`, `set_paper`, ...):
   cable still in, until `reconnect()`;
 * ``paper_out_after(n)``: the roll runs out in the middle of a job;
 * ``set_baud(b)``: the printer's own baud rate; a host at another rate produces garbage
-  and gets no status answers.
+  and gets no status answers;
+* ``set_chatty(seed)``: the line is noisy the way real firmware is: answers duplicated,
+  extra status bytes of other queries before or after an answer and after data chunks,
+  Automatic Status Back frames (on connect, on every status change, at random), each reply
+  written in pieces (separate TCP segments). The printed paper is unaffected.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import select
 import socket
 import struct
@@ -33,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from drivers.printer.status import PaperLevel, encode_status, gs_r_paper_byte
+from drivers.printer.status import PaperLevel, encode_asb, encode_status, gs_r_paper_byte
 from simulators.vprinter.interpreter import Interpreter
 from simulators.vprinter.paper import Paper
 
@@ -83,6 +88,8 @@ class VirtualPrinter:
         self.bytes_received = 0
         self.receipts: list[Receipt] = []
         self._armed_count = 0
+        self._chatty: random.Random | None = None
+        self.connections_done = 0
         self._seq = 0
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -118,6 +125,10 @@ class VirtualPrinter:
     def set_baud(self, baud: int | None) -> None:
         self.faults.baud = baud
 
+    def set_chatty(self, seed: int | None) -> None:
+        """Noisy replies from a seeded generator (None: a quiet, well-behaved printer)."""
+        self._chatty = None if seed is None else random.Random(seed)
+
     def reconnect(self) -> None:
         """Power back on after a serial 'disconnect': stale input is dropped."""
         if self._master is not None:
@@ -147,6 +158,54 @@ class VirtualPrinter:
     def paper_status_byte(self) -> int:
         return gs_r_paper_byte(self.faults.paper)
 
+    def asb_frame(self) -> bytes:
+        f = self.faults
+        return encode_asb(online=not f.offline, cover_open=f.cover_open, paper=f.paper,
+                          cutter_error=f.cutter_error)
+
+    # -- chatty line ------------------------------------------------------------------------
+
+    def _chatter(self, reply: bytes, write: Callable[[bytes], object]) -> None:
+        """Send ``reply`` (b"" for none) with the noise of a chatty printer around it."""
+        rng = self._chatty
+        if rng is None:
+            if reply:
+                write(reply)
+            return
+        pieces = []
+        if rng.random() < 0.05:
+            pieces.append(bytes((self.status_byte(rng.randint(1, 4)),)))  # extra, before
+        if reply:
+            pieces.append(reply)
+            if rng.random() < 0.25:
+                pieces.append(reply)  # duplicated
+        if rng.random() < 0.10:
+            pieces.append(bytes((self.status_byte(rng.randint(1, 4)),)))  # extra, after
+        if rng.random() < 0.10:
+            pieces.append(self.asb_frame())
+        data = b"".join(pieces)
+        # Split anywhere, several writes: each one its own TCP segment (NODELAY).
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, 2))) \
+            if len(data) > 1 and rng.random() < 0.5 else []
+        start = 0
+        for cut in [*cuts, len(data)]:
+            if cut > start:
+                write(data[start:cut])
+            start = cut
+
+    def _chatty_state_watch(self, write: Callable[[bytes], object]) -> Callable[[], None]:
+        """ASB on every status change, as a printer with ASB enabled does."""
+        last = [self.asb_frame()]
+
+        def watch() -> None:
+            if self._chatty is None:
+                return
+            frame = self.asb_frame()
+            if frame != last[0]:
+                last[0] = frame
+                write(frame)
+        return watch
+
     # -- receipts -----------------------------------------------------------------------------
 
     def _save(self, paper: Paper, *, complete: bool, transport: str) -> None:
@@ -167,6 +226,12 @@ class VirtualPrinter:
         with self._cond:
             self._cond.wait_for(lambda: len(self.receipts) >= count, timeout=timeout_s)
             return list(self.receipts)
+
+    def wait_for_connections(self, count: int, timeout_s: float = 10.0) -> int:
+        """Wait until ``count`` connections (TCP clients / pty sessions) have ended."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.connections_done >= count, timeout=timeout_s)
+            return self.connections_done
 
     # -- byte accounting shared by both transports ----------------------------------------------
 
@@ -191,9 +256,23 @@ class VirtualPrinter:
 
     def _run(self, source: _Source, paper: Paper, transport: str,
              reply_fn: Callable[[bytes], object]) -> None:
-        def reply(data: bytes) -> None:
+        def write(data: bytes) -> None:
             if not self.dead:
                 reply_fn(data)
+
+        watch = self._chatty_state_watch(write)
+
+        def reply(data: bytes) -> None:
+            watch()
+            self._chatter(data, write)
+
+        def on_chunk() -> None:
+            watch()
+            if self._chatty is not None and self._chatty.random() < 0.2:
+                self._chatter(b"", write)  # unsolicited bytes after a data chunk
+
+        if self._chatty is not None:
+            write(self.asb_frame())  # ASB enabled: the first frame on connect
 
         interpreter = Interpreter(
             source, paper, reply=reply, status_byte=self.status_byte,
@@ -202,12 +281,16 @@ class VirtualPrinter:
             can_print=self.can_print, dpi=self.dpi,
         )
         source.on_fault = lambda what: self._fault_hit(what, paper, transport)
+        source.on_chunk = on_chunk
         try:
             interpreter.run()
         except (EOFError, _Disconnect, OSError):
             pass
         finally:
             self._save(paper, complete=False, transport=transport)
+            with self._cond:
+                self.connections_done += 1
+                self._cond.notify_all()
 
     def _fault_hit(self, what: str, paper: Paper, transport: str) -> None:
         if what == "paper_out":
@@ -308,6 +391,7 @@ class _Source:
         self.pending_fault: str | None = None
         self.after_fault = b""
         self.on_fault: Callable[[str], None] = lambda what: None
+        self.on_chunk: Callable[[], None] = lambda: None
 
     def _fetch(self) -> bytes:
         raise NotImplementedError
@@ -326,6 +410,7 @@ class _Source:
             chunk = self._fetch()
             if self.printer.dead:
                 continue  # switched off: the line is drained but nothing is processed
+            self.on_chunk()
             seen, self.pending_fault = self.printer._account(chunk)
             self.after_fault = chunk[len(seen):]
             self.buffer += seen

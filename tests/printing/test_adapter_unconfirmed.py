@@ -38,3 +38,17 @@ def test_network_printer_that_confirms_is_printed(vprinter: VirtualPrinter,
     result = PrintServicePort(service).print_receipt(uuid.uuid4().hex, record_slip())
     assert result.status is PrintStatus.PRINTED
     assert journal.counts()[JobState.PRINTED] == 1
+
+
+def test_a_known_printer_fault_reaches_the_citizen_in_its_own_words(
+        vprinter: VirtualPrinter, journal: PrintJournal,
+        raster_profile: PrinterProfile) -> None:
+    """Cover open: the error screen says so (never the generic "the kiosk has a problem")."""
+    vprinter.open_cover(True)
+    service = PrintService(
+        lambda: NetworkTransport("127.0.0.1", vprinter.tcp_port or 0, 2.0), raster_profile,
+        journal, timeout_s=2.0)
+    result = PrintServicePort(service).print_receipt(uuid.uuid4().hex, record_slip())
+    assert result.status is PrintStatus.FAILED and result.reason_key == "printer.cover_open"
+    assert result.text is not None
+    assert "ฝา" in result.text.th and "cover" in result.text.en

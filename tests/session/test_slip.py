@@ -71,7 +71,7 @@ def test_expired_and_malformed(signer: SlipSigner) -> None:
     late = ISSUED + signer.validity + dt.timedelta(seconds=1)
     assert verify(stamp.qr, keys(signer), now=late).verdict is Verdict.EXPIRED
     assert verify("hello", keys(signer)).verdict is Verdict.MALFORMED
-    assert verify("LKS1.a.b.c.d.e.f.g", keys(signer)).verdict is Verdict.MALFORMED
+    assert verify("LKS2.a.b.c.d.e.f.g", keys(signer)).verdict is Verdict.MALFORMED
 
 
 def test_cli_verdicts_and_exit_codes(signer: SlipSigner, tmp_path: Path,
@@ -107,3 +107,57 @@ def test_reference_server_endpoint_over_mutual_tls(signer: SlipSigner, tmp_path:
         unknown = http.post(url, json={"qr": stamp.qr.replace("BKK-1017-01", "BKK-9999-01")})
         assert unknown.json()["result"] == "unknown_kiosk"
         assert http.post(url, json={"nope": 1}).status_code == 400
+
+
+def test_two_slips_of_one_person_do_not_share_the_fields_hash(signer: SlipSigner) -> None:
+    first = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    second = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    assert first.serial != second.serial
+    assert first.fields_hash != second.fields_hash  # salted with the serial: not linkable
+    for stamp in (first, second):
+        assert verify(stamp.qr, keys(signer), fields=FIELDS, now=ISSUED).verdict \
+            is Verdict.VALID
+
+
+def _flip_unused_bits(segment: str) -> str:
+    """Same bytes, other text: base64url's last character carries unused low bits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(segment[-1])
+    return segment[:-1] + alphabet[last ^ 0b01]
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda sig: _flip_unused_bits(sig),      # non-canonical trailing bits
+    lambda sig: sig + "==",                  # padding
+    lambda sig: sig.replace("-", "+").replace("_", "/") if set(sig) & set("-_") else sig + "+",
+    lambda sig: sig[:-1],                    # one character short
+    lambda sig: sig + "A",                   # a 65th byte started
+], ids=["trailing-bits", "padding", "std-alphabet", "short", "long"])
+def test_non_canonical_signature_text_is_rejected(signer: SlipSigner, mangle) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    body, _, sig = stamp.qr.rpartition(".")
+    other = mangle(sig)
+    assert other != sig
+    result = verify(f"{body}.{other}", keys(signer), fields=FIELDS, now=ISSUED)
+    assert result.verdict is not Verdict.VALID
+
+
+def test_flipped_trailing_bits_decode_to_the_same_signature(signer: SlipSigner) -> None:
+    """Why canonical form matters: a lenient decoder reads the very same 64 bytes from
+    another text, so one slip would have several valid QR texts."""
+    import base64
+
+    sig = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED).qr.rpartition(".")[2]
+    other = _flip_unused_bits(sig)
+    assert base64.urlsafe_b64decode(other + "==") == base64.urlsafe_b64decode(sig + "==")
+
+
+def test_non_canonical_numbers_and_hash_are_rejected(signer: SlipSigner) -> None:
+    stamp = signer.sign(FIELDS, "1-1017-xxxxx-xx-0", ISSUED)
+    parts = stamp.qr.split(".")
+    for index, value in [(3, "0" + parts[3]), (3, "+" + parts[3]),
+                         (6, _flip_unused_bits(parts[6])), (2, parts[2].lower())]:
+        changed = list(parts)
+        changed[index] = value
+        assert verify(".".join(changed), keys(signer), now=ISSUED).verdict \
+            is Verdict.MALFORMED, value
