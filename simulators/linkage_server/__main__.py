@@ -13,9 +13,11 @@ from pathlib import Path
 
 import uvicorn
 
+from kiosk.config.loader import write_secret
 from kiosk.linkage.pki import ensure_kiosk_credentials, ensure_server_pki
 from simulators.linkage_server.app import LinkageServer, ServerPolicy
 from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.limits import BODY_TIMEOUT_S
 from simulators.linkage_server.runner import bind_socket, uvicorn_config
 
 
@@ -35,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service-hours", type=_hours, help="e.g. 08:30-16:30 (Bangkok)")
     parser.add_argument("--daily-quota", type=int)
     parser.add_argument("--token-ttl", type=float, default=3600.0)
+    parser.add_argument("--body-timeout", type=float, default=BODY_TIMEOUT_S,
+                        help="seconds a request body may take to arrive (then 408)")
     args = parser.parse_args(argv)
     pki_dir = args.pki_dir or args.state_dir / "pki"
     pki = ensure_server_pki(pki_dir)
@@ -45,10 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     policy = ServerPolicy(service_hours=args.service_hours, daily_quota=args.daily_quota,
                           token_ttl_s=args.token_ttl)
     server = LinkageServer(state_dir=args.state_dir, registry_file=pki.registry_file,
-                           seeds=SeedIndex.load_default(), policy=policy)
+                           seeds=SeedIndex.load_default(), policy=policy,
+                           body_timeout_s=args.body_timeout)
+    token_file = args.state_dir / "admin-token"
+    write_secret(token_file, server.admin_token.encode())
     sock = bind_socket(args.host, args.port)
     print(f"reference Linkage server on https://{args.host}:{sock.getsockname()[1]} "
-          f"(CA {pki.ca_file})", flush=True)
+          f"(CA {pki.ca_file}; /_admin token in {token_file})", flush=True)
     uvicorn.Server(uvicorn_config(server, pki, host=args.host, port=args.port)).run(
         sockets=[sock])
     return 0

@@ -86,6 +86,10 @@ def test_server_conforms_to_the_document(server: RunningServer, creds: KioskCred
         "--request-timeout", "10",
         "--no-color",
     ]
+    # A body over 64 KB is refused with 413 while it streams in, before it is parsed.
+    (tmp_path / "schemathesis.toml").write_text(
+        '[checks.negative_data_rejection]\nexpected-statuses = ["400", "401", "403", "404", '
+        '"405", "406", "409", "413", "415", "422", "428", "429"]\n')
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           check=False)
     output = done.stdout + done.stderr
