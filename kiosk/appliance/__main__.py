@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    # Kivy reads its environment (and, without KIVY_NO_ARGS, our --config!) the moment
+    # anything imports it: set it before `run` imports the app, the UI or the menu.
     from kiosk.logging_setup import configure_logging
+    from kiosk.ui.bootstrap import kivy_environment
+
+    os.environ.update(kivy_environment(settings.kiosk.state_dir / "kivy"))
 
     configure_logging(settings.kiosk.log_level, settings.kiosk.state_dir / "logs" / "kiosk.log")
     try:
