@@ -152,6 +152,14 @@ def outbox_probe(outbox: Outbox, *, clock: Callable[[], float] = time.time) -> P
         detail: dict[str, DetailValue] = {"waiting": waiting, "dead": dead,
                                           "oldest_waiting_s": oldest_s,
                                           "connectivity": status.connectivity}
+        salvage = outbox.last_salvage
+        if salvage is not None:  # a damaged database was replaced at this start
+            detail.update(salvaged=salvage.salvaged, lost=salvage.lost)
+            return HealthItem(
+                "outbox", Status.WARN,
+                f"the outbox database was damaged: {salvage.summary()}; the damaged file is "
+                f"kept at {salvage.source} (`python -m kiosk outbox salvage` can re-read it)",
+                detail)
         if dead:
             return HealthItem("outbox", Status.WARN,
                               f"{dead} dead item(s) need a technician; {waiting} waiting",
