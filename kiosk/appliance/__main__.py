@@ -86,6 +86,10 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             card_reader=kiosk.card_reader, printing=kiosk.printing.service,
             outbox=kiosk.outbox, linkage_factory=lambda: kiosk.linkage,
             restart=on_main_thread(app.stop))
+        if kiosk.outbox.last_salvage is not None:  # the store replaced a damaged database
+            from kiosk.commands.outbox import record_salvage
+
+            record_salvage(settings, kiosk.outbox, kiosk.outbox.last_salvage)
         if settings.technician.metrics_port:
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)

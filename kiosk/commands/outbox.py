@@ -27,6 +27,7 @@ from kiosk.outbox.crypto import ensure_outbox_key
 from kiosk.outbox.health import OutboxUnavailable
 from kiosk.outbox.ids import utc_iso
 from kiosk.outbox.model import ItemState, OutboxStatus
+from kiosk.outbox.salvage import SalvageResult
 from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import StoreError
 
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             print(_status_json(status) if args.json else _status_text(status, outbox))
             return 0
         if args.outbox_action == "salvage":
-            return _salvage(outbox, args.file)
+            return _salvage(settings, outbox, args.file)
         return _repair(outbox, args.outbox_action, args.item_id)
     except OutboxUnavailable as exc:
         print(f"outbox unavailable: {exc}", file=sys.stderr)
@@ -83,7 +84,17 @@ def _repair(outbox: Outbox, action: str, item_id: str) -> int:
     return 0
 
 
-def _salvage(outbox: Outbox, damaged: Path) -> int:
+def record_salvage(settings: Settings, outbox: Outbox, result: SalvageResult) -> None:
+    """The technician's audit trail (local file, metrics counter, and an audit event)."""
+    from kiosk.maintenance.audit import AuditTrail
+    from kiosk.maintenance.paths import audit_file
+
+    AuditTrail(settings.kiosk.id, audit_file(settings), outbox=outbox).record(
+        "outbox_salvage", "ok" if result.lost == 0 else "rows_lost",
+        salvaged=result.salvaged, lost=result.lost, imported=result.imported)
+
+
+def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
     if not damaged.is_file():
         print(f"error: {damaged} is not a file", file=sys.stderr)
         return 1
@@ -91,6 +102,7 @@ def _salvage(outbox: Outbox, damaged: Path) -> int:
         print("error: that is the live outbox; name a file set aside earlier", file=sys.stderr)
         return 1
     result = outbox.call(lambda s: s.salvage_file(damaged), writes=True)
+    record_salvage(settings, outbox, result)
     print(f"{damaged}: {result.summary()}; {result.imported} new in the queue "
           f"({result.already_delivered} had been delivered already)")
     return 0

@@ -10,6 +10,7 @@ delivered exactly once afterwards; nothing delivered before comes back; nothing 
 from __future__ import annotations
 
 import collections
+import json
 import random
 import shutil
 import sqlite3
@@ -202,11 +203,19 @@ def test_salvage_command_imports_a_file_set_aside_earlier(
     assert "40 salvaged, 0 lost; 40 new in the queue" in capsys.readouterr().out
     assert main(command) == 0  # running it again delivers nothing twice
     assert "40 salvaged, 0 lost; 0 new in the queue" in capsys.readouterr().out
+    from kiosk.maintenance.paths import audit_file
+
+    trail = [json.loads(line) for line in
+             audit_file(load_settings(config)).read_text().splitlines()]
+    assert [(t["action"], t["salvaged"], t["lost"]) for t in trail] == [
+        ("outbox_salvage", "40", "0")] * 2  # the technician's audit trail has both runs
     assert aside.read_bytes() == bytes(data)
     assert main(["--config", str(config), "outbox", "salvage", str(tmp_path / "none")]) == 1
     reopened = OutboxStore(live.database, sealer, KIOSK_ID, clock=FakeClock())
     try:
-        assert reopened.status().counts[ItemState.PENDING] == 40
+        kinds = dict(reopened._conn.execute(
+            "SELECT kind, count(*) FROM items WHERE state = 'pending' GROUP BY kind"))
+        assert kinds == {"submission": 40, "audit": 2}  # the two salvage audit events
     finally:
         reopened.close()
 
