@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -45,7 +46,6 @@ import persistqueue
 
 from kiosk.config.loader import read_secret
 from kiosk.config.settings import OutboxSettings
-from kiosk.domain.citizen_id import generate
 from kiosk.linkage import models as M
 from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
 from kiosk.linkage.pki import KioskCredentials, ensure_kiosk_credentials
@@ -61,11 +61,24 @@ KIOSK_ID = "BENCH-1017-01"
 REPO = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
+def _registered() -> tuple[str, ...]:
+    """Citizen IDs the reference centre knows (it refuses others, as the real one would)."""
+    from simulators.linkage_server.data import SeedIndex
+
+    return tuple(SeedIndex.load_default().citizen_ids())
+
+
+def registered_citizen(n: int) -> str:
+    ids = _registered()
+    return ids[n % len(ids)]
+
+
 def submission(n: int) -> M.SubmissionRequest:
     return M.SubmissionRequest(
         kind="certified-copy", serviceID=int(M.ServiceId.HOUSE_REGISTRATION),
-        personalID=generate(3, "1017", n % 99_999 + 1).digits,
-        consentedAt=dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC),
+        personalID=registered_citizen(n),
+        consentedAt=dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0),
         payload={"document": "house_registration", "copies": 1, "pickupOffice": "1017",
                  "kioskID": KIOSK_ID, "note": "ขอสำเนาทะเบียนบ้านฉบับรับรอง " * 4},
     )

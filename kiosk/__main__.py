@@ -30,8 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(config: str | None) -> None:
+    """Every sub-command logs alike (time, level, citizen IDs masked), at the config's level;
+    a config that does not load is reported by the command itself."""
+    from kiosk.config import load_settings
+    from kiosk.logging_setup import configure_logging
+
+    try:
+        level = load_settings(config).kiosk.log_level
+    except ConfigError:
+        level = "INFO"
+    configure_logging(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging(args.config)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

@@ -51,6 +51,13 @@ while [ $# -gt 0 ]; do
 done
 
 case "$PREFIX" in /*) ;; *) echo "install.sh: --prefix must be absolute" >&2; exit 64 ;; esac
+# PREFIX goes into sed replacements and unit files: letters, digits and / . _ - only,
+# no "..", and not the root itself.
+case "$PREFIX" in
+  *[!A-Za-z0-9/._-]*|*..*|/)
+    echo "install.sh: --prefix must be an absolute path of letters, digits and / . _ - (got: $PREFIX)" >&2
+    exit 64 ;;
+esac
 live_system=1
 [ -n "$DESTDIR" ] && live_system=0
 if [ "$live_system" = 1 ] && [ "$DRY_RUN" = 0 ] && [ "$(id -u)" -ne 0 ]; then

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    # Kivy reads its environment (and, without KIVY_NO_ARGS, our --config!) the moment
+    # anything imports it: set it before `run` imports the app, the UI or the menu.
     from kiosk.logging_setup import configure_logging
+    from kiosk.ui.bootstrap import kivy_environment
+
+    os.environ.update(kivy_environment(settings.kiosk.state_dir / "kivy"))
 
     configure_logging(settings.kiosk.log_level, settings.kiosk.state_dir / "logs" / "kiosk.log")
     try:
@@ -81,6 +87,10 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             card_reader=kiosk.card_reader, printing=kiosk.printing.service,
             outbox=kiosk.outbox, linkage_factory=lambda: kiosk.linkage,
             restart=on_main_thread(app.stop))
+        if kiosk.outbox.last_salvage is not None:  # the store replaced a damaged database
+            from kiosk.commands.outbox import record_salvage
+
+            record_salvage(settings, kiosk.outbox, kiosk.outbox.last_salvage)
         if settings.technician.metrics_port:
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)

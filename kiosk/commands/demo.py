@@ -193,12 +193,14 @@ def interactive(settings: Any) -> int:
 
 def headless(settings: Any, args: argparse.Namespace) -> int:
     from kiosk.app import build_kiosk
+    from kiosk.config.loader import ensure_private_dir
     from kiosk.services.scripted import KioskDevices
     from kiosk.ui.launch import create_app, run_app
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir: Path = (args.out or settings.kiosk.state_dir / f"demo-run-{stamp}").resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(out_dir)  # screenshots show full IDs: 0700 folders, 0600 files
+    os.chmod(out_dir, 0o700)
     kiosk = build_kiosk(settings)
     devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
     outcome: dict[str, Any] = {}

@@ -4,6 +4,9 @@
     outbox status              counts, oldest waiting item, dead items with reasons
     outbox retry-dead ITEM_ID  give a dead item a fresh start
     outbox discard-dead ITEM_ID  drop a dead item (a non-personal receipt record stays)
+    outbox salvage FILE        copy every readable item of a damaged file set aside earlier
+                               (``outbox.sqlite3.corrupt-*``) back into the queue; safe to
+                               run twice, the damaged file is only read
 
 Nothing here prints personal data: items are shown by id, reference, kind and reason.
 """
@@ -15,6 +18,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from kiosk.config import load_settings
@@ -23,6 +27,7 @@ from kiosk.outbox.crypto import ensure_outbox_key
 from kiosk.outbox.health import OutboxUnavailable
 from kiosk.outbox.ids import utc_iso
 from kiosk.outbox.model import ItemState, OutboxStatus
+from kiosk.outbox.salvage import SalvageResult
 from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import StoreError
 
@@ -37,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        ("discard-dead", "drop a dead item's payload for good")):
         action = actions.add_parser(name, help=text)
         action.add_argument("item_id")
+    salvage = actions.add_parser("salvage", help="re-queue readable items of a damaged file")
+    salvage.add_argument("file", type=Path, help="a damaged outbox file set aside earlier")
     parser.set_defaults(func=run)
 
 
@@ -53,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
             status = outbox.call(lambda s: s.status())
             print(_status_json(status) if args.json else _status_text(status, outbox))
             return 0
+        if args.outbox_action == "salvage":
+            return _salvage(settings, outbox, args.file)
         return _repair(outbox, args.outbox_action, args.item_id)
     except OutboxUnavailable as exc:
         print(f"outbox unavailable: {exc}", file=sys.stderr)
@@ -72,6 +81,30 @@ def _repair(outbox: Outbox, action: str, item_id: str) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def record_salvage(settings: Settings, outbox: Outbox, result: SalvageResult) -> None:
+    """The technician's audit trail (local file, metrics counter, and an audit event)."""
+    from kiosk.maintenance.audit import AuditTrail
+    from kiosk.maintenance.paths import audit_file
+
+    AuditTrail(settings.kiosk.id, audit_file(settings), outbox=outbox).record(
+        "outbox_salvage", "ok" if result.lost == 0 else "rows_lost",
+        salvaged=result.salvaged, lost=result.lost, imported=result.imported)
+
+
+def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
+    if not damaged.is_file():
+        print(f"error: {damaged} is not a file", file=sys.stderr)
+        return 1
+    if damaged.resolve() == outbox.settings.database.resolve():
+        print("error: that is the live outbox; name a file set aside earlier", file=sys.stderr)
+        return 1
+    result = outbox.call(lambda s: s.salvage_file(damaged), writes=True)
+    record_salvage(settings, outbox, result)
+    print(f"{damaged}: {result.summary()}; {result.imported} new in the queue "
+          f"({result.already_delivered} had been delivered already)")
     return 0
 
 
@@ -122,6 +155,9 @@ def _status_text(status: OutboxStatus, outbox: Outbox) -> str:
         f"  pending {c[ItemState.PENDING]}, in flight {c[ItemState.IN_FLIGHT]}, "
         f"dead {c[ItemState.DEAD]}, delivered {c[ItemState.DELIVERED]}",
     ]
+    salvage = outbox.call(lambda s: s.get_meta("last_salvage"))
+    if salvage:
+        lines.append(f"  last salvage: {salvage}")
     if status.oldest_pending_at is not None:
         age_min = (time.time() - status.oldest_pending_at) / 60
         lines.append(f"  oldest waiting since {utc_iso(status.oldest_pending_at)} "

@@ -35,6 +35,7 @@ from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.auth import TokenManager, load_device_key
 from kiosk.linkage.retry import RetryPolicy, parse_retry_after
+from kiosk.linkage.tls_diagnosis import classify_tls, closed_without_answer, probe_refusal
 
 log = logging.getLogger("kiosk.linkage")
 
@@ -400,9 +401,14 @@ class LinkageClient:
             raise E.ProtocolError(f"{path}: answer body cannot be decoded",
                                   request_id=request_id) from None
         except httpx.TransportError as exc:
-            if _is_tls_refusal(exc):
-                raise E.TlsRefused(f"{path}: TLS refused: {_root_cause(exc)}",
-                                   request_id=request_id) from None
+            refusal = classify_tls(exc)
+            if refusal is None and closed_without_answer(exc):
+                refusal = probe_refusal(self.base_url, self.ssl_context,
+                                        min(self.timeouts.connect_s, remaining))
+            if refusal is not None:
+                refusal.request_id = request_id
+                log.error("linkage %s: TLS refused, not retrying: %s", path, refusal.in_words())
+                raise refusal from None
             raise E.Unavailable(f"{path}: {type(exc).__name__}: {exc}",
                                 request_id=request_id) from None
         echoed = response.headers.get(M.REQUEST_ID_HEADER)
@@ -454,20 +460,3 @@ def _server_timing(headers: httpx.Headers) -> float | None:
                     except ValueError:
                         return None
     return None
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    while exc.__cause__ or exc.__context__:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return exc
-
-
-def _is_tls_refusal(exc: BaseException) -> bool:
-    """Certificate problems on either side (ours refused, theirs unverifiable)."""
-    root = _root_cause(exc)
-    if isinstance(root, ssl.SSLCertVerificationError):
-        return True
-    text = str(root).upper()
-    return isinstance(root, ssl.SSLError) and any(
-        marker in text for marker in ("CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE")
-    )

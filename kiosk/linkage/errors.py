@@ -8,7 +8,7 @@ marked as such in docs/linkage-api.md). ``00XXX`` is an HTTP status from the dat
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class LinkageError(Exception):
@@ -60,9 +60,56 @@ class Unavailable(TransportError):
 
 
 class TlsRefused(TransportError):
-    """The TLS handshake failed: wrong CA, certificate refused. Retrying will not help."""
+    """The TLS handshake failed: wrong CA, certificate refused. Retrying will not help.
+
+    The subclasses name who refused what; ``summary`` and ``fix`` are the technician's words
+    (health, logs), ``reason`` is what TLS itself said. The citizen sees "unavailable".
+    """
 
     retryable = False
+    summary: ClassVar[str] = "the TLS handshake with the Linkage Center failed"
+    fix: ClassVar[str] = ("check linkage.ca_file, linkage.client_cert_file and "
+                          "linkage.client_key_file, and the kiosk's clock")
+
+    def __init__(self, message: str = "", *, reason: str = "", **kwargs: Any) -> None:
+        super().__init__(message or f"{self.summary}: {reason}", **kwargs)
+        self.reason = reason
+
+    def in_words(self) -> str:
+        """One line for health and logs: what happened, TLS's own reason, and the fix."""
+        return f"{self.summary} ({self.reason or 'no reason given'}); fix: {self.fix}"
+
+
+class CertificateRefusedByCentre(TlsRefused):
+    """The centre refused this kiosk's client certificate: a TLS alert, or (TLS 1.3) the
+    connection closed right after a completed handshake, before any answer."""
+
+    summary = "the Linkage Center refused this kiosk's client certificate"
+    fix = ("check that linkage.client_cert_file is this kiosk's current certificate, issued "
+           "by the centre's CA and not expired, and that the centre has it registered")
+
+
+class CentreCertificateRefused(TlsRefused):
+    """This kiosk could not verify the centre's certificate (unknown CA, expired, ...)."""
+
+    summary = "this kiosk refused the Linkage Center's certificate"
+    fix = ("check that linkage.ca_file is the centre's current CA certificate and that the "
+           "kiosk's clock is right")
+
+
+class WrongHost(TlsRefused):
+    """The centre's certificate is valid but names another host."""
+
+    summary = "the Linkage Center's certificate is for another host name"
+    fix = "set linkage.base_url to the host name the centre's certificate names"
+
+
+class TlsVersionRefused(TlsRefused):
+    """No TLS version in common, or the port does not speak TLS at all."""
+
+    summary = "no TLS protocol version in common with the Linkage Center"
+    fix = ("check that linkage.base_url is the centre's HTTPS address and port; the kiosk "
+           "needs TLS 1.2 or newer")
 
 
 class LinkageTimeout(TransportError):

@@ -71,6 +71,9 @@ class Maintenance:
             found["printer"] = probes.printer_probe(self.printing)
         if self.linkage_factory is not None:
             found["linkage"] = probes.linkage_probe(self.linkage_factory)
+            link = self.settings.linkage
+            found["certificates"] = probes.certificate_probe(
+                {"client_certificate": link.client_cert_file, "ca": link.ca_file})
         if self.outbox is not None:
             found["outbox"] = probes.outbox_probe(self.outbox)
         found.update(self.extra_probes)

@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -74,9 +75,53 @@ def validate_pin(pin: str) -> str:
             f"the PIN must have {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits",
             message_key="pin.length",
         )
-    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210" or is_guessable(pin):
         raise PinError("the PIN is too easy to guess", message_key="pin.too_simple")
     return pin
+
+
+COMMON_PINS = frozenset({
+    "000000", "111111", "112233", "121212", "123123", "123321", "123654", "131313",
+    "147258", "147852", "159357", "159753", "258369", "369258", "456456", "520520",
+    "555555", "654321", "666666", "696969", "741852", "789456", "789789", "852456",
+    "963852", "987654", "102030", "112211", "121314", "131415", "246810", "135790",
+    "11223344", "12341234", "12344321", "11112222", "10203040", "147258369",
+})
+"""Among the most used PINs in published PIN-frequency studies, plus keypad patterns."""
+
+
+def _is_date(day: int, month: int, year: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_like_a_date(pin: str) -> bool:
+    """Birthdays are the first thing tried: DDMMYY, MMDDYY (either era, two digits) and
+    DDMMYYYY / YYYYMMDD with a Christian (1900-2099) or Buddhist (2443-2642) year."""
+    if len(pin) == 6:
+        a, b, yy = int(pin[:2]), int(pin[2:4]), int(pin[4:])
+        return _is_date(a, b, 2000 + yy) or _is_date(b, a, 2000 + yy)
+    if len(pin) == 8:
+        for day, month, year in ((int(pin[:2]), int(pin[2:4]), int(pin[4:])),
+                                 (int(pin[6:]), int(pin[4:6]), int(pin[:4]))):
+            if 1900 <= year <= 2099 and _is_date(day, month, year):
+                return True
+            if 2443 <= year <= 2642 and _is_date(day, month, year - 543):
+                return True
+    return False
+
+
+def is_guessable(pin: str) -> bool:
+    """A common PIN, a short pattern repeated (121212, 123123), or a date."""
+    if pin in COMMON_PINS:
+        return True
+    for unit in range(1, len(pin) // 2 + 1):
+        if len(pin) % unit == 0 and pin == pin[:unit] * (len(pin) // unit):
+            return True
+    return _looks_like_a_date(pin)
 
 
 def hash_pin(pin: str, *, params: dict[str, int] | None = None) -> bytes:

@@ -8,8 +8,10 @@ threads with a deadline, so a blocking call here is fine.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.maintenance.health import DetailValue, HealthItem, Probe, Status
@@ -90,6 +92,9 @@ def linkage_probe(client_factory: Callable[[], LinkageClient]) -> Probe:
         try:
             client = client_factory()
             client.services()
+        except E.TlsRefused as exc:  # not an outage: say who refused what, and the fix
+            return HealthItem("linkage", Status.FAIL, exc.in_words(),
+                              {"error": type(exc).__name__, "tls_reason": exc.reason})
         except E.TransportError as exc:
             ms = round((time.monotonic() - started) * 1000)
             if getattr(exc, "status_code", None) is None:
@@ -107,6 +112,25 @@ def linkage_probe(client_factory: Callable[[], LinkageClient]) -> Probe:
         ms = round((time.monotonic() - started) * 1000)
         status = Status.WARN if ms > LINKAGE_SLOW_S * 1000 else Status.OK
         return HealthItem("linkage", status, f"reachable, {ms} ms", {"latency_ms": ms})
+    return probe
+
+
+def certificate_probe(certificates: dict[str, Path],
+                      clock: Callable[[], dt.datetime] | None = None) -> Probe:
+    """Days left on the kiosk's client certificate and the CA: WARN under 30, FAIL after.
+    ``detail`` carries ``<name>_days_left`` for each (what metrics export)."""
+    from kiosk.linkage.cert_expiry import expiry_findings
+
+    def probe() -> HealthItem:
+        level, sentences, days_left = expiry_findings(certificates, clock)
+        detail: dict[str, DetailValue] = {f"{k}_days_left": v for k, v in days_left.items()}
+        if level == "ok":
+            least = min((d for d in days_left.values() if d is not None), default=None)
+            return HealthItem("certificates", Status.OK,
+                              f"valid for {least:.0f} more days" if least is not None
+                              else "no certificates", detail)
+        return HealthItem("certificates", Status.FAIL if level == "fail" else Status.WARN,
+                          "; ".join(sentences), detail)
     return probe
 
 
@@ -128,6 +152,14 @@ def outbox_probe(outbox: Outbox, *, clock: Callable[[], float] = time.time) -> P
         detail: dict[str, DetailValue] = {"waiting": waiting, "dead": dead,
                                           "oldest_waiting_s": oldest_s,
                                           "connectivity": status.connectivity}
+        salvage = outbox.last_salvage
+        if salvage is not None:  # a damaged database was replaced at this start
+            detail.update(salvaged=salvage.salvaged, lost=salvage.lost)
+            return HealthItem(
+                "outbox", Status.WARN,
+                f"the outbox database was damaged: {salvage.summary()}; the damaged file is "
+                f"kept at {salvage.source} (`python -m kiosk outbox salvage` can re-read it)",
+                detail)
         if dead:
             return HealthItem("outbox", Status.WARN,
                               f"{dead} dead item(s) need a technician; {waiting} waiting",

@@ -16,11 +16,14 @@ import contextlib
 import fcntl
 import os
 import re
+import time
 from pathlib import Path
 
 from kiosk.outbox.ids import new_item_id
 
 _LEASE_ID = re.compile(r"^[0-9a-f-]{36}$")
+STAGING_STALE_S = 300.0
+"""A staging file this old belongs to a sender killed between creating and renaming it."""
 
 
 def lease_dir(database: Path) -> Path:
@@ -74,3 +77,32 @@ def lease_is_alive(database: Path, lease_id: str) -> bool:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # the sender is gone; its lock file is litter
     return False
+
+
+def sweep_dead_leases(database: Path, *, now: float | None = None) -> int:
+    """Remove the lock files of senders that are gone (killed, so never released them).
+
+    A lease file we can lock has no live owner. Staging files (``.<id>.new``) are only
+    removed when old: a sender holds its staging file unlocked for an instant after
+    creating it. Returns how many files were removed.
+    """
+    directory = lease_dir(database)
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        entries = list(directory.iterdir())
+    except FileNotFoundError:
+        return 0
+    for path in entries:
+        name = path.name
+        if name.endswith(".lock") and _LEASE_ID.match(name[:-5]):
+            if not lease_is_alive(database, name[:-5]):
+                removed += not path.exists()
+        elif name.startswith(".") and name.endswith(".new"):
+            try:
+                if now - path.stat().st_mtime > STAGING_STALE_S:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+    return removed

@@ -28,7 +28,7 @@ from kiosk.appliance import metrics
 from kiosk.config.settings import OutboxSettings
 from kiosk.outbox.connectivity import ConnectivityState
 from kiosk.outbox.health import OutboxUnavailable
-from kiosk.outbox.leases import SenderLease, lease_is_alive
+from kiosk.outbox.leases import SenderLease, lease_is_alive, sweep_dead_leases
 from kiosk.outbox.model import Deliverer, DeliveryResult, ItemState, Outcome, OutgoingItem
 from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import Settlement
@@ -128,7 +128,11 @@ class Sender:
 
     def start_lease(self) -> None:
         if self._lease is None:
-            self._lease = SenderLease(self.outbox.settings.database, self._clock())
+            database = self.outbox.settings.database
+            self._lease = SenderLease(database, self._clock())
+            swept = sweep_dead_leases(database)  # senders killed before releasing theirs
+            if swept:
+                log.info("removed %d lease file(s) of senders that are gone", swept)
         self.reclaim_stale()
 
     @property
@@ -181,8 +185,7 @@ class Sender:
         try:
             while not self._stop.is_set():
                 try:
-                    if self._lease is None:
-                        self._lease = SenderLease(self.outbox.settings.database, self._clock())
+                    self.start_lease()
                     self._housekeeping()
                     if self._offline():
                         self._stop.wait(self._idle_wait_s)

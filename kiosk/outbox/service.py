@@ -36,6 +36,7 @@ from kiosk.outbox.health import (
     refine,
 )
 from kiosk.outbox.model import EnqueueReceipt, ItemKind, OutboxStatus
+from kiosk.outbox.salvage import SalvageResult
 from kiosk.outbox.store import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,13 @@ class Outbox:
     def accepting(self) -> bool:
         """Whether the UI may offer services that need the outbox."""
         return self.health is StoreHealth.OK
+
+    @property
+    def last_salvage(self) -> SalvageResult | None:
+        """The salvage done when this process opened a damaged store ("N salvaged,
+        M lost": ``.salvaged``, ``.lost``), or None; for health and metrics."""
+        store = self._store
+        return None if store is None else store.salvage
 
     def subscribe_health(self, listener: HealthListener) -> None:
         with self._lock:

@@ -42,6 +42,7 @@ from kiosk.outbox.model import (
     OutboxStatus,
     OutgoingItem,
 )
+from kiosk.outbox.salvage import SalvageResult, read_damaged_outbox
 from kiosk.outbox.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ class OutboxStore:
         self._alerts = alerts
         self.recovered_from: Path | None = None
         """Where a corrupt database found at start was moved (None if it was fine)."""
+        self._problem = ""
+        self.salvage: SalvageResult | None = None
+        """What was salvaged from ``recovered_from`` ("N salvaged, M lost"; for metrics)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._key = str(self.path.resolve())
         self._closed = False
@@ -120,6 +124,8 @@ class OutboxStore:
             self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
             try:
                 self._migrate()
+                if self.recovered_from is not None:
+                    self._salvage_at_start(self.recovered_from)
             except BaseException:
                 self._conn.close()
                 raise
@@ -183,16 +189,91 @@ class OutboxStore:
             # Another process already moved it aside while we looked: use the new file.
             return self._open_checked()
         self.recovered_from = self._move_aside()
+        self._problem = problem[:200]
+        return self._connect()
+
+    def _salvage_at_start(self, damaged: Path) -> None:
+        """Copy every readable row of the file just set aside into this fresh store."""
+        try:
+            result = self.salvage_file(damaged)
+            outcome = (f"{result.summary()} (copied into a fresh database; the damaged "
+                       "file is kept for inspection)")
+        except Exception as exc:  # never let salvage stop the kiosk from starting
+            log.exception("outbox salvage of %s failed", damaged)
+            outcome = (f"salvage failed ({exc}); run `python -m kiosk outbox salvage "
+                       f"{damaged}` after fixing the cause")
         self._alerts(
             TechnicianAlert(
                 "outbox",
                 StoreHealth.CORRUPT,
-                f"outbox database failed its integrity check ({problem[:200]}); "
-                f"moved to {self.recovered_from} and started a fresh one. Items in the old "
-                "file were not delivered: recover them with sqlite3 .recover.",
+                f"outbox database failed its integrity check ({self._problem}); moved to "
+                f"{damaged}; {outcome}",
             )
         )
-        return self._connect()
+
+    def salvage_file(self, damaged: Path) -> SalvageResult:
+        """Import every readable item of a damaged outbox file; safe to run again.
+
+        Items already here (by id or key), or already delivered from here, are skipped, so
+        a second run over the same file delivers nothing twice. In-flight items come back
+        as pending (the server deduplicates by idempotency key if one had reached it).
+        """
+        result = read_damaged_outbox(damaged, self._sealer)
+        now = self._clock()
+        with self._write():
+            for item in result.items:
+                taken = self._conn.execute(
+                    "SELECT 1 FROM items WHERE id = ? OR idempotency_key = ? UNION ALL "
+                    "SELECT 1 FROM receipts WHERE item_id = ? OR idempotency_key = ?",
+                    (item.item_id, item.idempotency_key, item.item_id, item.idempotency_key),
+                ).fetchone()
+                if taken is not None:
+                    continue
+                state = "dead" if item.state == "dead" else "pending"
+                reference = self._salvaged_reference(item.reference, now)
+                self._conn.execute(
+                    "INSERT INTO items (id, reference, idempotency_key, kind, payload, "
+                    "created_at, age_from, attempts, next_attempt_at, last_error, state, "
+                    "dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (item.item_id, reference, item.idempotency_key, item.kind,
+                     item.payload, item.created_at, item.age_from, item.attempts,
+                     now if state == "pending" else item.next_attempt_at, item.last_error,
+                     state, item.dead_at if state == "dead" else None),
+                )
+                result.imported += 1
+            self._set_meta("last_salvage", f"{damaged}: {result.summary()}")
+        self.salvage = result
+        log.warning("outbox salvage of %s: %s (%d imported, %d already delivered)",
+                    damaged, result.summary(), result.imported, result.already_delivered)
+        return result
+
+    def _salvaged_reference(self, reference: str, now: float) -> str:
+        """Keep a salvaged item's reference (the citizen holds it) and move the day's
+        counter past it, so no new item is ever given the same number."""
+        prefix, _, rest = reference.rpartition("-")
+        day = prefix.rpartition("-")[2]
+        if rest.isdigit() and len(day) == 8 and day.isdigit():
+            row = self._conn.execute(
+                "SELECT last FROM reference_counters WHERE day = ?", (day,)).fetchone()
+            if row is not None:
+                last = int(row[0])
+            elif self._get_meta("created_day") == day:
+                last = int(self._get_meta("created_floor") or 0)  # type: ignore[call-overload]
+            else:
+                last = 0
+            self._conn.execute(
+                "INSERT INTO reference_counters (day, last) VALUES (?, ?) "
+                "ON CONFLICT (day) DO UPDATE SET last = excluded.last",
+                (day, max(last, int(rest))),
+            )
+        taken = self._conn.execute(
+            "SELECT 1 FROM items WHERE reference = ? UNION ALL "
+            "SELECT 1 FROM receipts WHERE reference = ?", (reference, reference)).fetchone()
+        if taken is None:
+            return reference
+        fresh = self._next_reference(now)  # a clash with an item made after the damage
+        log.warning("salvaged reference %s was already in use: now %s", reference, fresh)
+        return fresh
 
     def _file_identity(self) -> tuple[int, int] | None:
         try:

@@ -8,6 +8,7 @@ calls are also connectivity evidence for the outbox's tracker (the menu's offlin
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import logging
@@ -23,7 +24,7 @@ from kiosk.domain.thai_date import ThaiDate
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.messages import message_text
-from kiosk.outbox.health import OutboxUnavailable
+from kiosk.outbox.health import OutboxUnavailable, StoreHealth
 from kiosk.outbox.linkage_deliverer import encode_audit, encode_submission
 from kiosk.outbox.model import ItemKind
 from kiosk.services import receipts as R
@@ -311,8 +312,20 @@ def _lang(request: ServiceRequest) -> R.LanguageCode:
     return "en" if request.language == "en" else "th"
 
 
+AUDIT_HOLD_EVENTS = 1000
+"""Audit events kept in memory while the outbox cannot write (about 300 KB at most)."""
+
+
 class OutboxAudit:
-    """The session's audit events into the outbox (masked ID only), batched to the centre."""
+    """The session's audit events into the outbox (masked ID only), batched to the centre.
+
+    When the outbox cannot write (disk full, read-only, corrupt), events are held in memory
+    in order, up to `AUDIT_HOLD_EVENTS`, and written before the next event once it can: the
+    consent is still recorded, so online services keep working; only the services that need
+    the outbox leave the menu (``queue_accepting``). A full hold refuses (the query that
+    waits on the consent then does not run). Held events are lost if the kiosk stops first:
+    `held` says how many (health and metrics).
+    """
 
     TYPES: ClassVar[dict[str, str]] = {"consent": "session.consent", "service": "session.service",
              "print": "session.print", "session_end": "session.end"}
@@ -320,6 +333,24 @@ class OutboxAudit:
     def __init__(self, outbox: _Outbox, kiosk_id: str) -> None:
         self._outbox = outbox
         self._kiosk_id = kiosk_id
+        self._held: collections.deque[bytes] = collections.deque()
+        self._lock = threading.Lock()
+
+    @property
+    def held(self) -> int:
+        """Audit events waiting in memory for the outbox to write again."""
+        with self._lock:
+            return len(self._held)
+
+    def _flush_held(self) -> None:
+        while self._held:
+            try:
+                self._outbox.enqueue(ItemKind.AUDIT, self._held[0])
+            except OutboxUnavailable:
+                return
+            self._held.popleft()
+            if not self._held:
+                log.warning("audit events held in memory are in the outbox again")
 
     def record(self, event: AuditEvent) -> None:
         services = [int(s) for s in event.details.get("linkage_services", "").split(",") if s]
@@ -330,4 +361,19 @@ class OutboxAudit:
             kioskID=self._kiosk_id, maskedID=event.cid_masked or None,
             services=services[:M.MAX_SERVICES_PER_QUERY],
             outcome=(outcome or None) and outcome[:64])
-        self._outbox.enqueue(ItemKind.AUDIT, encode_audit(wire))
+        payload = encode_audit(wire)
+        with self._lock:
+            self._flush_held()
+            if not self._held:
+                try:
+                    self._outbox.enqueue(ItemKind.AUDIT, payload)
+                    return
+                except OutboxUnavailable as exc:
+                    cause: Exception = exc
+            else:
+                cause = OutboxUnavailable(StoreHealth.UNAVAILABLE, "earlier events still held")
+            if len(self._held) >= AUDIT_HOLD_EVENTS:
+                raise cause
+            self._held.append(payload)
+            log.warning("audit event held in memory (%d held) while the outbox cannot write: %s",
+                        len(self._held), cause)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -361,6 +362,9 @@ def save_window_png(path: Path) -> Path:
     data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
     stride = len(data) // height  # rows may be padded to 4 bytes
     image = Image.frombytes("RGB", (width, height), data, "raw", "RGB", stride)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # A screenshot shows a citizen's ID and name: readable by the kiosk user only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(out, format="PNG")
     return path

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import uvicorn
 
+from kiosk.config.loader import write_secret
 from kiosk.linkage.pki import ensure_kiosk_credentials, ensure_server_pki
 from simulators.linkage_server.app import LinkageServer, ServerPolicy
 from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.limits import BODY_TIMEOUT_S
 from simulators.linkage_server.runner import bind_socket, uvicorn_config
 
 
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-ttl", type=float, default=3600.0)
     parser.add_argument("--no-thaid", action="store_true",
                         help="without the ThaID simulator and holder-verification gateway")
+    parser.add_argument("--body-timeout", type=float, default=BODY_TIMEOUT_S,
+                        help="seconds a request body may take to arrive (then 408)")
     args = parser.parse_args(argv)
     pki_dir = args.pki_dir or args.state_dir / "pki"
     pki = ensure_server_pki(pki_dir)
@@ -54,10 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         thaid = start_thaid(state_dir=args.state_dir, pki_dir=pki_dir, host=args.host)
     server = LinkageServer(state_dir=args.state_dir, registry_file=pki.registry_file,
                            seeds=SeedIndex.load_default(), policy=policy,
-                           holder=thaid.gateway if thaid else None)
+                           holder=thaid.gateway if thaid else None,
+                           body_timeout_s=args.body_timeout)
+    token_file = args.state_dir / "admin-token"
+    write_secret(token_file, server.admin_token.encode())
     sock = bind_socket(args.host, args.port)
     print(f"reference Linkage server on https://{args.host}:{sock.getsockname()[1]} "
-          f"(CA {pki.ca_file})", flush=True)
+          f"(CA {pki.ca_file}; /_admin token in {token_file})", flush=True)
     if thaid is not None:  # after the server's own line, which integrators read first
         print(f"  with the ThaID simulator on {thaid.thaid.issuer}, redirect endpoint "
               f"{thaid.gateway.redirect_uri}", flush=True)

@@ -1,12 +1,14 @@
 """Test/demo control endpoints (``/_admin/...``): not part of the contract.
 
-They still sit behind mutual TLS, so only holders of a certificate from the test CA reach
-them. The Python handle (`runner.RunningServer`) offers the same without HTTP.
+They sit behind mutual TLS and need their own ``X-Admin-Token`` (`limits.RequestLimits`).
+Input they cannot use is a 400, never a 500. The Python handle (`runner.RunningServer`)
+offers the same without HTTP.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,32 @@ from starlette.routing import Route
 
 if TYPE_CHECKING:
     from simulators.linkage_server.app import LinkageServer
+
+
+_POLICY_NUMBERS = {"daily_quota": int, "token_ttl_s": float, "consent_max_age_s": float,
+                   "submission_processing_s": float}
+Handler = Callable[[Request], Awaitable[JSONResponse]]
+
+
+def _bad_input_is_400(handler: Handler) -> Handler:
+    async def guarded(request: Request) -> JSONResponse:
+        try:
+            return await handler(request)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            return JSONResponse({"error": f"bad request: {type(exc).__name__}: {exc}"[:200]},
+                                status_code=400)
+    return guarded
+
+
+def _checked_policy_value(key: str, value: Any) -> Any:
+    kind = _POLICY_NUMBERS[key]
+    if value is None and key == "daily_quota":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{key} must be a non-negative number")
+    if kind is int and not isinstance(value, int):
+        raise ValueError(f"{key} must be a whole number")
+    return kind(value)
 
 
 def admin_routes(server: LinkageServer) -> list[Route]:
@@ -46,17 +74,18 @@ def admin_routes(server: LinkageServer) -> list[Route]:
 
     async def put_policy(request: Request) -> JSONResponse:
         body = await request.json()
+        if not isinstance(body, dict):
+            raise TypeError("policy must be a JSON object")
         policy = server.policy
+        values = {k: _checked_policy_value(k, body[k]) for k in _POLICY_NUMBERS if k in body}
         if "service_hours" in body:
             hours = body["service_hours"]
             policy.service_hours = (
                 None if hours is None
                 else (dt.time.fromisoformat(hours[0]), dt.time.fromisoformat(hours[1]))
             )
-        for key in ("daily_quota", "token_ttl_s", "consent_max_age_s",
-                    "submission_processing_s"):
-            if key in body:
-                setattr(policy, key, body[key])
+        for key, value in values.items():
+            setattr(policy, key, value)
         if body.get("reset_quota"):
             server.store.reset_quota()
         return JSONResponse(server.policy_dict())
@@ -65,11 +94,14 @@ def admin_routes(server: LinkageServer) -> list[Route]:
         return JSONResponse(server.policy_dict())
 
     return [
-        Route("/_admin/faults", get_faults, methods=["GET"]),
-        Route("/_admin/faults", put_faults, methods=["PUT"]),
-        Route("/_admin/faults", delete_faults, methods=["DELETE"]),
-        Route("/_admin/submissions", submissions, methods=["GET"]),
-        Route("/_admin/audit-events", audit, methods=["GET"]),
-        Route("/_admin/policy", get_policy, methods=["GET"]),
-        Route("/_admin/policy", put_policy, methods=["PUT"]),
+        Route(path, _bad_input_is_400(handler), methods=[method])
+        for path, handler, method in (
+            ("/_admin/faults", get_faults, "GET"),
+            ("/_admin/faults", put_faults, "PUT"),
+            ("/_admin/faults", delete_faults, "DELETE"),
+            ("/_admin/submissions", submissions, "GET"),
+            ("/_admin/audit-events", audit, "GET"),
+            ("/_admin/policy", get_policy, "GET"),
+            ("/_admin/policy", put_policy, "PUT"),
+        )
     ]

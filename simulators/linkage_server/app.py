@@ -36,6 +36,13 @@ from kiosk.linkage import models as M
 from kiosk.linkage.pki import read_registry
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector, FaultKind, FaultMiddleware
+from simulators.linkage_server.limits import (
+    BODY_TIMEOUT_S,
+    MAX_REQUEST_BYTES,
+    RequestLimits,
+    citizen_id_problem,
+    consent_time_problem,
+)
 from simulators.linkage_server.store import (
     InFlight,
     KeyReused,
@@ -51,7 +58,6 @@ if TYPE_CHECKING:
     from simulators.linkage_server.holder import HolderGateway
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-MAX_REQUEST_BYTES = 64 * 1024
 CHALLENGE_TTL_S = 60.0
 CLOCK_SKEW_S = 120.0
 DEFAULT_JOB = "KIOSK-SELF-SERVICE"
@@ -139,8 +145,12 @@ class LinkageServer:
 
     def __init__(self, *, state_dir: Path, registry_file: Path, seeds: SeedIndex,
                  policy: ServerPolicy | None = None, faults: FaultInjector | None = None,
-                 enable_admin: bool = True, holder: HolderGateway | None = None) -> None:
+                 enable_admin: bool = True, holder: HolderGateway | None = None,
+                 admin_token: str | None = None,
+                 body_timeout_s: float = BODY_TIMEOUT_S) -> None:
         self.policy = policy or ServerPolicy()
+        self.admin_token = admin_token or secrets.token_urlsafe(24)
+        """``X-Admin-Token`` for ``/_admin/*`` (the CLI writes it to STATE_DIR/admin-token)."""
         self.faults = faults or FaultInjector()
         self.store = Store(Path(state_dir) / "linkage-server.sqlite3")
         self.registry_file = registry_file
@@ -173,7 +183,9 @@ class LinkageServer:
 
             routes += admin_routes(self)
         starlette = Starlette(routes=routes)
-        self.asgi_app: ASGIApp = RequestIdMiddleware(FaultMiddleware(starlette, self.faults))
+        self.asgi_app: ASGIApp = RequestIdMiddleware(RequestLimits(
+            FaultMiddleware(starlette, self.faults), admin_token=self.admin_token,
+            body_timeout_s=body_timeout_s))
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _wrap(self, handler: Callable[..., Awaitable[Response]], *, auth: bool = True
@@ -326,6 +338,9 @@ class LinkageServer:
 
     def _check_consent(self, consent: M.Consent) -> None:
         now = _utcnow()
+        problem = citizen_id_problem(consent.personalID)
+        if problem:
+            raise ApiError(E.InvalidRequest, f"invalid request: {problem}")
         age = (now - consent.consentedAt).total_seconds()
         if consent.consentedAt.tzinfo is None or age > self.policy.consent_max_age_s:
             raise ApiError(E.CitizenNotLoggedIn, "consent missing or too old")
@@ -429,6 +444,12 @@ class LinkageServer:
             where = ".".join(str(p) for p in first["loc"]) or "body"
             raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
                            ) from None
+        problem = (citizen_id_problem(body.personalID)
+                   or consent_time_problem(body.consentedAt, _utcnow()))
+        if problem:
+            raise ApiError(E.InvalidRequest, f"invalid request: {problem}")
+        if self.seeds.citizen(body.personalID) is None:
+            raise ApiError(E.NotFound, "personalID is not in the population registry")
         if self.policy.submission_processing_s:
             await asyncio.sleep(self.policy.submission_processing_s)
         receipt = M.SubmissionReceipt(

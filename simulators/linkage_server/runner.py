@@ -84,6 +84,11 @@ class RunningServer:
     def policy(self) -> ServerPolicy:
         return self.server.policy
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What ``/_admin/*`` over HTTP needs besides the client certificate."""
+        return {"X-Admin-Token": self.server.admin_token}
+
     def submissions(self) -> dict[str, SubmissionStats]:
         """Per Idempotency-Key: how often it was accepted, replayed, refused."""
         return {s.key: s for s in self.server.store.submission_stats()}

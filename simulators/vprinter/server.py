@@ -77,7 +77,9 @@ class VirtualPrinter:
     def __init__(self, out_dir: Path, *, width: int = 576, dpi: int = 203,
                  tcp_bytes_per_s: float | None = None, tcp_nodelay: bool = True) -> None:
         self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        # Receipts show citizens' IDs and names: the folder 0700, each picture 0600.
+        self.out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.out_dir, 0o700)
         self.width, self.dpi = width, dpi
         self.tcp_bytes_per_s = tcp_bytes_per_s
         # Status answers are one-byte writes: without NODELAY they can wait for an ACK.
@@ -217,7 +219,9 @@ class VirtualPrinter:
             self._seq += 1
             suffix = "" if complete else "-incomplete"
             path = self.out_dir / f"receipt-{self._seq:04d}{suffix}.png"
-            page.save(path, optimize=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                page.save(out, format="PNG", optimize=True)
             self.receipts.append(Receipt(path, complete, transport, text))
             self._cond.notify_all()
         log.info("virtual printer: %s", path.name)

@@ -136,6 +136,18 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize("prefix", ["relative/dir", "/opt/kiosk|touch /tmp/x", "/opt/a b",
+                                    "/opt/../etc", "/", "/opt/k&x", "/opt/k\\1", "/opt/$HOME"])
+def test_an_unsafe_prefix_is_refused_before_anything_is_written(prefix: str,
+                                                               tmp_path: Path) -> None:
+    done = subprocess.run(["bash", str(INSTALL), "--dry-run", "--prefix", prefix],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "DESTDIR": str(tmp_path / "root")})
+    assert done.returncode == 64, done.stdout + done.stderr
+    assert "--prefix must be" in done.stderr
+    assert not (tmp_path / "root").exists()
+
+
 def test_bad_option_is_refused() -> None:
     done = subprocess.run(["bash", str(INSTALL), "--frobnicate"], capture_output=True,
                           text=True, check=False)

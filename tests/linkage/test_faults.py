@@ -162,11 +162,13 @@ def test_faults_switch_over_the_admin_endpoint(server: RunningServer, creds: Kio
     with make_client(server, creds, sleep=NoSleep()) as client:
         client.login()
         admin = client._http  # the same mutual-TLS connection reaches /_admin
-        r = admin.put("/_admin/faults", json={"kind": "error_5xx", "status": 502, "count": 1})
+        r = admin.put("/_admin/faults", json={"kind": "error_5xx", "status": 502, "count": 1},
+                      headers=server.admin_headers)
         assert r.status_code == 200 and r.json()["active"][0]["kind"] == "error_5xx"
         client.query(consent_for(ordinary), [1])
         assert client.last is not None and client.last.attempts == 2
-        assert admin.get("/_admin/faults").json()["fired"] == {"error_5xx": 1}
+        assert admin.get("/_admin/faults", headers=server.admin_headers
+                         ).json()["fired"] == {"error_5xx": 1}
 
 
 @pytest.mark.parametrize("number", [*sorted(E.ERROR_CLASSES), 404, 503])

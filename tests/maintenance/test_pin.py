@@ -57,7 +57,9 @@ def test_hash_file_is_0600_salted_and_uses_default_scrypt_params(tmp_path: Path)
     assert not verify_pin("480214", a)
 
 
-@pytest.mark.parametrize("bad", ["12345", "1234567890123", "12a456", "111111", "123456", "٤٨٠٢١٣"])
+@pytest.mark.parametrize("bad", ["12345", "1234567890123", "12a456", "111111", "123456", "٤٨٠٢١٣",
+                                 "121212", "123123", "250869", "082569", "25082512",
+                                 "19690825", "25082569", "147258", "654321", "11223344"])
 def test_unusable_pins_are_refused_with_a_key(bad: str) -> None:
     with pytest.raises(PinError) as err:
         validate_pin(bad)
@@ -164,3 +166,8 @@ def test_set_pin_command_rejects_a_weak_pin(config_file: Path, settings: Setting
     )
     assert done.returncode == 1 and "digits" in done.stderr
     assert not settings.technician.pin_hash_file.exists()
+
+
+@pytest.mark.parametrize("fine", ["480213", "482915", "739164", "40718263"])
+def test_pins_that_are_no_pattern_or_date_are_accepted(fine: str) -> None:
+    assert validate_pin(fine) == fine

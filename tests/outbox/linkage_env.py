@@ -7,12 +7,12 @@ the real ASGI app on uvicorn over mutual TLS on a free loopback port.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import uuid
 from pathlib import Path
 
 from kiosk.config.loader import REPO_ROOT, read_secret
-from kiosk.domain.citizen_id import generate
 from kiosk.linkage import models as M
 from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
 from kiosk.linkage.pki import KioskCredentials, ensure_kiosk_credentials
@@ -36,12 +36,25 @@ def linkage_client(base_url: str, creds: KioskCredentials) -> LinkageClient:
     )
 
 
+@functools.cache
+def _registered() -> tuple[str, ...]:
+    """Citizen IDs the reference centre knows (it refuses others, as the real one would)."""
+    from simulators.linkage_server.data import SeedIndex
+
+    return tuple(SeedIndex.load_default().citizen_ids())
+
+
+def registered_citizen(n: int) -> str:
+    ids = _registered()
+    return ids[n % len(ids)]
+
+
 def submission(n: int) -> M.SubmissionRequest:
     """A service request for a synthetic citizen (generated ID, never a real person)."""
     return M.SubmissionRequest(
         kind="address-change",
-        personalID=generate(3, "1017", n % 99999 + 1).digits,
-        consentedAt=dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC),
+        personalID=registered_citizen(n),
+        consentedAt=dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0),
         payload={"newAddress": f"{n} ถนนราชดำเนิน", "n": n},
     )
 

@@ -161,6 +161,15 @@ def test_corrupt_database_at_start_is_set_aside_and_alerted(tmp_path: Path):
     try:
         assert outbox.wait_open(10) is StoreHealth.OK  # a fresh database took its place
         assert [a.health for a in alerts] == [StoreHealth.CORRUPT]
+        salvage = outbox.last_salvage  # what the metrics read
+        assert salvage is not None and salvage.summary() in alerts[0].message
+        assert salvage.salvaged > 0 and salvage.salvaged + salvage.lost <= 100
+        from kiosk.maintenance.health import Status
+        from kiosk.maintenance.probes import outbox_probe
+
+        item = outbox_probe(outbox)()  # the technician's health screen says it in words
+        assert item.status is Status.WARN and salvage.summary() in item.summary
+        assert item.detail["salvaged"] == salvage.salvaged
         aside = list(tmp_path.glob("outbox.sqlite3.corrupt-*"))
         assert len(aside) == 1 and aside[0].stat().st_size > 4096 * 6
         assert outbox.enqueue(ItemKind.SUBMISSION, b"x").reference

@@ -199,3 +199,45 @@ def test_only_the_owner_thread_touches_sqlite(outbox: Outbox):
     refs = {f.result(timeout=10).reference for f in futures if f.result(timeout=10)}
     assert len(refs) == 4
     assert len(seen) == 1 and seen.pop().startswith("outbox-db")
+
+
+def test_lease_files_of_killed_senders_are_swept_at_start(tmp_path: Path) -> None:
+    """Issue 16: 96 kills left 64 lock files behind. A SIGKILLed process (real flock
+    semantics) and an old staging file go; a live sender's lease stays."""
+    import signal
+    import subprocess
+    import sys
+
+    from kiosk.outbox.leases import STAGING_STALE_S, SenderLease, lease_dir, sweep_dead_leases
+
+    database = tmp_path / "outbox.sqlite3"
+    holder = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from kiosk.outbox.leases import SenderLease\n"
+        "lease = SenderLease(Path(sys.argv[1]), time.time())\n"
+        "print(lease.lease_id, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    killed = []
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", holder, str(database)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        killed.append(proc.stdout.readline().strip())
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    live = SenderLease(database, 1_795_000_000.0)
+    staging = lease_dir(database) / f".{killed[0]}.new"
+    staging.write_bytes(b"")
+    os.utime(staging, (0, 0))
+    fresh_staging = lease_dir(database) / f".{live.lease_id}x.new"
+    fresh_staging.write_bytes(b"")
+    try:
+        assert len(list(lease_dir(database).glob("*.lock"))) == 4
+        # "now" just past the old staging file's age; the fresh one is younger than that.
+        assert sweep_dead_leases(database, now=STAGING_STALE_S + 10) == 4
+        left = sorted(p.name for p in lease_dir(database).iterdir())
+        assert left == sorted([f"{live.lease_id}.lock", fresh_staging.name])
+    finally:
+        live.release()

@@ -1,0 +1,195 @@
+"""What the reference centre refuses before any handler runs, as a real centre would.
+
+`RequestLimits` is one ASGI middleware in front of the routes:
+
+- the body is read as it streams in, and the request is answered 413 (Linkage 95015) as
+  soon as it passes 64 KB — a declared Content-Length over the limit is refused before a
+  byte of body is read — so a 300 MB chunked body costs 64 KB of memory, not 300 MB;
+- the whole body must arrive within ``body_timeout_s`` (408), so a slow sender cannot
+  hold a worker forever; both answers close the connection;
+- a JSON body must be UTF-8, nested at most ``MAX_JSON_DEPTH`` deep (checked by a scan
+  before parsing, so 1,000 levels give 400, not a RecursionError and a 500), without
+  ``NaN``/``Infinity`` and without duplicate keys (JSON parsers disagree on which copy
+  wins: RFC 8259 §4) — 400 (95020);
+- ``/_admin/*`` needs its own token (``X-Admin-Token``), not just a kiosk certificate.
+
+The checks here do not use the kiosk's code: the oracle stays independent of what it tests.
+`citizen_id_problem` and `consent_time_problem` are the content checks the handlers call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_REQUEST_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
+BODY_TIMEOUT_S = 10.0
+ADMIN_TOKEN_HEADER = b"x-admin-token"
+CONSENT_MAX_AGE = dt.timedelta(days=90)
+"""A queued submission may arrive days after its consent; not months."""
+CONSENT_FUTURE_SKEW = dt.timedelta(minutes=2)
+
+_TOO_LARGE, _INVALID, _NOT_LOGGED_IN = 95015, 95020, 90001
+
+
+class RequestLimits:
+    def __init__(self, app: ASGIApp, *, admin_token: str, max_bytes: int = MAX_REQUEST_BYTES,
+                 max_depth: int = MAX_JSON_DEPTH, body_timeout_s: float = BODY_TIMEOUT_S
+                 ) -> None:
+        self.app = app
+        self.admin_token = admin_token.encode()
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.body_timeout_s = body_timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        admin = scope["path"].startswith("/_admin")
+        if admin and not hmac.compare_digest(headers.get(ADMIN_TOKEN_HEADER, b""),
+                                             self.admin_token):
+            await _reply(send, 401, _NOT_LOGGED_IN, "admin token required (X-Admin-Token)")
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _reply(send, 400, _INVALID, "Content-Length is not a number", close=True)
+                return
+            if int(declared) > self.max_bytes:
+                await _reply(send, 413, _TOO_LARGE, "request larger than 64 KB", close=True)
+                return
+        raw = await self._read_body(receive, send)
+        if raw is None:
+            return  # already answered (413/408) or the client went away
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if raw and (admin or content_type == b"application/json"):
+            problem = json_problem(raw, self.max_depth)
+            if problem:
+                await _reply(send, 400, _INVALID, f"invalid request: {problem}")
+                return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as usual
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout_s
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await _reply(send, 408, _INVALID,
+                             f"request body not received within {self.body_timeout_s:g} s",
+                             close=True)
+                return None
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _reply(send, 413, _TOO_LARGE, "request larger than 64 KB", close=True)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+async def _reply(send: Send, status: int, number: int, message: str, *,
+                 close: bool = False) -> None:
+    body = json.dumps({"errorNumber": number, "errorMessage": message}).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    if close:  # the rest of the body is never read: end the connection after this answer
+        headers.append((b"connection", b"close"))
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="linkage-admin"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _nesting(text: str) -> int:
+    """Deepest nesting of arrays/objects, counted outside strings (no parser recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def json_problem(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+    """Why ``raw`` is not acceptable JSON for the centre, or None."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if _nesting(text) > max_depth:
+        return f"JSON nested deeper than {max_depth} levels"
+    try:
+        json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        return f"malformed JSON ({str(exc)[:120]})"
+    return None
+
+
+def citizen_id_problem(cid: str) -> str | None:
+    """The 13-digit ID's own rule (DOPA): the last digit is a mod-11 check digit."""
+    if len(cid) != 13 or not cid.isascii() or not cid.isdigit():
+        return "personalID must be 13 digits"
+    total = sum(int(d) * (13 - i) for i, d in enumerate(cid[:12]))
+    if (11 - total % 11) % 10 != int(cid[12]):
+        return "personalID check digit is wrong"
+    return None
+
+
+def consent_time_problem(at: dt.datetime, now: dt.datetime) -> str | None:
+    if at.tzinfo is None:
+        return "consentedAt needs a time zone"
+    if at > now + CONSENT_FUTURE_SKEW:
+        return "consentedAt is in the future"
+    if at < now - CONSENT_MAX_AGE:
+        return f"consentedAt is older than {CONSENT_MAX_AGE.days} days"
+    return None
