@@ -14,10 +14,9 @@ import shutil
 import time
 from pathlib import Path
 
-from cryptography import x509
-
 from kiosk.appliance.exits import read_exits
 from kiosk.appliance.metrics import KioskMetrics
+from kiosk.linkage.cert_expiry import certificate_not_after
 
 log = logging.getLogger(__name__)
 STARTS_FILE = "appliance-starts"
@@ -51,12 +50,10 @@ class HostFacts:
             cached = self._parsed.get(name)
             if cached and cached[0] == mtime:
                 return cached[1]
-            # A CA file may be a bundle: the first certificate to expire is the one to renew.
-            certs = x509.load_pem_x509_certificates(path.read_bytes())
+            not_after = certificate_not_after(path).timestamp()
         except (OSError, ValueError) as exc:
             log.warning("metrics: cannot read the %s certificate %s: %s", name, path, exc)
             return None
-        not_after = min(cert.not_valid_after_utc.timestamp() for cert in certs)
         self._parsed[name] = (mtime, not_after)
         return not_after
 

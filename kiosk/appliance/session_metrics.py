@@ -89,6 +89,9 @@ def record_health(metrics: KioskMetrics, report: HealthReport) -> None:
             metrics.set_outbox(int(item.detail.get("waiting") or 0),
                                int(item.detail.get("dead") or 0),
                                _float(item.detail.get("oldest_waiting_s")))
+            # A damaged store salvaged at this start (kiosk.outbox.salvage): 0/0 otherwise.
+            metrics.set_outbox_salvage(int(item.detail.get("salvaged") or 0),
+                                       int(item.detail.get("lost") or 0))
         elif item.key == "printer" and item.detail.get("state"):
             metrics.set_printer_state(str(item.detail["state"]))
         elif item.key == "vpcd":

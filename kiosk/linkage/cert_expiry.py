@@ -16,11 +16,17 @@ WARN_DAYS = 30.0
 """Health warns when a certificate has fewer days left than this."""
 
 
+def certificate_not_after(cert_file: Path) -> dt.datetime:
+    """When the PEM file's certificate expires; for a bundle (a CA file), the earliest one,
+    since that is the one to renew first."""
+    certs = x509.load_pem_x509_certificates(Path(cert_file).read_bytes())
+    return min(cert.not_valid_after_utc for cert in certs)
+
+
 def certificate_days_left(cert_file: Path, now: dt.datetime | None = None) -> float:
-    """Days until the first certificate in the PEM file expires (negative once expired)."""
-    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+    """Days until the certificate (bundle: the earliest) expires (negative once expired)."""
     now = now or dt.datetime.now(dt.UTC)
-    return (cert.not_valid_after_utc - now).total_seconds() / 86400
+    return (certificate_not_after(cert_file) - now).total_seconds() / 86400
 
 
 def expiry_findings(

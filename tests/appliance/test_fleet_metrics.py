@@ -119,6 +119,23 @@ def test_health_report_sets_reader_linkage_and_printer_gauges() -> None:
     assert got[("kiosk_linkage_reachable", ())] == 1.0
 
 
+def test_a_salvaged_outbox_reported_by_health_sets_the_salvage_gauges() -> None:
+    m = KioskMetrics()
+    outbox = {"waiting": 3, "dead": 0, "oldest_waiting_s": 5, "connectivity": "online"}
+    record_health(m, HealthReport((
+        HealthItem("outbox", Status.WARN, "the outbox database was damaged: 7 salvaged, 2 lost",
+                   {**outbox, "salvaged": 7, "lost": 2}),
+    ), taken_at=0.0))
+    got = samples(scrape(m))
+    assert got[("kiosk_outbox_salvaged_rows", ())] == 7.0
+    assert got[("kiosk_outbox_lost_rows", ())] == 2.0
+    record_health(m, HealthReport((HealthItem("outbox", Status.OK, "3 waiting", outbox),),
+                                  taken_at=0.0))
+    got = samples(scrape(m))  # a healthy store (a later start) reads 0/0 again
+    assert got[("kiosk_outbox_salvaged_rows", ())] == 0.0
+    assert got[("kiosk_outbox_lost_rows", ())] == 0.0
+
+
 def test_linkage_errors_are_counted_by_error_number() -> None:
     m = KioskMetrics()
     m.record_linkage_error(90005)
