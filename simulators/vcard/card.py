@@ -261,6 +261,11 @@ def _file_image(
 
 
 SW_OK = b"\x90\x00"
+# The profile of a card built from a raw image: only its (absent) extras are ever looked at.
+_IMAGE_PROFILE = CardProfile(
+    cid="", th_name="", en_name="", birth="", gender="", request_no="", issuer="",
+    issuer_code="", issue="", expiry="", address="", photo=b"",
+)  # fmt: skip
 
 
 class ThaiIdCardEmulator:
@@ -285,6 +290,29 @@ class ThaiIdCardEmulator:
         self._files = {MOI_AID: self._moi_image(), **self._nhso_image()}
         self._selected: bytes | None = None
         self._pending = b""
+
+    @classmethod
+    def from_image(cls, moi_image: bytes, *, atr_variant: str = "nid17") -> ThaiIdCardEmulator:
+        """A card whose MOI file is exactly ``moi_image`` (5 671 bytes), byte for byte.
+
+        For cards built elsewhere (the tests' generator of every layout the reference
+        allows): no profile, no laser-ID/NHSO applets, no CPLC; only the APDU behaviour.
+        """
+        if len(moi_image) != _MOI_SIZE:
+            raise ValueError(f"a MOI image is {_MOI_SIZE} bytes, not {len(moi_image)}")
+        card = cls.__new__(cls)
+        card.profile = _IMAGE_PROFILE
+        card.faults = Faults()
+        if atr_variant not in ATR_VARIANTS:
+            raise ValueError(f"unknown ATR variant {atr_variant!r}")
+        card.variant = ATR_VARIANTS[atr_variant]
+        card.exchanges = 0
+        card.commands = []
+        card._lock = threading.Lock()
+        card._files = {MOI_AID: bytes(moi_image)}
+        card._selected = None
+        card._pending = b""
+        return card
 
     @property
     def atr(self) -> bytes:
