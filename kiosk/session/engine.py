@@ -703,6 +703,10 @@ class SessionEngine:
         if self._session is not None and self._screen in (
                 WAITING_FOR_CITIZEN | {S.TIMEOUT_WARNING}):
             self._end_session("session.take_card")
+        elif self._screen is S.ERROR:
+            # A card that failed to read (or a mute card) leaves no session: "finish, take
+            # your card" still leads on, to the reminder or (card already out) to idle.
+            self._end_session("session.take_card")
 
     def _cmd_language(self, language: LanguageCode) -> None:
         self._language = language
