@@ -118,6 +118,8 @@ class SessionEngine:
         self._session: SessionData | None = None
         self._card_present = False
         self._reader_ok = True
+        self._refused: str | None = None
+        """Why the kiosk must not serve at all (e.g. a vpcd reader in production)."""
         self._connectivity = Connectivity.ONLINE
         self._queue_accepting = True
         self._language: LanguageCode = default_language
@@ -149,6 +151,17 @@ class SessionEngine:
         self._stopped = False
 
     # ------------------------------------------------------------ lifecycle
+
+    def refuse_service(self, reason: str) -> None:
+        """Out of service for good (until a restart): nothing a reader reports changes it.
+        ``reason`` is for the log; the citizen sees the out-of-service screen."""
+        def refuse() -> None:
+            log.error("kiosk refuses service: %s", reason)
+            self._refused = reason
+            self._reader_ok = False
+            self._to_idle()
+
+        self._post(refuse)
 
     def start(self) -> None:
         if self._started:
@@ -439,8 +452,8 @@ class SessionEngine:
             self._card_present = False
             self._to_idle()
         elif kind is CardEventKind.READER_ATTACHED:
-            self._reader_ok = True
-            if self._screen is S.OUT_OF_SERVICE:
+            self._reader_ok = self._refused is None
+            if self._screen is S.OUT_OF_SERVICE and self._reader_ok:
                 self._to_idle()
         elif kind is CardEventKind.REMOVED:
             self._card_present = False
@@ -449,7 +462,7 @@ class SessionEngine:
             self._to_idle()
         elif kind is CardEventKind.INSERTED:
             self._card_present = True
-            if self._screen is S.IDLE:
+            if self._screen is S.IDLE and self._refused is None:
                 self._begin_session()
         elif kind is CardEventKind.MUTE:
             self._card_present = True

@@ -537,3 +537,13 @@ def test_expired_consent_is_asked_again_and_audited_again(rig: Rig) -> None:
     wait_until(lambda: len([e for e in rig.audit.events if e.kind == "consent"]) == 2)
     first, second = rig.services.calls[0].consent, rig.services.calls[1].consent
     assert first is not second
+
+
+def test_a_refused_kiosk_stays_out_of_service(rig: Rig) -> None:
+    rig.engine.refuse_service("a vpcd virtual reader is configured")
+    rig.wait(S.OUT_OF_SERVICE)
+    rig.card.attach()  # a reader coming (back) does not lift the refusal
+    rig.card.insert(1)
+    rig.clock.advance(30)
+    v = rig.engine.view
+    assert v.screen is S.OUT_OF_SERVICE and v.identity is None
