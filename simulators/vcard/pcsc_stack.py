@@ -118,7 +118,7 @@ class PcscStack:
         if shutil.which("pcscd") is None or not VPCD_LIB.exists():
             raise PcscStackError(
                 "pcscd or the vpcd driver is missing: apt-get install pcscd vsmartcard-vpcd "
-                "(see scripts/system-packages.txt)"
+                "(see scripts/system-packages-dev.txt)"
             )
         self._take_lock()
         try:
