@@ -20,6 +20,7 @@ import struct
 import threading
 
 from simulators.vcard.card import CardPulled, ThaiIdCardEmulator
+from simulators.vcard.netns import pcscd_for_vpcd_port, socket_in_netns_of
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,17 @@ class VirtualCard:
 
     def _connect(self) -> socket.socket:
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=5)
+            pcscd = pcscd_for_vpcd_port(self.port) if self.host == "127.0.0.1" else None
+            if pcscd is not None:  # the test stack's pcscd, in its own network namespace
+                sock = socket_in_netns_of(pcscd)
+                sock.settimeout(5)
+                try:
+                    sock.connect((self.host, self.port))
+                except OSError:
+                    sock.close()
+                    raise
+            else:
+                sock = socket.create_connection((self.host, self.port), timeout=5)
         except OSError as exc:
             raise ConnectionError(
                 f"no vpcd reader on {self.host}:{self.port} (is pcscd running with vpcd?)"
