@@ -30,3 +30,22 @@ def test_card_error_screen_shows_its_own_text_and_next_step(
     assert texts_of("error.generic") not in shown
     assert texts_of("error.next.fatal") not in shown
     ui.screenshot(f"card-error-{language}-{key}")
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_longest_card_error_in_large_text(ui: UiDriver, feeder: ViewFeeder,
+                                          language: str) -> None:
+    feeder.show(language=language, screen=Screen.ERROR, session_id=None,
+                error_key="card.read_failed", recoverable=False)
+    ui.wait_screen(Screen.ERROR)
+    ui.tap(ui.button("toolbar.large_text", ui.app.toolbar))
+    ui.frames(4)
+    try:
+        shown = [label.source_text() for label in visible_labels(ui.current)]
+        assert catalogue(language).gettext("card.read_failed.next") in shown
+        finish = ui.button("common.finish", ui.current)
+        assert finish.y >= 0  # the button is still on the screen
+        ui.screenshot(f"card-error-large-{language}")
+    finally:
+        ui.tap(ui.button("toolbar.normal_text", ui.app.toolbar))
+        ui.frames(3)
