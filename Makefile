@@ -30,7 +30,7 @@ bench: venv
 system: $(STAMPS)/system
 venv: $(STAMPS)/venv
 
-$(STAMPS)/system: scripts/system-packages.txt scripts/ensure-system.sh
+$(STAMPS)/system: scripts/system-packages.txt scripts/system-packages-dev.txt scripts/ensure-system.sh
 	scripts/ensure-system.sh
 	@mkdir -p $(STAMPS) && touch $@
 

@@ -95,6 +95,23 @@ def _start_embedded_server(settings: Settings) -> Any:
                             host=url.hostname or "127.0.0.1", port=url.port or 443)
 
 
+def vpcd_refusal(settings: Settings, find: Callable[[], Any] | None = None) -> str | None:
+    """In production (no ``[demo]``), a vpcd virtual reader next to pcscd lets anyone who
+    reaches its TCP port insert a card: the kiosk then serves no one (out of service) and
+    says why to the technician. The demo runs with vpcd on purpose."""
+    if settings.demo.enabled or settings.card.driver != "pcsc":
+        return None
+    if find is None:
+        from kiosk.maintenance.vpcd import find_vpcd as find
+    finding = find()
+    if not finding.present:
+        return None
+    where = ", ".join(str(e.path) for e in finding.entries) or "a listening TCP port"
+    return (f"a vpcd virtual card reader is configured ({where}; ports "
+            f"{list(finding.listening_ports)}): remove it (apt-get purge vsmartcard-vpcd) and "
+            "restart the kiosk - anyone on the network could insert a card")
+
+
 def build_kiosk(settings: Settings, *, card_reader: CardReader | None = None,
                 clock: ClockPort | None = None, start_sender: bool = True) -> Kiosk:
     """Build (not start) the kiosk. Call ``kiosk.engine.start()`` to begin a session loop."""
@@ -154,12 +171,14 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
     printing = open_printing(settings)
     closers.append(printing.close)
 
+    refusal = None
     if card_reader is None:
         from drivers.card.factory import create_card_reader
 
         card_reader = create_card_reader(settings.card.driver,
                                          reader_filter=settings.card.reader_filter,
                                          transmit_retries=settings.card.transmit_retries)
+        refusal = vpcd_refusal(settings)
     services = KioskServices(
         linkage=linkage, outbox=outbox, signer=signer,
         tickets=TicketCounter(settings.kiosk.state_dir / "counter-tickets.json",
@@ -182,6 +201,8 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         holder=GatewayHolderVerifier(linkage),
     )
     closers.append(engine.stop)
+    if refusal is not None:
+        engine.refuse_service(refusal)
     if not catalogue.enabled:
         raise ConfigError(f"{catalogue_path(settings)}: no enabled service")
     return Kiosk(settings, engine, card_reader, catalogue, linkage, outbox, printing,

@@ -11,7 +11,7 @@ class KeyedError(Exception):
     ``default_reason`` (a stable code for logs, metrics and the maintenance menu).
     """
 
-    default_message_key = "error"
+    default_message_key = "error.generic"
     default_reason = "error"
 
     def __init__(

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages in scripts/system-packages.txt.
+# Install the Debian packages in scripts/system-packages.txt (runtime) and, unless
+# --runtime is given, scripts/system-packages-dev.txt (tests, benchmarks, demo).
 # As root: apt-get installs what is missing. Otherwise: print the exact apt line and stop.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t wanted < <(grep -Ev '^\s*(#|$)' "$here/system-packages.txt")
+lists=("$here/system-packages.txt")
+[ "${1:-}" = "--runtime" ] || lists+=("$here/system-packages-dev.txt")
+mapfile -t wanted < <(cat "${lists[@]}" | grep -Ev '^\s*(#|$)')
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -65,6 +65,10 @@ class SeedCard(_JsonView):
     laser_id: str | None
     chip_no: str
     atr: str
+    version_bytes: str | None = None
+    """Hex of the 4 version bytes where they are binary (``00030000``), not ASCII text."""
+    padding: str = "20"
+    """Hex of the byte the card pads its text fields with: ``20``, ``00`` or ``ff``."""
 
     def __repr__(self) -> str:
         return f"SeedCard(atr={self.atr!r}, <redacted>)"
@@ -122,9 +126,17 @@ class SeedCitizen(_JsonView):
         return (self.seeds_dir / self.card.photo_file).read_bytes()
 
     def card_fields(self) -> dict[str, bytes]:
-        """The MOI text fields as the card stores them: TIS-620, space-padded to length."""
+        """The MOI fields as the card stores them: TIS-620, padded to length with the card's
+        pad byte; binary version bytes where the card has them."""
         text = dict(self.card.raw, cid=self.cid)
-        return {name: encode_card_text(text[name], n) for name, n in CARD_FIELD_LENGTHS.items()}
+        pad = bytes.fromhex(self.card.padding)
+        fields = {
+            name: encode_card_text(text[name], n)[: len(text[name].encode("tis_620"))].ljust(n, pad)
+            for name, n in CARD_FIELD_LENGTHS.items()
+        }
+        if self.card.version_bytes is not None:
+            fields["version"] = bytes.fromhex(self.card.version_bytes)
+        return fields
 
     def identity(self) -> CardIdentity:
         fields: dict[str, bytes | str] = dict(self.card_fields())
@@ -214,7 +226,7 @@ def _citizen(index: int, raw: Mapping[str, Any], seeds_dir: Path) -> SeedCitizen
         raw=raw,
         index=index,
         cid=raw["cid"],
-        card=SeedCard(raw=card, **{k: card[k] for k in _CARD_KEYS}),
+        card=SeedCard(raw=card, **{k: card[k] for k in _CARD_KEYS if k in card}),
         house_id=raw["house_id"],
         status=SeedStatus(
             raw=status,

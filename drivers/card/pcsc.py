@@ -76,6 +76,20 @@ READER_GONE = {
 }
 
 
+@dataclass
+class _CardMark:
+    """What the card in a slot was when it went in: how a swap is told from a glitch."""
+
+    atr: bytes
+    cid: bytes | None = None
+
+
+class _Swapped(Exception):
+    def __init__(self, atr: bytes, cid: bytes | None) -> None:
+        super().__init__("another card is in the slot")
+        self.atr, self.cid = atr, cid
+
+
 class _Retry(Exception):
     """A transient condition: drop the handle, back off, run the read plan again."""
 
@@ -93,6 +107,7 @@ class _Connection:
     session: CardSession = field(init=False)
     stale: bool = False
     """Set by the monitor when the card left while a read held the handle."""
+    in_transaction: bool = False
 
     def __post_init__(self) -> None:
         self.session = CardSession(self)
@@ -141,6 +156,8 @@ class PcscCardReader(thai_id.ReadPlans):
         self._monitor: threading.Thread | None = None
         self._monitor_context: int | None = None
         self._stopping = threading.Event()
+        self._marks: dict[str, _CardMark] = {}
+        self._listener: Callable[[CardEvent], None] | None = None
 
     # --- view ----------------------------------------------------------------------------
     @property
@@ -195,6 +212,8 @@ class PcscCardReader(thai_id.ReadPlans):
                 listener(event)
             except Exception:  # a listener bug must not kill card monitoring
                 log.exception("card event listener failed on %s", type(event).__name__)
+
+        self._listener = emit
 
         known: dict[str, int] = {}  # reader -> last event state (with counter)
         while not self._stopping.is_set():
@@ -291,6 +310,10 @@ class PcscCardReader(thai_id.ReadPlans):
             return
         with self._view_lock:
             self._cards[reader] = after
+            if after is CardState.PRESENT:
+                self._marks[reader] = _CardMark(atr)
+            else:
+                self._marks.pop(reader, None)
         if before is not CardState.ABSENT:
             self._invalidate(reader)
             emit(CardRemoved(reader))
@@ -305,6 +328,7 @@ class PcscCardReader(thai_id.ReadPlans):
         known.pop(reader, None)
         with self._view_lock:
             had_card = self._cards.pop(reader, CardState.ABSENT) is not CardState.ABSENT
+            self._marks.pop(reader, None)
         self._invalidate(reader)
         if had_card:
             emit(CardRemoved(reader))
@@ -331,6 +355,12 @@ class PcscCardReader(thai_id.ReadPlans):
             while True:
                 try:
                     return self._run_once(reader, plan)
+                except _Swapped as swap:
+                    self._report_swap(reader, swap)
+                    raise CardRemovedError(
+                        "another card was inserted during the read",
+                        message_key="card.swapped", reason="swapped",
+                    ) from None
                 except _Retry as why:
                     attempts += 1
                     self._drop(reader)
@@ -350,20 +380,103 @@ class PcscCardReader(thai_id.ReadPlans):
             raise _Retry(f"card reset ({_error_text(RESET)})")
         if hr != scard.SCARD_S_SUCCESS:
             self._raise_for(reader, hr, "begin transaction")
+        conn.in_transaction = True
         start = conn.session.exchanges
         failed: int | None = None
         try:
             result = plan(conn.session)
         except _TransmitFailed as exc:
             failed = exc.hr
+        except CardCommunicationError:
+            # The card answered out of turn ("no file selected"...): it may be another card
+            # that went in between two pcscd polls. Same card: the error stands.
+            self._end_transaction(conn)
+            self._verify_same_card(reader, reconnect=True)
+            raise
         finally:
             self.last_exchanges = conn.session.exchanges - start
-            end = _u32(scard.SCardEndTransaction(conn.handle, scard.SCARD_LEAVE_CARD))
-            if end not in (scard.SCARD_S_SUCCESS, RESET, REMOVED, NO_CARD):
-                log.warning("SCardEndTransaction: %s", _error_text(end))
+            self._end_transaction(conn)
+            self._note_cid(reader, conn.session.cid)
         if failed is not None:
             self._raise_for(reader, failed, "transmit")
         return result
+
+    def _end_transaction(self, conn: _Connection) -> None:
+        if conn.in_transaction:
+            conn.in_transaction = False
+            end = _u32(scard.SCardEndTransaction(conn.handle, scard.SCARD_LEAVE_CARD))
+            if end not in (scard.SCARD_S_SUCCESS, RESET, REMOVED, NO_CARD, INVALID_HANDLE):
+                log.warning("SCardEndTransaction: %s", _error_text(end))
+
+    # --- swaps ---------------------------------------------------------------------------
+    def _note_cid(self, reader: str, cid: bytes | None) -> None:
+        """The first citizen ID read from this insertion is the card's; another is a swap."""
+        if cid is None:
+            return
+        with self._view_lock:
+            mark = self._marks.get(reader)
+            if mark is None:
+                return
+            if mark.cid is None:
+                mark.cid = cid
+                return
+            if mark.cid == cid:
+                return
+            atr = mark.atr
+        raise _Swapped(atr, cid)
+
+    def _verify_same_card(self, reader: str, *, reconnect: bool) -> None:
+        """After a failure: a fresh handle, then the ATR and (when known) the citizen ID
+        compared with what this insertion started with. Raises _Swapped on a change;
+        returns quietly when it is the same card or no card answers at all."""
+        with self._view_lock:
+            mark = self._marks.get(reader)
+            known = None if mark is None else (mark.atr, mark.cid)
+        if known is None:
+            return
+        if reconnect:
+            self._drop(reader)
+        try:
+            conn = self._connect(reader)
+        except CardError:
+            return  # no card, or the reader is gone: the caller's own checks say which
+        # pcscd keeps the ATR of the card it powered; a card swapped in behind its back is
+        # only seen after a reset (which also powers it: the applet is selected anew).
+        hr, protocol = scard.SCardReconnect(
+            conn.handle, scard.SCARD_SHARE_SHARED, _PROTOCOLS, scard.SCARD_RESET_CARD
+        )
+        if _u32(hr) != scard.SCARD_S_SUCCESS:
+            self._drop(reader)
+            return
+        hr, _name, _state, _proto, atr = scard.SCardStatus(conn.handle)
+        if _u32(hr) != scard.SCARD_S_SUCCESS:
+            self._drop(reader)
+            return
+        conn = _Connection(conn.context, conn.handle, protocol, bytes(atr))
+        self._connections[reader] = conn
+        if conn.atr != known[0]:
+            raise _Swapped(conn.atr, None)
+        if known[1] is None:
+            return
+        try:
+            cid = thai_id.read_cid(conn.session)
+        except (CardError, _TransmitFailed):
+            self._drop(reader)
+            return
+        if cid != known[1]:
+            raise _Swapped(conn.atr, cid)
+
+    def _report_swap(self, reader: str, swap: _Swapped) -> None:
+        """pcscd saw no removal: report it ourselves, then the new card's insertion. Should
+        pcscd notice the swap later after all, it reports it again: the session then starts
+        once more with the same card - a repeat, never another citizen's data."""
+        self._drop(reader)
+        with self._view_lock:
+            self._marks[reader] = _CardMark(swap.atr, swap.cid)
+        log.info("card swapped during a read on %s: reported as removal + insertion", reader)
+        if self._listener is not None:
+            self._listener(CardRemoved(reader))
+            self._listener(CardInserted(reader, swap.atr))
 
     def _raise_for(self, reader: str, hr: int, what: str) -> None:
         """Turn a PC/SC failure into _Retry or a CardError. Always raises."""
@@ -374,6 +487,10 @@ class PcscCardReader(thai_id.ReadPlans):
             raise ReaderUnavailable(f"{what}: reader unavailable ({_error_text(hr)})")
         if not self._card_still_there(reader):
             raise CardRemovedError(f"card removed during {what}")
+        if what == "transmit":
+            # Still a card, but vpcd (and a fast hand) can swap cards between two pcscd
+            # polls: check it is ours. Only now - resetting an empty vpcd slot wedges it.
+            self._verify_same_card(reader, reconnect=False)
         if hr in (SHARING, REMOVED, NO_CARD, UNPOWERED, UNRESPONSIVE, INVALID_HANDLE):
             raise _Retry(f"{what}: {_error_text(hr)}")
         raise CardCommunicationError(f"{what} failed ({_error_text(hr)})", reason="pcsc")

@@ -111,6 +111,8 @@ class CardSession:
         self.get_response_p2 = apdu.get_response_p2(channel.atr)
         self.selected: bytes | None = None
         self.exchanges = 0
+        self.cid: bytes | None = None
+        """The raw citizen-ID bytes, once a read covered them (never logged)."""
 
     def exchange(self, command: bytes) -> apdu.Response:
         self.exchanges += 1
@@ -128,9 +130,14 @@ class CardSession:
     def read(self, offset: int, length: int) -> bytes:
         """One READ + GET RESPONSE of up to 255 bytes from the selected file."""
         apdu.expect_pending(self.exchange(apdu.read_binary(offset, length)), length)
-        return apdu.expect_data(
+        data = apdu.expect_data(
             self.exchange(apdu.get_response(length, self.get_response_p2)), length
         )
+        start, size = MOI_LAYOUT["cid"]
+        if self.selected == apdu.MOI_AID and offset <= start and offset + len(data) >= start + size:
+            # Remembered so a reader can tell this card from one swapped in mid-read.
+            self.cid = data[start - offset : start - offset + size]
+        return data
 
     def read_layout(self, layout: Mapping[str, tuple[int, int]]) -> dict[str, bytes]:
         data: dict[int, bytes] = {}
@@ -172,6 +179,15 @@ def identity_from_fields(fields: Mapping[str, bytes]) -> CardIdentity:
 
 def read_identity(session: CardSession) -> CardIdentity:
     return identity_from_fields(read_identity_fields(session))
+
+
+def read_cid(session: CardSession) -> bytes | None:
+    """The raw citizen-ID bytes (3 exchanges), or None for a card without the MOI applet:
+    how a reader checks, after reconnecting, that the card is still the same one."""
+    if not session.select(apdu.MOI_AID, required=False):
+        return None
+    offset, length = MOI_LAYOUT["cid"]
+    return session.read(offset, length)
 
 
 # ----------------------------------------------------------------------------- photo

@@ -15,6 +15,7 @@ from kiosk.domain.errors import (
 )
 from kiosk.domain.identity import CARD_FIELD_LENGTHS, CardIdentity, Gender
 from kiosk.domain.names import PersonName
+from kiosk.domain.raw_field import RawField
 from kiosk.domain.text import decode_card_text, encode_card_text
 from kiosk.domain.thai_date import LIFELONG, ThaiDate, age_on, is_expired, statutory_age_on
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidName",
     "InvalidThaiDate",
     "PersonName",
+    "RawField",
     "ThaiDate",
     "age_on",
     "check_digit",

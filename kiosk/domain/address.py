@@ -3,7 +3,8 @@
 ``house#moo#trok/soi#road#(unused)#tambon#amphur#province``. The values carry their own
 prefixes: ``หมู่ที่ 2``, ``ตรอก…``/``ซอย…``, ``ถนน…``, ``ตำบล…`` (``แขวง…`` in Bangkok),
 ``อำเภอ…`` (``เขต…`` in Bangkok), ``จังหวัด…`` (Bangkok: plain ``กรุงเทพมหานคร``). Any slot
-can be empty (no moo in Bangkok, no soi — both broke other readers).
+can be empty (no moo in Bangkok, no soi — both broke other readers), and so can all of
+them: an empty address field is a valid card (:attr:`Address.is_empty`).
 
 Sources disagree on slots 3-5: the reference layout (above) has trok/soi, road, unused;
 some readers assume trok, soi, road. A ``ซอย`` value in the road slot is read the second way,
@@ -73,8 +74,6 @@ class Address:
         if self.trok and (not self.trok.startswith("ตรอก") or "ซอย" in self.trok):
             # Trok and soi share one card slot; only the ตรอก prefix tells them apart.
             raise InvalidAddress("a trok must start with ตรอก and not contain ซอย")
-        if not any(getattr(self, f.name) for f in fields(self)):
-            raise InvalidAddress("the address is empty", reason="address.empty")
 
     @classmethod
     def parse(cls, text: str) -> Address:
@@ -111,6 +110,12 @@ class Address:
                 self.subdistrict, self.district, self.province,
             )
         )  # fmt: skip
+
+    @property
+    def is_empty(self) -> bool:
+        """A card may hold no address at all (all slots empty, or only padding): that is a
+        valid card, read as an empty address that displays as nothing."""
+        return not any(getattr(self, f.name) for f in fields(self))
 
     @property
     def is_bangkok(self) -> bool:

@@ -1,8 +1,14 @@
 """The validated identity read from a Thai national ID card.
 
 :meth:`CardIdentity.from_card_fields` is the one place raw card bytes become domain
-values: every field is decoded (TIS-620) and parsed, and any problem is a
-:class:`DomainError` labelled with the field name — never the value.
+values. Strict only where it matters:
+
+* the fields the kiosk uses (citizen ID, both names, birth/issue/expiry dates, the request
+  number sent to the card-status check, the address) are decoded (TIS-620) and validated;
+  any problem is a :class:`DomainError` labelled with the field name — never the value;
+* the fields it does not use (card version, issuer, issuer code, photo reference, gender
+  beyond ``1``/``2``) are kept as :class:`RawField` bytes and decoded lazily, so a card
+  generation that fills them differently (binary version ``00 03 00 00``) still reads.
 
 ``repr``/``str`` show only the masked citizen ID: dataclass reprs end up in logs and
 tracebacks, and the card's contents are personal data (PDPA).
@@ -21,6 +27,7 @@ from kiosk.domain.address import Address
 from kiosk.domain.citizen_id import CitizenId
 from kiosk.domain.errors import DomainError, InvalidThaiDate
 from kiosk.domain.names import PersonName
+from kiosk.domain.raw_field import RawField
 from kiosk.domain.text import decode_card_text
 from kiosk.domain.thai_date import ThaiDate, age_on, is_expired
 
@@ -42,6 +49,8 @@ CARD_FIELD_LENGTHS: dict[str, int] = {
 }
 REQUIRED_FIELDS = tuple(k for k in CARD_FIELD_LENGTHS if k != "photo_ref")
 OPTIONAL_FIELDS = ("photo_ref", "laser_id", "chip_no")
+UNUSED_FIELDS = ("version", "issuer", "issuer_code", "photo_ref")
+"""Kept raw, never validated: no public source fixes their content (see RawField)."""
 
 _PRINTABLE_TOKEN = re.compile(r"[0-9A-Za-z\-/ ]*")
 T = TypeVar("T")
@@ -53,8 +62,9 @@ class Gender(enum.Enum):
     UNKNOWN = "0"
 
     @classmethod
-    def from_card(cls, text: str) -> Gender:
-        """``1`` male, ``2`` female; anything else (blank, other digits) is unknown."""
+    def from_card(cls, value: str | bytes) -> Gender:
+        """``1`` male, ``2`` female; anything else (blank, padding, other bytes) is unknown."""
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
         text = text.strip()
         if text == "1":
             return cls.MALE
@@ -71,13 +81,13 @@ class CardIdentity:
     birth_date: ThaiDate
     gender: Gender
     request_no: str
-    issuer: str
-    issuer_code: str
+    issuer: RawField
+    issuer_code: RawField
     issue_date: ThaiDate
     expiry_date: ThaiDate
     address: Address
-    card_version: str
-    photo_ref: str | None = None
+    card_version: RawField
+    photo_ref: RawField | None = None
     laser_id: str | None = None
     chip_no: str | None = None
 
@@ -89,9 +99,10 @@ class CardIdentity:
             raise DomainError(
                 f"card fields missing: {', '.join(missing)}", reason="card.fields_missing"
             )
-        # Only our text fields: the driver may pass more (e.g. the photo's bytes).
-        wanted = [name for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if name in fields]
-        text = {name: _field(name, lambda n=name: _decode(fields[n])) for name in wanted}
+        used = [n for n in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if n in fields]
+        used = [n for n in used if n not in UNUSED_FIELDS and n != "gender"]
+        # Only the fields we use are decoded: the driver may pass more (the photo's bytes).
+        text = {name: _field(name, lambda n=name: _decode(fields[n])) for name in used}
 
         def parsed(name: str, parser: Callable[[str], T]) -> T:
             return _field(name, lambda: parser(text[name]))
@@ -105,15 +116,15 @@ class CardIdentity:
             name_th=parsed("th_name", PersonName.parse),
             name_en=parsed("en_name", PersonName.parse),
             birth_date=birth,
-            gender=Gender.from_card(text["gender"]),
+            gender=Gender.from_card(fields["gender"]),
             request_no=parsed("request_no", _token),
-            issuer=text["issuer"].strip(),
-            issuer_code=parsed("issuer_code", _token),
+            issuer=_raw(fields["issuer"]),
+            issuer_code=_raw(fields["issuer_code"]),
             issue_date=issue,
             expiry_date=expiry,
             address=parsed("address", Address.parse),
-            card_version=parsed("version", _token),
-            photo_ref=_optional(text, "photo_ref"),
+            card_version=_raw(fields["version"]),
+            photo_ref=_raw(fields["photo_ref"]) if "photo_ref" in fields else None,
             laser_id=_optional(text, "laser_id"),
             chip_no=_optional(text, "chip_no"),
         )
@@ -160,6 +171,10 @@ def _field(name: str, produce: Callable[[], T]) -> T:
         return produce()
     except DomainError as exc:
         raise exc.with_field(name) from None
+
+
+def _raw(value: bytes | str) -> RawField:
+    return RawField(value.encode("tis_620", "replace") if isinstance(value, str) else bytes(value))
 
 
 def _token(text: str) -> str:

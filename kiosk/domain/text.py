@@ -2,8 +2,10 @@
 
 Decoding uses cp874 (Windows Thai), a superset of TIS-620, so a card personalised with a
 Windows tool still decodes; encoding writes strict TIS-620 so we never produce bytes a
-TIS-620 reader cannot read. Only trailing padding (spaces, NULs) is removed: internal
-spaces are data. Never run photo bytes through this — 0x20 is a valid JPEG byte.
+TIS-620 reader cannot read. Only trailing padding is removed: cards pad with 0x20, 0x00 or
+0xFF (by generation and issuing batch), and a text may end early with any mix of them
+(``ABC\x00\xff\xff``). Internal spaces are data; a NUL inside the text is not. Never run
+photo bytes through this — 0x20 is a valid JPEG byte.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from kiosk.domain._fields import has_control_chars
 from kiosk.domain.errors import InvalidEncoding
 
-_PADDING = b" \x00"
+PADDING = b" \x00\xff"
+"""Every byte a card may pad a field with; none of them is a TIS-620 letter at the end."""
 
 
 def decode_card_text(raw: bytes) -> str:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise InvalidEncoding("card text must be bytes")
-    trimmed = bytes(raw).rstrip(_PADDING)
+    trimmed = bytes(raw).rstrip(PADDING)
     try:
         text = trimmed.decode("cp874")
     except UnicodeDecodeError as exc:

@@ -123,6 +123,8 @@ class SessionEngine:
         self._session: SessionData | None = None
         self._card_present = False
         self._reader_ok = True
+        self._refused: str | None = None
+        """Why the kiosk must not serve at all (e.g. a vpcd reader in production)."""
         self._connectivity = Connectivity.ONLINE
         self._queue_accepting = True
         self._language: LanguageCode = default_language
@@ -154,6 +156,17 @@ class SessionEngine:
         self._stopped = False
 
     # ------------------------------------------------------------ lifecycle
+
+    def refuse_service(self, reason: str) -> None:
+        """Out of service for good (until a restart): nothing a reader reports changes it.
+        ``reason`` is for the log; the citizen sees the out-of-service screen."""
+        def refuse() -> None:
+            log.error("kiosk refuses service: %s", reason)
+            self._refused = reason
+            self._reader_ok = False
+            self._to_idle()
+
+        self._post(refuse)
 
     def start(self) -> None:
         if self._started:
@@ -448,8 +461,8 @@ class SessionEngine:
             self._card_present = False
             self._to_idle()
         elif kind is CardEventKind.READER_ATTACHED:
-            self._reader_ok = True
-            if self._screen is S.OUT_OF_SERVICE:
+            self._reader_ok = self._refused is None
+            if self._screen is S.OUT_OF_SERVICE and self._reader_ok:
                 self._to_idle()
         elif kind is CardEventKind.REMOVED:
             self._card_present = False
@@ -458,7 +471,7 @@ class SessionEngine:
             self._to_idle()
         elif kind is CardEventKind.INSERTED:
             self._card_present = True
-            if self._screen is S.IDLE:
+            if self._screen is S.IDLE and self._refused is None:
                 self._begin_session()
         elif kind is CardEventKind.MUTE:
             self._card_present = True
@@ -787,6 +800,10 @@ class SessionEngine:
     def _cmd_finish(self) -> None:
         if self._session is not None and self._screen in (
                 WAITING_FOR_CITIZEN | {S.TIMEOUT_WARNING}):
+            self._end_session("session.take_card")
+        elif self._screen is S.ERROR:
+            # A card that failed to read (or a mute card) leaves no session: "finish, take
+            # your card" still leads on, to the reminder or (card already out) to idle.
             self._end_session("session.take_card")
 
     def _cmd_language(self, language: LanguageCode) -> None:

@@ -2,7 +2,8 @@
 
 Message ids are stable keys (``idle.title``), not English sentences: both Thai and English
 are translations. Keys the screens do not know come from the session's own message table
-(`kiosk.session.messages`, Thai/English pairs), then fall back to a generic "tell the staff".
+(`kiosk.session.messages`, Thai/English pairs), the printer's and the Linkage client's, then
+fall back to a generic "tell the staff".
 The .po files are compiled in memory at start-up by `compile_mo` (the subset of msgfmt
 the catalogues use: msgctxt-free singular entries, escapes, multi-line strings), so
 no build step or ``babel`` dependency is needed and no .mo can go stale.
@@ -136,13 +137,21 @@ class Translator:
 
 
 def _session_message(key: str, language: str) -> str | None:
-    """The session's own message keys carry their Thai/English texts with them."""
+    """The session's own message keys carry their Thai/English texts with them, and so do
+    the printer's and the Linkage client's (their own tables, one place each)."""
+    from kiosk.linkage import messages as linkage_messages
+    from kiosk.printing import messages as printing_messages
     from kiosk.session.messages import MESSAGES
 
     text = MESSAGES.get(key)
-    if text is None:
-        return None
-    return text.th if language == "th" else text.en
+    if text is not None:
+        return text.th if language == "th" else text.en
+    lang = "th" if language == "th" else "en"
+    if key in printing_messages.known_keys():
+        return printing_messages.citizen(key, lang)
+    if key in linkage_messages.MESSAGES:
+        return linkage_messages.MESSAGES[key].get(lang)
+    return None
 
 
 def missing_keys(wanted: Iterable[str]) -> dict[str, set[str]]:

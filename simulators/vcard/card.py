@@ -197,6 +197,10 @@ class CardProfile:
     atr_variant: str = "nid17"
     nhso: Mapping[str, str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    version_bytes: bytes | None = None
+    """Binary version bytes (``00 03 00 00``) instead of the ASCII ``version``."""
+    padding: bytes = b" "
+    """The byte text fields are padded with: 0x20, 0x00 or 0xFF by generation and batch."""
 
     def __repr__(self) -> str:  # personal data: never in logs
         return f"CardProfile(atr_variant={self.atr_variant!r}, <redacted>)"
@@ -227,7 +231,13 @@ class CardProfile:
             chip_no=_get(card, "chip_no", None),
             atr_variant=variant,
             nhso=dict(nhso) if nhso else None,
+            version_bytes=_hex_or_none(_get(card, "version_bytes", None)),
+            padding=bytes.fromhex(_get(card, "padding", None) or "20"),
         )
+
+
+def _hex_or_none(value: str | None) -> bytes | None:
+    return None if value is None else bytes.fromhex(value)
 
 
 def _get(obj: Any, name: str, *default: Any) -> Any:
@@ -252,15 +262,23 @@ class CardPulled(Exception):
 
 
 def _file_image(
-    fields: Mapping[str, tuple[int, int]], values: Mapping[str, str], size: int
+    fields: Mapping[str, tuple[int, int]], values: Mapping[str, str], size: int,
+    pad: bytes = b" ",
 ) -> bytearray:
-    image = bytearray(b" " * size)
+    image = bytearray(pad * size)
     for name, (offset, length) in fields.items():
-        image[offset : offset + length] = encode_card_text(values.get(name, ""), length)
+        text = values.get(name, "")
+        used = len(text.encode("tis_620", "replace"))
+        image[offset : offset + length] = encode_card_text(text, length)[:used].ljust(length, pad)
     return image
 
 
 SW_OK = b"\x90\x00"
+# The profile of a card built from a raw image: only its (absent) extras are ever looked at.
+_IMAGE_PROFILE = CardProfile(
+    cid="", th_name="", en_name="", birth="", gender="", request_no="", issuer="",
+    issuer_code="", issue="", expiry="", address="", photo=b"",
+)  # fmt: skip
 
 
 class ThaiIdCardEmulator:
@@ -286,6 +304,29 @@ class ThaiIdCardEmulator:
         self._selected: bytes | None = None
         self._pending = b""
 
+    @classmethod
+    def from_image(cls, moi_image: bytes, *, atr_variant: str = "nid17") -> ThaiIdCardEmulator:
+        """A card whose MOI file is exactly ``moi_image`` (5 671 bytes), byte for byte.
+
+        For cards built elsewhere (the tests' generator of every layout the reference
+        allows): no profile, no laser-ID/NHSO applets, no CPLC; only the APDU behaviour.
+        """
+        if len(moi_image) != _MOI_SIZE:
+            raise ValueError(f"a MOI image is {_MOI_SIZE} bytes, not {len(moi_image)}")
+        card = cls.__new__(cls)
+        card.profile = _IMAGE_PROFILE
+        card.faults = Faults()
+        if atr_variant not in ATR_VARIANTS:
+            raise ValueError(f"unknown ATR variant {atr_variant!r}")
+        card.variant = ATR_VARIANTS[atr_variant]
+        card.exchanges = 0
+        card.commands = []
+        card._lock = threading.Lock()
+        card._files = {MOI_AID: bytes(moi_image)}
+        card._selected = None
+        card._pending = b""
+        return card
+
     @property
     def atr(self) -> bytes:
         return self.variant.atr
@@ -298,13 +339,18 @@ class ThaiIdCardEmulator:
             cid = cid[:12] + str((int(cid[12]) + 1) % 10)
         values = {name: getattr(p, name) for name in _MOI_FIELDS if name != "cid"}
         values["cid"] = cid
-        image = _file_image(_MOI_FIELDS, values, _MOI_SIZE)
+        image = _file_image(_MOI_FIELDS, values, _MOI_SIZE, p.padding)
+        if p.version_bytes is not None:
+            offset, length = _MOI_FIELDS["version"]
+            image[offset : offset + length] = p.version_bytes.ljust(length, b"\x00")[:length]
         if self.faults.undecodable:
             image[17:20] = b"\xfc\xfd\xfe"
         offset, size = _PHOTO
         if len(p.photo) > size:
             raise ValueError(f"photo is {len(p.photo)} bytes; the card holds {size}")
-        image[offset : offset + size] = p.photo.ljust(size, b" ")
+        # The photo area's tail: 0x00 on NUL-padded cards, else 0x20 (never trimmed by readers).
+        tail = b"\x00" if p.padding == b"\x00" else b" "
+        image[offset : offset + size] = p.photo.ljust(size, tail)
         return bytes(image)
 
     def _nhso_image(self) -> dict[bytes, bytes]:

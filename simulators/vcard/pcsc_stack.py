@@ -11,7 +11,12 @@ machine. :class:`PcscStack` therefore
    two slots: ``port`` and ``port + 1``, i.e. two readers),
 4. runs ``pcscd --foreground -c DIR`` and waits until the readers are listed.
 
-vpcd listens on all interfaces (checked with ``ss -ltnp``): this is for test machines only.
+vpcd listens on all interfaces (checked with ``ss -ltnp``), so pcscd runs in a network
+namespace of its own with only a loopback interface (``unshare --net``): nothing on any
+network can reach vpcd, and ``ss -ltn`` on the machine shows no vpcd port. Its clients reach
+it through the Unix socket as before; virtual cards connect inside the namespace
+(:mod:`simulators.vcard.netns`). vpcd's client mode would avoid the listener, but Debian 12's
+vsmartcard-vpcd 3.3 aborts pcscd on the first card removal in that mode.
 """
 
 from __future__ import annotations
@@ -118,7 +123,7 @@ class PcscStack:
         if shutil.which("pcscd") is None or not VPCD_LIB.exists():
             raise PcscStackError(
                 "pcscd or the vpcd driver is missing: apt-get install pcscd vsmartcard-vpcd "
-                "(see scripts/system-packages.txt)"
+                "(see scripts/system-packages-dev.txt)"
             )
         self._take_lock()
         try:
@@ -209,9 +214,13 @@ class PcscStack:
 
     def _launch(self) -> None:
         RUN_DIR.mkdir(parents=True, exist_ok=True)
-        cmd = ["pcscd", "--foreground", "-c", str(self.conf_dir)]
+        pcscd = ["pcscd", "--foreground", "-c", str(self.conf_dir)]
         if self.debug_apdus:
-            cmd.append("-a")
+            pcscd.append("-a")
+        # pcscd in a network namespace of its own with only loopback: vpcd's listener (it
+        # binds 0.0.0.0) is unreachable from any network; see simulators/vcard/netns.py.
+        cmd = ["unshare", "--net", "--", "sh", "-c",
+               'ip link set lo up && exec "$@"', "pcscd-netns", *pcscd]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -20,6 +20,7 @@ import struct
 import threading
 
 from simulators.vcard.card import CardPulled, ThaiIdCardEmulator
+from simulators.vcard.netns import pcscd_for_vpcd_port, socket_in_netns_of
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +51,44 @@ class VirtualCard:
         thread = self._thread
         return thread is not None and thread.is_alive()
 
-    def insert(self, card: ThaiIdCardEmulator) -> None:
-        """Slide ``card`` into the slot (pulling out whatever was there first)."""
+    def insert(
+        self, card: ThaiIdCardEmulator, *, swap_to: ThaiIdCardEmulator | None = None
+    ) -> None:
+        """Slide ``card`` into the slot (pulling out whatever was there first).
+
+        ``swap_to``: when ``card`` pulls itself out (fault ``remove-after``), this other card
+        goes in at once - a citizen swapping cards faster than pcscd polls the reader.
+        """
         self.remove()
+        sock = self._connect()
+        with self._lock:
+            self._sock, self._card = sock, card
+            self._thread = threading.Thread(
+                target=self._serve, args=(sock, card, swap_to), name=f"vcard-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def _connect(self) -> socket.socket:
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=5)
+            pcscd = pcscd_for_vpcd_port(self.port) if self.host == "127.0.0.1" else None
+            if pcscd is not None:  # the test stack's pcscd, in its own network namespace
+                sock = socket_in_netns_of(pcscd)
+                sock.settimeout(5)
+                try:
+                    sock.connect((self.host, self.port))
+                except OSError:
+                    sock.close()
+                    raise
+            else:
+                sock = socket.create_connection((self.host, self.port), timeout=5)
         except OSError as exc:
             raise ConnectionError(
                 f"no vpcd reader on {self.host}:{self.port} (is pcscd running with vpcd?)"
             ) from exc
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self._lock:
-            self._sock, self._card = sock, card
-            self._thread = threading.Thread(
-                target=self._serve, args=(sock, card), name=f"vcard-{self.port}", daemon=True
-            )
-            self._thread.start()
+        return sock
 
     def remove(self) -> None:
         """Pull the card out: vpcd sees the connection close on its next presence poll."""
@@ -88,12 +110,32 @@ class VirtualCard:
         self.close()
 
     # --- the card's side of the wire ---------------------------------------------------
-    def _serve(self, sock: socket.socket, card: ThaiIdCardEmulator) -> None:
+    def _serve(
+        self, sock: socket.socket, card: ThaiIdCardEmulator, swap_to: ThaiIdCardEmulator | None
+    ) -> None:
+        pulled = self._serve_card(sock, card)
+        if not pulled or swap_to is None:
+            return
+        try:
+            sock = self._connect()
+        except ConnectionError:
+            log.warning("virtual card on port %d: the swapped-in card found no reader", self.port)
+            return
+        with self._lock:
+            if self._thread is not threading.current_thread():  # removed meanwhile
+                _close(sock)
+                return
+            self._sock, self._card = sock, swap_to
+        log.info("virtual card on port %d swapped for another card", self.port)
+        self._serve_card(sock, swap_to)
+
+    def _serve_card(self, sock: socket.socket, card: ThaiIdCardEmulator) -> bool:
+        """Answer until the connection ends; True when the card pulled itself out."""
         try:
             while True:
                 body = _recv_frame(sock)
                 if body is None:
-                    return
+                    return False
                 if len(body) == 1:
                     if body[0] == CTRL_ATR:
                         _send_frame(sock, card.atr)
@@ -104,10 +146,10 @@ class VirtualCard:
                     answer = card.process(body)
                 except CardPulled:
                     log.info("virtual card on port %d pulled out (fault)", self.port)
-                    return
+                    return True
                 _send_frame(sock, answer)
         except OSError:
-            return  # pcscd went away or remove() closed the socket
+            return False  # pcscd went away or remove() closed the socket
         finally:
             _close(sock)
 

@@ -86,9 +86,14 @@ def test_is_bangkok_by_district_prefix_even_without_province() -> None:
     assert not Address.parse("1#####ตำบลศรีภูมิ#อำเภอเมืองเชียงใหม่#").is_bangkok
 
 
-@pytest.mark.parametrize(
-    "text", ["", "#######", "       ", "1#2#3#4#5#6#7#8#9", "1#a\tb######"]
-)
+@pytest.mark.parametrize("text", ["", "#######", "       ", " # # "])
+def test_an_empty_address_field_is_an_empty_address(text: str) -> None:
+    address = Address.parse(text)
+    assert address.is_empty and address.display_lines() == []
+    assert not Address.parse("1#######").is_empty
+
+
+@pytest.mark.parametrize("text", ["1#2#3#4#5#6#7#8#9", "1#a\tb######"])
 def test_rejects(text: str) -> None:
     with pytest.raises(InvalidAddress):
         Address.parse(text)

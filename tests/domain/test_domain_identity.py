@@ -50,13 +50,13 @@ def test_from_card_fields() -> None:
     assert identity.birth_date == ThaiDate(2530, 3, 12)
     assert identity.gender is Gender.MALE
     assert identity.request_no == "10170512345678901234"
-    assert identity.issuer == "สำนักงานเขตบางรัก/กรุงเทพมหานคร"
-    assert identity.issuer_code == "1017000000000"
+    assert identity.issuer.text() == "สำนักงานเขตบางรัก/กรุงเทพมหานคร"
+    assert identity.issuer_code.text() == "1017000000000"
     assert identity.issue_date.to_card() == "25620115"
     assert identity.expiry_date.to_card() == "25700311"
     assert identity.address.is_bangkok
-    assert identity.card_version == "0003"
-    assert identity.photo_ref == "10170512345678"
+    assert identity.card_version.text() == "0003"
+    assert identity.photo_ref is not None and identity.photo_ref.text() == "10170512345678"
     assert identity.laser_id is None and identity.chip_no is None
     assert identity.age_on(date(2026, 11, 25)) == 39
     assert not identity.is_expired(date(2026, 11, 25))
@@ -89,6 +89,41 @@ def test_gender(text: str, gender: Gender) -> None:
     assert CardIdentity.from_card_fields(raw_fields(dict(CARD, gender=text))).gender is gender
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b"\x00\x03\x00\x00", b"\xff\xff\xff\xff", b"\x01\x02\x03\x04", b"\x00\x00\x00\x00"],
+)
+def test_unused_fields_never_block_a_read(raw: bytes) -> None:
+    fields = raw_fields(CARD)
+    fields["version"] = raw
+    fields["issuer_code"] = raw.ljust(13, b"\x07")
+    fields["photo_ref"] = raw.ljust(14, b"\x9b")
+    fields["issuer"] = b"\xfc\xfd" + raw
+    fields["gender"] = raw[:1]
+    identity = CardIdentity.from_card_fields(fields)
+    assert identity.card_version.raw == raw
+    assert identity.issuer_code.raw == raw.ljust(13, b"\x07")
+    assert identity.issuer.text() is None  # not text: kept raw, decoded only on demand
+    assert identity.citizen_id.digits == CARD["cid"]
+
+
+def test_binary_card_version_displays_as_hex() -> None:
+    fields = raw_fields(CARD)
+    fields["version"] = b"\x00\x03\x00\x00"
+    version = CardIdentity.from_card_fields(fields).card_version
+    assert version.text() is None and version.display() == "hex:0003"
+    assert str(CardIdentity.from_card_fields(raw_fields(CARD)).card_version) == "0003"
+
+
+@pytest.mark.parametrize("pad", [b" ", b"\x00", b"\xff"])
+def test_used_fields_accept_every_padding(pad: bytes) -> None:
+    fields = {k: v.rstrip(b" ").ljust(len(v), pad) for k, v in raw_fields(CARD).items()}
+    identity = CardIdentity.from_card_fields(fields)
+    assert identity.name_th.display() == "นาย สมชาย ใจดี"
+    assert identity.request_no == CARD["request_no"]
+    assert identity.address.to_card() == CARD["address"]
+
+
 def test_missing_fields_are_named() -> None:
     fields = raw_fields(CARD)
     del fields["cid"], fields["expiry"]
@@ -117,7 +152,7 @@ def test_lifelong_birth_date_is_rejected() -> None:
 
 def test_undecodable_bytes_are_a_domain_error() -> None:
     fields = raw_fields(CARD)
-    fields["th_name"] = b"\xff" * 100
+    fields["th_name"] = b"\xfc" * 100
     with pytest.raises(DomainError) as info:
         CardIdentity.from_card_fields(fields)
     assert info.value.field == "th_name" and info.value.reason == "encoding.undecodable"

@@ -15,8 +15,10 @@ def test_thai_text_round_trip_with_padding() -> None:
     assert decode_card_text(raw) == "นาย#สมชาย##ใจดี"
 
 
-def test_strips_trailing_spaces_and_nuls_only() -> None:
+def test_strips_trailing_spaces_nuls_and_ffs_only() -> None:
     assert decode_card_text(b" a b \x00\x00  \x00") == " a b"
+    assert decode_card_text(b"ab\x00\xff\xff \x00") == "ab"
+    assert decode_card_text(b"\xff" * 8) == ""
     assert decode_card_text(b"") == ""
     assert decode_card_text(b"    ") == ""
 
@@ -25,7 +27,7 @@ def test_windows_thai_superset_decodes() -> None:
     assert decode_card_text(b"\x93x\x94") == "\u201cx\u201d"  # cp874 quotes
 
 
-@pytest.mark.parametrize("raw", [b"\xff", b"ab\xdbcd", b"\xfc", b"a\x00b", b"a\nb", b"\x81"])
+@pytest.mark.parametrize("raw", [b"\xffa", b"ab\xdbcd", b"\xfc", b"a\x00b", b"a\nb", b"\x81"])
 def test_rejects_undecodable_or_control_bytes(raw: bytes) -> None:
     with pytest.raises(InvalidEncoding):
         decode_card_text(raw)

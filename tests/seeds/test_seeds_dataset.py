@@ -22,7 +22,6 @@ from kiosk.domain import (
     PersonName,
     ThaiDate,
     age_on,
-    encode_card_text,
     is_expired,
     statutory_age_on,
 )
@@ -56,8 +55,13 @@ def generator() -> ModuleType:
 
 
 def card_bytes(citizen: SeedCitizen) -> dict[str, bytes]:
-    text = dict(citizen["card"], cid=citizen["cid"])
-    return {name: encode_card_text(text[name], n) for name, n in FIELD_LENGTHS.items()}
+    card = citizen["card"]
+    text = dict(card, cid=citizen["cid"])
+    pad = bytes.fromhex(card.get("padding", "20"))
+    fields = {name: text[name].encode("tis_620").ljust(n, pad) for name, n in FIELD_LENGTHS.items()}
+    if "version_bytes" in card:
+        fields["version"] = bytes.fromhex(card["version_bytes"])
+    return fields
 
 
 def test_header(seeds: SeedData) -> None:
@@ -77,14 +81,27 @@ def test_every_card_round_trips_through_card_bytes(seeds: SeedData) -> None:
         assert identity.birth_date.to_card() == card.birth
         assert identity.gender.value == card.gender
         assert identity.request_no == card.request_no
-        assert identity.issuer == card.issuer
-        assert identity.issuer_code == card.issuer_code
+        assert identity.issuer.text() == card.issuer
+        assert identity.issuer_code.text() == card.issuer_code
         assert identity.issue_date.to_card() == card.issue
         assert identity.expiry_date.to_card() == card.expiry
         assert identity.address.to_card() == card.address
-        assert identity.card_version == card.version
-        assert identity.photo_ref == card.photo_ref
+        assert identity.card_version.raw == card_bytes(citizen)["version"]
+        assert identity.photo_ref is not None and identity.photo_ref.text() == card.photo_ref
         assert citizen.card_fields() == card_bytes(citizen)  # the loader's helper agrees
+
+
+def test_cards_show_the_variety_of_real_ones(seeds: SeedData) -> None:
+    cards = [c.card for c in seeds.citizens]
+    assert sum(len(c.address.encode("tis_620")) > 100 for c in cards) >= 20
+    assert all(len(c.address.encode("tis_620")) <= 160 for c in cards)
+    assert sum(len(c.th_name.encode("tis_620")) == 100 for c in cards) >= 3
+    assert sum(len(c.en_name.encode("ascii")) == 100 for c in cards) >= 3
+    assert {c.version_bytes for c in cards} >= {None, "00030000", "00020000"}
+    assert {c.padding for c in cards} == {"20", "00", "ff"}
+    # The variety came after the first dataset: its citizens keep their places.
+    assert seeds.citizens[0].cid == "1101700207030"
+    assert all(c.padding == "20" and c.version_bytes is None for c in cards[:614])
 
 
 def test_field_formats(seeds: SeedData) -> None:

@@ -182,10 +182,24 @@ def test_card_read_failure_shows_error_until_removed(rig: Rig) -> None:
     rig.card.insert(1)
     v = rig.wait(S.ERROR)
     assert v.error_key == "card.not_thai_id" and not v.recoverable and v.identity is None
-    rig.engine.back()
-    rig.engine.finish()
+    rig.engine.back()  # no way back: nothing was read
     rig.clock.advance(300)
     assert rig.engine.view.screen is S.ERROR
+    rig.engine.finish()  # "finish, take your card" works without a session
+    v = rig.wait(S.FINISHED)
+    assert v.identity is None
+    rig.card.remove()
+    rig.wait(S.IDLE)
+
+
+def test_finish_on_a_mute_card_error_shows_the_take_card_reminder(rig: Rig) -> None:
+    from kiosk.session.ports import CardEventKind
+
+    rig.card._emit(CardEventKind.MUTE)
+    rig.wait(S.ERROR)
+    rig.engine.finish()
+    v = rig.wait(S.FINISHED)
+    assert v.error_key is None
     rig.card.remove()
     rig.wait(S.IDLE)
 
@@ -543,3 +557,13 @@ def test_expired_consent_is_asked_again_and_audited_again(rig: Rig) -> None:
     wait_until(lambda: len([e for e in rig.audit.events if e.kind == "consent"]) == 2)
     first, second = rig.services.calls[0].consent, rig.services.calls[1].consent
     assert first is not second
+
+
+def test_a_refused_kiosk_stays_out_of_service(rig: Rig) -> None:
+    rig.engine.refuse_service("a vpcd virtual reader is configured")
+    rig.wait(S.OUT_OF_SERVICE)
+    rig.card.attach()  # a reader coming (back) does not lift the refusal
+    rig.card.insert(1)
+    rig.clock.advance(30)
+    v = rig.engine.view
+    assert v.screen is S.OUT_OF_SERVICE and v.identity is None

@@ -62,7 +62,7 @@ def test_thai_catalogue_is_thai() -> None:
 
 
 def test_compiled_catalogue_reads_like_gnu_msgfmt_output(tmp_path: Path) -> None:
-    assert shutil.which("msgfmt"), "GNU gettext (scripts/system-packages.txt) is not installed"
+    assert shutil.which("msgfmt"), "GNU gettext (scripts/system-packages-dev.txt) is not installed"
     for language in LANGUAGES:
         gnu = tmp_path / f"{language}.mo"
         subprocess.run(["msgfmt", "-o", str(gnu), str(po_path(language))], check=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.session.view import Screen, SessionView
+from kiosk.ui.i18n import catalogue
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE
 from kiosk.ui.theme import Role
@@ -56,7 +57,12 @@ class ErrorScreen(KioskScreen):
             self.message.key, self.message.raw = "", view.error_text.pick(view.language)
         else:
             self.message.key = view.error_key or "error.generic"
-        self.next_step.key = "error.next.recoverable" if view.recoverable else "error.next.fatal"
+        # A problem with its own next step ("take it out, chip up ...") says it instead of
+        # the generic "tell the staff".
+        own_next = f"{view.error_key}.next" if view.error_key else ""
+        generic = "error.next.recoverable" if view.recoverable else "error.next.fatal"
+        has_own = own_next and catalogue(view.language).gettext(own_next) != own_next
+        self.next_step.key = own_next if has_own else generic
         self.back.disabled = not view.recoverable
         self.back.opacity = 1 if view.recoverable else 0
 
