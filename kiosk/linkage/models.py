@@ -65,6 +65,15 @@ class LoginRequest(Wire):
     Linkage 2's ``{loginType: 2, personalID}``): the token is bound to that person, whose
     holder verification (`verificationID`, decided with a matching pid) it consumes."""
 
+    # The rule below, in the document too: a schema-valid request is never refused for it.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"properties": {"loginType": {"const": 1}, "personalID": {"type": "null"},
+                        "verificationID": {"type": "null"}}},
+        {"properties": {"loginType": {"const": 2}, "personalID": {"type": "string"},
+                        "verificationID": {"type": "string"}},
+         "required": ["loginType", "personalID", "verificationID"]},
+    ]})
+
     kioskID: KioskID
     loginType: Literal[1, 2] = 1
     personalID: PersonalID | None = None
