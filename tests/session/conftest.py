@@ -243,6 +243,19 @@ def random_delay(rng: random.Random, top: float) -> Callable[[], float]:
     return delay
 
 
+def quiesce(engine: SessionEngine, timeout: float = 30.0) -> None:
+    """Wait until the engine's worker pools have finished all work handed to them so far,
+    then until the engine has handled what they posted. Each pool gets one barrier task per
+    worker: when all of them run at once, every earlier task has ended."""
+    for pool in (engine._card_pool, engine._net_pool, engine._print_pool, engine._audit_pool):
+        workers = pool._max_workers
+        barrier = threading.Barrier(workers + 1)
+        for _ in range(workers):
+            pool.submit(barrier.wait, timeout)
+        barrier.wait(timeout)  # raises BrokenBarrierError: loud, not silent
+    engine.sync(timeout)
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait for work on another thread (not a timing assertion: the limit is generous)."""
     deadline = time.monotonic() + timeout

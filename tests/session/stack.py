@@ -17,7 +17,7 @@ from typing import Any
 from kiosk.app import Kiosk, build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
-from kiosk.services.scripted import KioskDevices
+from simulators.kiosk_devices import KioskDevices
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
