@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: demo test lint pytest bench system venv clean install
+.PHONY: demo test lint pytest test-twice bench system venv clean install
 
 demo: venv
 	$(PY) -m kiosk demo
@@ -19,6 +19,10 @@ lint: venv
 
 pytest: venv
 	scripts/with-display.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# The flakiness gate: the whole suite twice, two random orders, a busy loop on every core.
+test-twice: venv lint
+	scripts/test-twice.sh $(PYTEST_ARGS)
 
 bench: venv
 	@set -e; for b in bench/*.py; do echo "== $$b"; scripts/with-display.sh $(PY) $$b; done

@@ -71,7 +71,8 @@ def test_request_in_flight_gets_409_then_the_replay(server: RunningServer,
                                                                                       key)))
         worker.start()
         deadline = time.monotonic() + 5
-        while key not in server.submissions() and time.monotonic() < deadline:
+        while key not in server.submissions():
+            assert time.monotonic() < deadline, "the first submission never reached the server"
             time.sleep(0.005)
         # A raw look at the 409 itself: Retry-After and the error body.
         ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)
