@@ -24,12 +24,10 @@ from kiosk.session.ports import (
     CardEvent,
     CardEventKind,
     CardRead,
-    ManualClock,
     PrintResult,
     ServiceOutcome,
     ServiceRequest,
     SessionPortError,
-    StaticConnectivity,
 )
 from kiosk.session.view import (
     IdentitySummary,
@@ -40,6 +38,7 @@ from kiosk.session.view import (
     SessionView,
     Text,
 )
+from simulators.session_ports import ManualClock, StaticConnectivity
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "config" / "services.toml"

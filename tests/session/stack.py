@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.app import Kiosk, build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
+from kiosk.session.ports import ClockPort
 from simulators.kiosk_devices import KioskDevices
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 
@@ -98,14 +99,15 @@ class Stack:
 
 @contextmanager
 def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str = "",
-               read_photo: bool = True, start_sender: bool = True) -> Iterator[Stack]:
+               read_photo: bool = True, start_sender: bool = True,
+               clock: ClockPort | None = None) -> Iterator[Stack]:
     root.mkdir(parents=True, exist_ok=True)
     ensure_server_pki(root / "pki")
     with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
         settings = load_settings(write_config(
             root, server.base_url, card_driver="pcsc" if vpcd_port else "simulated",
             reader_filter=reader_filter, read_photo=read_photo))
-        kiosk = build_kiosk(settings, start_sender=start_sender)
+        kiosk = build_kiosk(settings, start_sender=start_sender, clock=clock)
         devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
                                vpcd_port=vpcd_port, server=server)
         try:
