@@ -4,6 +4,7 @@ loopback): exactly-once acceptance by Idempotency-Key, audit batches, faults, ou
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def server(tmp_path: Path, creds: KioskCredentials) -> Iterator[RunningServer]:
         yield srv
     finally:
         srv.stop()
+    srv.server.contract.assert_kept()
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def test_server_errors_are_retried_and_rejections_go_to_dead(
     clock: FakeClock,
 ):
     # The same key already used with another payload: the server answers 422, for good.
-    taken = "already-used-key"
+    taken = str(uuid.uuid4())
     with linkage_client(server.base_url, creds) as other:
         other.submit(submission(100), taken)
     rejected = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(101)),

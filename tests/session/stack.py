@@ -116,3 +116,4 @@ def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str =
         finally:
             devices.close()
             kiosk.close()
+        server.server.contract.assert_kept()  # the whole kiosk spoke as documented
