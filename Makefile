@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: demo test lint pytest bench system venv clean install fleet-demo
+.PHONY: demo test lint pytest test-twice bench system venv clean install fleet-demo
 
 demo: venv
 	$(PY) -m kiosk demo
@@ -23,6 +23,10 @@ pytest: venv
 # A real Prometheus scraping 60 simulated kiosks; prints the firing alerts (docs/fleet-metrics.md).
 fleet-demo: venv
 	$(PY) -m simulators.fleet --kiosks 60 $(FLEET_ARGS)
+
+# The flakiness gate: the whole suite twice, two random orders, a busy loop on every core.
+test-twice: venv lint
+	scripts/test-twice.sh $(PYTEST_ARGS)
 
 bench: venv
 	@set -e; for b in bench/*.py; do echo "== $$b"; scripts/with-display.sh $(PY) $$b; done

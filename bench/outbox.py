@@ -164,12 +164,17 @@ def drain_ours(root: Path, items: int, payloads: list[bytes], base_url: str,
     sender.start_lease()
     started = time.perf_counter()
     box.connectivity.record_probe(deliverer.probe())  # the server is back
-    delivered = 0
+    deadline = time.monotonic() + 600
     while True:
-        claimed = sender.run_once()
-        if claimed == 0:
+        if sender.run_once():
+            continue
+        # Nothing due now: done only when nothing is pending, else wait until the next retry.
+        due = box.call(lambda s: s.next_due_at())
+        if due is None:
             break
-        delivered += claimed
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"drain did not finish: {box.call(lambda s: s.status()).counts}")
+        box.wait_for_work(max(0.0, due - time.time()))
     elapsed = time.perf_counter() - started
     status = box.call(lambda s: s.status())
     assert status.counts[ItemState.DELIVERED] == items, status

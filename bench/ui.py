@@ -68,7 +68,7 @@ def current_rss_mb() -> float:
 def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     from kiosk.app import build_kiosk
     from kiosk.config import load_settings
-    from kiosk.services.scripted import KioskDevices
+    from simulators.kiosk_devices import KioskDevices
 
     settings = load_settings(config)
     ui = settings.ui.model_copy(update={"fullscreen": False, "demo_panel": False})
@@ -331,8 +331,8 @@ def engine_only_insert_to_menu(config: Path, sessions: int) -> list[float]:
     """The same stack and citizens without a UI: the floor the UI adds to."""
     from kiosk.app import build_kiosk
     from kiosk.config import load_settings
-    from kiosk.services.scripted import KioskDevices
     from kiosk.session.view import Screen
+    from simulators.kiosk_devices import KioskDevices
 
     settings = load_settings(config)
     kiosk = build_kiosk(settings, start_sender=False)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from drivers.card.protocol import CardReader
+from kiosk.appliance import metrics
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
 from kiosk.linkage.client import LinkageClient
@@ -158,7 +159,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         closers.append(deliverer.close)
         # First evidence of the network now, so the first menu is not "offline" by default.
         outbox.connectivity.record_probe(deliverer.probe())
-        sender = Sender(outbox, deliverer)
+        sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox)
         sender.start_thread()
         closers.append(lambda: sender.stop(timeout=10))
     else:

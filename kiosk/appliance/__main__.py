@@ -79,7 +79,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     monitor = None
     try:
         _apply_profile_override(settings, kiosk.printing.service)
-        kiosk.engine.subscribe(SessionMetrics(metrics.default).on_view)
+        SessionMetrics(metrics.default).attach(kiosk.engine)
         kiosk.engine.start()
         app = create_app(settings, kiosk.engine)
         maintenance = Maintenance(

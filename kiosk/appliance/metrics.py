@@ -1,7 +1,7 @@
 """Fleet metrics for Prometheus, served on loopback only, with nothing personal in them.
 
 Other layers record events through the small functions at the bottom of this module
-(``record_session("completed")``, ``observe_card_read(0.8, "ok")``, …); they cost
+(``record_session("printed")``, ``observe_card_read(0.8, "ok")``, …); they cost
 nothing when no server is running. Label values are checked against a short technical
 vocabulary — lower-case words, no long digit runs — so a citizen ID or a name can never
 become a time series by accident.
@@ -11,7 +11,7 @@ Metrics (all prefixed ``kiosk_``; keep docs/appliance.md in step):
 =====================================  =========  ===========================================
 name                                   type       labels / meaning
 =====================================  =========  ===========================================
-kiosk_sessions_total                   counter    outcome: completed, timeout, cancelled, error…
+kiosk_sessions_total                   counter    outcome: kiosk.session.outcome.SessionOutcome
 kiosk_service_outcomes_total           counter    service (catalogue code), outcome
 kiosk_card_read_seconds                histogram  outcome; insert → identity fields read
 kiosk_linkage_query_seconds            histogram  service, outcome; one Linkage API call

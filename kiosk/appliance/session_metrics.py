@@ -1,9 +1,10 @@
 """Fleet metrics from what the kiosk already publishes: session views and health reports.
 
 The session engine publishes a `SessionView` on every change; watching them is enough to
-count sessions and service outcomes and to time card reads and service runs, without
-touching the session code. Views carry masked data only, and only screen names, service
-ids and status words reach the metrics.
+count service outcomes and to time card reads and service runs. How a session ended is
+not guessed from the screens (the engine wipes the session before its last screen): the
+engine reports it (`SessionEngine.subscribe_ends`, a `SessionOutcome`). Views carry masked
+data only, and only screen names, service ids and status words reach the metrics.
 """
 
 from __future__ import annotations
@@ -11,20 +12,25 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from kiosk.appliance.metrics import KioskMetrics
 from kiosk.maintenance.health import HealthReport, Status
+from kiosk.session.outcome import SessionOutcome
 from kiosk.session.view import PrintStatus, Screen, SessionView
 
-_END_OUTCOME = {
-    Screen.FINISHED: "completed",
-    Screen.TIMEOUT_WARNING: "timeout",
-    Screen.ERROR: "error",
-}
+
+class SessionSource(Protocol):
+    """What `SessionMetrics` needs of the session engine."""
+
+    def subscribe(self, callback: Callable[[SessionView], None]) -> Callable[[], None]: ...
+
+    def subscribe_ends(self, callback: Callable[[SessionOutcome], None]
+                       ) -> Callable[[], None]: ...
 
 
 class SessionMetrics:
-    """Feed with ``engine.subscribe(observer.on_view)``; called on the engine's thread."""
+    """Feed with `attach(engine)` (views and session ends); called on the engine's thread."""
 
     def __init__(self, metrics: KioskMetrics, clock: Callable[[], float] = time.monotonic
                  ) -> None:
@@ -32,11 +38,17 @@ class SessionMetrics:
         self._clock = clock
         self._lock = threading.Lock()
         self._session: str | None = None
-        self._last_screen: Screen | None = None
         self._reading_since: float | None = None
         self._running_since: float | None = None
         self._results_seen: set[tuple[str, str]] = set()
         self._print_status = PrintStatus.NONE
+
+    def attach(self, engine: SessionSource) -> None:
+        engine.subscribe(self.on_view)
+        engine.subscribe_ends(self.on_session_end)
+
+    def on_session_end(self, outcome: SessionOutcome) -> None:
+        self._m.record_session(outcome.value)
 
     def on_view(self, view: SessionView) -> None:
         with self._lock:
@@ -45,10 +57,7 @@ class SessionMetrics:
     def _observe(self, view: SessionView) -> None:
         now = self._clock()
         if self._session is not None and view.session_id != self._session:
-            self._m.record_session(_END_OUTCOME.get(self._last_screen, "abandoned")
-                                   if self._last_screen else "abandoned")
             self._reading_since = self._running_since = None
-            self._last_screen = None
             self._results_seen.clear()
         self._session = view.session_id
         screen = view.screen
@@ -77,8 +86,6 @@ class SessionMetrics:
                                      PrintStatus.PAPER_OUT, PrintStatus.FAILED):
                 self._m.record_print(view.print_status.value)
             self._print_status = view.print_status
-        if view.session_id is not None and screen is not Screen.IDLE:
-            self._last_screen = screen
 
 
 def record_health(metrics: KioskMetrics, report: HealthReport) -> None:

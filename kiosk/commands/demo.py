@@ -174,8 +174,8 @@ def _demo_ui(settings: Any, *, panel: bool) -> Any:
 
 def interactive(settings: Any) -> int:
     from kiosk.app import build_kiosk
-    from kiosk.services.scripted import KioskDevices
     from kiosk.ui.launch import create_app, run_app, ui_settings_for_window
+    from simulators.kiosk_devices import KioskDevices
 
     kiosk = build_kiosk(settings)
     devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
@@ -194,8 +194,8 @@ def interactive(settings: Any) -> int:
 def headless(settings: Any, args: argparse.Namespace) -> int:
     from kiosk.app import build_kiosk
     from kiosk.config.loader import ensure_private_dir
-    from kiosk.services.scripted import KioskDevices
     from kiosk.ui.launch import create_app, run_app
+    from simulators.kiosk_devices import KioskDevices
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir: Path = (args.out or settings.kiosk.state_dir / f"demo-run-{stamp}").resolve()

@@ -109,12 +109,13 @@ def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
 
 
 def _run_sender(settings: Settings, outbox: Outbox) -> int:
+    from kiosk.appliance import metrics
     from kiosk.appliance.watchdog import Watchdog
     from kiosk.outbox.linkage_deliverer import LinkageDeliverer
     from kiosk.outbox.sender import Sender
 
     deliverer = LinkageDeliverer.from_settings(settings)
-    sender = Sender(outbox, deliverer)
+    sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         sender.request_stop()

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kiosk.app import build_kiosk
-    from kiosk.services.scripted import KioskDevices, ScriptError, ScriptRunner, parse_script
+    from kiosk.services.scripted import ScriptError, ScriptRunner, parse_script
+    from simulators.kiosk_devices import KioskDevices
 
     try:
         steps = parse_script(args.file.read_text("utf-8"), str(args.file))

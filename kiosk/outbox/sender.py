@@ -23,8 +23,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from kiosk.appliance import metrics
 from kiosk.config.settings import OutboxSettings
 from kiosk.outbox.connectivity import ConnectivityState
 from kiosk.outbox.health import OutboxUnavailable
@@ -34,6 +34,17 @@ from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import Settlement
 
 log = logging.getLogger(__name__)
+
+class DepthReport(Protocol):
+    """The port for the outbox's gauges (waiting, dead, oldest waiting age in seconds): the
+    appliance passes its metrics function in, so the outbox depends on nothing above it."""
+
+    def __call__(self, waiting: int, dead: int, oldest_age_s: float | None, /) -> None: ...
+
+
+def _no_report(waiting: int, dead: int, oldest_age_s: float | None, /) -> None:
+    return None
+
 
 MAX_RETRY_AFTER_S = 86400.0
 """A Retry-After is obeyed up to a day (a quota resets at midnight); beyond is nonsense."""
@@ -101,6 +112,7 @@ class Sender:
         housekeeping_s: float = 30.0,
         settle_every: int = 25,
         settle_after_s: float = 0.1,
+        report_depth: DepthReport = _no_report,
     ) -> None:
         self.outbox = outbox
         self.deliverer = deliverer
@@ -114,6 +126,7 @@ class Sender:
         self._offline_probe_s = offline_probe_s
         self._probe_interval_s = probe_interval_s
         self._housekeeping_s = housekeeping_s
+        self._report_depth = report_depth
         self._lease: SenderLease | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -290,7 +303,7 @@ class Sender:
         waiting = status.counts[ItemState.PENDING] + status.counts[ItemState.IN_FLIGHT]
         oldest = None if status.oldest_pending_at is None else (
             self._clock() - status.oldest_pending_at)
-        metrics.set_outbox(waiting, status.counts[ItemState.DEAD], oldest)
+        self._report_depth(waiting, status.counts[ItemState.DEAD], oldest)
 
     def _idle(self) -> None:
         if time.monotonic() - self._last_probe >= self._probe_interval_s:

@@ -24,6 +24,7 @@ from kiosk.observers import Subscribers
 from kiosk.session.catalogue import Catalogue, ServiceDef
 from kiosk.session.holder import MESSAGE_KEYS, HolderOutcome, HolderVerifierPort, HolderWait
 from kiosk.session.holder import TIMEOUT_KEY as HOLDER_TIMEOUT_KEY
+from kiosk.session.outcome import SessionOutcome
 from kiosk.session.ports import (
     AuditEvent,
     AuditPort,
@@ -147,6 +148,7 @@ class SessionEngine:
         }
 
         self._subscribers: Subscribers[SessionView] = Subscribers("session view subscriber")
+        self._ends: Subscribers[SessionOutcome] = Subscribers("session end subscriber")
         self._view_cond = threading.Condition()
         self._view = SessionView(seq=0, session_id=None, screen=S.IDLE, language=self._language)
         self._unsubscribe_connectivity: Callable[[], None] | None = None
@@ -219,6 +221,10 @@ class SessionEngine:
         self._post(lambda: self._deliver(callback, current))
         return unsubscribe
 
+    def subscribe_ends(self, callback: Callable[[SessionOutcome], None]) -> Callable[[], None]:
+        """`callback(outcome)` once per session, on the engine thread, when it ends."""
+        return self._ends.subscribe(callback)
+
     def sync(self, timeout: float = 10.0) -> None:
         """Wait until every event queued so far has been handled (tests, scripts)."""
         if threading.current_thread() is self._thread:
@@ -290,13 +296,13 @@ class SessionEngine:
             self._publish()
 
     def _fail_safe(self) -> None:
-        self._drop_session()
+        self._drop_session(SessionOutcome.ERROR)
         self._error = ErrorInfo("session.internal_error", None, False, None)
         self._screen = S.ERROR if self._card_present else S.IDLE
         self._timers.cancel()
 
     def _shutdown(self) -> None:
-        self._drop_session()
+        self._drop_session(None)  # the kiosk stops: not an outcome of the citizen's session
         self._timers.cancel()
         self._screen = S.IDLE
 
@@ -397,12 +403,12 @@ class SessionEngine:
         self._alert = alert
         self._alert_id += 1
 
-    def _end_session(self, message_key: str) -> None:
+    def _end_session(self, message_key: str, outcome: SessionOutcome) -> None:
         """Normal end (finish, decline, timeout, printed): wipe, then "take your card"."""
         session = self._session
         if session is not None:
             self._audit_async(session, "session_end", {"reason": message_key})
-        self._drop_session()
+        self._drop_session(outcome)
         self._end_message = message_key
         self._error = None
         self._raise_alert(Alert.TAKE_CARD)
@@ -419,17 +425,19 @@ class SessionEngine:
         else:
             self._go(S.FINISHED)
 
-    def _drop_session(self) -> None:
+    def _drop_session(self, outcome: SessionOutcome | None) -> None:
         if self._session is not None:
-            log.info("session %s ended", self._session.id)
+            log.info("session %s ended: %s", self._session.id, outcome or "kiosk stopping")
             self._session.wipe()
+            if outcome is not None:
+                self._ends.notify(outcome)
         self._session = None
         self._return_to = None
         self._countdown = None
         self._progress = None
 
-    def _to_idle(self) -> None:
-        self._drop_session()
+    def _to_idle(self, outcome: SessionOutcome = SessionOutcome.ERROR) -> None:
+        self._drop_session(outcome)  # only counts if a session was still open
         self._error = None
         self._print_status = PrintStatus.NONE
         self._language = self._default_language
@@ -459,7 +467,7 @@ class SessionEngine:
         if kind is CardEventKind.READER_DETACHED:
             self._reader_ok = False
             self._card_present = False
-            self._to_idle()
+            self._to_idle(SessionOutcome.OUT_OF_SERVICE)
         elif kind is CardEventKind.READER_ATTACHED:
             self._reader_ok = self._refused is None
             if self._screen is S.OUT_OF_SERVICE and self._reader_ok:
@@ -468,7 +476,8 @@ class SessionEngine:
             self._card_present = False
             if self._session is not None:
                 self._audit_async(self._session, "session_end", {"reason": "card_removed"})
-            self._to_idle()
+            self._to_idle(SessionOutcome.ERROR if self._screen is S.ERROR
+                          else SessionOutcome.CARD_PULLED)
         elif kind is CardEventKind.INSERTED:
             self._card_present = True
             if self._screen is S.IDLE and self._refused is None:
@@ -536,7 +545,7 @@ class SessionEngine:
         if s is None or self._screen is not S.READING:
             return
         log.warning("session %s: card read failed (%s)", sid, exc.message_key)
-        self._drop_session()
+        self._drop_session(SessionOutcome.ERROR)
         self._show_error(exc.message_key, exc.text, recoverable=False, back_to=None)
 
     def _on_photo_progress(self, sid: str, progress: float) -> None:
@@ -599,7 +608,7 @@ class SessionEngine:
 
     def _cmd_decline(self) -> None:
         if self._screen is S.CONSENT:
-            self._end_session("session.declined")
+            self._end_session("session.declined", SessionOutcome.DECLINED)
 
     def _cmd_choose(self, service_id: str) -> None:
         s = self._session
@@ -767,10 +776,10 @@ class SessionEngine:
         if result.status is PrintStatus.PRINTED:
             s.printed = True
             self._audit_async(s, "print", {"service": s.selected or ""})
-            self._end_session("session.take_card_and_receipt")
+            self._end_session("session.take_card_and_receipt", SessionOutcome.PRINTED)
         elif result.status is PrintStatus.UNCONFIRMED:
             # Sent, but the printer cannot say it printed: not counted, the citizen checks.
-            self._end_session("printer.unconfirmed")
+            self._end_session("printer.unconfirmed", SessionOutcome.FINISHED)
         else:
             key = result.reason_key or (
                 "printer.paper_out" if result.status is PrintStatus.PAPER_OUT
@@ -800,11 +809,11 @@ class SessionEngine:
     def _cmd_finish(self) -> None:
         if self._session is not None and self._screen in (
                 WAITING_FOR_CITIZEN | {S.TIMEOUT_WARNING}):
-            self._end_session("session.take_card")
+            self._end_session("session.take_card", SessionOutcome.FINISHED)
         elif self._screen is S.ERROR:
             # A card that failed to read (or a mute card) leaves no session: "finish, take
             # your card" still leads on, to the reminder or (card already out) to idle.
-            self._end_session("session.take_card")
+            self._end_session("session.take_card", SessionOutcome.ERROR)
 
     def _cmd_language(self, language: LanguageCode) -> None:
         self._language = language
@@ -826,7 +835,7 @@ class SessionEngine:
         self._countdown -= 1
         if self._countdown <= 0:
             log.info("session %s: ended by inactivity", self._sid())
-            self._end_session("session.timed_out")
+            self._end_session("session.timed_out", SessionOutcome.TIMED_OUT)
         else:
             self._timers.after(1.0, self._on_countdown_tick)
 
@@ -838,7 +847,7 @@ class SessionEngine:
         if s is not None:
             s.next_job()  # whatever answers later is stale
         if self._screen is S.READING:
-            self._drop_session()
+            self._drop_session(SessionOutcome.ERROR)
             self._show_error("session.remove_card_retry", None, recoverable=False, back_to=None)
         elif self._screen is S.PRINTING:
             self._print_status = PrintStatus.FAILED

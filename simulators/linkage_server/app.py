@@ -34,6 +34,7 @@ from kiosk.domain import mask_cid
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.pki import read_registry
+from simulators.linkage_server.contract import Contract, ContractMiddleware
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector, FaultKind, FaultMiddleware
 from simulators.linkage_server.limits import (
@@ -140,6 +141,13 @@ def _error_response(err: ApiError) -> Response:
     return _json(body, err.error.http_status, headers)
 
 
+def _is_canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
 class LinkageServer:
     """Holds the state; `asgi_app` is what uvicorn serves."""
 
@@ -183,9 +191,14 @@ class LinkageServer:
 
             routes += admin_routes(self)
         starlette = Starlette(routes=routes)
-        self.asgi_app: ASGIApp = RequestIdMiddleware(RequestLimits(
-            FaultMiddleware(starlette, self.faults), admin_token=self.admin_token,
-            body_timeout_s=body_timeout_s))
+        # Outermost the request limits (nothing is buffered past them, not even by the
+        # contract check); then every request and answer checked against
+        # docs/linkage-api.yaml.
+        self.contract = Contract()
+        self.asgi_app: ASGIApp = RequestLimits(
+            ContractMiddleware(RequestIdMiddleware(FaultMiddleware(starlette, self.faults)),
+                               self.contract),
+            admin_token=self.admin_token, body_timeout_s=body_timeout_s)
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _wrap(self, handler: Callable[..., Awaitable[Response]], *, auth: bool = True
@@ -406,8 +419,8 @@ class LinkageServer:
         key = request.headers.get(M.IDEMPOTENCY_HEADER)
         if not key:
             raise ApiError(E.IdempotencyKeyMissing, "Idempotency-Key header required")
-        if not (1 <= len(key) <= 255) or not key.isprintable():
-            raise ApiError(E.InvalidRequest, "Idempotency-Key must be 1-255 printable chars")
+        if not _is_canonical_uuid(key):  # as docs/linkage-api.yaml says
+            raise ApiError(E.InvalidRequest, "Idempotency-Key must be a lower-case UUID")
         raw = await request.body()
         if len(raw) > MAX_REQUEST_BYTES:
             raise ApiError(E.RequestTooLarge, "request larger than 64 KB")

@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from simulators.linkage_server.contract import FAULT_SCOPE_KEY
+
 TRANSPORT_EXTENSION = "linkage.transport"
 
 
@@ -136,15 +138,18 @@ class FaultMiddleware:
             await asyncio.sleep(latency.latency_ms / 1000)
         error = take(FaultKind.ERROR_5XX, path)
         if error:
+            scope[FAULT_SCOPE_KEY] = True
             await _send_error(send, error)
             return
         linkage_error = take(FaultKind.LINKAGE_ERROR, path)
         if linkage_error:
+            scope[FAULT_SCOPE_KEY] = True
             await _send_linkage_error(send, linkage_error)
             return
         malformed = take(FaultKind.MALFORMED_JSON, path)
         slow = take(FaultKind.SLOW_BODY, path)
         if malformed or slow:
+            scope[FAULT_SCOPE_KEY] = True
             await self.app(scope, receive, _RewriteBody(send, malformed, slow))
             return
         await self.app(scope, receive, send)

@@ -93,8 +93,10 @@ def _submission_id(kiosk_id: str, key: str) -> str:
 
 
 class Store:
-    def __init__(self, path: Path, *, in_flight_abandon_s: float = IN_FLIGHT_ABANDON_S) -> None:
+    def __init__(self, path: Path, *, in_flight_abandon_s: float = IN_FLIGHT_ABANDON_S,
+                 clock: Callable[[], float] = time.time) -> None:
         self.in_flight_abandon_s = in_flight_abandon_s
+        self._clock = clock  # injected in tests: the abandon time without sleeping
         path.parent.mkdir(parents=True, exist_ok=True)
         # The server's loop thread writes; tests and the runner handle read from theirs.
         self._lock = threading.RLock()
@@ -130,7 +132,7 @@ class Store:
     # -- idempotency --------------------------------------------------------------------------
     @_locked
     def begin_submission(self, kiosk_id: str, key: str, digest: str) -> Begin:
-        now = time.time()
+        now = self._clock()
         table = self.db["submissions"]
         rid = _submission_id(kiosk_id, key)
         try:
@@ -170,7 +172,7 @@ class Store:
             rid,
             {
                 "state": "done", "status": response.status, "body": response.body,
-                "accepted": accepted, "updated_at": time.time(),
+                "accepted": accepted, "updated_at": self._clock(),
             },
         )
 
@@ -189,7 +191,7 @@ class Store:
     def add_audit_events(self, events: list[dict[str, Any]]) -> tuple[int, int]:
         """Insert events, ignoring already-known event IDs; (accepted, duplicates)."""
         before = self.db["audit_events"].count
-        now = time.time()
+        now = self._clock()
         self.db["audit_events"].insert_all(
             ({**e, "received_at": now} for e in events), ignore=True
         )

@@ -1,9 +1,14 @@
-"""Metrics from session views and health reports: counts and timings, nothing personal."""
+"""Session metrics from the real session engine: the kiosk built by `build_kiosk` (the
+in-process card reader running the real APDU read plan, the reference Linkage server over
+mutual TLS, the outbox, the virtual printer), one citizen per outcome, read back from the
+metrics endpoint. Time is a `ManualClock`, so the inactivity timeout needs no waiting."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,31 +16,16 @@ import pytest
 from kiosk.appliance.metrics import KioskMetrics, serve
 from kiosk.appliance.session_metrics import SessionMetrics, record_health
 from kiosk.maintenance.health import HealthItem, HealthReport, Status
-from kiosk.session.view import (
-    IdentitySummary,
-    PrintStatus,
-    ResultView,
-    Screen,
-    SessionView,
-    Text,
-)
+from kiosk.session.outcome import SessionOutcome
+from kiosk.session.view import Screen, SessionView
+from simulators.seeds import load_seeds
+from simulators.session_ports import ManualClock
 
-CID = "1101700207030"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from session.stack import Stack, real_stack
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def identity() -> IdentitySummary:
-    return IdentitySummary(cid_display=CID, cid_masked="1-1017-xxxxx-xx-0",
-                           name_th="นาย สมชาย ใจดี", name_en="Mr. Somchai Jaidee",
-                           birth_date=Text("1 ม.ค. 2520", "1 Jan 1977"), address="กรุงเทพ",
-                           card_expiry=Text("-", "-"), card_expired=False)
+S = Screen
+SEEDS = load_seeds()
 
 
 def scrape(m: KioskMetrics) -> str:
@@ -46,51 +36,102 @@ def scrape(m: KioskMetrics) -> str:
         server.close()
 
 
-def test_a_session_is_counted_and_timed() -> None:
-    m = KioskMetrics()
-    clock = Clock()
-    observer = SessionMetrics(m, clock)
-    seq = iter(range(1, 100))
+def active_index() -> int:
+    for i, c in enumerate(SEEDS.citizens):
+        if c.status.card_state == "active" and not c.identity().is_expired(dt.date.today()):
+            return i
+    raise AssertionError("no active card in the seeds")
 
-    def show(**fields: object) -> None:
-        observer.on_view(SessionView(seq=next(seq), **fields))  # type: ignore[arg-type]
 
-    show(session_id=None, screen=Screen.IDLE)
-    show(session_id="s1", screen=Screen.READING)
-    clock.now += 0.8
-    show(session_id="s1", screen=Screen.IDENTITY, identity=identity())
-    show(session_id="s1", screen=Screen.MENU)
-    show(session_id="s1", screen=Screen.RUNNING, selected_service="registry_record")
-    clock.now += 0.3
-    result = ResultView(service_id="registry_record", title=Text("t", "t"), status="ok")
-    view = SessionView(seq=next(seq), session_id="s1", screen=Screen.RESULT, result=result)
-    observer.on_view(view)
-    observer.on_view(replace(view, seq=next(seq)))  # a redraw is not a second outcome
-    show(session_id="s1", screen=Screen.PRINTING, print_status=PrintStatus.PRINTING)
-    show(session_id="s1", screen=Screen.FINISHED, print_status=PrintStatus.PRINTED)
-    show(session_id=None, screen=Screen.IDLE)
-    # A second citizen times out.
-    show(session_id="s2", screen=Screen.READING)
-    show(session_id="s2", screen=Screen.IDENTITY, identity=identity())
-    show(session_id="s2", screen=Screen.TIMEOUT_WARNING, countdown_s=20)
-    show(session_id=None, screen=Screen.IDLE)
-    # A third prints on a printer that cannot confirm: counted apart from "printed".
-    show(session_id="s3", screen=Screen.PRINTING, print_status=PrintStatus.PRINTING)
-    show(session_id="s3", screen=Screen.FINISHED, print_status=PrintStatus.UNCONFIRMED)
-    show(session_id=None, screen=Screen.IDLE)
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Iterator[tuple[Stack, ManualClock, KioskMetrics]]:
+    clock = ManualClock(start=dt.datetime.now(dt.UTC))  # consent times the server accepts
+    metrics = KioskMetrics()
+    with real_stack(tmp_path / "kiosk", clock=clock, start_sender=False) as stack:
+        clock.settle = stack.kiosk.engine.sync
+        SessionMetrics(metrics).attach(stack.kiosk.engine)
+        yield stack, clock, metrics
 
-    text = scrape(m)
-    assert 'kiosk_sessions_total{outcome="completed"} 2.0' in text
-    assert 'kiosk_sessions_total{outcome="timeout"} 1.0' in text
-    assert 'kiosk_service_outcomes_total{outcome="ok",service="registry_record"} 1.0' in text
-    assert 'kiosk_card_read_seconds_bucket{le="1.0",outcome="ok"} 2.0' in text
-    assert 'kiosk_card_read_seconds_bucket{le="0.5",outcome="ok"} 1.0' in text
-    run = re.search(
-        r'kiosk_linkage_query_seconds_sum\{outcome="ok",service="registry_record"\} (\S+)', text)
-    assert run and float(run.group(1)) == pytest.approx(0.3)
+
+def wait(stack: Stack, *screens: Screen) -> SessionView:
+    return stack.kiosk.engine.wait_for(lambda v: v.screen in screens, 30)
+
+
+def insert(stack: Stack, index: int) -> None:
+    stack.devices.insert(index)
+    view = wait(stack, S.IDENTITY, S.ERROR)
+    assert view.screen is S.IDENTITY, view.error_key
+
+
+def to_result(stack: Stack, index: int, service: str) -> None:
+    e = stack.kiosk.engine
+    insert(stack, index)
+    e.proceed()
+    wait(stack, S.CONSENT)
+    e.give_consent()
+    wait(stack, S.MENU)
+    e.choose_service(service)
+    view = wait(stack, S.RESULT, S.ERROR)
+    assert view.screen is S.RESULT, view.error_key
+
+
+def take_card(stack: Stack) -> None:
+    stack.devices.remove()
+    wait(stack, S.IDLE)
+
+
+def test_each_session_is_counted_as_what_it_was(
+    kiosk: tuple[Stack, ManualClock, KioskMetrics],
+) -> None:
+    stack, clock, metrics = kiosk
+    e, index = stack.kiosk.engine, active_index()
+    ends: list[SessionOutcome] = []
+    e.subscribe_ends(ends.append)
+
+    to_result(stack, index, "card_status")  # printed
+    e.print_result()
+    view = wait(stack, S.FINISHED, S.ERROR)
+    assert view.print_status.value == "printed", view.error_key
+    take_card(stack)
+
+    insert(stack, index)  # declined
+    e.proceed()
+    wait(stack, S.CONSENT)
+    e.decline()
+    wait(stack, S.FINISHED)
+    take_card(stack)
+
+    to_result(stack, index, "card_status")  # finished without printing
+    e.finish()
+    wait(stack, S.FINISHED)
+    take_card(stack)
+
+    insert(stack, index)  # timed out: nobody answers the warning
+    ui = stack.kiosk.settings.ui
+    clock.advance(ui.inactivity_timeout_s)
+    wait(stack, S.TIMEOUT_WARNING)
+    clock.advance(ui.timeout_warning_s)
+    wait(stack, S.FINISHED)
+    take_card(stack)
+
+    insert(stack, index)  # the card pulled in the middle
+    take_card(stack)
+
+    e.sync()
+    assert ends == [SessionOutcome.PRINTED, SessionOutcome.DECLINED, SessionOutcome.FINISHED,
+                    SessionOutcome.TIMED_OUT, SessionOutcome.CARD_PULLED]
+    text = scrape(metrics)
+    for outcome in ("printed", "declined", "finished", "timed_out", "card_pulled"):
+        assert f'kiosk_sessions_total{{outcome="{outcome}"}} 1.0' in text, outcome
+    counted = [line for line in text.splitlines()
+               if line.startswith("kiosk_sessions_total{")]
+    assert len(counted) == 5, counted  # nothing else, in particular no "abandoned"
+    assert 'kiosk_card_read_seconds_count{outcome="ok"} 5.0' in text
+    assert 'kiosk_service_outcomes_total{outcome="ok",service="card_status"} 2.0' in text
+    assert 'kiosk_linkage_query_seconds_count{outcome="ok",service="card_status"} 2.0' in text
     assert 'kiosk_prints_total{outcome="printed"} 1.0' in text
-    assert 'kiosk_prints_total{outcome="unconfirmed"} 1.0' in text
-    for personal in (CID, "สมชาย", "Somchai", "xxxxx"):
+    citizen = SEEDS.citizens[index]
+    for personal in (citizen.cid, citizen.identity().citizen_id.masked()):
         assert personal not in text
 
 

@@ -200,3 +200,5 @@ def test_watchdog_and_hardening_keys_present() -> None:
         assert key in ui, key
     outbox = (REPO / "systemd/linkage-kiosk-outbox.service").read_text()
     assert "outbox run" in outbox and "PrivateDevices=yes" in outbox
+    # Its READY=1 (tests/outbox/test_crash.py reads it on $NOTIFY_SOCKET) reaches systemd.
+    assert "Type=notify" in outbox and "Type=exec" not in outbox

@@ -1,8 +1,8 @@
 """Card tests run against the real stack: a private pcscd (foreground, own reader.conf.d)
 with the vpcd driver, our virtual card as vpcd's TCP client, pyscard as the client.
 
-The pcscd fixture is session-scoped and holds the machine-wide flock on
-/tmp/linkage-kiosk-pcscd.lock for its lifetime (see simulators/vcard/pcsc_stack.py).
+The pcscd fixture (`pcsc_stack`, tests/conftest.py) is session-scoped and shared with the
+session tests; it holds the machine-wide flock on /tmp/linkage-kiosk-pcscd.lock.
 """
 
 from __future__ import annotations
@@ -24,16 +24,6 @@ from simulators.vcard.vpcd import VirtualCard
 @pytest.fixture(scope="session")
 def seeds() -> SeedData:
     return load_seeds()
-
-
-@pytest.fixture(scope="session")
-def pcsc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscStack]:
-    stack = PcscStack(tmp_path_factory.mktemp("pcscd"))
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
 
 
 def card_for(

@@ -65,6 +65,7 @@ def server(tmp_path: Path, creds: KioskCredentials, seeds: SeedIndex
         yield srv
     finally:
         srv.stop()
+    srv.server.contract.assert_kept()  # every answer and accepted request as documented
 
 
 @pytest.fixture

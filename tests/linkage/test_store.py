@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from simulators.linkage_server.store import (
@@ -17,7 +16,8 @@ from simulators.linkage_server.store import (
 
 
 def test_key_lifecycle_and_crash_release(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite3", in_flight_abandon_s=0.2)
+    now = [1_795_000_000.0]
+    store = Store(tmp_path / "s.sqlite3", in_flight_abandon_s=0.2, clock=lambda: now[0])
     digest = payload_hash(b'{"a": 1, "b": 2}')
     assert payload_hash(b'{"b":2,"a":1}') == digest  # canonical JSON: same payload
     assert isinstance(store.begin_submission("K1", "key", digest), Proceed)
@@ -26,7 +26,7 @@ def test_key_lifecycle_and_crash_release(tmp_path: Path) -> None:
     # Same key from another kiosk is another key.
     assert isinstance(store.begin_submission("K2", "key", digest), Proceed)
     # The first processor "crashed": after the abandon time the key can be taken again.
-    time.sleep(0.3)
+    now[0] += 0.3
     assert isinstance(store.begin_submission("K1", "key", digest), Proceed)
     store.finish_submission("K1", "key", StoredResponse(201, b'{"ok":true}'))
     replay = store.begin_submission("K1", "key", digest)

@@ -71,7 +71,8 @@ def test_request_in_flight_gets_409_then_the_replay(server: RunningServer,
                                                                                       key)))
         worker.start()
         deadline = time.monotonic() + 5
-        while key not in server.submissions() and time.monotonic() < deadline:
+        while key not in server.submissions():
+            assert time.monotonic() < deadline, "the first submission never reached the server"
             time.sleep(0.005)
         # A raw look at the 409 itself: Retry-After and the error body.
         ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)
@@ -91,9 +92,12 @@ def test_request_in_flight_gets_409_then_the_replay(server: RunningServer,
 
 def test_missing_key_is_400(server: RunningServer, creds: KioskCredentials,
                             ordinary: Any) -> None:
-    with make_client(server, creds) as client:
+    # Deliberately against the contract, so not through the (contract-checked) client.
+    ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)
+    with make_client(server, creds) as client, httpx.Client(
+            base_url=server.base_url, verify=ctx, timeout=5) as raw:
         token = client.auth.current()
-        r = client._http.post("/api/agency/submissions",
+        r = raw.post("/api/agency/submissions",
                               content=_submission(ordinary).model_dump_json(),
                               headers={"X-Request-ID": str(uuid.uuid4()),
                                        "Content-Type": "application/json",

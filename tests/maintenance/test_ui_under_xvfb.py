@@ -25,8 +25,10 @@ SUITE = HERE / "kivy_suite"
 def test_maintenance_screens_under_xvfb() -> None:
     env = dict(os.environ, **{UI_SUITE_ENV: "1"})
     done = subprocess.run(
+        # In file order (no pytest-randomly): the screens share one app and each test
+        # starts where the previous one left the menu (a shared walk, on purpose).
         [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider",
-         "-o", "addopts=", "-W", "ignore::DeprecationWarning"],
+         "-p", "no:randomly", "-o", "addopts=", "-W", "ignore::DeprecationWarning"],
         cwd=HERE.parents[1], env=env, capture_output=True, text=True, timeout=900,
         check=False,
     )

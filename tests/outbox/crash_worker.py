@@ -23,6 +23,7 @@ import random
 import signal
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (for outbox.*)
@@ -41,7 +42,7 @@ def enqueue_forever(config: str, accepted_log: str, run: str) -> None:
     fd = os.open(accepted_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     i = 0
     while True:
-        key = f"{run}-{i}"
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"crash-test/{run}/{i}"))  # the contract: a UUID
         outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(i)),
                        idempotency_key=key)
         os.write(fd, f"{key}\n".encode())

@@ -4,6 +4,7 @@ loopback): exactly-once acceptance by Idempotency-Key, audit batches, faults, ou
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from kiosk.outbox.sender import Sender
 from kiosk.outbox.service import Outbox
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 
-from .conftest import make_settings
+from .conftest import FakeClock, make_settings
 from .linkage_env import KIOSK_ID, audit_event, credentials, linkage_client, submission
 
 
@@ -33,11 +34,18 @@ def server(tmp_path: Path, creds: KioskCredentials) -> Iterator[RunningServer]:
         yield srv
     finally:
         srv.stop()
+    srv.server.contract.assert_kept()
 
 
 @pytest.fixture
-def outbox(tmp_path: Path) -> Iterator[Outbox]:
-    box = Outbox(make_settings(tmp_path, backoff_base_s=0.01, backoff_cap_s=0.05), KIOSK_ID)
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, clock: FakeClock) -> Iterator[Outbox]:
+    box = Outbox(make_settings(tmp_path, backoff_base_s=0.01, backoff_cap_s=0.05), KIOSK_ID,
+                 clock=clock)
     yield box
     box.close()
 
@@ -49,35 +57,39 @@ def deliverer(server: RunningServer, creds: KioskCredentials) -> Iterator[Linkag
     d.close()
 
 
-def drain(sender: Sender, rounds: int = 50) -> None:
-    """Deliver until nothing waits. A retry's backoff is skipped (made due now) rather than
-    waited out: 50 quick rounds could end before a real backoff did (a flaky test)."""
+def drain(sender: Sender, clock: FakeClock, rounds: int = 50) -> None:
+    """Deliver until nothing is pending; a retry scheduled later is reached by moving the
+    injected clock to it (no race with wall time). Fails loudly if work is left."""
     for _ in range(rounds):
-        if sender.run_once() == 0:
-            if sender.outbox.call(lambda s: s.next_due_at()) is None:
-                return
-            sender.outbox.call(lambda s: s.make_due_now(), writes=True)
-    raise AssertionError(f"outbox not drained after {rounds} rounds")
+        if sender.run_once():
+            continue
+        due = sender.outbox.call(lambda s: s.next_due_at())
+        if due is None:
+            return
+        clock.now = max(clock.now, due)
+    status = sender.outbox.call(lambda s: s.status())
+    raise AssertionError(f"outbox not drained after {rounds} rounds: {status.counts}")
 
 
-def new_sender(outbox: Outbox, deliverer: LinkageDeliverer) -> Sender:
-    sender = Sender(outbox, deliverer, rng=random.Random(1), batch_size=20)
+def new_sender(outbox: Outbox, deliverer: LinkageDeliverer, clock: FakeClock) -> Sender:
+    sender = Sender(outbox, deliverer, rng=random.Random(1), batch_size=20, clock=clock)
     sender.start_lease()
     sender._probe(0.0)
     return sender
 
 
 def test_submissions_and_audit_events_arrive_exactly_once(
-    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer,
+    clock: FakeClock,
 ):
     subs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
             for n in range(15)]
     events = [audit_event() for _ in range(30)]
     for event in events:
         outbox.enqueue(ItemKind.AUDIT, encode_audit(event), idempotency_key=event.eventID)
-    sender = new_sender(outbox, deliverer)
+    sender = new_sender(outbox, deliverer, clock)
     assert sender.connectivity is ConnectivityState.ONLINE
-    drain(sender)
+    drain(sender, clock)
     stats = server.submissions()
     assert {r.idempotency_key for r in subs} == set(stats)
     assert all(stats[r.idempotency_key].accepted == 1 for r in subs)
@@ -88,13 +100,14 @@ def test_submissions_and_audit_events_arrive_exactly_once(
 
 
 def test_redelivery_after_a_crash_is_replayed_not_accepted_twice(
-    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer,
+    clock: FakeClock,
 ):
     receipt = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(1)))
     (item,) = outbox.call(lambda s: s.claim("crashed-sender", 1), writes=True)
     list(deliverer.deliver([item]))  # the server accepts it; the sender dies before recording it
     outbox.call(lambda s: s.reclaim(["crashed-sender"], max_attempts=50), writes=True)
-    drain(new_sender(outbox, deliverer))
+    drain(new_sender(outbox, deliverer, clock), clock)
     stat = server.submissions()[receipt.idempotency_key]
     assert (stat.accepted, stat.replays) == (1, 1)
     (record,) = outbox.call(lambda s: s.receipts())
@@ -102,18 +115,19 @@ def test_redelivery_after_a_crash_is_replayed_not_accepted_twice(
 
 
 def test_server_errors_are_retried_and_rejections_go_to_dead(
-    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer, creds: KioskCredentials
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer, creds: KioskCredentials,
+    clock: FakeClock,
 ):
     # The same key already used with another payload: the server answers 422, for good.
-    taken = "already-used-key"
+    taken = str(uuid.uuid4())
     with linkage_client(server.base_url, creds) as other:
         other.submit(submission(100), taken)
     rejected = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(101)),
                               idempotency_key=taken)
     fine = outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(102)))
-    sender = new_sender(outbox, deliverer)
+    sender = new_sender(outbox, deliverer, clock)
     server.faults.set("error_5xx", count=2, status=503, retry_after_s=0)
-    drain(sender)
+    drain(sender, clock)
     assert server.submissions()[fine.idempotency_key].accepted == 1
     status = outbox.call(lambda s: s.status())
     (dead,) = status.dead
@@ -123,9 +137,10 @@ def test_server_errors_are_retried_and_rejections_go_to_dead(
 
 
 def test_outage_makes_it_offline_then_it_drains(
-    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer
+    outbox: Outbox, deliverer: LinkageDeliverer, server: RunningServer,
+    clock: FakeClock,
 ):
-    sender = new_sender(outbox, deliverer)
+    sender = new_sender(outbox, deliverer, clock)
     server.faults.set("outage")
     refs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
             for n in range(5)]
@@ -138,5 +153,5 @@ def test_outage_makes_it_offline_then_it_drains(
     server.faults.clear("outage")
     assert not sender._offline()
     assert sender.connectivity is ConnectivityState.ONLINE
-    drain(sender)
+    drain(sender, clock)
     assert all(server.submissions()[r.idempotency_key].accepted == 1 for r in refs)

@@ -241,3 +241,18 @@ def test_lease_files_of_killed_senders_are_swept_at_start(tmp_path: Path) -> Non
         assert left == sorted([f"{live.lease_id}.lock", fresh_staging.name])
     finally:
         live.release()
+
+
+def test_housekeeping_reports_the_depth_through_its_port(outbox: Outbox, clock: FakeClock):
+    reports: list[tuple[int, int, float | None]] = []
+    deliverer = ScriptedDeliverer(lambda i: DeliveryResult.permanent("422 invalid: kind"))
+    sender = Sender(outbox, deliverer, clock=clock, rng=random.Random(7), batch_size=1,
+                    report_depth=lambda *figures: reports.append(figures))
+    sender.start_lease()
+    outbox.connectivity.record_probe(True)
+    outbox.enqueue(ItemKind.SUBMISSION, b"x")
+    sender.run_once()  # dead
+    outbox.enqueue(ItemKind.SUBMISSION, b"y")
+    clock.advance(90)
+    sender._housekeeping()
+    assert reports == [(1, 1, 90.0)]

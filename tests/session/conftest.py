@@ -25,12 +25,10 @@ from kiosk.session.ports import (
     CardEvent,
     CardEventKind,
     CardRead,
-    ManualClock,
     PrintResult,
     ServiceOutcome,
     ServiceRequest,
     SessionPortError,
-    StaticConnectivity,
 )
 from kiosk.session.view import (
     IdentitySummary,
@@ -41,6 +39,7 @@ from kiosk.session.view import (
     SessionView,
     Text,
 )
+from simulators.session_ports import ManualClock, StaticConnectivity
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "config" / "services.toml"
@@ -267,6 +266,19 @@ def random_delay(rng: random.Random, top: float) -> Callable[[], float]:
             return rng.uniform(0, top)
 
     return delay
+
+
+def quiesce(engine: SessionEngine, timeout: float = 30.0) -> None:
+    """Wait until the engine's worker pools have finished all work handed to them so far,
+    then until the engine has handled what they posted. Each pool gets one barrier task per
+    worker: when all of them run at once, every earlier task has ended."""
+    for pool in (engine._card_pool, engine._net_pool, engine._print_pool, engine._audit_pool):
+        workers = pool._max_workers
+        barrier = threading.Barrier(workers + 1)
+        for _ in range(workers):
+            pool.submit(barrier.wait, timeout)
+        barrier.wait(timeout)  # raises BrokenBarrierError: loud, not silent
+    engine.sync(timeout)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

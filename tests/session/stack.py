@@ -17,7 +17,8 @@ from typing import Any
 from kiosk.app import Kiosk, build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
-from kiosk.services.scripted import KioskDevices
+from kiosk.session.ports import ClockPort
+from simulators.kiosk_devices import KioskDevices
 from simulators.linkage_server.runner import RunningServer
 from simulators.thaid.stack import HolderStack, run_holder_stack
 
@@ -101,7 +102,8 @@ class Stack:
 @contextmanager
 def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str = "",
                read_photo: bool = True, start_sender: bool = True,
-               phone_auto: str | None = "holder") -> Iterator[Stack]:
+               phone_auto: str | None = "holder",
+               clock: ClockPort | None = None) -> Iterator[Stack]:
     """`phone_auto`: how the simulated ThaID phone answers every holder-verification QR
     ("holder" by default, so a required service runs; None: only the test's own steps)."""
     root.mkdir(parents=True, exist_ok=True)
@@ -111,7 +113,7 @@ def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str =
         settings = load_settings(write_config(
             root, server.base_url, card_driver="pcsc" if vpcd_port else "simulated",
             reader_filter=reader_filter, read_photo=read_photo))
-        kiosk = build_kiosk(settings, start_sender=start_sender)
+        kiosk = build_kiosk(settings, start_sender=start_sender, clock=clock)
         devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
                                vpcd_port=vpcd_port, server=server, phone_auto=phone_auto)
         try:
@@ -120,3 +122,4 @@ def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str =
         finally:
             devices.close()
             kiosk.close()
+        server.server.contract.assert_kept()  # the whole kiosk spoke as documented

@@ -1,13 +1,12 @@
 """A whole session with the virtual card through the real pcscd + vpcd (pyscard driver),
 the reference Linkage server over mutual TLS, the outbox on SQLite and the virtual printer.
 
-pcscd is machine-wide: the stack takes the shared flock (simulators/vcard/pcsc_stack.py),
+pcscd is machine-wide: the shared `pcsc_stack` fixture (tests/conftest.py) takes the flock,
 so parallel test runs of other helpers wait instead of colliding.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,34 +22,10 @@ pytestmark = pytest.mark.pcsc
 S = Screen
 
 
-def _stack_of_this_process() -> PcscStack | None:
-    """The pcscd another fixture of this test run already holds (e.g. tests/card's
-    session-wide one). Taking the machine-wide flock a second time from the same process
-    would wait for ourselves, so share that stack instead."""
-    for obj in gc.get_objects():
-        if isinstance(obj, PcscStack) and obj.pid is not None and obj.slots:
-            return obj
-    return None
-
-
-@pytest.fixture(scope="module")
-def pcsc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscStack]:
-    running = _stack_of_this_process()
-    if running is not None:
-        yield running
-        return
-    stack = PcscStack(tmp_path_factory.mktemp("pcscd"))
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-
-
 @pytest.fixture
-def stack(pcsc: PcscStack, tmp_path: Path) -> Iterator[Stack]:
+def stack(pcsc_stack: PcscStack, tmp_path: Path) -> Iterator[Stack]:
     # The second slot: a shared stack's first slot belongs to the card tests' rig.
-    slot = pcsc.slot(1) if len(pcsc.slots) > 1 else pcsc.slot(0)
+    slot = pcsc_stack.slot(1) if len(pcsc_stack.slots) > 1 else pcsc_stack.slot(0)
     with real_stack(tmp_path / "kiosk", vpcd_port=slot.port, reader_filter=slot.reader) as s:
         yield s
 

@@ -11,7 +11,7 @@ from kiosk.session.engine import TRANSITIONS, SessionEngine, Timeouts
 from kiosk.session.ports import SessionPortError
 from kiosk.session.view import Alert, Connectivity, PrintStatus, Screen
 
-from .conftest import Rig, citizen, wait_until
+from .conftest import Rig, citizen, quiesce, wait_until
 
 S = Screen
 
@@ -294,8 +294,7 @@ def test_work_timeout_then_late_answer_is_dropped(rig: Rig) -> None:
     v = rig.wait(S.ERROR)
     assert v.error_key == "session.work_timeout" and v.recoverable
     gate.set()
-    rig.engine.sync()
-    rig.engine.sync()
+    quiesce(rig.engine)  # the late answer has come back and been handled
     assert rig.engine.view.screen is S.ERROR and rig.engine.view.result is None
     rig.engine.back()
     rig.wait(S.MENU)

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from kiosk.session.view import Screen, SessionView
 
-from .conftest import Rig, citizen, random_delay, wait_until
+from .conftest import Rig, citizen, quiesce, random_delay
 
 S = Screen
 
@@ -60,8 +60,7 @@ def test_hundred_rapid_swaps_never_show_or_print_another_citizens_data(rig: Rig)
             e.sync()
         rig.card.remove()
     rig.wait(S.IDLE)
-    wait_until(lambda: True)
-    e.sync()
+    quiesce(e)  # late card reads, answers and prints have all come back
 
     views = list(rig.views)
     shown_by_session: dict[str, set[str]] = defaultdict(set)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kiosk.observers import Subscribers
-from kiosk.session.ports import StaticConnectivity, StaticQueueHealth
+from kiosk.session.ports import StaticQueueHealth
 from kiosk.session.view import Connectivity
+from simulators.session_ports import StaticConnectivity
 
 
 def test_every_subscriber_gets_each_value_until_it_unsubscribes() -> None:

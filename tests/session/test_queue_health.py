@@ -25,8 +25,9 @@ from kiosk.services.adapters import OutboxQueueHealth
 from kiosk.session.catalogue import Catalogue
 from kiosk.session.engine import SessionEngine, Timeouts
 from kiosk.session.messages import MESSAGES
-from kiosk.session.ports import ManualClock, QueueHealthPort, StaticConnectivity, StaticQueueHealth
+from kiosk.session.ports import QueueHealthPort, StaticQueueHealth
 from kiosk.session.view import MenuEntry, Screen, SessionView
+from simulators.session_ports import ManualClock, StaticConnectivity
 
 from .conftest import Audit, Rig, SimCard, SimHolder, SimPrinter, SimServices
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.__main__ import main as kiosk_main
 from kiosk.linkage.client import tls_context
@@ -21,6 +23,7 @@ from kiosk.services.slip import (
     verify,
 )
 from simulators.linkage_server.runner import run_in_thread
+from simulators.linkage_server.slip_verify import check_slip
 
 FIELDS = [("ชื่อ / Name", "นาย สมชาย ใจดี"), ("เกิด / Born", "12 มี.ค. 2530"),
           ("บ้านเลขที่ / House", "1017-000123-4")]
@@ -161,3 +164,35 @@ def test_non_canonical_numbers_and_hash_are_rejected(signer: SlipSigner) -> None
         changed[index] = value
         assert verify(".".join(changed), keys(signer), now=ISSUED).verdict \
             is Verdict.MALFORMED, value
+# --- two implementations of docs/slip-format.md agree ---------------------------------------
+
+_TEXT = st.text(st.sampled_from("กขคนายสมชาย ใจดี\t\n 0123456789/-.ABCabc"), max_size=24)
+
+
+@settings(max_examples=60, deadline=None)
+@given(fields=st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=6),
+       tamper=st.integers(min_value=0, max_value=200), days=st.integers(0, 200))
+def test_the_servers_own_verifier_agrees_with_the_kiosk_on_every_slip(
+        fields: list[tuple[str, str]], tamper: int, days: int) -> None:
+    """The reference server's verifier is written from docs/slip-format.md and imports
+    nothing from kiosk/: it must reach the kiosk's verdict on genuine, edited and
+    corrupted slips alike (and say valid/altered where it must)."""
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    kiosk_signer = SlipSigner(key, "BKK-1017-01")
+    keys = {"BKK-1017-01": kiosk_signer.public_key_b64()}
+    stamp = kiosk_signer.sign(fields, "1-1017-xxxxx-xx-0", ISSUED)
+    now = ISSUED + dt.timedelta(days=days)
+    as_lists = [list(f) for f in fields]
+    edited = [[*as_lists[0][:1], as_lists[0][1] + "x"], *as_lists[1:]]
+    position = tamper % len(stamp.qr)
+    flipped = "A" if stamp.qr[position] != "A" else "B"
+    corrupted = stamp.qr[:position] + flipped + stamp.qr[position + 1:]
+    for qr, printed in ((stamp.qr, as_lists), (stamp.qr, edited), (stamp.qr, None),
+                        (corrupted, as_lists)):
+        ours = verify(qr, keys, fields=None if printed is None else
+                      [(k, v) for k, v in printed], now=now).verdict.value
+        theirs = check_slip(qr, keys, printed, now)["result"]
+        assert theirs == ours, (qr, printed)
+    expected = "expired" if now > stamp.expires else "valid"
+    assert check_slip(stamp.qr, keys, as_lists, now)["result"] == expected
+    assert check_slip(stamp.qr, keys, edited, now)["result"] == "altered"

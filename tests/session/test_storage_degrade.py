@@ -23,8 +23,8 @@ from kiosk.services.adapters import OutboxQueueHealth
 from kiosk.services.runners import OutboxAudit
 from kiosk.session.catalogue import Catalogue
 from kiosk.session.engine import SessionEngine, Timeouts
-from kiosk.session.ports import ManualClock, StaticConnectivity
 from kiosk.session.view import Screen
+from simulators.session_ports import ManualClock, StaticConnectivity
 
 from .conftest import Audit, Rig, SimCard, SimPrinter, SimServices
 from .test_queue_health import _by_id, _outbox_settings

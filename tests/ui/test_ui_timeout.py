@@ -18,12 +18,12 @@ from uikit_driver import UiDriver, texts
 from kiosk.app import build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
-from kiosk.services.scripted import KioskDevices
-from kiosk.session.ports import ManualClock
 from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.sounds import Cue
+from simulators.kiosk_devices import KioskDevices
 from simulators.linkage_server.runner import run_in_thread
+from simulators.session_ports import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from session.stack import write_config

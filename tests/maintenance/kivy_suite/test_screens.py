@@ -6,15 +6,16 @@ the technician's visit: enter, look, fix, leave).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import socket
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 
+import pytest
 from uikit_driver import UiDriver, texts, walk
 
 from drivers.printer.status import PaperLevel
@@ -242,9 +243,7 @@ def test_restart_and_leave(ui: UiDriver, app: KioskApp, controller: MaintenanceC
     ui.tap(controller.menu_screen.leave_button)
     wait(ui, lambda: app.manager.current == "idle", what="back to the session")
     assert app.overlay is None
-    time.sleep(0.2)
-    ui.frames(3)
-    assert audit_actions(world)[-1] == "leave"
+    wait(ui, lambda: audit_actions(world)[-1:] == ["leave"], what="leave audited")
 
 
 def test_technician_card_opens_the_menu(ui: UiDriver, app: KioskApp,
@@ -259,43 +258,41 @@ def test_technician_card_opens_the_menu(ui: UiDriver, app: KioskApp,
 
 
 def test_watchdog_pings_come_from_the_kivy_main_loop(ui: UiDriver) -> None:
+    # Only frames() runs the Kivy main loop, and this thread calls it: every ping it sends
+    # is in the socket when frames() returns, so the counts below depend on no timing.
     with tempfile.TemporaryDirectory(prefix="wd-") as d:
         path = os.path.join(d, "notify")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(path)
-        sock.settimeout(0.05)
-        got: list[float] = []
-        stop = threading.Event()
-
-        def listen() -> None:
-            while not stop.is_set():
-                try:
-                    if sock.recv(64) == b"WATCHDOG=1":
-                        got.append(time.monotonic())
-                except TimeoutError:
-                    continue
-
-        listener = threading.Thread(target=listen)
-        listener.start()
         wd = Watchdog({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})  # ping each 0.1 s
         event = start_watchdog_pings(wd)
+
+        def pings_sent() -> int:
+            sock.setblocking(False)
+            count = 0
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    count += sock.recv(64) == b"WATCHDOG=1"
+            return count
+
+        got = 0
+
+        def loop_until(count: int) -> bool:
+            nonlocal got
+            ui.frames(1)  # the main loop runs: Clock callbacks fire
+            got += pings_sent()
+            return got >= count
+
         try:
-            end = time.monotonic() + 1.0
-            while time.monotonic() < end:
-                ui.frames(1)  # the main loop runs: Clock callbacks fire
-            running = len(got)
-            stalled_at = time.monotonic()
-            time.sleep(1.0)  # the main loop is frozen (no frames)
-            during_stall = [t for t in got if t > stalled_at + 0.05]
-            end = time.monotonic() + 0.5
-            while time.monotonic() < end:
-                ui.frames(1)
+            wait(ui, lambda: loop_until(3), what="3 pings while the main loop runs")
+            got += pings_sent()  # also those of the frames wait() ran after its predicate
+            # The main loop is frozen (no frames): nothing for five ping intervals.
+            sock.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                sock.recv(64)
+            running = got
+            wait(ui, lambda: loop_until(running + 1), what="pings resume with the loop")
         finally:
             event.cancel()
-            stop.set()
-            listener.join()
             sock.close()
             wd.close()
-    assert running >= 5, f"only {running} pings in 1 s of main loop"
-    assert during_stall == [], "pings arrived while the main loop was frozen"
-    assert len(got) > running  # and they resume with the loop
