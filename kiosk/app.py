@@ -149,13 +149,14 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         register_receipt_key(settings.linkage.ca_file.parent / RECEIPT_KEYS_FILE, kiosk_id,
                              signer.public_key_b64())
 
-    linkage = LinkageClient.from_settings(settings)
+    linkage = LinkageClient.from_settings(settings, report_error=metrics.record_linkage_error)
     closers.append(linkage.close)
     outbox = Outbox(settings.outbox, kiosk_id)
     closers.append(outbox.close)
     sender = None
     if start_sender:
-        deliverer = LinkageDeliverer.from_settings(settings)
+        deliverer = LinkageDeliverer.from_settings(
+            settings, report_error=metrics.record_linkage_error)
         closers.append(deliverer.close)
         # First evidence of the network now, so the first menu is not "offline" by default.
         outbox.connectivity.record_probe(deliverer.probe())

@@ -114,7 +114,8 @@ def _run_sender(settings: Settings, outbox: Outbox) -> int:
     from kiosk.outbox.linkage_deliverer import LinkageDeliverer
     from kiosk.outbox.sender import Sender
 
-    deliverer = LinkageDeliverer.from_settings(settings)
+    deliverer = LinkageDeliverer.from_settings(
+        settings, report_error=metrics.record_linkage_error)
     sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from kiosk.appliance import metrics
 from kiosk.config.loader import read_secret
 from kiosk.config.settings import Settings
 from kiosk.domain import mask_cid
@@ -137,6 +136,10 @@ class LinkageClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: Callable[[], float] = random.random
+    report_error: Callable[..., None] = field(default=lambda *_, **__: None, repr=False)
+    """Called once per failed call as ``(errorNumber | None, transport=bool)`` (the fleet
+    metrics, `kiosk.appliance.metrics.record_linkage_error`): a port, so the client does
+    not depend on the appliance."""
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith("https://"):
@@ -257,7 +260,7 @@ class LinkageClient:
     def _answer(self, item: M.ServiceResult, request_id: str) -> ServiceAnswer:
         if item.responseStatus == "error" or item.responseError is not None:
             err = item.responseError or M.ErrorBody(errorNumber=0, errorMessage="unknown")
-            metrics.record_linkage_error(err.errorNumber)
+            self.report_error(err.errorNumber)
             return ServiceAnswer(item.serviceID, None,
                                  E.error_for(err.errorNumber, err.errorMessage,
                                              request_id=request_id),
@@ -320,7 +323,7 @@ class LinkageClient:
                     continue
                 log.warning("linkage %s %s failed after %d attempt(s): %s (%s)", method, path,
                             attempts, type(exc).__name__, log_subject or "-")
-                metrics.record_linkage_error(exc.error_number, transport=True)
+                self.report_error(exc.error_number, transport=True)
                 raise
             if result.status == 401 and token is True and not relogged and bearer:
                 relogged = True
@@ -343,7 +346,7 @@ class LinkageClient:
             log.info("linkage %s %s -> %d errorNumber %s after %d attempt(s), request %s (%s)",
                      method, path, result.status, error.error_number, attempts,
                      result.request_id, log_subject or "-")
-            metrics.record_linkage_error(error.error_number)
+            self.report_error(error.error_number)
             raise error
 
     def _may_retry(self, attempts: int, deadline: float, retry_after_s: float | None) -> bool:

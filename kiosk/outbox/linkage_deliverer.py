@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -62,10 +63,10 @@ class LinkageDeliverer:
         self.client = client
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LinkageDeliverer:
+    def from_settings(cls, settings: Settings, **client_overrides: Any) -> LinkageDeliverer:
         link = settings.linkage
         single_try = ClientRetryPolicy(max_attempts=1, total_s=link.total_timeout_s)
-        return cls(LinkageClient.from_settings(settings, retry=single_try))
+        return cls(LinkageClient.from_settings(settings, retry=single_try, **client_overrides))
 
     def close(self) -> None:
         self.client.close()

@@ -27,7 +27,8 @@ def added(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
 
 @pytest.fixture
 def client(server: RunningServer, creds: KioskCredentials) -> Any:
-    client = make_client(server, creds, sleep=NoSleep())
+    client = make_client(server, creds, sleep=NoSleep(),
+                         report_error=metrics.record_linkage_error)
     client.login()
     yield client
     client.close()
