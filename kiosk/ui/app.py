@@ -39,7 +39,7 @@ from kiosk.ui.bridge import SessionBridge
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
-from kiosk.ui.style import LARGE, init_style, style
+from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, Panel, load_segmenter, rewrap_provisional
 
@@ -59,15 +59,16 @@ class Toolbar(Panel):
                          padding=(s.gap_px * 2, s.gap_px), spacing=s.gap_px * 2, **kwargs)
         self.app = app
         self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
-                            size_hint_x=0.4)
-        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=0.2, fit_height=False)
+                            size_hint_x=0.4, follows_large_text=False)
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=0.2, fit_height=False,
+                    follows_large_text=False)
         self.language = KButton(key="toolbar.language", action=app.toggle_language, **same)
         self.large_text = KButton(key="toolbar.large_text", action=app.toggle_large_text, **same)
         self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
         for widget in (self.title, self.language, self.large_text, self.contrast):
             self.add_widget(widget)
-        for button in (self.language, self.large_text, self.contrast):
-            button.bind(texture_size=self._fit)
+        for widget in (self.title, self.language, self.large_text, self.contrast):
+            widget.bind(texture_size=self._fit)
         s.bind(revision=self._relabel)
         self._taps: list[float] = []
         self._relabel()
@@ -76,7 +77,7 @@ class Toolbar(Panel):
     def _fit(self, *_: Any) -> None:
         buttons = (self.language, self.large_text, self.contrast)
         tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
-                      for b in buttons)
+                      for b in (*buttons, self.title))
         self.height = tallest + self.padding[1] + self.padding[3]
 
     def _relabel(self, *_: Any) -> None:
@@ -102,7 +103,8 @@ class Banner(KLabel):
     shown = False
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(draw_background=True, padding=(24, 10), halign="center", **kwargs)
+        super().__init__(draw_background=True, padding=(24, 6), halign="center",
+                         follows_large_text=False, **kwargs)
 
     def show(self, key: str | None) -> None:
         self.shown = bool(key)
@@ -159,7 +161,7 @@ class KioskApp(App):
         root = KioskRoot(self, orientation="horizontal")
         kiosk = BoxLayout(orientation="vertical")
         self.toolbar = Toolbar(self)
-        self.offline_banner = Banner(role=Role.OFFLINE_BANNER, step=LARGE)
+        self.offline_banner = Banner(role=Role.OFFLINE_BANNER, bold=True)
         self.printer_banner = Banner(role=Role.WARNING)
         self.manager = ScreenManager(transition=NoTransition())
         for screen_class in SESSION_SCREENS:
@@ -304,6 +306,11 @@ class KioskApp(App):
             self._switch_soon()
             return
         self._view_drawn(view)
+
+    def show_view(self, view: SessionView) -> None:
+        """Draw ``view`` now, as if the engine had sent it (contact sheet, layout checker)."""
+        self._apply(view)
+        self._switch_to_view_screen()
 
     def _switch_to_view_screen(self, *_: Any) -> None:
         view = self.view

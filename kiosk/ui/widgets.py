@@ -25,7 +25,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.receipts.thai_text import break_points, clusters, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
-from kiosk.ui.theme import Role
+from kiosk.ui.theme import Role, rgba
 
 
 @lru_cache(maxsize=64)
@@ -123,6 +123,9 @@ class KLabel(Label):
     bold = BooleanProperty(False)
     fit_height = BooleanProperty(True)
     draw_background = BooleanProperty(False)
+    follows_large_text = BooleanProperty(True)
+    """False for the fixed chrome (toolbar, banners): its size and place never change, so
+    the "normal text" toggle stays where the citizen found it and the content keeps room."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("halign", "left")
@@ -155,7 +158,8 @@ class KLabel(Label):
         s = style()
         self.font_name = str(FONT_BOLD if self.bold else FONT_REGULAR)
         self.font_script_name = SCRIPT
-        self.font_size = s.font_px(self.step)
+        self.font_size = s.font_px(self.step) if self.follows_large_text \
+            else s.metrics.font_px(self.step)
         self.color = s.fg(self.effective_role())
         self._bg_colour.rgba = s.bg(self.effective_role()) if self.draw_background else (0, 0, 0, 0)
         text = self.source_text()
@@ -198,12 +202,25 @@ class KButton(ButtonBehavior, KLabel):
         with self.canvas.before:
             self._btn_colour = Color(*style().bg(self.role))
             self._btn_rect = RoundedRectangle(pos=self.pos, size=self.size, radius=[12])
+            self._edge_colour = Color(0, 0, 0, 0)
+            self._edge_line = Line(width=1.5)
             self._focus_colour = Color(0, 0, 0, 0)
             self._focus_line = Line(width=2)
         self.bind(pos=self._redraw, size=self._redraw, state=self._redraw, enabled=self._restyle)
 
     def effective_role(self) -> Role:
         return self.role if self.enabled else Role.DISABLED_BUTTON
+
+    def outline_colour(self) -> str | None:
+        """The edge drawn around the button's shape (None: the fill alone shows it).
+
+        Secondary and disabled fills are close to the page (1.2:1); their text colour as
+        an edge gives the shape 3:1 or more (WCAG 1.4.11) on the page and on panels.
+        """
+        role = self.effective_role()
+        if role in (Role.SECONDARY_BUTTON, Role.DISABLED_BUTTON):
+            return style().theme.pair(role)[0]
+        return None
 
     def _apply(self, *_: Any) -> None:
         super()._apply()
@@ -222,6 +239,9 @@ class KButton(ButtonBehavior, KLabel):
         self._btn_colour.rgba = (r * dim, g * dim, b * dim, a)
         self._btn_rect.pos = self.pos
         self._btn_rect.size = self.size
+        edge = self.outline_colour()
+        self._edge_colour.rgba = rgba(edge) if edge else (0, 0, 0, 0)
+        self._edge_line.rounded_rectangle = (*self.pos, *self.size, 12)
         pressed = self.state == "down"
         self._focus_colour.rgba = s.fg(self.effective_role()) if pressed else (0, 0, 0, 0)
         self._focus_line.rounded_rectangle = (*self.pos, *self.size, 12)

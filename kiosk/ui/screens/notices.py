@@ -21,11 +21,11 @@ class TimeoutScreen(KioskScreen):
         self.title("timeout.title", halign="center")
         self.countdown = self.text("timeout.countdown", step=HERO, bold=True, halign="center",
                                    role=Role.WARNING, draw_background=True, padding=(16, 16))
-        self.extend_button = KButton(key="timeout.extend", step=HERO,
-                                     action=lambda: self.send("extend"))
-        self.column.add_widget(self.extend_button)
         self.left = self.text("timeout.extensions_left", halign="center", role=Role.MUTED)
         self.column.add_widget(spacer())
+        self.extend_button = KButton(key="timeout.extend", step=HERO,
+                                     action=lambda: self.send("extend"))
+        self.button_row(self.extend_button)
 
     def render(self, view: SessionView) -> None:
         self.countdown.fields = {"seconds": view.countdown_s if view.countdown_s else 0}

@@ -7,7 +7,7 @@ from typing import Any
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
-from kiosk.ui.screens.base import KioskScreen, top_aligned_scroll
+from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
@@ -50,10 +50,16 @@ class MenuScreen(KioskScreen):
         gap = style().gap_px * 2
         self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
-        self.column.add_widget(top_aligned_scroll(self.grid))
+        self.column.add_widget(self.grid)
+        style().bind(revision=self._columns)
+        self._columns()
         self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
                                 action=lambda: self.send("finish")))
         self._shown: tuple[tuple[MenuEntry, ...], str, bool] | None = None
+
+    def _columns(self, *_: Any) -> None:
+        """Two columns of tiles; one in large text, so no tile text is squeezed."""
+        self.grid.cols = 1 if style().large_text else 2
 
     def render(self, view: SessionView) -> None:
         state = (view.menu, view.language, view.offline)
@@ -118,7 +124,7 @@ class ResultScreen(KioskScreen):
         gap = style().gap_px
         self.rows = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
-        self.column.add_widget(top_aligned_scroll(self.rows))
+        self.column.add_widget(self.rows)
         self.reference = self.text(bold=True)
         self.print_button = KButton(key="result.print", action=lambda: self.send("print_result"))
         self.button_row(
@@ -149,8 +155,9 @@ class ResultScreen(KioskScreen):
             self.reference.key = ""
         can_print = result.printable and view.printer_ready
         self.print_button.enabled = can_print
+        # The printer banner says why; the button stays short and the same size.
         self.print_button.key = "result.print" if can_print or not result.printable \
-            else (view.printer_reason_key or "result.printer_unavailable")
+            else "result.printer_unavailable"
         self.print_button.opacity = 1 if result.printable else 0
         self.print_button.disabled = not result.printable
         if self._shown != (result, lang):
