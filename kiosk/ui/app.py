@@ -41,7 +41,14 @@ from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
 from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, Panel, load_segmenter, rewrap_provisional
+from kiosk.ui.widgets import (
+    KButton,
+    KLabel,
+    Panel,
+    _measurer,
+    load_segmenter,
+    rewrap_provisional,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +67,8 @@ class Toolbar(Panel):
         self.app = app
         self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
                             size_hint_x=0.4, follows_large_text=False)
-        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=0.2, fit_height=False,
-                    follows_large_text=False)
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=None, fit_height=False,
+                    follows_large_text=False, padding=(16, 10))
         self.language = KButton(key="toolbar.language", action=app.toggle_language, **same)
         self.large_text = KButton(key="toolbar.large_text", action=app.toggle_large_text, **same)
         self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
@@ -69,6 +76,7 @@ class Toolbar(Panel):
             self.add_widget(widget)
         for widget in (self.title, self.language, self.large_text, self.contrast):
             widget.bind(texture_size=self._fit)
+        self.bind(width=self._fit)
         s.bind(revision=self._relabel)
         self._taps: list[float] = []
         self._relabel()
@@ -76,6 +84,10 @@ class Toolbar(Panel):
 
     def _fit(self, *_: Any) -> None:
         buttons = (self.language, self.large_text, self.contrast)
+        for b in buttons:  # each toggle as wide as its words (on one line when they fit)
+            words = _measurer(b.font_name, int(b.font_size))(b.source_text())
+            b.width = min(self.width * 0.22, max(style().target_px * 2,
+                                                  words + b.padding[0] + b.padding[2] + 4))
         tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
                       for b in (*buttons, self.title))
         self.height = tallest + self.padding[1] + self.padding[3]

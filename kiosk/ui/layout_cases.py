@@ -134,10 +134,11 @@ def build_cases(seeds_file: Path | None = None, services_file: Path | None = Non
              for i, p in enumerate(residents, 1)]
     result_extreme = ResultView(
         "registry_record", Text("ข้อมูลทะเบียนราษฎร", "Civil registry record"),
-        rows=tuple(rows), status="partial", message_key="linkage.unavailable",
+        rows=tuple(rows), status="partial", message_key="result.partial.house",
         reference="RR-2569-000123-4567")
 
     common: dict[str, Any] = dict(consent_services=ids, consent_text=catalogue.consent.text(),
+                                  consent_names=tuple(s.name.text() for s in catalogue.enabled),
                                   progress=0.4, progress_key="session.running",
                                   countdown_s=23, extensions_left=9)
     typical_fields = dict(common, identity=typical, menu=menu_online, result=result_typical,
@@ -151,8 +152,17 @@ def build_cases(seeds_file: Path | None = None, services_file: Path | None = Non
                               "กรุณาลองใหม่อีกครั้งภายหลัง หรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
                               "The civil registration system did not answer in time "
                               "(code 503). Please try again later or ask at the counter."))
+    ticket = ResultView("counter_ticket", Text("บัตรคิวเคาน์เตอร์", "Counter ticket"),
+                        rows=(ResultRow(Text("หมายเลขคิว", "Ticket"), "A-042"),),
+                        message_key="ticket.wait", reference="A-042")
     cases: list[Case] = []
     for screen in Screen:
         cases.append(Case(screen, "typical", typical_fields))
         cases.append(Case(screen, "extreme", extreme_fields))
+    cases.append(Case(Screen.RESULT, "ticket", dict(extreme_fields, result=ticket)))
+    cases.append(Case(Screen.FINISHED, "declined",
+                      dict(typical_fields, progress_key="session.declined",
+                           print_status=PrintStatus.NONE)))
+    cases.append(Case(Screen.ERROR, "print", dict(typical_fields, error_key="printer.paper_out",
+                                                  previous_screen=Screen.RESULT)))
     return cases

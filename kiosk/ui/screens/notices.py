@@ -47,18 +47,35 @@ class ErrorScreen(KioskScreen):
         self.next_step = self.text()
         self.column.add_widget(spacer())
         self.back = KButton(key="common.back_to_menu", role=Role.SECONDARY_BUTTON,
-                            action=lambda: self.send("back"))
-        self.button_row(self.back,
+                            action=self._back)
+        self.retry = KButton(key="error.print_again", role=Role.SECONDARY_BUTTON,
+                             action=self._print_again)
+        self.button_row(self.back, self.retry,
                         KButton(key="common.finish", action=lambda: self.send("finish")))
+        self._after_print = False
+
+    def _back(self) -> None:
+        self.send("back")
+        if self._after_print:  # the error returns to the result; the citizen asked for the menu
+            self.send("back")
+
+    def _print_again(self) -> None:
+        self.send("back")
+        self.send("print_result")
 
     def render(self, view: SessionView) -> None:
         if view.error_text is not None:
             self.message.key, self.message.raw = "", view.error_text.pick(view.language)
         else:
             self.message.key = view.error_key or "error.generic"
-        self.next_step.key = "error.next.recoverable" if view.recoverable else "error.next.fatal"
+        self._after_print = view.recoverable and view.previous_screen is Screen.RESULT
+        self.next_step.key = "error.next.print" if self._after_print else (
+            "error.next.recoverable" if view.recoverable else "error.next.fatal")
         self.back.disabled = not view.recoverable
         self.back.opacity = 1 if view.recoverable else 0
+        self.retry.disabled = not self._after_print
+        self.retry.opacity = 1 if self._after_print else 0
+        self.retry.size_hint_x = 1 if self._after_print else 0.001
 
 
 class OutOfServiceScreen(KioskScreen):
@@ -68,6 +85,7 @@ class OutOfServiceScreen(KioskScreen):
         self.column.add_widget(spacer())
         self.title("out_of_service.title", step=HERO, halign="center")
         self.reason = self.text(step=LARGE, halign="center", role=Role.MUTED)
+        self.text("out_of_service.take_card", step=LARGE, bold=True, halign="center")
         self.text("out_of_service.hint", step=LARGE, halign="center")
         self.column.add_widget(spacer())
 

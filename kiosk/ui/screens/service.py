@@ -8,7 +8,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.style import HERO, LARGE, style
+from kiosk.ui.style import BODY, HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
 
@@ -16,30 +16,52 @@ _STATUS_ROLE = {"ok": Role.SUCCESS, "partial": Role.WARNING, "queued": Role.WARN
                 "failed": Role.ERROR}
 
 
+_PLAIN_ENDS = frozenset({"session.take_card", "session.take_card_and_receipt",
+                         "printer.unconfirmed"})
+"""End messages the finished screen already says in other words."""
+
+
 class ConsentScreen(KioskScreen):
+    """A short notice and the services in words fit one screen; "read more" shows it all."""
+
     screen = Screen.CONSENT
 
     def build(self) -> None:
         self.title("consent.title")
-        inner = self.scroll_column()
-        self.notice = KLabel(step=LARGE)
-        inner.add_widget(self.notice)
-        inner.add_widget(KLabel(key="consent.services", bold=True))
-        self.services = KLabel()
-        inner.add_widget(self.services)
+        self.text("consent.summary")
+        self.services = self.text()
+        self.read_more = KButton(key="consent.read_more", role=Role.SECONDARY_BUTTON,
+                                 action=self._toggle)
+        self.column.add_widget(self.read_more)
+        self.notice = self.text()
         self.button_row(
             KButton(key="consent.decline", role=Role.SECONDARY_BUTTON,
                     action=lambda: self.send("decline")),
             KButton(key="consent.agree", action=lambda: self.send("give_consent")),
         )
+        self._full = ""
+        self._session: str | None = None
+
+    def _toggle(self) -> None:
+        opened = not self.notice.raw
+        self.notice.raw = self._full if opened else ""
+        self.read_more.key = "consent.read_less" if opened else "consent.read_more"
 
     def render(self, view: SessionView) -> None:
         if view.consent_text is not None:
-            self.notice.key, self.notice.raw = "", view.consent_text.pick(view.language)
+            self._full = view.consent_text.pick(view.language)
         else:
-            self.notice.key = "consent.notice"
-        names = {entry.service_id: entry.name.pick(view.language) for entry in view.menu}
-        self.services.raw = "\n".join(f"• {names.get(s, s)}" for s in view.consent_services)
+            self._full = style().tr("consent.notice")
+        if view.session_id != self._session:  # each citizen starts with the short notice
+            self._session = view.session_id
+            self.notice.raw = ""
+            self.read_more.key = "consent.read_more"
+        elif self.notice.raw:
+            self.notice.raw = self._full
+        names = [n.pick(view.language) for n in view.consent_names] or [
+            next((e.name.pick(view.language) for e in view.menu if e.service_id == s), s)
+            for s in view.consent_services]
+        self.services.raw = f"{style().tr('consent.services')}: {' · '.join(names)}"
 
 
 class MenuScreen(KioskScreen):
@@ -47,6 +69,7 @@ class MenuScreen(KioskScreen):
 
     def build(self) -> None:
         self.title("menu.title")
+        self.offline_note = self.text(role=Role.WARNING, draw_background=True, padding=(16, 8))
         gap = style().gap_px * 2
         self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
@@ -66,6 +89,12 @@ class MenuScreen(KioskScreen):
         if state == self._shown:
             return  # rebuilding buttons on every countdown tick would stall the frame
         self._shown = state
+        working = [e.name.pick(view.language) for e in view.menu if e.available]
+        if view.offline:  # say which services still work, not only that some do not
+            self.offline_note.key = "menu.offline_working" if working else "menu.offline_none"
+            self.offline_note.fields = {"services": ", ".join(working)}
+        else:
+            self.offline_note.key = ""
         self.grid.clear_widgets()
         for entry in view.menu:
             button = self._entry_button(entry, view)
@@ -120,12 +149,12 @@ class ResultScreen(KioskScreen):
     def build(self) -> None:
         self.heading = self.title()
         self.status = self.text(draw_background=True, padding=(16, 8))
+        self.reference = self.text(bold=True)
         self.message = self.text()
         gap = style().gap_px
         self.rows = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
         self.column.add_widget(self.rows)
-        self.reference = self.text(bold=True)
         self.print_button = KButton(key="result.print", action=lambda: self.send("print_result"))
         self.button_row(
             KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
@@ -148,8 +177,13 @@ class ResultScreen(KioskScreen):
             self.message.key, self.message.raw = "", result.message_text.pick(lang)
         else:
             self.message.key, self.message.raw = result.message_key or "", ""
+        ticket = result.message_key == "ticket.wait"
+        # A queue number is the largest thing on its screen, with what to do next under it.
+        self.reference.step = HERO if ticket else BODY
+        self.reference.halign = "center" if ticket else "left"
+        self.message.step = LARGE if ticket else BODY
         if result.reference:
-            self.reference.key = "result.reference"
+            self.reference.key = "ticket.number" if ticket else "result.reference"
             self.reference.fields = {"reference": result.reference}
         else:
             self.reference.key = ""
@@ -188,14 +222,19 @@ class FinishedScreen(KioskScreen):
     screen = Screen.FINISHED
 
     def build(self) -> None:
-        self.column.add_widget(spacer())
         self.title("finished.title", halign="center")
+        self.column.add_widget(spacer())
+        self.reason = self.text(step=LARGE, halign="center")
         self.text("finished.take_card", step=HERO, bold=True, halign="center")
+        self.text("finished.card_slot", step=LARGE, halign="center")
         self.print_note = self.text(step=LARGE, halign="center", draw_background=True,
                                     padding=(16, 8))
         self.column.add_widget(spacer())
 
     def render(self, view: SessionView) -> None:
+        # Why the session ended (declined, timed out, …); a plain finish needs no reason.
+        key = view.progress_key or ""
+        self.reason.key = "" if key in _PLAIN_ENDS else key
         status = view.print_status
         if status is PrintStatus.PRINTED:
             self.print_note.key, self.print_note.role = "finished.print.printed", Role.BODY
