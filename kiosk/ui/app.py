@@ -291,9 +291,13 @@ class KioskApp(App):
         previous = self.view
         self.view = view
         s = style()
-        if previous is not None and view.session_id != previous.session_id \
-                and view.session_id is not None:
+        if previous is not None and view.session_id != previous.session_id:
+            # The card left or a new one came: nothing one citizen chose or scrolled stays
+            # for the next (text size, contrast, language, scroll positions, open notices).
             s.reset_for_new_session()
+            for screen in self.screens.values():
+                if isinstance(screen, KioskScreen):
+                    screen.to_top()
         if s.language != view.language:
             s.language = view.language
         self._play_cues(previous, view)
