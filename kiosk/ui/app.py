@@ -39,6 +39,7 @@ from kiosk.ui.bridge import SessionBridge
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
+from kiosk.ui.step_bar import StepBar
 from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import (
@@ -175,10 +176,12 @@ class KioskApp(App):
         self.toolbar = Toolbar(self)
         self.offline_banner = Banner(role=Role.OFFLINE_BANNER, bold=True)
         self.printer_banner = Banner(role=Role.WARNING)
+        self.step_bar = StepBar()
         self.manager = ScreenManager(transition=NoTransition())
         for screen_class in SESSION_SCREENS:
             self.register_screen(screen_class(self.send))
-        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.manager):
+        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.step_bar,
+                       self.manager):
             kiosk.add_widget(widget)
         self.offline_banner.show(None)
         self.printer_banner.show(None)
@@ -230,10 +233,12 @@ class KioskApp(App):
     def show_screen(self, name: str) -> None:
         """Show a registered non-session screen (maintenance); session views wait."""
         self.overlay = name
+        self.step_bar.opacity = 0  # the technician's screens are not a citizen's step
         self.manager.current = name
 
     def return_to_session(self) -> None:
         self.overlay = None
+        self.step_bar.opacity = 1
         if self.view is not None:
             self._apply(self.view)
 
@@ -312,6 +317,7 @@ class KioskApp(App):
                                  else None)
         if self.overlay is not None:
             return
+        self.step_bar.show(view)
         screen = self.screens[view.screen.value]
         if isinstance(screen, KioskScreen):
             screen.render(view)

@@ -59,11 +59,16 @@ def _screens() -> Any:
     return Screen
 
 
+def chrome(app: Any) -> list[Any]:
+    """The fixed widgets around the session screen."""
+    return [app.toolbar, app.offline_banner, app.printer_banner, app.step_bar]
+
+
 def _signature(app: Any) -> tuple[Any, ...]:
     from kiosk.ui.layout_check import walk
     from kiosk.ui.widgets import KLabel
 
-    roots = (app.toolbar, app.offline_banner, app.printer_banner, app.manager.current_screen)
+    roots = (*chrome(app), app.manager.current_screen)
     return tuple((tuple(w.pos), tuple(w.size), tuple(w.texture_size), w.text)
                  for r in roots for w in walk(r) if isinstance(w, KLabel))
 
@@ -101,7 +106,7 @@ def run_matrix(app: Any, idle: Callable[[], None], *, out_dir: Path | None = Non
             show(app, case.view(seq, variant), variant, idle)
             faults = [str(f) for f in check_layout(
                 app.manager.current_screen,
-                [app.toolbar, app.offline_banner, app.printer_banner], app.manager)]
+                chrome(app), app.manager)]
             shot = Shot(case, variant, faults)
             if out_dir is not None:
                 shot.png = app.screenshot(out_dir / f"{case.label}-{variant.label}.png")

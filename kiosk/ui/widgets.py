@@ -123,6 +123,8 @@ class KLabel(Label):
     bold = BooleanProperty(False)
     fit_height = BooleanProperty(True)
     draw_background = BooleanProperty(False)
+    font_file = StringProperty("")
+    """A font other than Sarabun (symbols: `kiosk.ui.icons.ICON_FONT`); "" = the text font."""
     follows_large_text = BooleanProperty(True)
     """False for the fixed chrome (toolbar, banners): its size and place never change, so
     the "normal text" toggle stays where the citizen found it and the content keeps room."""
@@ -156,7 +158,7 @@ class KLabel(Label):
 
     def _apply(self, *_: Any) -> None:
         s = style()
-        self.font_name = str(FONT_BOLD if self.bold else FONT_REGULAR)
+        self.font_name = self.font_file or str(FONT_BOLD if self.bold else FONT_REGULAR)
         self.font_script_name = SCRIPT
         self.font_size = s.font_px(self.step) if self.follows_large_text \
             else s.metrics.font_px(self.step)
@@ -191,14 +193,27 @@ class KButton(ButtonBehavior, KLabel):
     """A touch target never smaller than the configured minimum, in its role's colours."""
 
     enabled = BooleanProperty(True)
+    icon = StringProperty("")
+    """A symbol drawn just left of the text (`kiosk.ui.icons`); by default the one of
+    ``key`` in BUTTON_ICONS."""
 
     def __init__(self, action: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        from kiosk.ui.icons import BUTTON_ICONS
+
         kwargs.setdefault("role", Role.PRIMARY_BUTTON)
         kwargs.setdefault("halign", "center")
         kwargs.setdefault("bold", True)
         kwargs.setdefault("padding", (24, 12))
         self.action = action
+        self._icon_map = BUTTON_ICONS
+        kwargs.setdefault("padding", (24, 12))
+        self._base_padding = tuple(kwargs["padding"]) if len(kwargs["padding"]) == 4 \
+            else (kwargs["padding"][0], kwargs["padding"][1]) * 2
         super().__init__(**kwargs)
+        with self.canvas.after:
+            self._icon_colour = Color(0, 0, 0, 0)
+            self._icon_rect = Rectangle()
+        self.bind(icon=self._restyle, key=self._restyle, texture_size=self._place_icon)
         with self.canvas.before:
             self._btn_colour = Color(*style().bg(self.role))
             self._btn_rect = RoundedRectangle(pos=self.pos, size=self.size, radius=[12])
@@ -222,10 +237,40 @@ class KButton(ButtonBehavior, KLabel):
             return style().theme.pair(role)[0]
         return None
 
+    def shown_icon(self) -> str:
+        return self.icon or self._icon_map.get(self.key, "")
+
     def _apply(self, *_: Any) -> None:
+        symbol = self.shown_icon()
+        left, top, right, bottom = self._base_padding
+        size = style().font_px(self.step) if self.follows_large_text \
+            else style().metrics.font_px(self.step)
+        self._icon_texture = _icon_texture(symbol, int(size)) if symbol else None
+        if self._icon_texture is not None:
+            left += self._icon_texture.width + 12  # room for the icon before the text
+        self.padding = (left, top, right, bottom)
         super()._apply()
         if hasattr(self, "_btn_colour"):
             self._redraw()
+        self._place_icon()
+
+    def _place_icon(self, *_: Any) -> None:
+        if not hasattr(self, "_icon_rect"):
+            return  # still in __init__
+        texture = getattr(self, "_icon_texture", None)
+        if texture is None or not self.text:
+            self._icon_colour.rgba = (0, 0, 0, 0)
+            return
+        measure = _measurer(self.font_name, int(self.font_size))
+        widest = max(measure(line) for line in self.text.split("\n"))
+        inner_left = self.x + self.padding[0]
+        inner = self.width - self.padding[0] - self.padding[2]
+        start = inner_left + max(0.0, (inner - widest) / 2) if self.halign == "center" \
+            else inner_left
+        self._icon_colour.rgba = self.color
+        self._icon_rect.texture = texture
+        self._icon_rect.size = texture.size
+        self._icon_rect.pos = (start - texture.width - 12, self.center_y - texture.height / 2)
 
     def _fit(self, *_: Any) -> None:
         if self.fit_height:
@@ -233,6 +278,7 @@ class KButton(ButtonBehavior, KLabel):
                               self.texture_size[1] + self.padding[1] + self.padding[3])
 
     def _redraw(self, *_: Any) -> None:
+        self._place_icon()
         s = style()
         r, g, b, a = s.bg(self.effective_role())
         dim = 0.8 if self.state == "down" else 1.0
@@ -249,6 +295,15 @@ class KButton(ButtonBehavior, KLabel):
     def on_release(self) -> None:
         if self.enabled and self.action is not None:
             self.action()
+
+
+@lru_cache(maxsize=128)
+def _icon_texture(symbol: str, size: int) -> Any:
+    from kiosk.ui.icons import ICON_FONT
+
+    core = CoreLabel(text=symbol, font_name=str(ICON_FONT), font_size=size)
+    core.refresh()
+    return core.texture
 
 
 class Panel(BoxLayout):

@@ -113,6 +113,9 @@ class KioskScreen(KivyScreen):
             row.height = max((b.height for b in row.children), default=0)
 
         for button in buttons:
+            # The action bar is fixed chrome: already bold and at least the legible size,
+            # it keeps its size in large text so the content keeps its room.
+            button.follows_large_text = False
             button.bind(height=fit)
             row.add_widget(button)
         fit()

@@ -166,9 +166,9 @@ class IdentityScreen(KioskScreen):
         grid = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for name in names:
-            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.3))
+            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.36))
             value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
-                           size_hint_x=0.7)
+                           size_hint_x=0.64)
             self.fields[name] = value
             grid.add_widget(value)
         return grid
@@ -177,7 +177,10 @@ class IdentityScreen(KioskScreen):
         return [*super().must_see(), self.fields["name"], self.fields["cid"]]
 
     def _columns(self, *_: Any) -> None:
-        self.photo_box.size_hint_x = 0.2 if style().large_text else 0.28
+        large = style().large_text
+        self.photo_box.size_hint_x = 0.2 if large else 0.28
+        # Large text already enlarges the name; a further step would push it off the header.
+        self.fields["name"].step = 1.0 if large else LARGE
 
     def render(self, view: SessionView) -> None:
         ident = view.identity

@@ -8,7 +8,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.style import BODY, HERO, LARGE, style
+from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
 
@@ -148,6 +148,12 @@ class ResultScreen(KioskScreen):
 
     def build(self) -> None:
         self.heading = self.title()
+        # A queue ticket's number and next step sit in the fixed header: never scrolled.
+        self.ticket_number = KLabel(step=HERO, bold=True, halign="center",
+                                    follows_large_text=False)  # already the largest
+        self.ticket_hint = KLabel(step=LARGE, halign="center")
+        self.header.add_widget(self.ticket_number)
+        self.header.add_widget(self.ticket_hint)
         self.status = self.text(draw_background=True, padding=(16, 8))
         self.reference = self.text(bold=True)
         self.message = self.text()
@@ -165,25 +171,33 @@ class ResultScreen(KioskScreen):
         )
         self._shown: tuple[ResultView, str] | None = None
 
+    def must_see(self) -> list[Any]:
+        extra = [self.ticket_number, self.ticket_hint] if self.ticket_number.text else []
+        return [*super().must_see(), *extra]
+
     def render(self, view: SessionView) -> None:
         result = view.result
         if result is None:
             return
         lang = view.language
-        self.heading.raw = result.title.pick(lang)
-        self.status.key = f"result.status.{result.status}"
+        ticket = result.message_key == "ticket.wait"
+        self.heading.raw = "" if ticket else result.title.pick(lang)  # "Ticket A-042" says it
+        # A ticket needs no "done" bar nor a row repeating its number: the number and the
+        # next step fill the screen instead.
+        self.status.key = "" if ticket else f"result.status.{result.status}"
         self.status.role = _STATUS_ROLE.get(result.status, Role.WARNING)
-        if result.message_text is not None:
+        # A queue number is the largest thing on its screen, with what to do next under it.
+        self.ticket_number.key = "ticket.number" if ticket else ""
+        self.ticket_number.fields = {"reference": result.reference or ""}
+        self.ticket_hint.key = "ticket.wait" if ticket else ""
+        if ticket:
+            self.message.key, self.message.raw = "", ""
+        elif result.message_text is not None:
             self.message.key, self.message.raw = "", result.message_text.pick(lang)
         else:
             self.message.key, self.message.raw = result.message_key or "", ""
-        ticket = result.message_key == "ticket.wait"
-        # A queue number is the largest thing on its screen, with what to do next under it.
-        self.reference.step = HERO if ticket else BODY
-        self.reference.halign = "center" if ticket else "left"
-        self.message.step = LARGE if ticket else BODY
-        if result.reference:
-            self.reference.key = "ticket.number" if ticket else "result.reference"
+        if result.reference and not ticket:
+            self.reference.key = "result.reference"
             self.reference.fields = {"reference": result.reference}
         else:
             self.reference.key = ""
@@ -197,7 +211,7 @@ class ResultScreen(KioskScreen):
         if self._shown != (result, lang):
             self._shown = (result, lang)
             self.rows.clear_widgets()
-            for row in result.rows:
+            for row in () if ticket else result.rows:
                 self.rows.add_widget(KLabel(raw=row.label.pick(lang), role=Role.MUTED,
                                             size_hint_x=0.35))
                 self.rows.add_widget(KLabel(raw=row.value, bold=row.emphasis, size_hint_x=0.65))
