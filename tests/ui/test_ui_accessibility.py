@@ -121,8 +121,9 @@ def test_high_contrast_toggle_restyles_every_label(ui: UiDriver, feeder: ViewFee
     ui.screenshot("menu-high-contrast")
     ui.tap(ui.button("toolbar.standard_colours", ui.app.toolbar))
     ui.frames(3)
-    title = next(w for w in walk(ui.current) if isinstance(w, KLabel) and w.key == "menu.title")
-    assert tuple(title.color) == rgba(STANDARD.pair(Role.BODY)[0])
+    step = next(w for w in walk(ui.app.step_bar) if isinstance(w, KLabel)
+                and w.key == "step.insert")  # not the current step: muted
+    assert tuple(step.color) == rgba(STANDARD.pair(Role.MUTED)[0])
 
 
 def test_large_text_toggle_scales_text_and_keeps_targets(ui: UiDriver,

@@ -37,14 +37,16 @@ class KioskScreen(KivyScreen):
         gap = style().gap_px
         self.frame = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
                                spacing=gap)
-        self.header = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap)
+        self.header = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
+                                height=0)  # empty until a title comes (Kivy's default: 100)
         self.header.bind(minimum_height=self.header.setter("height"))
         self.scroll = ScrollView(do_scroll_x=False, bar_width=max(8, gap),
                                  scroll_type=["bars", "content"])
         self.column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap * 2)
         self.scroll.add_widget(self.column)
         self.more = KLabel(role=Role.MUTED, halign="center")
-        self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap)
+        self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
+                                 height=0)
         self.actions.bind(minimum_height=self.actions.setter("height"))
         for part in (self.header, self.scroll, self.more, self.actions):
             self.frame.add_widget(part)

@@ -7,6 +7,7 @@ from typing import Any
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
+from kiosk.ui.icons import DEFAULT_SERVICE_ICON, SERVICE_ICONS
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
@@ -68,7 +69,8 @@ class MenuScreen(KioskScreen):
     screen = Screen.MENU
 
     def build(self) -> None:
-        self.title("menu.title")
+        # No title: the step bar's highlighted "4 Choose a service" says it, and the room
+        # lets five services fit without scrolling.
         self.offline_note = self.text(role=Role.WARNING, draw_background=True, padding=(16, 8))
         gap = style().gap_px * 2
         self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
@@ -107,8 +109,9 @@ class MenuScreen(KioskScreen):
         buttons = list(self.grid.children)
         if not buttons:
             return
-        tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
-                      for b in buttons)
+        # Kivy's texture already holds the padding (the layout checker's "clipped" test
+        # compares the two): adding it again made every tile a line taller.
+        tallest = max(max(style().target_px, b.texture_size[1]) for b in buttons)
         for button in buttons:
             button.height = tallest
 
@@ -124,6 +127,8 @@ class MenuScreen(KioskScreen):
         service_id = entry.service_id
         return KButton(raw="\n".join(lines), enabled=entry.available, halign="left",
                        role=Role.PRIMARY_BUTTON, fit_height=False, size_hint_y=None,
+                       icon=SERVICE_ICONS.get(service_id, DEFAULT_SERVICE_ICON),
+                       padding=(20, 8),
                        action=lambda: self.send("choose_service", service_id))
 
 
