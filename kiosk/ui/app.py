@@ -331,6 +331,7 @@ class KioskApp(App):
 
     def show_view(self, view: SessionView) -> None:
         """Draw ``view`` now, as if the engine had sent it (contact sheet, layout checker)."""
+        self.bridge.mark_shown(view.seq)
         self._apply(view)
         self._switch_to_view_screen()
 

@@ -80,17 +80,17 @@ def show(app: Any, view: SessionView, variant: Variant, idle: Callable[[], None]
     app.show_view(view)
     s = style()
     s.large_text, s.high_contrast = variant.large_text, variant.high_contrast
-    last = None
     stable = 0
+    now: tuple[Any, ...] = ()
     for _ in range(MAX_FRAMES):
         idle()
-        now = _signature(app)
+        last, now = now, _signature(app)
         stable = stable + 1 if now == last and app.manager.current == view.screen.value else 0
         if stable >= 2:
             return
-        last = now
+    moving = sorted({str(a) for a, b in zip(last or (), now, strict=False) if a != b})[:4]
     raise AssertionError(f"layout of {view.screen.value} [{variant.label}] never settled "
-                         f"in {MAX_FRAMES} frames")
+                         f"in {MAX_FRAMES} frames; still moving: {moving}")
 
 
 def run_matrix(app: Any, idle: Callable[[], None], *, out_dir: Path | None = None,

@@ -56,6 +56,23 @@ def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> t
     return "\n".join(wrap_thai(text, lambda line: measure(line) <= width)), True
 
 
+def wrap_at_spaces(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """Greedy lines broken only at spaces; a word wider than ``width`` stays whole (the
+    layout checker then reports the label as clipped rather than the name as split)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and measure(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -123,6 +140,8 @@ class KLabel(Label):
     bold = BooleanProperty(False)
     fit_height = BooleanProperty(True)
     draw_background = BooleanProperty(False)
+    whole_words = BooleanProperty(False)
+    """Break lines only at spaces (names, IDs): a name part is never split across lines."""
     font_file = StringProperty("")
     """A font other than Sarabun (symbols: `kiosk.ui.icons.ICON_FONT`); "" = the text font."""
     follows_large_text = BooleanProperty(True)
@@ -168,8 +187,11 @@ class KLabel(Label):
         width = self.width - self.padding[0] - self.padding[2]
         final = True
         if width > 0:
-            text, final = wrap_to_width(text, width,
-                                        _measurer(self.font_name, int(self.font_size)))
+            measure = _measurer(self.font_name, int(self.font_size))
+            if self.whole_words:
+                text = wrap_at_spaces(text, width, measure)
+            else:
+                text, final = wrap_to_width(text, width, measure)
             self.text_size = (self.width, None)
         if final:
             _provisional.discard(self)

@@ -168,7 +168,7 @@ class IdentityScreen(KioskScreen):
         for name in names:
             grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.36))
             value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
-                           size_hint_x=0.64)
+                           size_hint_x=0.64, whole_words=name in ("name", "cid"))
             self.fields[name] = value
             grid.add_widget(value)
         return grid
