@@ -139,7 +139,9 @@ class IdentityScreen(KioskScreen):
                                  halign="center", fit_height=False, size_hint_x=0.28)
         self.photo_box = BoxLayout(size_hint_x=0.28)
         row.add_widget(self.photo_box)
-        details = BoxLayout(orientation="vertical", spacing=gap, size_hint_y=None)
+        # Top-aligned beside the photo: the birth date is read first, not mid-row.
+        details = BoxLayout(orientation="vertical", spacing=gap, size_hint_y=None,
+                            pos_hint={"top": 1})
         details.bind(minimum_height=details.setter("height"))
         details.add_widget(self._grid(("birth_date", "address", "card_expiry")))
         self.expired = KLabel(key="identity.card_expired", role=Role.WARNING,
@@ -178,7 +180,7 @@ class IdentityScreen(KioskScreen):
 
     def _columns(self, *_: Any) -> None:
         large = style().large_text
-        self.photo_box.size_hint_x = 0.2 if large else 0.28
+        self.photo_box.size_hint_x = 0.16 if large else 0.2
         # Large text already enlarges the name; a further step would push it off the header.
         self.fields["name"].step = 1.0 if large else LARGE
 
