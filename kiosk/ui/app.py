@@ -233,12 +233,12 @@ class KioskApp(App):
     def show_screen(self, name: str) -> None:
         """Show a registered non-session screen (maintenance); session views wait."""
         self.overlay = name
-        self.step_bar.opacity = 0  # the technician's screens are not a citizen's step
+        self.step_bar.set_shown(False)  # the technician's screens are not a citizen's step
         self.manager.current = name
 
     def return_to_session(self) -> None:
         self.overlay = None
-        self.step_bar.opacity = 1
+        self.step_bar.set_shown(True)
         if self.view is not None:
             self._apply(self.view)
 

@@ -34,7 +34,14 @@ class StepBar(BoxLayout):
             self.add_widget(label)
             label.bind(texture_size=self._fit)
         self.current = 0
+        self.shown = True
         self._mark()
+
+    def set_shown(self, shown: bool) -> None:
+        """Hidden (and taking no room) on the technician's screens."""
+        self.shown = shown
+        self.opacity = 1 if shown else 0
+        self._fit()
 
     def show(self, view: SessionView) -> None:
         step = STEP_OF.get(view.screen)
@@ -54,4 +61,4 @@ class StepBar(BoxLayout):
 
     def _fit(self, *_: Any) -> None:
         tallest = max(label.texture_size[1] for label in self.labels)
-        self.height = tallest + self.padding[1] + self.padding[3]
+        self.height = tallest + self.padding[1] + self.padding[3] if self.shown else 0

@@ -36,7 +36,9 @@ class PinScreen(MaintenanceScreen):
         for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"):
             role = Role.PRIMARY_BUTTON if label == "OK" else Role.SECONDARY_BUTTON
             symbol = dict(font_file=str(ICON_FONT)) if label in KEYPAD_SYMBOLS else {}
-            key = button(label, lambda label=label: self.press(label), role=role, **symbol)
+            # Compact keys (still above the touch-target minimum) so the title stays in view.
+            key = button(label, lambda label=label: self.press(label), role=role,
+                         padding=(12, 4), **symbol)
             self.keys[label] = key
             self.keypad.add_widget(key)
         self.keypad.bind(minimum_height=self.keypad.setter("height"))
