@@ -32,7 +32,7 @@ class ConsentScreen(KioskScreen):
         self.text("consent.summary")
         self.services = self.text()
         self.read_more = KButton(key="consent.read_more", role=Role.SECONDARY_BUTTON,
-                                 action=self._toggle)
+                                 action=self._toggle, padding=(24, 2))
         self.column.add_widget(self.read_more)
         self.notice = self.text()
         self.button_row(
