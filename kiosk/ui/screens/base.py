@@ -53,7 +53,11 @@ class KioskScreen(KivyScreen):
         self.add_widget(self.frame)
         self.column.bind(minimum_height=self._fit_column)
         self.scroll.bind(height=self._fit_column, scroll_y=self._cue)
+        self._centred = False
         self.build()
+        # Screens with spacers centre short content in the viewport; the others keep it at
+        # the top (a box stacks fixed-height children from its bottom, so it must not grow).
+        self._centred = any(child.size_hint_y is not None for child in self.column.children)
         self._fit_column()
 
     def build(self) -> None:
@@ -76,7 +80,8 @@ class KioskScreen(KivyScreen):
 
     def _fit_column(self, *_: Any) -> None:
         # At least the viewport's height: spacers then centre short content.
-        self.column.height = max(self.column.minimum_height, self.scroll.height)
+        self.column.height = max(self.column.minimum_height,
+                                 self.scroll.height if self._centred else 0)
         self._cue()
 
     def _cue(self, *_: Any) -> None:
