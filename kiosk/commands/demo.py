@@ -6,7 +6,9 @@ paper out/in, show the last receipt).
 Without one (no ``$DISPLAY``, or it does not answer): re-run itself under ``xvfb-run`` and
 play a scripted tour of several citizens and services, leaving a screenshot of every
 screen and every printed receipt in one folder (``<state>/demo-run-<time>/``), whose path
-it prints last. The tour runs through the session's own script runner
+it prints last, plus the layout checker's contact sheet of every screen x content extreme x
+language/text size/contrast (``contact-sheet/index.html``, `kiosk.ui.contact_sheet`).
+The tour runs through the session's own script runner
 (`kiosk.services.scripted`), the same one behind ``python -m kiosk run-script``.
 """
 
@@ -229,13 +231,30 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
     finally:
         devices.close()
         kiosk.close()
+    sheet = _contact_sheet(args, out_dir / "contact-sheet")
     summary = {"folder": str(out_dir), "screenshots": shots.count, "receipts": receipts,
-               **outcome}
+               "contact_sheet": sheet, **outcome}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     for failure in outcome.get("failures", []):
         print(f"demo tour: {failure}", file=sys.stderr)
     print(f"demo screenshots and receipts: {out_dir}")
-    return 1 if outcome.get("failures") else 0
+    return 1 if outcome.get("failures") or sheet["exit"] else 0
+
+
+def _contact_sheet(args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    """Every screen x content extreme x variant, checked and photographed (its own window:
+    Kivy opens one per process)."""
+    command = [sys.executable, "-m", "kiosk.ui.contact_sheet", "--out", str(out_dir)]
+    if args.config:
+        command += ["--config", str(args.config)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    faults = [line for line in done.stderr.splitlines() if line.startswith("layout: ")]
+    for line in faults:
+        print(f"demo {line}", file=sys.stderr)
+    print(done.stdout.strip().splitlines()[-1] if done.stdout.strip()
+          else f"demo: the contact sheet failed ({done.returncode})")
+    return {"index": str(out_dir / "index.html"), "faults": len(faults),
+            "exit": done.returncode}
 
 
 def tour_segments(text: str = TOUR) -> list[tuple[str, str]]:

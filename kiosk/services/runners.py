@@ -182,11 +182,12 @@ class KioskServices:
                 pairs.append((Text(f"ผู้อยู่อาศัย {i}", f"Resident {i}"),
                               f"{member.fullNameTh} {member.maskedID}{relation}"))
         title = Text("ข้อมูลทะเบียนราษฎร", "Civil registry record")
+        # "partial" only when a Linkage service really failed, and the message says which.
         status = "ok" if house_answer.error is None else "partial"
         document, serial = R.registry_slip(title, pairs, self._ctx(request), self._signer)
         view = ResultView(
             service_id=request.service_id, title=title, rows=R.to_rows(pairs), status=status,
-            message_key=house_answer.error.message_key if house_answer.error else None,
+            message_key="result.partial.house" if house_answer.error else None,
             reference=serial)
         return ServiceOutcome(view, document)
 
@@ -218,8 +219,10 @@ class KioskServices:
             (Text("เป็นบัตรใบล่าสุด", "Latest card"), latest.pick(lang)),
         ]
         title = Text("สถานะบัตรประชาชน", "ID card status")
+        # The query succeeded whatever the card's state: a non-active card is an answer, not a
+        # partial result; its message says what to do next.
         view = ResultView(service_id=request.service_id, title=title, rows=R.to_rows(pairs),
-                          status="ok" if state == "active" else "partial")
+                          message_key=None if state == "active" else f"card_state.{state}")
         return ServiceOutcome(view, R.simple_slip(title, pairs, self._ctx(request)))
 
     # -- 3. welfare and health-insurance rights ------------------------------------------------
@@ -255,10 +258,10 @@ class KioskServices:
                 pairs.append((Text("สวัสดิการ", "Welfare"),
                               Text("ไม่มีสิทธิ", "None").pick(lang)))
         title = Text("สิทธิสวัสดิการและการรักษาพยาบาล", "Welfare and health rights")
-        failed = welfare.error or health.error
+        failed = "welfare" if welfare.error else "health" if health.error else None
         view = ResultView(service_id=request.service_id, title=title, rows=R.to_rows(pairs),
                           status="partial" if failed else "ok",
-                          message_key=failed.message_key if failed else None)
+                          message_key=f"result.partial.{failed}" if failed else None)
         return ServiceOutcome(view, R.simple_slip(title, pairs, self._ctx(request)))
 
     # -- 4. submit a request (queueable) ---------------------------------------------------------
@@ -297,7 +300,7 @@ class KioskServices:
         title = Text("บัตรคิวเคาน์เตอร์", "Counter ticket")
         view = ResultView(service_id=request.service_id, title=title,
                           rows=R.to_rows([(Text("หมายเลขคิว", "Ticket"), number)]),
-                          reference=number)
+                          message_key="ticket.wait", reference=number)
         return ServiceOutcome(view, R.counter_ticket(number, ctx))
 
 

@@ -172,6 +172,9 @@ class SessionView:
     consent_services: tuple[str, ...] = ()
     """On CONSENT: the service ids the citizen is asked to consent to."""
     consent_text: Text | None = None
+    consent_names: tuple[Text, ...] = ()
+    """On CONSENT: the names of `consent_services`, in the same order (the menu is empty
+    until consent is given, so the UI cannot look them up there)."""
     selected_service: str | None = None
     result: ResultView | None = None
     progress: float | None = None

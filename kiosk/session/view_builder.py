@@ -15,6 +15,7 @@ from kiosk.session.view import (
     PrintStatus,
     Screen,
     SessionView,
+    Text,
 )
 
 S = Screen
@@ -103,9 +104,11 @@ def build_view(
             s.card.summary, photo=s.photo, photo_loading=s.photo_loading
         )
     consent_services: tuple[str, ...] = ()
+    consent_names: tuple[Text, ...] = ()
     consent_text = None
     if screen is S.CONSENT or return_to is S.CONSENT:
         consent_services = tuple(x.id for x in catalogue.enabled)
+        consent_names = tuple(x.name.text() for x in catalogue.enabled)
         consent_text = catalogue.consent.text()
     shown_error = error if screen is S.ERROR else None
     result = s.outcome.result if s is not None and s.outcome is not None else None
@@ -121,6 +124,7 @@ def build_view(
         if s is not None and s.consent is not None else (),
         consent_services=consent_services,
         consent_text=consent_text,
+        consent_names=consent_names,
         selected_service=s.selected if s is not None else None,
         result=result,
         progress=progress if screen in (S.READING, S.IDENTITY) else None,

@@ -40,9 +40,17 @@ from kiosk.ui.bridge import SessionBridge
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
-from kiosk.ui.style import LARGE, init_style, style
+from kiosk.ui.step_bar import StepBar
+from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, Panel, load_segmenter, rewrap_provisional
+from kiosk.ui.widgets import (
+    KButton,
+    KLabel,
+    Panel,
+    _measurer,
+    load_segmenter,
+    rewrap_provisional,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +68,17 @@ class Toolbar(Panel):
                          padding=(s.gap_px * 2, s.gap_px), spacing=s.gap_px * 2, **kwargs)
         self.app = app
         self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
-                            size_hint_x=0.4)
-        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=0.2, fit_height=False)
+                            size_hint_x=0.4, follows_large_text=False)
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=None, fit_height=False,
+                    follows_large_text=False, padding=(16, 10))
         self.language = KButton(key="toolbar.language", action=app.toggle_language, **same)
         self.large_text = KButton(key="toolbar.large_text", action=app.toggle_large_text, **same)
         self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
         for widget in (self.title, self.language, self.large_text, self.contrast):
             self.add_widget(widget)
-        for button in (self.language, self.large_text, self.contrast):
-            button.bind(texture_size=self._fit)
+        for widget in (self.title, self.language, self.large_text, self.contrast):
+            widget.bind(texture_size=self._fit)
+        self.bind(width=self._fit)
         s.bind(revision=self._relabel)
         self._taps: list[float] = []
         self._relabel()
@@ -76,8 +86,12 @@ class Toolbar(Panel):
 
     def _fit(self, *_: Any) -> None:
         buttons = (self.language, self.large_text, self.contrast)
+        for b in buttons:  # each toggle as wide as its words (on one line when they fit)
+            words = _measurer(b.font_name, int(b.font_size))(b.source_text())
+            b.width = min(self.width * 0.22, max(style().target_px * 2,
+                                                  words + b.padding[0] + b.padding[2] + 4))
         tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
-                      for b in buttons)
+                      for b in (*buttons, self.title))
         self.height = tallest + self.padding[1] + self.padding[3]
 
     def _relabel(self, *_: Any) -> None:
@@ -103,7 +117,8 @@ class Banner(KLabel):
     shown = False
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(draw_background=True, padding=(24, 10), halign="center", **kwargs)
+        super().__init__(draw_background=True, padding=(24, 6), halign="center",
+                         follows_large_text=False, **kwargs)
 
     def show(self, key: str | None) -> None:
         self.shown = bool(key)
@@ -160,12 +175,14 @@ class KioskApp(App):
         root = KioskRoot(self, orientation="horizontal")
         kiosk = BoxLayout(orientation="vertical")
         self.toolbar = Toolbar(self)
-        self.offline_banner = Banner(role=Role.OFFLINE_BANNER, step=LARGE)
+        self.offline_banner = Banner(role=Role.OFFLINE_BANNER, bold=True)
         self.printer_banner = Banner(role=Role.WARNING)
+        self.step_bar = StepBar()
         self.manager = ScreenManager(transition=NoTransition())
         for screen_class in SESSION_SCREENS:
             self.register_screen(screen_class(self.send))
-        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.manager):
+        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.step_bar,
+                       self.manager):
             kiosk.add_widget(widget)
         self.offline_banner.show(None)
         self.printer_banner.show(None)
@@ -217,10 +234,12 @@ class KioskApp(App):
     def show_screen(self, name: str) -> None:
         """Show a registered non-session screen (maintenance); session views wait."""
         self.overlay = name
+        self.step_bar.set_shown(False)  # the technician's screens are not a citizen's step
         self.manager.current = name
 
     def return_to_session(self) -> None:
         self.overlay = None
+        self.step_bar.set_shown(True)
         if self.view is not None:
             self._apply(self.view)
 
@@ -278,9 +297,13 @@ class KioskApp(App):
         previous = self.view
         self.view = view
         s = style()
-        if previous is not None and view.session_id != previous.session_id \
-                and view.session_id is not None:
+        if previous is not None and view.session_id != previous.session_id:
+            # The card left or a new one came: nothing one citizen chose or scrolled stays
+            # for the next (text size, contrast, language, scroll positions, open notices).
             s.reset_for_new_session()
+            for screen in self.screens.values():
+                if isinstance(screen, KioskScreen):
+                    screen.to_top()
         if s.language != view.language:
             s.language = view.language
         self._play_cues(previous, view)
@@ -295,6 +318,7 @@ class KioskApp(App):
                                  else None)
         if self.overlay is not None:
             return
+        self.step_bar.show(view)
         screen = self.screens[view.screen.value]
         if isinstance(screen, KioskScreen):
             screen.render(view)
@@ -305,6 +329,12 @@ class KioskApp(App):
             self._switch_soon()
             return
         self._view_drawn(view)
+
+    def show_view(self, view: SessionView) -> None:
+        """Draw ``view`` now, as if the engine had sent it (contact sheet, layout checker)."""
+        self.bridge.mark_shown(view.seq)
+        self._apply(view)
+        self._switch_to_view_screen()
 
     def _switch_to_view_screen(self, *_: Any) -> None:
         view = self.view

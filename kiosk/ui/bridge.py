@@ -55,6 +55,11 @@ class SessionBridge:
         self._shown_seq = view.seq
         return view
 
+    def mark_shown(self, seq: int) -> None:
+        """Main thread: a view of this seq was drawn by other means; older ones are stale."""
+        with self._lock:
+            self._shown_seq = max(self._shown_seq, seq)
+
     def send(self, command: str, *args: Any) -> Future[Any]:
         """Run ``engine.<command>(*args)`` on the worker thread; errors are logged."""
         method = getattr(self.engine, command)

@@ -25,7 +25,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.receipts.thai_text import break_points, clusters, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
-from kiosk.ui.theme import Role
+from kiosk.ui.theme import Role, rgba
 
 
 @lru_cache(maxsize=64)
@@ -54,6 +54,23 @@ def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> t
     if not _SEGMENTER_READY.is_set():
         return "\n".join(_wrap_clusters(text, width, measure)), False
     return "\n".join(wrap_thai(text, lambda line: measure(line) <= width)), True
+
+
+def wrap_at_spaces(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """Greedy lines broken only at spaces; a word wider than ``width`` stays whole (the
+    layout checker then reports the label as clipped rather than the name as split)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and measure(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
@@ -123,6 +140,13 @@ class KLabel(Label):
     bold = BooleanProperty(False)
     fit_height = BooleanProperty(True)
     draw_background = BooleanProperty(False)
+    whole_words = BooleanProperty(False)
+    """Break lines only at spaces (names, IDs): a name part is never split across lines."""
+    font_file = StringProperty("")
+    """A font other than Sarabun (symbols: `kiosk.ui.icons.ICON_FONT`); "" = the text font."""
+    follows_large_text = BooleanProperty(True)
+    """False for the fixed chrome (toolbar, banners): its size and place never change, so
+    the "normal text" toggle stays where the citizen found it and the content keeps room."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("halign", "left")
@@ -153,17 +177,21 @@ class KLabel(Label):
 
     def _apply(self, *_: Any) -> None:
         s = style()
-        self.font_name = str(FONT_BOLD if self.bold else FONT_REGULAR)
+        self.font_name = self.font_file or str(FONT_BOLD if self.bold else FONT_REGULAR)
         self.font_script_name = SCRIPT
-        self.font_size = s.font_px(self.step)
+        self.font_size = s.font_px(self.step) if self.follows_large_text \
+            else s.metrics.font_px(self.step)
         self.color = s.fg(self.effective_role())
         self._bg_colour.rgba = s.bg(self.effective_role()) if self.draw_background else (0, 0, 0, 0)
         text = self.source_text()
         width = self.width - self.padding[0] - self.padding[2]
         final = True
         if width > 0:
-            text, final = wrap_to_width(text, width,
-                                        _measurer(self.font_name, int(self.font_size)))
+            measure = _measurer(self.font_name, int(self.font_size))
+            if self.whole_words:
+                text = wrap_at_spaces(text, width, measure)
+            else:
+                text, final = wrap_to_width(text, width, measure)
             self.text_size = (self.width, None)
         if final:
             _provisional.discard(self)
@@ -187,17 +215,32 @@ class KButton(ButtonBehavior, KLabel):
     """A touch target never smaller than the configured minimum, in its role's colours."""
 
     enabled = BooleanProperty(True)
+    icon = StringProperty("")
+    """A symbol drawn just left of the text (`kiosk.ui.icons`); by default the one of
+    ``key`` in BUTTON_ICONS."""
 
     def __init__(self, action: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        from kiosk.ui.icons import BUTTON_ICONS
+
         kwargs.setdefault("role", Role.PRIMARY_BUTTON)
         kwargs.setdefault("halign", "center")
         kwargs.setdefault("bold", True)
         kwargs.setdefault("padding", (24, 12))
         self.action = action
+        self._icon_map = BUTTON_ICONS
+        kwargs.setdefault("padding", (24, 12))
+        self._base_padding = tuple(kwargs["padding"]) if len(kwargs["padding"]) == 4 \
+            else (kwargs["padding"][0], kwargs["padding"][1]) * 2
         super().__init__(**kwargs)
+        with self.canvas.after:
+            self._icon_colour = Color(0, 0, 0, 0)
+            self._icon_rect = Rectangle()
+        self.bind(icon=self._restyle, key=self._restyle, texture_size=self._place_icon)
         with self.canvas.before:
             self._btn_colour = Color(*style().bg(self.role))
             self._btn_rect = RoundedRectangle(pos=self.pos, size=self.size, radius=[12])
+            self._edge_colour = Color(0, 0, 0, 0)
+            self._edge_line = Line(width=1.5)
             self._focus_colour = Color(0, 0, 0, 0)
             self._focus_line = Line(width=2)
         self.bind(pos=self._redraw, size=self._redraw, state=self._redraw, enabled=self._restyle)
@@ -205,10 +248,51 @@ class KButton(ButtonBehavior, KLabel):
     def effective_role(self) -> Role:
         return self.role if self.enabled else Role.DISABLED_BUTTON
 
+    def outline_colour(self) -> str | None:
+        """The edge drawn around the button's shape (None: the fill alone shows it).
+
+        Secondary and disabled fills are close to the page (1.2:1); their text colour as
+        an edge gives the shape 3:1 or more (WCAG 1.4.11) on the page and on panels.
+        """
+        role = self.effective_role()
+        if role in (Role.SECONDARY_BUTTON, Role.DISABLED_BUTTON):
+            return style().theme.pair(role)[0]
+        return None
+
+    def shown_icon(self) -> str:
+        return self.icon or self._icon_map.get(self.key, "")
+
     def _apply(self, *_: Any) -> None:
+        symbol = self.shown_icon()
+        left, top, right, bottom = self._base_padding
+        size = style().font_px(self.step) if self.follows_large_text \
+            else style().metrics.font_px(self.step)
+        self._icon_texture = _icon_texture(symbol, int(size)) if symbol else None
+        if self._icon_texture is not None:
+            left += self._icon_texture.width + 12  # room for the icon before the text
+        self.padding = (left, top, right, bottom)
         super()._apply()
         if hasattr(self, "_btn_colour"):
             self._redraw()
+        self._place_icon()
+
+    def _place_icon(self, *_: Any) -> None:
+        if not hasattr(self, "_icon_rect"):
+            return  # still in __init__
+        texture = getattr(self, "_icon_texture", None)
+        if texture is None or not self.text:
+            self._icon_colour.rgba = (0, 0, 0, 0)
+            return
+        measure = _measurer(self.font_name, int(self.font_size))
+        widest = max(measure(line) for line in self.text.split("\n"))
+        inner_left = self.x + self.padding[0]
+        inner = self.width - self.padding[0] - self.padding[2]
+        start = inner_left + max(0.0, (inner - widest) / 2) if self.halign == "center" \
+            else inner_left
+        self._icon_colour.rgba = self.color
+        self._icon_rect.texture = texture
+        self._icon_rect.size = texture.size
+        self._icon_rect.pos = (start - texture.width - 12, self.center_y - texture.height / 2)
 
     def _fit(self, *_: Any) -> None:
         if self.fit_height:
@@ -216,12 +300,16 @@ class KButton(ButtonBehavior, KLabel):
                               self.texture_size[1] + self.padding[1] + self.padding[3])
 
     def _redraw(self, *_: Any) -> None:
+        self._place_icon()
         s = style()
         r, g, b, a = s.bg(self.effective_role())
         dim = 0.8 if self.state == "down" else 1.0
         self._btn_colour.rgba = (r * dim, g * dim, b * dim, a)
         self._btn_rect.pos = self.pos
         self._btn_rect.size = self.size
+        edge = self.outline_colour()
+        self._edge_colour.rgba = rgba(edge) if edge else (0, 0, 0, 0)
+        self._edge_line.rounded_rectangle = (*self.pos, *self.size, 12)
         pressed = self.state == "down"
         self._focus_colour.rgba = s.fg(self.effective_role()) if pressed else (0, 0, 0, 0)
         self._focus_line.rounded_rectangle = (*self.pos, *self.size, 12)
@@ -229,6 +317,15 @@ class KButton(ButtonBehavior, KLabel):
     def on_release(self) -> None:
         if self.enabled and self.action is not None:
             self.action()
+
+
+@lru_cache(maxsize=128)
+def _icon_texture(symbol: str, size: int) -> Any:
+    from kiosk.ui.icons import ICON_FONT
+
+    core = CoreLabel(text=symbol, font_name=str(ICON_FONT), font_size=size)
+    core.refresh()
+    return core.texture
 
 
 class Panel(BoxLayout):

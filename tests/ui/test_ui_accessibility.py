@@ -121,8 +121,9 @@ def test_high_contrast_toggle_restyles_every_label(ui: UiDriver, feeder: ViewFee
     ui.screenshot("menu-high-contrast")
     ui.tap(ui.button("toolbar.standard_colours", ui.app.toolbar))
     ui.frames(3)
-    title = next(w for w in walk(ui.current) if isinstance(w, KLabel) and w.key == "menu.title")
-    assert tuple(title.color) == rgba(STANDARD.pair(Role.BODY)[0])
+    step = next(w for w in walk(ui.app.step_bar) if isinstance(w, KLabel)
+                and w.key == "step.insert")  # not the current step: muted
+    assert tuple(step.color) == rgba(STANDARD.pair(Role.MUTED)[0])
 
 
 def test_large_text_toggle_scales_text_and_keeps_targets(ui: UiDriver,
@@ -134,8 +135,12 @@ def test_large_text_toggle_scales_text_and_keeps_targets(ui: UiDriver,
     ui.frames(4)
     assert style().large_text
     for label in (w for w in walk(ui.app.root) if isinstance(w, KLabel)):
-        if id(label) in before:
+        if id(label) not in before:
+            continue
+        if label.follows_large_text:
             assert label.font_size >= before[id(label)] * (UI.large_text_scale - 0.05)
+        else:  # the fixed chrome (toolbar, banners, screen titles) keeps its place and size
+            assert label.font_size == before[id(label)]
     ui.screenshot("consent-large-text")
     ui.tap(ui.button("toolbar.normal_text", ui.app.toolbar))
     ui.frames(3)

@@ -12,6 +12,7 @@ from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.maintenance.pin import PIN_MAX_DIGITS, PinCheck, PinResult
+from kiosk.ui.icons import ICON_FONT, KEYPAD_SYMBOLS
 from kiosk.ui.maintenance.common import MaintenanceScreen, button
 from kiosk.ui.style import TITLE, style
 from kiosk.ui.theme import Role
@@ -27,14 +28,17 @@ class PinScreen(MaintenanceScreen):
         self.locked_until = 0.0
         self._ticker: Any = None
         self.title("Technician access")
-        self.entry = self.line("—", step=TITLE, halign="center")
+        self.entry = self.line("—", step=TITLE, halign="center", font_file=str(ICON_FONT))
         self.status = self.line("Enter the technician PIN", role=Role.MUTED)
         gap = style().gap_px
         self.keypad = GridLayout(cols=3, spacing=gap, size_hint_y=None)
         self.keys: dict[str, KButton] = {}
         for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"):
             role = Role.PRIMARY_BUTTON if label == "OK" else Role.SECONDARY_BUTTON
-            key = button(label, lambda label=label: self.press(label), role=role)
+            symbol = dict(font_file=str(ICON_FONT)) if label in KEYPAD_SYMBOLS else {}
+            # Compact keys (still above the touch-target minimum) so the title stays in view.
+            key = button(label, lambda label=label: self.press(label), role=role,
+                         padding=(12, 4), **symbol)
             self.keys[label] = key
             self.keypad.add_widget(key)
         self.keypad.bind(minimum_height=self.keypad.setter("height"))

@@ -20,7 +20,14 @@ Send = Callable[..., Any]
 
 
 class KioskScreen(KivyScreen):
-    """Subclasses set ``screen`` and implement `render`; ``send`` issues a session command."""
+    """Subclasses set ``screen`` and implement `render`; ``send`` issues a session command.
+
+    Every screen has the same frame: a fixed header (its title), one scroll area for the
+    content (``column``; short content is centred by spacers, long content scrolls) with a
+    "more below" cue whenever anything is below the fold, and a fixed action bar, so no
+    text size, banner or content length can push a title, a button or the citizen's own
+    data off the window or under another widget.
+    """
 
     screen: ClassVar[Screen]
 
@@ -28,10 +35,30 @@ class KioskScreen(KivyScreen):
         super().__init__(name=self.screen.value, **kwargs)
         self._send = send
         gap = style().gap_px
-        self.column = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
-                                spacing=gap * 2)
-        self.add_widget(self.column)
+        self.frame = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
+                               spacing=gap)
+        self.header = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
+                                height=0)  # empty until a title comes (Kivy's default: 100)
+        self.header.bind(minimum_height=self.header.setter("height"))
+        self.scroll = ScrollView(do_scroll_x=False, bar_width=max(8, gap),
+                                 scroll_type=["bars", "content"])
+        self.column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap * 2)
+        self.scroll.add_widget(self.column)
+        self.more = KLabel(role=Role.MUTED, halign="center")
+        self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
+                                 height=0)
+        self.actions.bind(minimum_height=self.actions.setter("height"))
+        for part in (self.header, self.scroll, self.more, self.actions):
+            self.frame.add_widget(part)
+        self.add_widget(self.frame)
+        self.column.bind(minimum_height=self._fit_column)
+        self.scroll.bind(height=self._fit_column, scroll_y=self._cue)
+        self._centred = False
         self.build()
+        # Screens with spacers centre short content in the viewport; the others keep it at
+        # the top (a box stacks fixed-height children from its bottom, so it must not grow).
+        self._centred = any(child.size_hint_y is not None for child in self.column.children)
+        self._fit_column()
 
     def build(self) -> None:
         """Create the widgets once; `render` only updates them."""
@@ -42,15 +69,40 @@ class KioskScreen(KivyScreen):
     def render(self, view: SessionView) -> None:
         raise NotImplementedError
 
+    def must_see(self) -> list[Widget]:
+        """What the citizen must see without scrolling: by default every action shown."""
+        return [w for w in self.actions.walk(restrict=True)
+                if isinstance(w, KButton) and w.opacity > 0 and not w.disabled]
+
+    def to_top(self) -> None:
+        """Back to the top of the content (each new citizen starts there)."""
+        self.scroll.scroll_y = 1
+
+    def _fit_column(self, *_: Any) -> None:
+        # At least the viewport's height: spacers then centre short content.
+        self.column.height = max(self.column.minimum_height,
+                                 self.scroll.height if self._centred else 0)
+        self._cue()
+
+    def _cue(self, *_: Any) -> None:
+        below = self.column.height > self.scroll.height + 2 and self.scroll.scroll_y > 0.01
+        key = "common.more_below" if below else ""
+        if self.more.key != key:
+            self.more.key = key
+
     def send(self, command: str, *args: Any) -> None:
         self._send(command, *args)
 
     # Small builders so screens read like their layout.
     def title(self, key: str = "", **kw: Any) -> KLabel:
+        """The first title goes into the fixed header; one after other content scrolls."""
         kw.setdefault("step", TITLE)
         kw.setdefault("bold", True)
+        fixed = not self.column.children
+        if fixed:  # already larger than large body text: it keeps its size, content gets room
+            kw.setdefault("follows_large_text", False)
         label = KLabel(key=key, **kw)
-        self.column.add_widget(label)
+        (self.header if fixed else self.column).add_widget(label)
         return label
 
     def text(self, key: str = "", **kw: Any) -> KLabel:
@@ -68,31 +120,16 @@ class KioskScreen(KivyScreen):
             row.height = max((b.height for b in row.children), default=0)
 
         for button in buttons:
+            # The action bar is fixed chrome: already bold and at least the legible size,
+            # it keeps its size in large text so the content keeps its room.
+            button.follows_large_text = False
             button.bind(height=fit)
             row.add_widget(button)
         fit()
-        self.column.add_widget(row)
+        self.actions.add_widget(row)
         return row
 
     def scroll_column(self) -> BoxLayout:
-        """A vertical box inside a ScrollView (long notices, result rows)."""
-        inner = BoxLayout(orientation="vertical", size_hint_y=None, spacing=style().gap_px)
-        inner.bind(minimum_height=inner.setter("height"))
-        self.column.add_widget(top_aligned_scroll(inner))
-        return inner
+        """The screen's scrolling content box (long notices, result rows)."""
+        return self.column
 
-
-def top_aligned_scroll(content: Widget) -> ScrollView:
-    """Scroll ``content`` (fixed height) and keep it at the top when it is shorter."""
-    scroll = ScrollView(do_scroll_x=False, bar_width=max(8, style().gap_px))
-    holder = BoxLayout(orientation="vertical", size_hint_y=None)
-    holder.add_widget(content)
-    holder.add_widget(Widget())
-
-    def fit(*_: Any) -> None:
-        holder.height = max(content.height, scroll.height)
-
-    content.bind(height=fit)
-    scroll.bind(height=fit)
-    scroll.add_widget(holder)
-    return scroll

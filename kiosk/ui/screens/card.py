@@ -129,34 +129,60 @@ class IdentityScreen(KioskScreen):
 
     def build(self) -> None:
         self.title("identity.title")
-        row = BoxLayout(orientation="horizontal", spacing=style().gap_px * 3)
+        gap = style().gap_px
+        # Who the card belongs to sits in the fixed header: never scrolled away.
+        self.fields: dict[str, KLabel] = {}
+        self.header.add_widget(self._grid(("name", "cid")))
+        row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
         self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
                                  halign="center", fit_height=False, size_hint_x=0.28)
         self.photo_box = BoxLayout(size_hint_x=0.28)
         row.add_widget(self.photo_box)
-        details = BoxLayout(orientation="vertical", spacing=style().gap_px)
-        grid = GridLayout(cols=2, spacing=(style().gap_px * 3, style().gap_px),
-                          size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        self.fields: dict[str, KLabel] = {}
-        for name in ("name", "cid", "birth_date", "address", "card_expiry"):
-            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.32))
-            value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
-                           size_hint_x=0.68)
-            self.fields[name] = value
-            grid.add_widget(value)
-        details.add_widget(grid)
+        # Top-aligned beside the photo: the birth date is read first, not mid-row.
+        details = BoxLayout(orientation="vertical", spacing=gap, size_hint_y=None,
+                            pos_hint={"top": 1})
+        details.bind(minimum_height=details.setter("height"))
+        details.add_widget(self._grid(("birth_date", "address", "card_expiry")))
         self.expired = KLabel(key="identity.card_expired", role=Role.WARNING,
                               draw_background=True, padding=(12, 8))
         details.add_widget(self.expired)
-        details.add_widget(spacer())
         row.add_widget(details)
+
+        def fit(*_: Any) -> None:  # as tall as the details, or the photo at 297:356
+            row.height = max(details.height, self.photo_box.width * 356 / 297)
+
+        details.bind(height=fit)
+        self.photo_box.bind(width=fit)
         self.column.add_widget(row)
+        self.column.add_widget(spacer())
         self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
                                 action=lambda: self.send("finish")),
                         KButton(key="identity.continue", action=lambda: self.send("proceed")))
         self._photo_bytes: bytes | None = None
+        style().bind(revision=self._columns)
+        self._columns()
+
+    def _grid(self, names: tuple[str, ...]) -> GridLayout:
+        gap = style().gap_px
+        grid = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for name in names:
+            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.36))
+            value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
+                           size_hint_x=0.64, whole_words=name in ("name", "cid"))
+            self.fields[name] = value
+            grid.add_widget(value)
+        return grid
+
+    def must_see(self) -> list[Widget]:
+        return [*super().must_see(), self.fields["name"], self.fields["cid"]]
+
+    def _columns(self, *_: Any) -> None:
+        large = style().large_text
+        self.photo_box.size_hint_x = 0.16 if large else 0.2
+        # Large text already enlarges the name; a further step would push it off the header.
+        self.fields["name"].step = 1.0 if large else LARGE
 
     def render(self, view: SessionView) -> None:
         ident = view.identity

@@ -84,6 +84,12 @@ def test_hidden_gesture_opens_pin_entry(ui: UiDriver, app: KioskApp,
     ui.tap(app.toolbar.title)
     wait(ui, lambda: app.manager.current == "maint_pin", what="PIN screen")
     assert "Technician access" in texts(ui.current)
+    from kiosk.ui.contact_sheet import chrome
+    from kiosk.ui.layout_check import check_layout
+
+    ui.screenshot("maintenance-pin")
+    faults = check_layout(ui.current, chrome(app), app.manager)
+    assert not faults, [str(f) for f in faults]  # title not under the toolbar, no boxes
 
 
 def test_wrong_pins_lock_the_keypad(ui: UiDriver, controller: MaintenanceController,

@@ -1,0 +1,186 @@
+"""Draw every screen × case × variant, check its layout, and keep a contact sheet.
+
+``python -m kiosk.ui.contact_sheet --out DIR`` (needs an X display; ``make demo`` runs it
+after the tour) writes one PNG per screen/case/variant plus ``index.html``, and exits 1
+when the layout checker (`kiosk.ui.layout_check`) found a fault. The test suite uses
+`run_matrix` on its own window without writing pictures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.session.view import SessionView
+from kiosk.ui.layout_cases import VARIANTS, Case, Variant, build_cases
+
+MAX_FRAMES = 40
+
+
+@dataclass
+class Shot:
+    case: Case
+    variant: Variant
+    faults: list[str]
+    png: Path | None = None
+
+
+@dataclass
+class Matrix:
+    shots: list[Shot] = field(default_factory=list)
+
+    @property
+    def faults(self) -> list[str]:
+        return [f"{s.case.label} [{s.variant.label}] {f}" for s in self.shots for f in s.faults]
+
+
+class StaticViews:
+    """The engine side of a window that only shows the views it is given (no session)."""
+
+    def __init__(self) -> None:
+        self.view = SessionView(seq=0, session_id=None, screen=next(iter(_screens())))
+
+    def subscribe(self, callback: Callable[[SessionView], None]) -> Callable[[], None]:
+        return lambda: None
+
+    def __getattr__(self, command: str) -> Callable[..., None]:
+        return lambda *args: None  # taps do nothing: there is no session behind the sheet
+
+
+def _screens() -> Any:
+    from kiosk.session.view import Screen
+
+    return Screen
+
+
+def chrome(app: Any) -> list[Any]:
+    """The fixed widgets around the session screen."""
+    return [app.toolbar, app.offline_banner, app.printer_banner, app.step_bar]
+
+
+def _signature(app: Any) -> tuple[Any, ...]:
+    from kiosk.ui.layout_check import walk
+    from kiosk.ui.widgets import KLabel
+
+    roots = (*chrome(app), app.manager.current_screen)
+    return tuple((tuple(w.pos), tuple(w.size), tuple(w.texture_size), w.text)
+                 for r in roots for w in walk(r) if isinstance(w, KLabel))
+
+
+def show(app: Any, view: SessionView, variant: Variant, idle: Callable[[], None]) -> None:
+    """Draw ``view`` in ``variant`` and run frames until the layout stops moving."""
+    from kiosk.ui.style import style
+
+    app.show_view(view)
+    s = style()
+    s.large_text, s.high_contrast = variant.large_text, variant.high_contrast
+    stable = 0
+    now: tuple[Any, ...] = ()
+    for _ in range(MAX_FRAMES):
+        idle()
+        last, now = now, _signature(app)
+        stable = stable + 1 if now == last and app.manager.current == view.screen.value else 0
+        if stable >= 2:
+            return
+    moving = sorted({str(a) for a, b in zip(last or (), now, strict=False) if a != b})[:4]
+    raise AssertionError(f"layout of {view.screen.value} [{variant.label}] never settled "
+                         f"in {MAX_FRAMES} frames; still moving: {moving}")
+
+
+def run_matrix(app: Any, idle: Callable[[], None], *, out_dir: Path | None = None,
+               cases: list[Case] | None = None,
+               variants: tuple[Variant, ...] = VARIANTS) -> Matrix:
+    from kiosk.ui.layout_check import check_layout
+
+    matrix = Matrix()
+    seq = app.view.seq + 1000 if app.view is not None else 1000
+    for case in cases if cases is not None else build_cases():
+        for variant in variants:
+            seq += 1
+            show(app, case.view(seq, variant), variant, idle)
+            faults = [str(f) for f in check_layout(
+                app.manager.current_screen,
+                chrome(app), app.manager)]
+            shot = Shot(case, variant, faults)
+            if out_dir is not None:
+                shot.png = app.screenshot(out_dir / f"{case.label}-{variant.label}.png")
+            matrix.shots.append(shot)
+    return matrix
+
+
+def write_index(matrix: Matrix, out_dir: Path) -> Path:
+    """One row per screen and case, one column per variant; faults under each picture."""
+    rows: dict[str, list[Shot]] = {}
+    for shot in matrix.shots:
+        rows.setdefault(shot.case.label, []).append(shot)
+    head = "".join(f"<th>{html.escape(v.label)}</th>" for v in VARIANTS)
+    body = []
+    for label, shots in rows.items():
+        cells = []
+        for shot in shots:
+            img = (f'<a href="{shot.png.name}"><img src="{shot.png.name}" width="240"></a>'
+                   if shot.png else "")
+            notes = "".join(f"<li>{html.escape(f)}</li>" for f in shot.faults)
+            mark = "fault" if shot.faults else "ok"
+            cells.append(f'<td class="{mark}">{img}<ul>{notes}</ul></td>')
+        body.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+    total = len(matrix.faults)
+    page = (
+        "<!doctype html><meta charset=utf-8><title>Kiosk contact sheet</title>"
+        "<style>body{font-family:sans-serif}td{vertical-align:top}"
+        ".fault{background:#fdd}.ok{background:#efe}li{font-size:11px;max-width:240px}"
+        "</style>"
+        f"<h1>Kiosk contact sheet: {len(matrix.shots)} pictures, {total} layout faults</h1>"
+        f"<table><tr><th>screen-case</th>{head}</tr>{''.join(body)}</table>")
+    index = out_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.contact_sheet")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", type=Path)
+    args = parser.parse_args(argv)
+    from kiosk.config import load_settings
+
+    settings = load_settings(args.config)
+    from kiosk.ui.bootstrap import configure_kivy
+
+    ui = settings.ui.model_copy(update={"demo_panel": False, "fullscreen": False})
+    configure_kivy(ui, kivy_home=Path(tempfile.mkdtemp(prefix="kiosk-sheet-kivy-")))
+    from kivy.base import EventLoop
+
+    from kiosk.ui.app import KioskApp
+
+    app = KioskApp(ui, StaticViews(), sounds_dir=args.out / "no-sounds",
+                   default_language=settings.kiosk.default_language)
+    app._run_prepare()
+    EventLoop.start()
+    from kiosk.ui.widgets import load_segmenter
+
+    load_segmenter().join(30)  # the pictures show the final word-by-word line breaks
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        matrix = run_matrix(app, EventLoop.idle, out_dir=args.out,
+                            cases=build_cases(settings.demo.seeds_file,
+                                              settings.session.services_file))
+    finally:
+        app.stop()
+        EventLoop.close()
+    index = write_index(matrix, args.out)
+    for fault in matrix.faults:
+        print(f"layout: {fault}", file=sys.stderr)
+    print(f"contact sheet: {index} ({len(matrix.shots)} pictures, "
+          f"{len(matrix.faults)} faults)")
+    return 1 if matrix.faults else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
