@@ -43,6 +43,7 @@ from simulators.linkage_server.limits import (
     RequestLimits,
     citizen_id_problem,
     consent_time_problem,
+    request_id_echo,
 )
 from simulators.linkage_server.store import (
     InFlight,
@@ -507,13 +508,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        raw_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        try:
-            request_id = str(uuid.UUID(raw_id)) if raw_id else ""
-        except ValueError:
-            request_id = ""
-        valid = bool(request_id) and request_id == raw_id.lower()
-        echo = (request_id if valid else str(uuid.uuid4())).encode()
+        echo, valid = request_id_echo(scope)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

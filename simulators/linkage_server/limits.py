@@ -23,6 +23,7 @@ import asyncio
 import datetime as dt
 import hmac
 import json
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,6 +54,8 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        app_send = send
+        send = _with_request_id(scope, send)  # our own refusals echo X-Request-ID too
         admin = scope["path"].startswith("/_admin")
         if admin and not hmac.compare_digest(headers.get(ADMIN_TOKEN_HEADER, b""),
                                              self.admin_token):
@@ -84,7 +87,7 @@ class RequestLimits:
                 return {"type": "http.request", "body": raw, "more_body": False}
             return await receive()  # after the body: wait for the disconnect, as usual
 
-        await self.app(scope, replay, send)
+        await self.app(scope, replay, app_send)
 
     async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
         loop = asyncio.get_running_loop()
@@ -110,6 +113,29 @@ class RequestLimits:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def request_id_echo(scope: Scope) -> tuple[bytes, bool]:
+    """The X-Request-ID to answer with (the client's when it is a lower-case UUID, else a
+    fresh one) and whether the client's was valid."""
+    raw_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    try:
+        request_id = str(uuid.UUID(raw_id)) if raw_id else ""
+    except ValueError:
+        request_id = ""
+    valid = bool(request_id) and request_id == raw_id.lower()
+    return (request_id if valid else str(uuid.uuid4())).encode(), valid
+
+
+def _with_request_id(scope: Scope, send: Send) -> Send:
+    echo, _ = request_id_echo(scope)
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []),
+                                              (b"x-request-id", echo)]}
+        await send(message)
+    return send_with_id
 
 
 async def _reply(send: Send, status: int, number: int, message: str, *,

@@ -99,6 +99,7 @@ def _ok(model: type[BaseModel], description: str, status: str = "200") -> dict[s
 
 COMMON_ERRORS = {
     "400": _error("Invalid request", [95020]),
+    "408": _error("The request body did not arrive in time", [95020]),
     "413": _error("Request too large", [95015]),
     "503": _error("Centre unavailable", [95099], retry_after=True),
 }
@@ -192,6 +193,7 @@ def build() -> dict[str, Any]:
                 **_ok(M.SubmissionReceipt, "Accepted (or the replay of the first answer)",
                       "201"),
                 "400": _error("Invalid request or Idempotency-Key missing", [95020, 95030]),
+                "404": _error("The citizen is not in the population registry", [90500]),
                 "409": _error("The first request with this key is still in progress",
                               [95031], retry_after=True),
                 "422": _error("Idempotency-Key already used with another payload", [95032]),

@@ -16,7 +16,7 @@ from kiosk.linkage.client import tls_context
 from kiosk.linkage.models import SubmissionRequest
 from kiosk.linkage.pki import KioskCredentials
 from linkage.helpers import check_requests_against_contract, consent_for, make_client
-from simulators.linkage_server.contract import CONTRACT_FILE, Contract
+from simulators.linkage_server.contract import CONTRACT_FILE, Contract, ContractMiddleware
 from simulators.linkage_server.runner import RunningServer
 
 
@@ -64,7 +64,9 @@ def test_an_answer_the_document_does_not_allow_becomes_a_loud_500(
     changed = tmp_path / "linkage-api.yaml"
     changed.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     stricter = Contract(changed)
-    middleware = server.server.asgi_app
+    middleware = server.server.asgi_app  # the contract layer, wherever it sits in the stack
+    while not isinstance(middleware, ContractMiddleware):
+        middleware = middleware.app  # type: ignore[attr-defined]
     kept, middleware.contract = middleware.contract, stricter  # type: ignore[attr-defined]
     try:
         ctx = tls_context(creds.ca_file, creds.cert_file, creds.key_file)

@@ -30,23 +30,27 @@ LATIN_WORD = re.compile(r"[A-Za-z]+")
 THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+(?:\.[\u0e01-\u0e4e]+)*\.?")
 
 
-def _allowed_words() -> tuple[set[str], set[str], str]:
-    """Latin words of English names; Thai words of names and addresses in the seeds; and
-    those names and addresses run together (a word cut at a line end is a piece of it)."""
+def _allowed_words() -> tuple[set[str], str, set[str], str]:
+    """Latin words of English names and those names run together; Thai words of names and
+    addresses in the seeds, and those run together (a word cut at a line end, as a name
+    wider than the line is, is a piece of one)."""
     seeds = load_seeds()
     latin: set[str] = set()
+    latin_names: list[str] = []
     fields: list[str] = []
     for c in seeds.citizens:
         latin.update(LATIN_WORD.findall(c.card.en_name))
+        latin_names.append(re.sub(r"[#\s]", "", c.card.en_name))
         fields += [c.card.th_name, c.card.address, c.card.issuer]
         nhso = c.raw.get("nhso") or {}
         fields += [str(nhso.get(key) or "") for key in ("main_hospital", "sub_hospital")]
     fields += [str(h.get("address", "")) for h in seeds.households]
     thai = {word for field in fields for word in THAI_RUN.findall(field)}
-    return latin, thai, "|".join(re.sub(r"[#\s]", "", f) for f in fields)
+    return (latin, "|".join(latin_names), thai,
+            "|".join(re.sub(r"[#\s]", "", f) for f in fields))
 
 
-LATIN_NAMES, THAI_NAMES, THAI_FIELDS = _allowed_words()
+LATIN_NAMES, LATIN_FIELDS, THAI_NAMES, THAI_FIELDS = _allowed_words()
 
 
 class TextOnlyPaper:
@@ -91,7 +95,9 @@ def decoded_lines(data: bytes) -> list[str]:
 def foreign_words(line: str, language: str) -> list[str]:
     rest = CODE.sub(" ", line)
     if language == "th":
-        return [w for w in LATIN_WORD.findall(rest) if w not in LATIN_NAMES]
+        words = LATIN_WORD.findall(rest)
+        return [w for i, w in enumerate(words) if w not in LATIN_NAMES and not (
+            i in (0, len(words) - 1) and w in LATIN_FIELDS)]
     runs = list(re.finditer(THAI_RUN, rest.strip()))
     foreign = []
     for i, m in enumerate(runs):

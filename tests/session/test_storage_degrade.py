@@ -26,7 +26,7 @@ from kiosk.session.engine import SessionEngine, Timeouts
 from kiosk.session.view import Screen
 from simulators.session_ports import ManualClock, StaticConnectivity
 
-from .conftest import Audit, Rig, SimCard, SimPrinter, SimServices
+from .conftest import Audit, Rig, SimCard, SimHolder, SimPrinter, SimServices
 from .test_queue_health import _by_id, _outbox_settings
 
 
@@ -49,16 +49,16 @@ def _audit_types(outbox: Outbox) -> list[str]:
 
 def _engine(catalogue: Catalogue, outbox: Outbox, audit: OutboxAudit) -> Rig:
     card, services, printer = SimCard(), SimServices(), SimPrinter()
-    clock, net = ManualClock(), StaticConnectivity()
+    clock, net, holder = ManualClock(), StaticConnectivity(), SimHolder()
     engine = SessionEngine(
         card=card, runners=services.runners(), printer=printer, connectivity=net,
         audit=audit, catalogue=catalogue, clock=clock, kiosk_id="TEST-0001",
-        timeouts=Timeouts(), queue_health=OutboxQueueHealth(outbox),
+        timeouts=Timeouts(), queue_health=OutboxQueueHealth(outbox), holder=holder,
     )
     clock.settle = engine.sync
     engine.start()
     engine.sync()
-    return Rig(engine, card, services, printer, Audit(), clock, net, [])
+    return Rig(engine, card, services, printer, Audit(), clock, net, [], holder)
 
 
 def test_a_full_disk_never_shows_a_service_that_will_fail_for_it(
