@@ -13,7 +13,7 @@ def emit_layout(builder: EscposBuilder, layout: RasterLayout) -> None:
         top = max(item.top, printed)  # the paper cannot go back; never overprint
         builder.feed_dots(top - printed)
         if isinstance(item, Band):
-            builder.raster(item.image, item.align)
+            builder.raster(item.image, item.align, item.x)
             printed = top + item.image.height
         else:
             builder.qr(item.data, item.module)

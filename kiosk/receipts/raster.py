@@ -6,8 +6,9 @@ wire is kept small, because bytes are what a serial printer is slow at:
 * text is drawn straight into mode ``1`` (no anti-aliasing, so no dithering speckles);
 * every line becomes its own band cropped to its ink (blank rows between lines are sent
   as a 2-3 byte paper feed, not as 72 bytes of zeros per dot row);
-* a band is only as wide as its ink: centred lines are centred by the printer (ESC a 1),
-  left-aligned lines stop where their ink stops;
+* a band is sent as strips, each only as wide as its own ink and placed by a left margin
+  (``GS L``), so a line's sparse rows (marks above, vowels below) cost only their ink
+  (`escpos_bytes.EscposBuilder.raster`);
 * QR codes are drawn by the printer (``GS ( k``, ~70 bytes) when the profile allows.
 
 `render_layout(document, profile)` gives a `RasterLayout` (bands at page positions);
