@@ -120,8 +120,9 @@ class Banner(KLabel):
         super().__init__(draw_background=True, padding=(24, 6), halign="center",
                          follows_large_text=False, **kwargs)
 
-    def show(self, key: str | None) -> None:
+    def show(self, key: str | None, **fields: str) -> None:
         self.shown = bool(key)
+        self.fields = fields
         self.key = key or ""
         self.opacity = 1 if self.shown else 0
         self._fit()
@@ -307,7 +308,13 @@ class KioskApp(App):
         if s.language != view.language:
             s.language = view.language
         self._play_cues(previous, view)
-        if view.offline or view.connectivity is Connectivity.OFFLINE:
+        working = [e.name.pick(view.language) for e in view.menu if e.available]
+        if (view.offline or view.connectivity is Connectivity.OFFLINE) \
+                and view.screen is Screen.MENU and working:
+            # Where a service is chosen, the banner names the ones that still work (its own
+            # row: no note in the menu pushing a service below the fold).
+            self.offline_banner.show("menu.offline_working", services=", ".join(working))
+        elif view.offline or view.connectivity is Connectivity.OFFLINE:
             self.offline_banner.show("banner.offline")
         elif view.connectivity is Connectivity.DEGRADED:
             self.offline_banner.show("banner.degraded")

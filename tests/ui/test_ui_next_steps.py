@@ -71,7 +71,20 @@ def test_offline_menu_names_the_services_that_still_work(ui: UiDriver,
     feeder.show(screen=Screen.MENU, menu=MENU, offline=True)
     ui.wait_screen(Screen.MENU)
     working = ", ".join(e.name.th for e in MENU if e.available)
-    assert tr("menu.offline_working", services=working) in texts(ui.current).replace("\n", "")
+    # The banner (its own row, not a note pushing services below the fold) names them.
+    banner = ui.app.offline_banner
+    ui.wait_until(lambda: banner.text.replace("\n", "") == tr("menu.offline_working",
+                                                              services=working),
+                  what="banner naming the working services")
+    assert tr("menu.offline_none") not in texts(ui.current).replace("\n", "")
+    # None works: the menu itself gives the next step (ask at the counter).
+    from dataclasses import replace
+
+    feeder.show(screen=Screen.MENU, menu=tuple(replace(e, available=False) for e in MENU),
+                offline=True)
+    ui.wait_until(lambda: tr("menu.offline_none") in texts(ui.current).replace("\n", ""),
+                  what="the none-works note")
+    assert banner.text.replace("\n", "") == tr("banner.offline")
 
 
 def test_consent_names_the_services_in_words(ui: UiDriver, feeder: ViewFeeder) -> None:

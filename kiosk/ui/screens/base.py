@@ -85,7 +85,10 @@ class KioskScreen(KivyScreen):
         self._cue()
 
     def _cue(self, *_: Any) -> None:
-        below = self.column.height > self.scroll.height + 2 and self.scroll.scroll_y > 0.01
+        # The cue's own row goes back to the scroll area when it hides: content that fits
+        # without the cue must not keep it shown (and itself cut off) for good.
+        room = self.scroll.height + (self.more.height if self.more.key else 0)
+        below = self.column.height > room + 2 and self.scroll.scroll_y > 0.01
         key = "common.more_below" if below else ""
         if self.more.key != key:
             self.more.key = key

@@ -9,6 +9,7 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
 from kiosk.ui.icons import DEFAULT_SERVICE_ICON, SERVICE_ICONS
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.service_tile import ServiceTile
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
@@ -66,14 +67,23 @@ class ConsentScreen(KioskScreen):
 
 
 class MenuScreen(KioskScreen):
+    """Five services fit without scrolling in normal text (two columns of tiles: icon,
+    bold name, one line of description); large text is one column that scrolls, with the
+    "more below" cue. The offline banner says which services still work (`KioskApp`)."""
+
     screen = Screen.MENU
 
     def build(self) -> None:
         # No title: the step bar's highlighted "4 Choose a service" says it, and the room
-        # lets five services fit without scrolling.
-        self.offline_note = self.text(role=Role.WARNING, draw_background=True, padding=(16, 8))
-        gap = style().gap_px * 2
-        self.grid = GridLayout(cols=2, spacing=gap, size_hint_y=None)
+        # (its empty header row too) lets five services fit without scrolling.
+        self.frame.remove_widget(self.header)
+        gap = style().gap_px
+        self.frame.padding = (gap * 4, gap, gap * 4, gap * 2)
+        # Offline, the banner names the services that still work; only when none does,
+        # this note gives the next step (ask at the counter). Out of the column otherwise:
+        # even empty, its row and spacing would push the last row below the fold.
+        self.offline_note = KLabel(role=Role.WARNING, draw_background=True, padding=(16, 8))
+        self.grid = GridLayout(cols=2, spacing=(gap * 2, gap), size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
         self.column.add_widget(self.grid)
         style().bind(revision=self._columns)
@@ -81,6 +91,13 @@ class MenuScreen(KioskScreen):
         self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
                                 action=lambda: self.send("finish")))
         self._shown: tuple[tuple[MenuEntry, ...], str, bool] | None = None
+
+    def tiles(self) -> list[ServiceTile]:
+        return [t for t in reversed(self.grid.children) if isinstance(t, ServiceTile)]
+
+    def must_see(self) -> list[Any]:
+        """In normal text every service is seen without scrolling, not only the actions."""
+        return [*super().must_see(), *([] if style().large_text else self.tiles())]
 
     def _columns(self, *_: Any) -> None:
         """Two columns of tiles; one in large text, so no tile text is squeezed."""
@@ -91,47 +108,59 @@ class MenuScreen(KioskScreen):
         if state == self._shown:
             return  # rebuilding buttons on every countdown tick would stall the frame
         self._shown = state
-        working = [e.name.pick(view.language) for e in view.menu if e.available]
-        if view.offline:  # say which services still work, not only that some do not
-            self.offline_note.key = "menu.offline_working" if working else "menu.offline_none"
-            self.offline_note.fields = {"services": ", ".join(working)}
-        else:
-            self.offline_note.key = ""
+        none_working = view.offline and not any(e.available for e in view.menu)
+        self.offline_note.key = "menu.offline_none" if none_working else ""
+        if none_working and self.offline_note.parent is None:
+            self.column.add_widget(self.offline_note, index=len(self.column.children))
+        elif not none_working and self.offline_note.parent is not None:
+            self.column.remove_widget(self.offline_note)
         self.grid.clear_widgets()
         for entry in view.menu:
-            button = self._entry_button(entry, view)
-            button.bind(texture_size=self._even_heights)
-            self.grid.add_widget(button)
+            tile = self._entry_tile(entry, view)
+            tile.bind(texture_size=self._even_heights)
+            self.grid.add_widget(tile)
         self._even_heights()
 
     def _even_heights(self, *_: Any) -> None:
-        """Every service button as tall as the tallest: a calm grid, equal targets."""
-        buttons = list(self.grid.children)
-        if not buttons:
+        """Every service tile as tall as the tallest: a calm grid, equal targets."""
+        tiles = list(self.grid.children)
+        if not tiles:
             return
         # Kivy's texture already holds the padding (the layout checker's "clipped" test
         # compares the two): adding it again made every tile a line taller.
-        tallest = max(max(style().target_px, b.texture_size[1]) for b in buttons)
-        for button in buttons:
-            button.height = tallest
+        tallest = max(max(style().target_px, t.texture_size[1]) for t in tiles)
+        for tile in tiles:
+            tile.height = tallest
 
-    def _entry_button(self, entry: MenuEntry, view: SessionView) -> KButton:
-        tr = style().tr
-        lines = [entry.name.pick(view.language)]
-        if not entry.available:
-            lines.append(tr(entry.reason_key) if entry.reason_key else tr("menu.unavailable"))
-        elif entry.asks_holder:
-            lines.append(tr("holder.asks"))  # this one asks for the ThaID app first
-        elif entry.queueable and view.offline:
-            lines.append(tr("menu.queued_offline"))
-        elif entry.help.pick(view.language):
-            lines.append(entry.help.pick(view.language))
+    def _entry_tile(self, entry: MenuEntry, view: SessionView) -> ServiceTile:
         service_id = entry.service_id
-        return KButton(raw="\n".join(lines), enabled=entry.available, halign="left",
-                       role=Role.PRIMARY_BUTTON, fit_height=False, size_hint_y=None,
-                       icon=SERVICE_ICONS.get(service_id, DEFAULT_SERVICE_ICON),
-                       padding=(20, 8),
-                       action=lambda: self.send("choose_service", service_id))
+        return ServiceTile(entry.name.pick(view.language), tile_line(entry, view),
+                           enabled=entry.available, role=Role.PRIMARY_BUTTON,
+                           icon=SERVICE_ICONS.get(service_id, DEFAULT_SERVICE_ICON),
+                           action=lambda: self.send("choose_service", service_id))
+
+
+_TILE_REASONS = {
+    "service.unavailable_offline": "menu.tile.unavailable_offline",
+    "service.unavailable_printer": "menu.tile.unavailable_printer",
+    "service.unavailable_storage": "menu.tile.unavailable_storage",
+    "holder.unavailable": "menu.tile.holder_unavailable",
+}
+"""A tile has one line: the short form of a reason whose full sentence is longer."""
+
+
+def tile_line(entry: MenuEntry, view: SessionView) -> str:
+    """The tile's one line: why it is unavailable, the ThaID mark, offline, or its help."""
+    tr = style().tr
+    if not entry.available:
+        key = entry.reason_key or "menu.unavailable"
+        short = _TILE_REASONS.get(key, key)
+        return tr(short if tr.has(short) else key)
+    if entry.asks_holder:
+        return tr("menu.tile.asks_holder")  # this one asks for the ThaID app first
+    if entry.queueable and view.offline:
+        return tr("menu.queued_offline")
+    return entry.help.pick(view.language)
 
 
 class RunningScreen(KioskScreen):
