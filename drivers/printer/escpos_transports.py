@@ -213,26 +213,17 @@ class NetworkTransport(EscposTransport):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _read_some(self, timeout_s: float) -> bytes:
+        return self._recv(timeout_s, 16)
+
+    def _read_waiting(self) -> bytes:
+        return self._recv(0, 4096)  # 0: non-blocking (a timeout would wait for data)
+
+    def _recv(self, timeout_s: float, size: int) -> bytes:
         sock: socket.socket = self._require_open().device
         sock.settimeout(timeout_s)
         try:
-            data = sock.recv(16)
-        except TimeoutError:
-            return b""
-        except OSError as exc:
-            raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
-        finally:
-            sock.settimeout(self.timeout_s)
-        if not data:
-            raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
-        return data
-
-    def _read_waiting(self) -> bytes:
-        sock: socket.socket = self._require_open().device
-        sock.settimeout(0)  # non-blocking (a timeout would make Python wait for data)
-        try:
-            data = sock.recv(4096)
-        except BlockingIOError:
+            data = sock.recv(size)
+        except (TimeoutError, BlockingIOError):
             return b""
         except OSError as exc:
             raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
