@@ -18,10 +18,14 @@ the outbox and server databases, and prints the growth between the two. Goal: RS
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import os
+import re
 import resource
+import select
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,18 +42,110 @@ SERVICES = ("card_status", "submit_request")
 GOAL = {"rss_mb": 5.0, "threads": 0, "open_fds": 0}
 
 
-def snapshot(paths: dict[str, Path]) -> dict[str, Any]:
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+try:
+    _LIBC: Any = ctypes.CDLL("libc.so.6")
+    _LIBC.mallinfo2.restype = _MallInfo2
+except (OSError, AttributeError):  # not glibc: the malloc-level view is left out
+    _LIBC = None
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 2)
+
+
+def malloc_view() -> dict[str, float]:
+    """glibc's own figures, all arenas: bytes in use by malloc'd blocks (Python objects and
+    C libraries alike) and bytes free inside the arenas (freed but not given back)."""
+    if _LIBC is None:
+        return {}
+    info = _LIBC.mallinfo2()
+    return {"in_use_mb": round((info.uordblks + info.hblkhd) / 2**20, 2),
+            "free_in_arenas_mb": round(info.fordblks / 2**20, 2)}
+
+
+def rss_by_mapping() -> dict[str, int]:
+    """Resident kB per kind of mapping: [heap], anonymous, and each file (libraries, the
+    GL driver's buffers)."""
+    kinds: dict[str, int] = {}
+    name = "?"
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()
+            if head and re.fullmatch(r"[0-9a-f]+-[0-9a-f]+", head[0]):
+                name = head[5] if len(head) > 5 else "[anon]"
+            elif head and head[0] == "Rss:":
+                kinds[name] = kinds.get(name, 0) + int(head[1])
+    return kinds
+
+
+def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str, Any]:
     gc.collect()
-    with open("/proc/self/statm") as statm:
-        rss = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    rss = rss_mb()
+    malloc = malloc_view()
+    trimmed = None
+    if _LIBC is not None:
+        # Give freed arena memory back first: what remains resident is really held.
+        _LIBC.malloc_trim(0)
+        trimmed = rss_mb()
     sizes = {}
     for name, path in paths.items():
         sizes[name] = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")
                           if p.is_file())
-    return {"rss_mb": round(rss, 2), "threads": len(os.listdir("/proc/self/task")),
+    shot = {"rss_mb": rss, "rss_after_trim_mb": trimmed, "malloc": malloc,
+            "threads": len(os.listdir("/proc/self/task")),
             "python_threads": threading.active_count(),
             "open_fds": len(os.listdir("/proc/self/fd")), "db_bytes": sizes,
-            "at": time.monotonic()}
+            "at": time.monotonic(), "mappings_kb": rss_by_mapping()}
+    if server_pid is not None:
+        shot["server"] = {"rss_mb": rss_mb(server_pid),
+                          "threads": len(os.listdir(f"/proc/{server_pid}/task")),
+                          "open_fds": len(os.listdir(f"/proc/{server_pid}/fd"))}
+    return shot
+
+
+class ServerProcess:
+    """The reference server in its own process (``python -m simulators.linkage_server``),
+    so the kiosk's figures are the kiosk's alone and the server's are read from its pid."""
+
+    def __init__(self, state_dir: Path, pki_dir: Path, startup_timeout_s: float = 30.0
+                 ) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulators.linkage_server", "--host", "127.0.0.1",
+             "--port", "0", "--state-dir", str(state_dir), "--pki-dir", str(pki_dir),
+             "--no-thaid"],
+            cwd=REPO, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + startup_timeout_s
+        line = ""
+        while not line:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("reference Linkage server process did not start")
+            if select.select([self.proc.stdout], [], [], left)[0]:
+                line = self.proc.stdout.readline()
+        found = re.search(r"(https://[0-9.]+:[0-9]+)", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"unexpected first line from the server: {line!r}")
+        self.base_url = found.group(1)
+        self.pid = self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
 
 
 def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
@@ -71,30 +167,38 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         pcsc = PcscStack(root / "pcscd")
         pcsc.start()
         vpcd_port, reader_filter = pcsc.slot(0).port, pcsc.slot(0).reader
+    server: Any = None
     try:
-        with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
-            config = write_config(root, server.base_url, card_driver=args.card,
-                                  reader_filter=reader_filter)
-            config.write_text(config.read_text("utf-8").replace(
-                'log_level = "DEBUG"', 'log_level = "WARNING"'), "utf-8")
-            settings = load_settings(config)
-            kiosk = build_kiosk(settings, start_sender=True)
-            devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
-                                   vpcd_port=vpcd_port, server=server)
-            paths = {"outbox": settings.outbox.database,
-                     "server": root / "server" / "linkage-server.sqlite3"}
-            try:
-                return play(args, settings, kiosk, devices, paths)
-            finally:
-                devices.close()
-                kiosk.close()
+        if args.server == "process":
+            server = ServerProcess(root / "server", root / "pki")
+            base_url, server_pid, embedded = server.base_url, server.pid, None
+        else:
+            server = run_in_thread(state_dir=root / "server", pki_dir=root / "pki")
+            base_url, server_pid, embedded = server.base_url, None, server
+        config = write_config(root, base_url, card_driver=args.card,
+                              reader_filter=reader_filter)
+        config.write_text(config.read_text("utf-8").replace(
+            'log_level = "DEBUG"', 'log_level = "WARNING"'), "utf-8")
+        settings = load_settings(config)
+        kiosk = build_kiosk(settings, start_sender=True)
+        devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
+                               vpcd_port=vpcd_port, server=embedded)
+        paths = {"outbox": settings.outbox.database,
+                 "server": root / "server" / "linkage-server.sqlite3"}
+        try:
+            return play(args, settings, kiosk, devices, paths, server_pid)
+        finally:
+            devices.close()
+            kiosk.close()
     finally:
+        if server is not None:
+            server.stop()
         if pcsc is not None:
             pcsc.stop()
 
 
 def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
-         paths: dict[str, Path]) -> dict[str, Any]:
+         paths: dict[str, Path], server_pid: int | None) -> dict[str, Any]:
     from kivy.clock import Clock
     from kivy.tests.common import UnitTestTouch
 
@@ -132,10 +236,27 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
 
     def ended() -> None:
         state["done"] += 1
-        if state["done"] in (args.warmup, args.sessions):
-            state["snapshots"][state["done"]] = snapshot(paths)
-            print(f"soak: after {state['done']} sessions: "
-                  f"{state['snapshots'][state['done']]}", file=sys.stderr)
+        done = state["done"]
+        if args.every and done % args.every == 0 and done not in (args.warmup, args.sessions):
+            print(f"soak: after {done} sessions: RSS {rss_mb()} MB, malloc {malloc_view()}",
+                  file=sys.stderr)
+        if done in (args.warmup, args.sessions):
+            shot = state["snapshots"][done] = snapshot(paths, server_pid)
+            print(f"soak: after {done} sessions: "
+                  f"{ {k: v for k, v in shot.items() if k != 'mappings_kb'} }", file=sys.stderr)
+            if args.tracemalloc:
+                import tracemalloc
+
+                traced = tracemalloc.take_snapshot()
+                if done == args.warmup:
+                    state["traced"] = traced
+                else:
+                    stats = traced.compare_to(state["traced"], "lineno")
+                    total = sum(s.size_diff for s in stats)
+                    print(f"soak: tracemalloc, Python heap growth {total / 1024:.1f} KiB; "
+                          "top 15:", file=sys.stderr)
+                    for stat in stats[:15]:
+                        print(f"  {stat}", file=sys.stderr)
 
     def after_drawn(view: Any) -> None:
         screen = view.screen
@@ -186,20 +307,32 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     first, last = state["snapshots"].get(args.warmup), state["snapshots"].get(args.sessions)
     if first is None or last is None:
         raise RuntimeError(f"soak ended after {state['done']} of {args.sessions} sessions")
-    growth = {
+    grown = {k: last["mappings_kb"].get(k, 0) - first["mappings_kb"].get(k, 0)
+             for k in set(first["mappings_kb"]) | set(last["mappings_kb"])}
+    growth: dict[str, Any] = {
         "rss_mb": round(last["rss_mb"] - first["rss_mb"], 2),
         "threads": last["threads"] - first["threads"],
         "open_fds": last["open_fds"] - first["open_fds"],
         "db_bytes": {k: last["db_bytes"][k] - first["db_bytes"][k]
                      for k in first["db_bytes"]},
+        # where the resident kB went, by mapping (the five largest changes)
+        "mappings_kb": dict(sorted(grown.items(), key=lambda kv: -abs(kv[1]))[:5]),
     }
+    if first["rss_after_trim_mb"] is not None:
+        growth["rss_after_trim_mb"] = round(
+            last["rss_after_trim_mb"] - first["rss_after_trim_mb"], 2)
+        growth["malloc_in_use_mb"] = round(
+            last["malloc"]["in_use_mb"] - first["malloc"]["in_use_mb"], 2)
+    if server_pid is not None:
+        growth["server"] = {k: round(last["server"][k] - first["server"][k], 2)
+                            for k in first["server"]}
     return {
-        "bench": "soak", "card": args.card, "sessions": args.sessions,
-        "warmup": args.warmup, "errors": len(state["errors"]),
+        "bench": "soak", "card": args.card, "server": args.server,
+        "sessions": args.sessions, "warmup": args.warmup, "errors": len(state["errors"]),
         "error_keys": sorted(set(state["errors"])),
         "seconds_per_session": round((time.monotonic() - started) / args.sessions, 3),
-        "after_warmup": {k: v for k, v in first.items() if k != "at"},
-        "after_all": {k: v for k, v in last.items() if k != "at"},
+        "after_warmup": {k: v for k, v in first.items() if k not in ("at", "mappings_kb")},
+        "after_all": {k: v for k, v in last.items() if k not in ("at", "mappings_kb")},
         "growth": growth,
         "goal": GOAL,
         "goal_met": {k: growth[k] <= GOAL[k] for k in GOAL},
@@ -211,10 +344,22 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--card", choices=("pcsc", "simulated"), default="pcsc")
+    parser.add_argument("--server", choices=("process", "thread"), default="process",
+                        help="the reference server in its own process (default: the "
+                             "kiosk's figures are the kiosk's) or on a thread of this one")
+    parser.add_argument("--every", type=int, default=0,
+                        help="also print RSS and malloc figures every N sessions")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="trace Python allocations; print the top growth at the end "
+                             "(slower, and its own bookkeeping adds to RSS)")
     args = parser.parse_args()
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(1)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         result = run(args, Path(tmp))
     print(json.dumps(result, sort_keys=True))
