@@ -25,6 +25,7 @@ import os
 import re
 import resource
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -110,6 +111,11 @@ def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str,
     return shot
 
 
+def _die_with_parent() -> None:
+    if _LIBC is not None:  # PR_SET_PDEATHSIG: a killed soak leaves no server behind
+        _LIBC.prctl(1, signal.SIGTERM)
+
+
 class ServerProcess:
     """The reference server in its own process (``python -m simulators.linkage_server``),
     so the kiosk's figures are the kiosk's alone and the server's are read from its pid."""
@@ -120,7 +126,7 @@ class ServerProcess:
             [sys.executable, "-m", "simulators.linkage_server", "--host", "127.0.0.1",
              "--port", "0", "--state-dir", str(state_dir), "--pki-dir", str(pki_dir),
              "--no-thaid"],
-            cwd=REPO, stdout=subprocess.PIPE, text=True)
+            cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
         assert self.proc.stdout is not None
         deadline = time.monotonic() + startup_timeout_s
         line = ""
@@ -251,12 +257,16 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
                 if done == args.warmup:
                     state["traced"] = traced
                 else:
-                    stats = traced.compare_to(state["traced"], "lineno")
+                    key = "lineno" if args.tracemalloc == 1 else "traceback"
+                    stats = traced.compare_to(state["traced"], key)
                     total = sum(s.size_diff for s in stats)
                     print(f"soak: tracemalloc, Python heap growth {total / 1024:.1f} KiB; "
                           "top 15:", file=sys.stderr)
                     for stat in stats[:15]:
                         print(f"  {stat}", file=sys.stderr)
+                        if key == "traceback":
+                            for line in stat.traceback.format()[-2 * args.tracemalloc:]:
+                                print(f"      {line}", file=sys.stderr)
 
     def after_drawn(view: Any) -> None:
         screen = view.screen
@@ -349,9 +359,10 @@ def main() -> int:
                              "kiosk's figures are the kiosk's) or on a thread of this one")
     parser.add_argument("--every", type=int, default=0,
                         help="also print RSS and malloc figures every N sessions")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="trace Python allocations; print the top growth at the end "
-                             "(slower, and its own bookkeeping adds to RSS)")
+    parser.add_argument("--tracemalloc", type=int, nargs="?", const=1, default=0,
+                        metavar="FRAMES",
+                        help="trace Python allocations (FRAMES deep, default 1); print the "
+                             "top growth at the end (slower; its bookkeeping adds to RSS)")
     args = parser.parse_args()
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")
@@ -359,7 +370,7 @@ def main() -> int:
     if args.tracemalloc:
         import tracemalloc
 
-        tracemalloc.start(1)
+        tracemalloc.start(args.tracemalloc)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         result = run(args, Path(tmp))
     print(json.dumps(result, sort_keys=True))
