@@ -3,15 +3,20 @@
 The whole kiosk in this process — the Kivy touch UI (run it under Xvfb:
 ``scripts/with-display.sh .venv/bin/python bench/soak.py``), the card read through the real
 pcscd with the vpcd driver and our virtual card (``--card simulated`` for the in-process
-reader instead), the reference Linkage server over mutual TLS on a loopback port (run by
-this process on its own thread, as the tests do), the outbox with its sender thread on
-SQLite, and the virtual printer. Each session is played by touch: card in → continue →
-I agree → a service (card status and submit request in turn) → print → card out.
+reader instead), the outbox with its sender thread on SQLite, and the virtual printer. The
+reference Linkage server runs over mutual TLS on a loopback port in its own process
+(``--server thread``: on a thread of this one, as the tests do), so the kiosk's figures are
+the kiosk's; the server's own growth is reported apart. Each session is played by touch:
+card in → continue → I agree → a service (card status and submit request in turn) → print
+→ card out.
 
 After ``--warmup`` sessions (default 50: caches, the word dictionary, pools are full) and
 after ``--sessions`` (default 200; the issue's figure is ``--sessions 1000``), it records
-the resident set size, the number of threads, the open file descriptors and the sizes of
-the outbox and server databases, and prints the growth between the two. Goal: RSS growth
+the resident set size (as read, and again after glibc's ``malloc_trim(0)`` has given freed
+arena memory back, so fragmentation and real growth are told apart), glibc's bytes in use,
+SQLite's memory, resident kB by mapping, the number of threads, the open file descriptors
+and the sizes of the outbox and server databases, and prints the growth between the two.
+``--tracemalloc`` and ``--count-objects`` say what grew in Python. Goal: RSS growth
 ≤ 5 MB, 0 threads and 0 file descriptors more. The last line printed is one JSON object.
 """
 
@@ -56,6 +61,21 @@ except (OSError, AttributeError):  # not glibc: the malloc-level view is left ou
     _LIBC = None
 
 
+try:  # the library Python's sqlite3 module is linked to: its status counts are process-wide
+    _SQLITE: Any = ctypes.CDLL("libsqlite3.so.0")
+except OSError:
+    _SQLITE = None
+
+
+def sqlite_mb() -> float | None:
+    """Memory SQLite holds (page caches of every connection, schema, statements)."""
+    if _SQLITE is None:
+        return None
+    current, highest = ctypes.c_int64(), ctypes.c_int64()
+    _SQLITE.sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)
+    return round(current.value / 2**20, 2)
+
+
 def rss_mb(pid: int | str = "self") -> float:
     with open(f"/proc/{pid}/statm") as statm:
         return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 2)
@@ -68,7 +88,7 @@ def malloc_view() -> dict[str, float]:
         return {}
     info = _LIBC.mallinfo2()
     return {"in_use_mb": round((info.uordblks + info.hblkhd) / 2**20, 2),
-            "free_in_arenas_mb": round(info.fordblks / 2**20, 2)}
+            "free_in_arenas_mb": round(info.fordblks / 2**20, 2), "sqlite_mb": sqlite_mb()}
 
 
 def rss_by_mapping() -> dict[str, int]:
@@ -109,6 +129,15 @@ def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str,
                           "threads": len(os.listdir(f"/proc/{server_pid}/task")),
                           "open_fds": len(os.listdir(f"/proc/{server_pid}/fd"))}
     return shot
+
+
+def _object_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        kind = type(obj)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _die_with_parent() -> None:
@@ -244,12 +273,21 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
         state["done"] += 1
         done = state["done"]
         if args.every and done % args.every == 0 and done not in (args.warmup, args.sessions):
+            gc.collect()
             print(f"soak: after {done} sessions: RSS {rss_mb()} MB, malloc {malloc_view()}",
                   file=sys.stderr)
         if done in (args.warmup, args.sessions):
             shot = state["snapshots"][done] = snapshot(paths, server_pid)
             print(f"soak: after {done} sessions: "
                   f"{ {k: v for k, v in shot.items() if k != 'mappings_kb'} }", file=sys.stderr)
+            if args.count_objects:
+                counts = _object_counts()
+                if done == args.warmup:
+                    state["counts"] = counts
+                else:
+                    grown = sorted(((n - state["counts"].get(k, 0), k)
+                                    for k, n in counts.items()), reverse=True)[:15]
+                    print(f"soak: live objects grown most: {grown}", file=sys.stderr)
             if args.tracemalloc:
                 import tracemalloc
 
@@ -333,6 +371,9 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
             last["rss_after_trim_mb"] - first["rss_after_trim_mb"], 2)
         growth["malloc_in_use_mb"] = round(
             last["malloc"]["in_use_mb"] - first["malloc"]["in_use_mb"], 2)
+        if first["malloc"]["sqlite_mb"] is not None:
+            growth["sqlite_mb"] = round(
+                last["malloc"]["sqlite_mb"] - first["malloc"]["sqlite_mb"], 2)
     if server_pid is not None:
         growth["server"] = {k: round(last["server"][k] - first["server"][k], 2)
                             for k in first["server"]}
@@ -359,6 +400,8 @@ def main() -> int:
                              "kiosk's figures are the kiosk's) or on a thread of this one")
     parser.add_argument("--every", type=int, default=0,
                         help="also print RSS and malloc figures every N sessions")
+    parser.add_argument("--count-objects", action="store_true",
+                        help="print the types whose live objects grew most")
     parser.add_argument("--tracemalloc", type=int, nargs="?", const=1, default=0,
                         metavar="FRAMES",
                         help="trace Python allocations (FRAMES deep, default 1); print the "
