@@ -364,7 +364,8 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
         "db_bytes": {k: last["db_bytes"][k] - first["db_bytes"][k]
                      for k in first["db_bytes"]},
         # where the resident kB went, by mapping (the five largest changes)
-        "mappings_kb": dict(sorted(grown.items(), key=lambda kv: -abs(kv[1]))[:5]),
+        "mappings_kb": dict(sorted(((k, v) for k, v in grown.items() if v),
+                                   key=lambda kv: -abs(kv[1]))[:5]),
     }
     if first["rss_after_trim_mb"] is not None:
         growth["rss_after_trim_mb"] = round(
