@@ -3,25 +3,35 @@
 The whole kiosk in this process — the Kivy touch UI (run it under Xvfb:
 ``scripts/with-display.sh .venv/bin/python bench/soak.py``), the card read through the real
 pcscd with the vpcd driver and our virtual card (``--card simulated`` for the in-process
-reader instead), the reference Linkage server over mutual TLS on a loopback port (run by
-this process on its own thread, as the tests do), the outbox with its sender thread on
-SQLite, and the virtual printer. Each session is played by touch: card in → continue →
-I agree → a service (card status and submit request in turn) → print → card out.
+reader instead), the outbox with its sender thread on SQLite, and the virtual printer. The
+reference Linkage server runs over mutual TLS on a loopback port in its own process
+(``--server thread``: on a thread of this one, as the tests do), so the kiosk's figures are
+the kiosk's; the server's own growth is reported apart. Each session is played by touch:
+card in → continue → I agree → a service (card status and submit request in turn) → print
+→ card out.
 
 After ``--warmup`` sessions (default 50: caches, the word dictionary, pools are full) and
 after ``--sessions`` (default 200; the issue's figure is ``--sessions 1000``), it records
-the resident set size, the number of threads, the open file descriptors and the sizes of
-the outbox and server databases, and prints the growth between the two. Goal: RSS growth
+the resident set size (as read, and again after glibc's ``malloc_trim(0)`` has given freed
+arena memory back, so fragmentation and real growth are told apart), glibc's bytes in use,
+SQLite's memory, resident kB by mapping, the number of threads, the open file descriptors
+and the sizes of the outbox and server databases, and prints the growth between the two.
+``--tracemalloc`` and ``--count-objects`` say what grew in Python. Goal: RSS growth
 ≤ 5 MB, 0 threads and 0 file descriptors more. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import os
+import re
 import resource
+import select
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,18 +48,139 @@ SERVICES = ("card_status", "submit_request")
 GOAL = {"rss_mb": 5.0, "threads": 0, "open_fds": 0}
 
 
-def snapshot(paths: dict[str, Path]) -> dict[str, Any]:
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+try:
+    _LIBC: Any = ctypes.CDLL("libc.so.6")
+    _LIBC.mallinfo2.restype = _MallInfo2
+except (OSError, AttributeError):  # not glibc: the malloc-level view is left out
+    _LIBC = None
+
+
+try:  # the library Python's sqlite3 module is linked to: its status counts are process-wide
+    _SQLITE: Any = ctypes.CDLL("libsqlite3.so.0")
+except OSError:
+    _SQLITE = None
+
+
+def sqlite_mb() -> float | None:
+    """Memory SQLite holds (page caches of every connection, schema, statements)."""
+    if _SQLITE is None:
+        return None
+    current, highest = ctypes.c_int64(), ctypes.c_int64()
+    _SQLITE.sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)
+    return round(current.value / 2**20, 2)
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 2)
+
+
+def malloc_view() -> dict[str, float]:
+    """glibc's own figures, all arenas: bytes in use by malloc'd blocks (Python objects and
+    C libraries alike) and bytes free inside the arenas (freed but not given back)."""
+    if _LIBC is None:
+        return {}
+    info = _LIBC.mallinfo2()
+    return {"in_use_mb": round((info.uordblks + info.hblkhd) / 2**20, 2),
+            "free_in_arenas_mb": round(info.fordblks / 2**20, 2), "sqlite_mb": sqlite_mb()}
+
+
+def rss_by_mapping() -> dict[str, int]:
+    """Resident kB per kind of mapping: [heap], anonymous, and each file (libraries, the
+    GL driver's buffers)."""
+    kinds: dict[str, int] = {}
+    name = "?"
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()
+            if head and re.fullmatch(r"[0-9a-f]+-[0-9a-f]+", head[0]):
+                name = head[5] if len(head) > 5 else "[anon]"
+            elif head and head[0] == "Rss:":
+                kinds[name] = kinds.get(name, 0) + int(head[1])
+    return kinds
+
+
+def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str, Any]:
     gc.collect()
-    with open("/proc/self/statm") as statm:
-        rss = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    rss = rss_mb()
+    malloc = malloc_view()
+    trimmed = None
+    if _LIBC is not None:
+        # Give freed arena memory back first: what remains resident is really held.
+        _LIBC.malloc_trim(0)
+        trimmed = rss_mb()
     sizes = {}
     for name, path in paths.items():
         sizes[name] = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")
                           if p.is_file())
-    return {"rss_mb": round(rss, 2), "threads": len(os.listdir("/proc/self/task")),
+    shot = {"rss_mb": rss, "rss_after_trim_mb": trimmed, "malloc": malloc,
+            "threads": len(os.listdir("/proc/self/task")),
             "python_threads": threading.active_count(),
             "open_fds": len(os.listdir("/proc/self/fd")), "db_bytes": sizes,
-            "at": time.monotonic()}
+            "at": time.monotonic(), "mappings_kb": rss_by_mapping()}
+    if server_pid is not None:
+        shot["server"] = {"rss_mb": rss_mb(server_pid),
+                          "threads": len(os.listdir(f"/proc/{server_pid}/task")),
+                          "open_fds": len(os.listdir(f"/proc/{server_pid}/fd"))}
+    return shot
+
+
+def _object_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        kind = type(obj)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _die_with_parent() -> None:
+    if _LIBC is not None:  # PR_SET_PDEATHSIG: a killed soak leaves no server behind
+        _LIBC.prctl(1, signal.SIGTERM)
+
+
+class ServerProcess:
+    """The reference server in its own process (``python -m simulators.linkage_server``),
+    so the kiosk's figures are the kiosk's alone and the server's are read from its pid."""
+
+    def __init__(self, state_dir: Path, pki_dir: Path, startup_timeout_s: float = 30.0
+                 ) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulators.linkage_server", "--host", "127.0.0.1",
+             "--port", "0", "--state-dir", str(state_dir), "--pki-dir", str(pki_dir),
+             "--no-thaid"],
+            cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + startup_timeout_s
+        line = ""
+        while not line:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("reference Linkage server process did not start")
+            if select.select([self.proc.stdout], [], [], left)[0]:
+                line = self.proc.stdout.readline()
+        found = re.search(r"(https://[0-9.]+:[0-9]+)", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"unexpected first line from the server: {line!r}")
+        self.base_url = found.group(1)
+        self.pid = self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
 
 
 def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
@@ -71,30 +202,38 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         pcsc = PcscStack(root / "pcscd")
         pcsc.start()
         vpcd_port, reader_filter = pcsc.slot(0).port, pcsc.slot(0).reader
+    server: Any = None
     try:
-        with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
-            config = write_config(root, server.base_url, card_driver=args.card,
-                                  reader_filter=reader_filter)
-            config.write_text(config.read_text("utf-8").replace(
-                'log_level = "DEBUG"', 'log_level = "WARNING"'), "utf-8")
-            settings = load_settings(config)
-            kiosk = build_kiosk(settings, start_sender=True)
-            devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
-                                   vpcd_port=vpcd_port, server=server)
-            paths = {"outbox": settings.outbox.database,
-                     "server": root / "server" / "linkage-server.sqlite3"}
-            try:
-                return play(args, settings, kiosk, devices, paths)
-            finally:
-                devices.close()
-                kiosk.close()
+        if args.server == "process":
+            server = ServerProcess(root / "server", root / "pki")
+            base_url, server_pid, embedded = server.base_url, server.pid, None
+        else:
+            server = run_in_thread(state_dir=root / "server", pki_dir=root / "pki")
+            base_url, server_pid, embedded = server.base_url, None, server
+        config = write_config(root, base_url, card_driver=args.card,
+                              reader_filter=reader_filter)
+        config.write_text(config.read_text("utf-8").replace(
+            'log_level = "DEBUG"', 'log_level = "WARNING"'), "utf-8")
+        settings = load_settings(config)
+        kiosk = build_kiosk(settings, start_sender=True)
+        devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
+                               vpcd_port=vpcd_port, server=embedded)
+        paths = {"outbox": settings.outbox.database,
+                 "server": root / "server" / "linkage-server.sqlite3"}
+        try:
+            return play(args, settings, kiosk, devices, paths, server_pid)
+        finally:
+            devices.close()
+            kiosk.close()
     finally:
+        if server is not None:
+            server.stop()
         if pcsc is not None:
             pcsc.stop()
 
 
 def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
-         paths: dict[str, Path]) -> dict[str, Any]:
+         paths: dict[str, Path], server_pid: int | None) -> dict[str, Any]:
     from kivy.clock import Clock
     from kivy.tests.common import UnitTestTouch
 
@@ -132,10 +271,40 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
 
     def ended() -> None:
         state["done"] += 1
-        if state["done"] in (args.warmup, args.sessions):
-            state["snapshots"][state["done"]] = snapshot(paths)
-            print(f"soak: after {state['done']} sessions: "
-                  f"{state['snapshots'][state['done']]}", file=sys.stderr)
+        done = state["done"]
+        if args.every and done % args.every == 0 and done not in (args.warmup, args.sessions):
+            gc.collect()
+            print(f"soak: after {done} sessions: RSS {rss_mb()} MB, malloc {malloc_view()}",
+                  file=sys.stderr)
+        if done in (args.warmup, args.sessions):
+            shot = state["snapshots"][done] = snapshot(paths, server_pid)
+            print(f"soak: after {done} sessions: "
+                  f"{ {k: v for k, v in shot.items() if k != 'mappings_kb'} }", file=sys.stderr)
+            if args.count_objects:
+                counts = _object_counts()
+                if done == args.warmup:
+                    state["counts"] = counts
+                else:
+                    grown = sorted(((n - state["counts"].get(k, 0), k)
+                                    for k, n in counts.items()), reverse=True)[:15]
+                    print(f"soak: live objects grown most: {grown}", file=sys.stderr)
+            if args.tracemalloc:
+                import tracemalloc
+
+                traced = tracemalloc.take_snapshot()
+                if done == args.warmup:
+                    state["traced"] = traced
+                else:
+                    key = "lineno" if args.tracemalloc == 1 else "traceback"
+                    stats = traced.compare_to(state["traced"], key)
+                    total = sum(s.size_diff for s in stats)
+                    print(f"soak: tracemalloc, Python heap growth {total / 1024:.1f} KiB; "
+                          "top 15:", file=sys.stderr)
+                    for stat in stats[:15]:
+                        print(f"  {stat}", file=sys.stderr)
+                        if key == "traceback":
+                            for line in stat.traceback.format()[-2 * args.tracemalloc:]:
+                                print(f"      {line}", file=sys.stderr)
 
     def after_drawn(view: Any) -> None:
         screen = view.screen
@@ -186,20 +355,36 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     first, last = state["snapshots"].get(args.warmup), state["snapshots"].get(args.sessions)
     if first is None or last is None:
         raise RuntimeError(f"soak ended after {state['done']} of {args.sessions} sessions")
-    growth = {
+    grown = {k: last["mappings_kb"].get(k, 0) - first["mappings_kb"].get(k, 0)
+             for k in set(first["mappings_kb"]) | set(last["mappings_kb"])}
+    growth: dict[str, Any] = {
         "rss_mb": round(last["rss_mb"] - first["rss_mb"], 2),
         "threads": last["threads"] - first["threads"],
         "open_fds": last["open_fds"] - first["open_fds"],
         "db_bytes": {k: last["db_bytes"][k] - first["db_bytes"][k]
                      for k in first["db_bytes"]},
+        # where the resident kB went, by mapping (the five largest changes)
+        "mappings_kb": dict(sorted(((k, v) for k, v in grown.items() if v),
+                                   key=lambda kv: -abs(kv[1]))[:5]),
     }
+    if first["rss_after_trim_mb"] is not None:
+        growth["rss_after_trim_mb"] = round(
+            last["rss_after_trim_mb"] - first["rss_after_trim_mb"], 2)
+        growth["malloc_in_use_mb"] = round(
+            last["malloc"]["in_use_mb"] - first["malloc"]["in_use_mb"], 2)
+        if first["malloc"]["sqlite_mb"] is not None:
+            growth["sqlite_mb"] = round(
+                last["malloc"]["sqlite_mb"] - first["malloc"]["sqlite_mb"], 2)
+    if server_pid is not None:
+        growth["server"] = {k: round(last["server"][k] - first["server"][k], 2)
+                            for k in first["server"]}
     return {
-        "bench": "soak", "card": args.card, "sessions": args.sessions,
-        "warmup": args.warmup, "errors": len(state["errors"]),
+        "bench": "soak", "card": args.card, "server": args.server,
+        "sessions": args.sessions, "warmup": args.warmup, "errors": len(state["errors"]),
         "error_keys": sorted(set(state["errors"])),
         "seconds_per_session": round((time.monotonic() - started) / args.sessions, 3),
-        "after_warmup": {k: v for k, v in first.items() if k != "at"},
-        "after_all": {k: v for k, v in last.items() if k != "at"},
+        "after_warmup": {k: v for k, v in first.items() if k not in ("at", "mappings_kb")},
+        "after_all": {k: v for k, v in last.items() if k not in ("at", "mappings_kb")},
         "growth": growth,
         "goal": GOAL,
         "goal_met": {k: growth[k] <= GOAL[k] for k in GOAL},
@@ -211,10 +396,25 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--card", choices=("pcsc", "simulated"), default="pcsc")
+    parser.add_argument("--server", choices=("process", "thread"), default="process",
+                        help="the reference server in its own process (default: the "
+                             "kiosk's figures are the kiosk's) or on a thread of this one")
+    parser.add_argument("--every", type=int, default=0,
+                        help="also print RSS and malloc figures every N sessions")
+    parser.add_argument("--count-objects", action="store_true",
+                        help="print the types whose live objects grew most")
+    parser.add_argument("--tracemalloc", type=int, nargs="?", const=1, default=0,
+                        metavar="FRAMES",
+                        help="trace Python allocations (FRAMES deep, default 1); print the "
+                             "top growth at the end (slower; its bookkeeping adds to RSS)")
     args = parser.parse_args()
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(args.tracemalloc)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         result = run(args, Path(tmp))
     print(json.dumps(result, sort_keys=True))

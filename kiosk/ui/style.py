@@ -7,6 +7,8 @@ so a toggle (language, large text, high contrast) restyles every screen at once,
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import fontpkg_sarabun
@@ -55,6 +57,29 @@ class KioskStyle(EventDispatcher):
         self.high_contrast = ui.high_contrast
         self.theme = theme_for(ui.high_contrast)
         self.bind(language=self._changed, large_text=self._changed, high_contrast=self._changed)
+        self._followers: list[weakref.WeakMethod[Callable[..., object]]] = []
+        self.fbind("revision", self._restyle_followers)
+
+    def follow(self, method: Callable[..., object]) -> None:
+        """Call the bound `method` on every restyle for as long as its widget lives.
+
+        Held weakly, and the dead are dropped at each new follower: the screens build
+        widgets for every citizen, and a plain ``bind(revision=...)`` on this one style,
+        which outlives them all, kept an entry for each of them forever (the soak run's
+        growth; kivy only prunes dead weak methods when the property changes).
+        """
+        self._followers = [ref for ref in self._followers if ref() is not None]
+        self._followers.append(weakref.WeakMethod(method))  # type: ignore[arg-type]
+
+    def followers(self) -> int:
+        """How many restyle followers are held (live or not yet dropped): for tests."""
+        return len(self._followers)
+
+    def _restyle_followers(self, *_: object) -> None:
+        for ref in list(self._followers):
+            method = ref()
+            if method is not None:
+                method()
 
     def reset_for_new_session(self) -> None:
         """Each citizen starts from the configured defaults (not the previous one's choice)."""

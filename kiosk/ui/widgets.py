@@ -156,8 +156,7 @@ class KLabel(Label):
         super().__init__(**kwargs)
         self.font_script_name = SCRIPT
         self._restyle = Clock.create_trigger(self._apply, -1)
-        s = style()
-        s.bind(revision=self._restyle)
+        style().follow(self._style_changed)
         self.bind(key=self._restyle, fields=self._restyle, raw=self._restyle,
                   role=self._restyle, step=self._restyle, bold=self._restyle,
                   width=self._restyle, draw_background=self._restyle)
@@ -167,6 +166,9 @@ class KLabel(Label):
             self._bg_rect = Rectangle(pos=self.pos, size=self.size)
         self.bind(pos=self._move_bg, size=self._move_bg)
         self._apply()
+
+    def _style_changed(self) -> None:
+        self._restyle()
 
     def effective_role(self) -> Role:
         return self.role
@@ -339,7 +341,7 @@ class Panel(BoxLayout):
             self._colour = Color(*style().bg(self.role))
             self._rect = Rectangle(pos=self.pos, size=self.size)
         self.bind(pos=self._redraw, size=self._redraw, role=self._redraw)
-        style().bind(revision=self._redraw)
+        style().follow(self._redraw)
 
     def _redraw(self, *_: Any) -> None:
         self._colour.rgba = style().bg(self.role)

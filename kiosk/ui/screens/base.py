@@ -19,6 +19,24 @@ Send = Callable[..., Any]
 """``send(command, *args)``: issue a session command (off the main thread)."""
 
 
+class KioskScrollView(ScrollView):
+    """Kivy's ScrollView, without its growing list of ``bar_color`` observers.
+
+    Kivy 2.3's ``update_from_scroll`` binds ``bar_color`` again at every scroll update and
+    unbinds it once only when the bar fades 0.5 s later: updates closer together than that
+    (every screen change) add an observer each, for as long as the screen lives — the
+    soak run saw thousands. Unbinding first keeps exactly one.
+    """
+
+    def update_from_scroll(self, *largs: Any) -> None:
+        self.funbind("bar_color", self._change_bar_color)
+        super().update_from_scroll(*largs)
+
+    def bar_color_observers(self) -> int:
+        """How many ``bar_color`` observers Kivy holds (tests)."""
+        return sum(1 for _ in self.get_property_observers("bar_color"))
+
+
 class KioskScreen(KivyScreen):
     """Subclasses set ``screen`` and implement `render`; ``send`` issues a session command.
 
@@ -40,7 +58,7 @@ class KioskScreen(KivyScreen):
         self.header = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
                                 height=0)  # empty until a title comes (Kivy's default: 100)
         self.header.bind(minimum_height=self.header.setter("height"))
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=max(8, gap),
+        self.scroll = KioskScrollView(do_scroll_x=False, bar_width=max(8, gap),
                                  scroll_type=["bars", "content"])
         self.column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap * 2)
         self.scroll.add_widget(self.column)

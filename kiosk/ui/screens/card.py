@@ -52,7 +52,7 @@ class CardSlotAnimation(Widget):
             self._slot_colour = Color()
             self._slot = Rectangle()
         self.bind(pos=self._redraw, size=self._redraw, travel=self._redraw)
-        style().bind(revision=self._redraw)
+        style().follow(self._redraw)
         self._animation: Animation | None = None
 
     def start(self) -> None:
@@ -160,7 +160,7 @@ class IdentityScreen(KioskScreen):
                                 action=lambda: self.send("finish")),
                         KButton(key="identity.continue", action=lambda: self.send("proceed")))
         self._photo_bytes: bytes | None = None
-        style().bind(revision=self._columns)
+        style().follow(self._columns)
         self._columns()
 
     def _grid(self, names: tuple[str, ...]) -> GridLayout:

@@ -86,7 +86,7 @@ class MenuScreen(KioskScreen):
         self.grid = GridLayout(cols=2, spacing=(gap * 2, gap), size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
         self.column.add_widget(self.grid)
-        style().bind(revision=self._columns)
+        style().follow(self._columns)
         self._columns()
         self.button_row(KButton(key="common.finish", role=Role.SECONDARY_BUTTON,
                                 action=lambda: self.send("finish")))
