@@ -134,7 +134,7 @@ class IdentityScreen(KioskScreen):
         # top, so must_see() holds it in view: a name at the card's 100-byte limit wraps
         # across lines there instead of growing a fixed header over the title.
         self.fields: dict[str, KLabel] = {}
-        self.column.add_widget(self._grid(("name", "cid")))
+        self.column.add_widget(self._grid(("cid", "name")))
         row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
         self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
