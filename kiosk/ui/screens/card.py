@@ -130,9 +130,11 @@ class IdentityScreen(KioskScreen):
     def build(self) -> None:
         self.title("identity.title")
         gap = style().gap_px
-        # Who the card belongs to sits in the fixed header: never scrolled away.
+        # Who the card belongs to opens the scroll area, which every citizen starts at the
+        # top, so must_see() holds it in view: a name at the card's 100-byte limit wraps
+        # across lines there instead of growing a fixed header over the title.
         self.fields: dict[str, KLabel] = {}
-        self.header.add_widget(self._grid(("name", "cid")))
+        self.column.add_widget(self._grid(("cid", "name")))
         row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
         self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
@@ -168,9 +170,12 @@ class IdentityScreen(KioskScreen):
         grid = GridLayout(cols=2, spacing=(gap * 3, gap), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for name in names:
-            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=0.36))
+            # Name and ID get the wider value column: a long name then wraps in fewer lines.
+            share = 0.24 if name in ("name", "cid") else 0.36
+            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED,
+                                   size_hint_x=share))
             value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
-                           size_hint_x=0.64, whole_words=name in ("name", "cid"))
+                           size_hint_x=1 - share, whole_words=name in ("name", "cid"))
             self.fields[name] = value
             grid.add_widget(value)
         return grid
@@ -181,8 +186,10 @@ class IdentityScreen(KioskScreen):
     def _columns(self, *_: Any) -> None:
         large = style().large_text
         self.photo_box.size_hint_x = 0.16 if large else 0.2
-        # Large text already enlarges the name; a further step would push it off the header.
-        self.fields["name"].step = 1.0 if large else LARGE
+        # Large text already enlarges the name, and a name near the card's 100-byte limit
+        # stays body size: a further step would push the ID below the fold.
+        long_name = len(self.fields["name"].raw or "") > 40
+        self.fields["name"].step = 1.0 if large or long_name else LARGE
 
     def render(self, view: SessionView) -> None:
         ident = view.identity
@@ -191,6 +198,7 @@ class IdentityScreen(KioskScreen):
         english = view.language == "en"
         name = ident.name_en if english and ident.name_en else ident.name_th
         self.fields["name"].raw = name
+        self._columns()
         self.fields["cid"].raw = ident.cid_display
         self.fields["birth_date"].raw = ident.birth_date.pick(view.language)
         self.fields["address"].raw = ident.address
