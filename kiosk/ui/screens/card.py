@@ -128,12 +128,13 @@ class IdentityScreen(KioskScreen):
     screen = Screen.IDENTITY
 
     def build(self) -> None:
-        self.title("identity.title")
+        self.heading = self.title("identity.title")
         gap = style().gap_px
         # Who the card belongs to opens the scroll area, which every citizen starts at the
         # top, so must_see() holds it in view: a name at the card's 100-byte limit wraps
         # across lines there instead of growing a fixed header over the title.
         self.fields: dict[str, KLabel] = {}
+        self.labels: dict[str, KLabel] = {}
         self.column.add_widget(self._grid(("cid", "name")))
         row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
@@ -172,8 +173,9 @@ class IdentityScreen(KioskScreen):
         for name in names:
             # Name and ID get the wider value column: a long name then wraps in fewer lines.
             share = 0.24 if name in ("name", "cid") else 0.36
-            grid.add_widget(KLabel(key=f"identity.{name}", role=Role.MUTED,
-                                   size_hint_x=share))
+            label = KLabel(key=f"identity.{name}", role=Role.MUTED, size_hint_x=share)
+            self.labels[name] = label
+            grid.add_widget(label)
             value = KLabel(bold=name in ("name", "cid"), step=LARGE if name == "name" else 1.0,
                            size_hint_x=1 - share, whole_words=name in ("name", "cid"))
             self.fields[name] = value
@@ -190,6 +192,15 @@ class IdentityScreen(KioskScreen):
         # stays body size: a further step would push the ID below the fold.
         long_name = len(self.fields["name"].raw or "") > 40
         self.fields["name"].step = 1.0 if large or long_name else LARGE
+        # Large text and a name near that limit: the name and the ID speak for themselves
+        # (the step bar says "check details"); the title and their labels would push the
+        # name below the fold.
+        bare = large and long_name
+        self.heading.key = "" if bare else "identity.title"
+        for name in ("cid", "name"):
+            self.labels[name].key = "" if bare else f"identity.{name}"
+            self.labels[name].size_hint_x = 0.001 if bare else 0.24
+            self.fields[name].size_hint_x = 0.999 if bare else 0.76
 
     def render(self, view: SessionView) -> None:
         ident = view.identity
