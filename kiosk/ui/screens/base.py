@@ -105,7 +105,9 @@ class KioskScreen(KivyScreen):
     def _cue(self, *_: Any) -> None:
         # The cue's own row goes back to the scroll area when it hides: content that fits
         # without the cue must not keep it shown (and itself cut off) for good.
-        room = self.scroll.height + (self.more.height if self.more.key else 0)
+        # The cue's height counts whether or not its text was just cleared: its row shrinks a
+        # frame later, and a room measured in between flipped the cue back on for good.
+        room = self.scroll.height + self.more.height
         below = self.column.height > room + 2 and self.scroll.scroll_y > 0.01
         key = "common.more_below" if below else ""
         if self.more.key != key:
