@@ -45,6 +45,8 @@ def test_language_toggle_on_every_screen(ui: UiDriver, feeder: ViewFeeder,
     ui.frames(3)
     assert style().language == "en"
     for label in keyed:
+        if not label.key:  # cleared by the new render (gettext("") is the catalogue header)
+            continue
         expected = catalogue("en").gettext(label.key)
         if expected != label.key:  # keys from the session's table are checked elsewhere
             assert label.source_text() == expected.format(**label.fields)
