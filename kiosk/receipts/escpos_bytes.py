@@ -8,6 +8,9 @@ are written here directly.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from escpos.printer import Dummy
 from PIL import Image
 
@@ -32,6 +35,11 @@ class EscposBuilder:
             # Motion unit = one dot, so ESC J feeds are in the same dots as the layout.
             self._dummy._raw(GS + b"P" + bytes((profile.dpi, profile.dpi)))
 
+    @property
+    def places_dots(self) -> bool:
+        """Whether bands can be placed dot by dot (one-dot motion unit, ``GS P``)."""
+        return self.profile.dpi <= 255
+
     def raw(self, data: bytes) -> None:
         self._dummy._raw(data)
 
@@ -53,32 +61,61 @@ class EscposBuilder:
             self._dummy._raw(GS + b"L" + _le16(dots))
             self._left_margin = dots
 
-    def raster(self, band: Image.Image, align: Align, x: int = 0) -> None:
-        """``GS v 0`` of a mode-1 image whose set pixels are printed dots; ``x`` is where
-        the band's left edge lies on the page.
+    def raster(self, band: Image.Image, align: Align, x: int = 0, room_below: int = 0) -> int:
+        """Print a mode-1 image whose set pixels are dots; ``x`` is where the band's left
+        edge lies on the page, ``room_below`` how many blank dot rows follow it on the page.
+        Returns how far the paper moved (the band's height, or more when a column line
+        ran into the blank room below).
 
-        Sent as horizontal strips, each cropped to its own ink on both sides and placed by
-        a left margin (``GS L``): a line's sparse rows (tone marks above, vowels below)
-        cost only their ink's width, and blank dot rows are fed (``ESC J``), not sent as
-        zero bytes. The strips are chosen to minimise the bytes (`_strips`); the printed
-        page is the same dot for dot."""
+        The band is cut into pieces that cost the fewest bytes for the same dots
+        (`_pieces`): blank rows are fed (``ESC J``); a ``GS v 0`` strip is cropped to its
+        own ink on both sides and placed by a left margin (``GS L``), so a line's sparse
+        rows (tone marks above, vowels below) cost only their ink's width; a 24-dot
+        column line (``ESC *`` segments placed by ``ESC $``) skips the blank columns
+        inside a line, such as the gap between a row's key and its value."""
         if band.mode != "1":
             raise ValueError("raster bands are mode 1 images")
-        if self.profile.dpi > 255:  # no one-dot motion unit (GS P): whole band, as laid out
+        if not self.places_dots:  # no one-dot motion unit: the whole band, as laid out
             self.left_margin(0)
             self._raster_rows(band, align)
-            return
+            return band.height
         self.align("left")
-        for top, bottom, lo, hi in _strips(band):
-            if hi <= lo:
-                self.feed_dots(bottom - top)
-                continue
-            width = (hi - lo + 7) // 8 * 8
-            left = min(x + lo, self.profile.dots_per_line - width)  # pad on the left at the edge
-            self.left_margin(left)
-            strip = Image.new("1", (width, bottom - top), 0)
-            strip.paste(band.crop((lo, top, hi, bottom)), (x + lo - left, 0))
-            self._raster_rows(strip, "left")
+        moved = 0
+        for piece in _pieces(band, room_below):
+            if isinstance(piece, _ColumnLine):
+                self._column_line(band, piece, x)
+            elif piece.right <= piece.left:
+                self.feed_dots(piece.bottom - piece.top)
+            else:
+                self._strip(band, piece, x)
+            moved = piece.bottom
+        return moved
+
+    def _strip(self, band: Image.Image, piece: _Strip, x: int) -> None:
+        width = (piece.right - piece.left + 7) // 8 * 8
+        left = min(x + piece.left, self.profile.dots_per_line - width)  # pad left at the edge
+        self.left_margin(left)
+        strip = Image.new("1", (width, piece.bottom - piece.top), 0)
+        strip.paste(band.crop((piece.left, piece.top, piece.right, piece.bottom)),
+                    (x + piece.left - left, 0))
+        self._raster_rows(strip, "left")
+
+    def _column_line(self, band: Image.Image, line: _ColumnLine, x: int) -> None:
+        """``ESC *`` 33 (24-dot, full density) segments on one print line, then feed 24.
+
+        Column format: 3 bytes per dot column, the first byte's high bit the top dot; the
+        transposed image's rows are exactly those columns. Rows below the band are blank
+        (a crop past the edge is filled with 0, no dot)."""
+        if x + line.segments[0][0] < self._left_margin:
+            self.left_margin(0)
+        parts = []
+        for lo, hi in line.segments:
+            column = band.crop((lo, line.top, hi, line.top + COLUMN_LINE_DOTS))
+            position = x + lo - self._left_margin
+            parts.append(ESC + b"$" + _le16(position) + ESC + b"*\x21" + _le16(hi - lo)
+                         + column.transpose(Image.Transpose.TRANSPOSE).tobytes())
+        self._dummy._raw(b"".join(parts))
+        self.feed_dots(COLUMN_LINE_DOTS)
 
     def _raster_rows(self, band: Image.Image, align: Align) -> None:
         if band.height == 0:
@@ -115,49 +152,100 @@ _STRIP_OVERHEAD = 8 + 4
 _FEED_COST = 3
 _MAX_STRIP_SEARCH = 48
 """How many rows back a strip boundary is searched (a text line is under 48 dots)."""
+COLUMN_LINE_DOTS = 24
+"""Height of an ``ESC *`` 24-dot print line."""
+_SEGMENT_OVERHEAD = 4 + 5
+"""Bytes a column segment costs besides its data: ``ESC $`` and the ``ESC *`` header."""
+_COLUMN_BYTES = COLUMN_LINE_DOTS // 8
+_SEGMENT_GAP = re.compile(rf"1+(?:0{{1,{_SEGMENT_OVERHEAD // _COLUMN_BYTES}}}1+)*")
+"""A run of inked columns, bridging blank gaps that cost less to send than to skip."""
 
 
-def _strips(band: Image.Image) -> list[tuple[int, int, int, int]]:
-    """Split ``band`` into row ranges (top, bottom, ink left, ink right) costing the
-    fewest bytes on the wire; a range with no ink has right <= left and is fed."""
+@dataclass(frozen=True)
+class _Strip:
+    """Rows [top, bottom) sent as one ``GS v 0`` image of columns [left, right); fed when
+    they hold no ink (right <= left)."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+@dataclass(frozen=True)
+class _ColumnLine:
+    """Rows [top, top + 24) sent as ``ESC *`` segments (column ranges); ``bottom`` is
+    where the paper stands after it (past the band's end when it used the room below)."""
+
+    top: int
+    bottom: int
+    segments: tuple[tuple[int, int], ...]
+
+
+def _pieces(band: Image.Image, room_below: int = 0) -> list[_Strip | _ColumnLine]:
+    """Split ``band`` into strips and column lines costing the fewest bytes on the wire
+    (dynamic programming over row boundaries); the dots printed are the band's."""
     width_bytes = (band.width + 7) // 8
     data = band.tobytes()
-    extents: list[tuple[int, int] | None] = []
-    for y in range(band.height):
-        row = data[y * width_bytes:(y + 1) * width_bytes]
-        first = next((i for i, v in enumerate(row) if v), None)
-        if first is None:
-            extents.append(None)
-            continue
-        last = width_bytes - 1 - next(i for i, v in enumerate(reversed(row)) if v)
-        lo = first * 8 + 8 - row[first].bit_length()
-        hi = last * 8 + 8 - ((row[last] & -row[last]).bit_length() - 1)
-        extents.append((lo, min(hi, band.width)))
-    height = len(extents)
-    best = [0] + [0] * height
-    choice = [0] * (height + 1)
+    bits = width_bytes * 8
+    rows = [int.from_bytes(data[y * width_bytes:(y + 1) * width_bytes], "big")
+            for y in range(band.height)]
+    extents = [_extent(row, bits, band.width) for row in rows]
+    height = len(rows)
+    best: list[float] = [0.0] + [float("inf")] * height
+    choice: list[_Strip | _ColumnLine | None] = [None] * (height + 1)
     for bottom in range(1, height + 1):
         lo, hi = band.width, 0
-        best[bottom] = -1
         for top in range(bottom - 1, max(-1, bottom - 1 - _MAX_STRIP_SEARCH), -1):
             extent = extents[top]
             if extent is not None:
                 lo, hi = min(lo, extent[0]), max(hi, extent[1])
-            rows = bottom - top
-            cost = (_STRIP_OVERHEAD + (hi - lo + 7) // 8 * rows if hi > lo
-                    else _FEED_COST * (rows // 255 + 1))
-            if best[bottom] < 0 or best[top] + cost < best[bottom]:
-                best[bottom], choice[bottom] = best[top] + cost, top
-    strips: list[tuple[int, int, int, int]] = []
+            count = bottom - top
+            cost = (_STRIP_OVERHEAD + (hi - lo + 7) // 8 * count if hi > lo
+                    else _FEED_COST * (count // 255 + 1))
+            if best[top] + cost < best[bottom]:
+                best[bottom] = best[top] + cost
+                choice[bottom] = _Strip(top, bottom, lo, hi)
+        # A column line ends here, or runs past the band's end into the blank room below.
+        if bottom < height:
+            tops = range(bottom - COLUMN_LINE_DOTS, bottom - COLUMN_LINE_DOTS + 1)
+        else:
+            tops = range(height - COLUMN_LINE_DOTS,
+                         min(height, height + room_below - COLUMN_LINE_DOTS + 1))
+        for top in tops:
+            if top < 0:
+                continue
+            occupied = 0
+            for row in rows[top:bottom]:
+                occupied |= row
+            if not occupied:
+                continue
+            segments = _segments(occupied, bits, band.width)
+            cost = _FEED_COST + sum(_SEGMENT_OVERHEAD + _COLUMN_BYTES * (b - a)
+                                    for a, b in segments)
+            if best[top] + cost < best[bottom]:
+                best[bottom] = best[top] + cost
+                choice[bottom] = _ColumnLine(top, top + COLUMN_LINE_DOTS, segments)
+    pieces: list[_Strip | _ColumnLine] = []
     bottom = height
     while bottom > 0:
-        top = choice[bottom]
-        ink = [e for e in extents[top:bottom] if e is not None]
-        lo = min((e[0] for e in ink), default=0)
-        hi = max((e[1] for e in ink), default=0)
-        strips.append((top, bottom, lo, hi))
-        bottom = top
-    return strips[::-1]
+        piece = choice[bottom]
+        assert piece is not None
+        pieces.append(piece)
+        bottom = piece.top
+    return pieces[::-1]
+
+
+def _extent(row: int, bits: int, width: int) -> tuple[int, int] | None:
+    """Columns [first ink, last ink + 1) of one row (bit ``bits - 1`` is column 0)."""
+    if not row:
+        return None
+    return bits - row.bit_length(), min(bits - ((row & -row).bit_length() - 1), width)
+
+
+def _segments(occupied: int, bits: int, width: int) -> tuple[tuple[int, int], ...]:
+    pattern = format(occupied, f"0{bits}b")[:width]
+    return tuple(m.span() for m in _SEGMENT_GAP.finditer(pattern))
 
 
 def _le16(value: int) -> bytes:

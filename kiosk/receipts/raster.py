@@ -4,11 +4,12 @@ Layout is done here, on the kiosk, so Thai prints right on any printer. What goe
 wire is kept small, because bytes are what a serial printer is slow at:
 
 * text is drawn straight into mode ``1`` (no anti-aliasing, so no dithering speckles);
-* every line becomes its own band cropped to its ink (blank rows between lines are sent
-  as a 2-3 byte paper feed, not as 72 bytes of zeros per dot row);
-* a band is sent as strips, each only as wide as its own ink and placed by a left margin
-  (``GS L``), so a line's sparse rows (marks above, vowels below) cost only their ink
-  (`escpos_bytes.EscposBuilder.raster`);
+* every line becomes its own band cropped to its ink; on the wire, consecutive bands are
+  one run of page rows (`encode.emit_layout`) that `escpos_bytes.EscposBuilder.raster`
+  cuts into the cheapest pieces: blank rows become paper feeds (2-3 bytes, not 72 bytes of
+  zeros per dot row), ``GS v 0`` strips are cropped to their own ink on both sides and
+  placed by a left margin (``GS L``), and 24-dot column lines (``ESC *`` segments placed by
+  ``ESC $``) skip the blank columns inside a line, such as between a row's key and value;
 * QR codes are drawn by the printer (``GS ( k``, ~70 bytes) when the profile allows.
 
 `render_layout(document, profile)` gives a `RasterLayout` (bands at page positions);
@@ -18,6 +19,7 @@ page as one picture (golden tests, the naive baseline).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,14 +85,27 @@ class RasterLayout:
         page = Image.new(mode, (self.width, max(self.height, 1)), 255)
         for item in self.items:
             if isinstance(item, Band):
-                if item.image.mode == "1":
-                    ink = item.image.point(lambda v: 0 if v else 255).convert(mode)
+                if item.image.mode == "1":  # dots add up where bands overlap, as on paper
+                    box = (item.x, item.top, item.x + item.image.width,
+                           item.top + item.image.height)
+                    page.paste(0, box, mask=item.image)
                 else:
                     ink = ImageOps.invert(item.image).convert(mode)
-                page.paste(ink, (item.x, item.top))
+                    page.paste(ink, (item.x, item.top))
             else:
                 page.paste(qr_image(item.data, item.module), (item.x, item.top))
         return page
+
+
+def _below_the_top(layout: RasterLayout) -> RasterLayout:
+    """Move everything down so no ink starts above the page: a first line's stacked marks
+    reach above its line box, and the paper cannot go back to print them."""
+    shift = -min((item.top for item in layout.items), default=0)
+    if shift <= 0:
+        return layout
+    layout.items = [dataclasses.replace(item, top=item.top + shift) for item in layout.items]
+    layout.height += shift
+    return layout
 
 
 @dataclass(frozen=True)
@@ -151,7 +166,7 @@ class RasterRenderer:
                 continue
             y += self.block_gap
         out.height = y
-        return out
+        return _below_the_top(out)
 
     def _line_band(
         self, text: str, style: _Style, align: Align, *, x: int = 0, right: int | None = None

@@ -1,8 +1,9 @@
 """ESC/POS interpreter: reads the byte stream like a printer's firmware does.
 
 It pulls bytes from a `ByteSource` (exactly ``n`` at a time, blocking) and acts on them:
-text in the selected code page, ``GS v 0`` raster, ``GS ( L`` graphics, ``GS ( k`` QR,
-feeds, justification, print modes, cut. ``DLE EOT n`` and ``GS r 1`` are answered through
+text in the selected code page, ``GS v 0`` raster, ``GS ( L`` graphics, ``ESC *`` column
+images placed by ``ESC $`` on a print line, ``GS ( k`` QR, feeds, justification, print modes,
+left margin, cut. ``DLE EOT n`` and ``GS r 1`` are answered through
 ``reply``. Commands it does not draw are skipped by their documented length, so one
 unknown command does not turn the rest of the receipt into garbage.
 """
@@ -43,6 +44,10 @@ class Modes:
     qr_data: bytes = b""
     graphics: bytes = b""
     text: bytearray = field(default_factory=bytearray)
+    position: int = 0
+    """Horizontal print position on the line, in dots from the left margin (ESC $)."""
+    images: list[tuple[int, Image.Image]] = field(default_factory=list)
+    """``ESC *`` images on the current print line: (x from the left margin, ink)."""
 
 
 class Interpreter:
@@ -99,19 +104,43 @@ class Interpreter:
 
     # -- text -------------------------------------------------------------------------
 
-    def _print_line(self) -> None:
+    def _print_line(self, feed: int | None = None) -> None:
+        """Print the line buffer; the paper then stands ``feed`` dots (default: the line
+        spacing) below the line's top, or below its bit images when they are taller (the
+        head cannot go back)."""
         m = self.modes
+        if m.images:
+            height = self._print_images()
+            m.position = 0
+            self.paper.feed((m.line_spacing if feed is None else feed) - height)
+            if not m.text:
+                return
         text = bytes(m.text).decode(CODE_PAGES.get(m.code_page, "cp437"), "replace")
         m.text.clear()
         if self.can_print():
             self.paper.text_line(text, align=m.align, scale_w=m.scale_w, scale_h=m.scale_h,
-                                 bold=m.bold, line_spacing=m.line_spacing)
+                                 bold=m.bold, line_spacing=m.line_spacing,
+                                 left=m.left_margin)
+
+    def _print_images(self) -> int:
+        m = self.modes
+        images, m.images = m.images, []
+        height = max(ink.height for _, ink in images)
+        line = Image.new("1", (self.paper.width, height), 0)
+        for x, ink in images:
+            line.paste(ink, (m.left_margin + x, 0))
+        if self.can_print():
+            self.paper.raster(line, align=0)
+        return height
 
     def _flush_text(self) -> None:
-        if self.modes.text:
+        if self.modes.text or self.modes.images:
             self._print_line()
 
     def _feed(self, dots: int) -> None:
+        if self.modes.images:
+            self._print_line(feed=dots)  # ESC J: print, and feed n from the line's top
+            return
         self._flush_text()
         if self.can_print():
             self.paper.feed(dots)
@@ -162,15 +191,39 @@ class Interpreter:
             self.src.read(2)  # ESC c 3/4/5 n: panel and sensor settings
         elif cmd == ord("p"):
             self.src.read(3)  # cash drawer pulse
-        elif cmd == ord("$") or cmd == ord("\\"):
-            self.src.read(2)
-        elif cmd == ord("*"):  # column bit image: skip it
-            mode, width = self._u8(), self._u16()
-            self.src.read(width * (3 if mode >= 32 else 1))
+        elif cmd == ord("$"):  # absolute print position (one-dot motion unit, GS P)
+            m.position = self._u16()
+        elif cmd == ord("\\"):  # relative print position
+            m.position = max(0, m.position + int.from_bytes(self.src.read(2), "little",
+                                                            signed=True))
+        elif cmd == ord("*"):
+            self._column_image(self._u8(), self._u16())
         elif cmd in (ord("i"), ord("m")):
             self._cut()
         else:
             log.debug("unknown ESC 0x%02x", cmd)
+
+    def _column_image(self, mode: int, columns: int) -> None:
+        """``ESC * m n``: a bit image in column format on the print line, at the print
+        position. m 32/33: 24 dots tall, 3 bytes a column (first byte's high bit on top),
+        33 at full horizontal density, 32 each column two dots wide; m 0/1: 8 dots tall,
+        one byte a column, each dot three dots tall (the 8-dot modes' coarse vertical
+        density), 1 at full horizontal density, 0 two dots wide."""
+        tall = mode in (32, 33)
+        depth = 24 if tall else 8
+        data = self.src.read(columns * depth // 8)
+        if mode not in (0, 1, 32, 33) or not columns:
+            return
+        ink = Image.frombytes("1", (depth, columns), data).transpose(
+            Image.Transpose.TRANSPOSE)
+        wide, high = (1 if mode in (1, 33) else 2), (1 if tall else 3)
+        if wide != 1 or high != 1:
+            ink = ink.resize((ink.width * wide, ink.height * high), Image.Resampling.NEAREST)
+        m = self.modes
+        room = self.paper.width - m.left_margin - m.position
+        if room > 0:  # data past the print area is not printed
+            m.images.append((m.position, ink.crop((0, 0, min(ink.width, room), ink.height))))
+        m.position += ink.width
 
     def _gs(self) -> None:
         m = self.modes

@@ -55,19 +55,20 @@ class Paper:
     def height(self) -> int:
         return sum(s.height for s in self._strips)
 
-    def _x(self, content_width: int, align: int) -> int:
+    def _x(self, content_width: int, align: int, left: int = 0) -> int:
+        """Where content starts: justified within the print area [left margin, width)."""
         if align == 1:
-            return max(0, (self.width - content_width) // 2)
+            return left + max(0, (self.width - left - content_width) // 2)
         if align == 2:
-            return max(0, self.width - content_width)
-        return 0
+            return max(left, self.width - content_width)
+        return left
 
     def feed(self, dots: int) -> None:
         if dots > 0:
             self._strips.append(Image.new("1", (self.width, dots), 255))
 
     def text_line(self, text: str, *, align: int, scale_w: int, scale_h: int, bold: bool,
-                  line_spacing: int) -> None:
+                  line_spacing: int, left: int = 0) -> None:
         """One printed text line; the paper moves by the line spacing (or the glyph height)."""
         cell_h = CELL_H * scale_h
         height = max(line_spacing, cell_h + 8)
@@ -91,7 +92,7 @@ class Paper:
         strip = Image.new("1", (self.width, height), 255)
         top = height - base.height + 4 * scale_h  # baseline near the bottom of the line
         strip.paste(base.crop((0, 0, min(base.width, self.width), base.height)),
-                    (self._x(base.width, align), top))
+                    (self._x(base.width, align, min(left, self.width)), top))
         self._strips.append(strip)
         self.printed_anything = True
 

@@ -56,6 +56,8 @@ LATIN_NAMES, LATIN_FIELDS, THAI_NAMES, THAI_FIELDS = _allowed_words()
 class TextOnlyPaper:
     """The paper's text record only (drawing every glyph would make this test slow)."""
 
+    width = 576
+
     def __init__(self) -> None:
         self.text: list[str] = []
 
