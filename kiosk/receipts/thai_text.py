@@ -18,9 +18,10 @@ API (also used by the UI to wrap Kivy labels):
 
 Unbreakable units (atoms): a masked ID or reference number (``3-1401-xxxxx-xx-0``,
 ``KIOSK-20261130-862572``), a date with its time and "น.", a time with "น.", a number with
-its unit (``1,000 บาท/เดือน``), a parenthesised phrase of one or two words, and each part
-of a person's name after a title (title + first name, middle name, surname) are never
-broken. A closing mark (``)`` ``,`` ``ๆ`` ...) never starts a line and an opening one never
+its unit (``1,000 บาท/เดือน``), a parenthesised phrase of one or two words, each part
+of a person's name after a title (title + first name, middle name, surname) and each part
+of an address with its prefix (``ตำบลรัษฎา``, ``อำเภอเมืองภูเก็ต``, ``เขต คลองเตย``) are
+never broken. A closing mark (``)`` ``,`` ``ๆ`` ...) never starts a line and an opening one never
 ends a line. Only an atom wider than a whole line is split: a compound atom (date and
 time, title and first name) first at its own spaces, then by clusters, never inside one.
 """
@@ -160,6 +161,8 @@ _UNITS = ("บาท/เดือน|บาท/ปี|บาท|คิว|คน
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _TITLES = ("นางสาว|นาง|นาย|เด็กชาย|เด็กหญิง|ด\\.ช\\.|ด\\.ญ\\.|Mrs\\.|Mr\\.|Ms\\.|Miss|Master")
 _NAME_WORD = r"(?:[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+|[A-Z][A-Za-z'\-]*)"
+# The parts of a registry address as the card writes them: each prefix with its name.
+_PLACES = "กิ่งอำเภอ|อำเภอ|จังหวัด|ตำบล|แขวง|เขต|ถนน|ซอย|ตรอก|หมู่บ้าน"
 
 _ATOM = re.compile("|".join((
     rf"(?P<datetime>{_DATE}(?:\s(?:เวลา\s)?{_TIME})?)",
@@ -167,6 +170,7 @@ _ATOM = re.compile("|".join((
     rf"(?P<amount>{_NUMBER}\s?(?:{_UNITS})(?![A-Za-z\u0e01-\u0e2e]))",
     rf"(?P<numbered>(?:หมู่ที่|ซอย|ช่องบริการ|ช่อง|ชั้น|ห้อง|No\.)\s?{_NUMBER})",
     r"(?P<code>[A-Za-z0-9]+(?:[-_/.:][A-Za-z0-9]+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)",
+    rf"(?P<place>(?<!\S)(?:{_PLACES})\s?[\u0e01-\u0e4e]+(?:\s\d+(?:/\d+)?(?!\S)){{0,2}})",
     r"(?P<paren>\([^()\s]{1,30}(?:\s[^()\s]{1,30})?\))",
     rf"(?P<name>(?<!\S)(?:{_TITLES})\s?{_NAME_WORD}(?:\s{_NAME_WORD}){{0,2}}(?![\w\u0e01-\u0e4e]))",
 )))
@@ -197,6 +201,10 @@ def _atoms_and_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
             for word in re.split(r"( )", rest):
                 if word:
                     out.append((word, ()))
+        elif match.lastgroup == "place":
+            # Wider than a line (a long province on 58 mm): break between its words.
+            words = _segment(atom)
+            out.append((atom, words if len(words) > 1 else ()))
         else:
             out.append((atom, _space_parts(atom)))
         at = match.end()

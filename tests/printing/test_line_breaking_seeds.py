@@ -2,10 +2,11 @@
 
 Each slip is rendered for real; every line the renderer wrapped (with its own width
 measure) is recorded and checked against atoms found independently of the breaker: the
-name parts straight from the seed cards, masked IDs, slip serials and references, times
-with "น.", amounts with their unit, parenthesised words. An atom is never split unless it
-is wider than the line by itself; no line starts with a closing mark, ends with an
-opening mark, or starts with a mark that belongs to the letter before it.
+name parts and address parts straight from the seed cards, masked IDs, slip serials and
+references, times with "น.", amounts with their unit, parenthesised words. An atom is
+never split unless it is wider than the line by itself; no line starts with a closing
+mark, ends with an opening mark, or starts with a mark that belongs to the letter before
+it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ def _name_atoms() -> set[str]:
     return atoms
 
 
-NAME_ATOMS = _name_atoms()
+def _address_atoms() -> set[str]:
+    """Each part of the card's address field (house number, หมู่ที่ 2, ถนนสุขุมวิท,
+    แขวงคลองเตย ...): a district is not "เขต" on one line and "คลองเตย" on the next."""
+    return {part.strip() for citizen in load_seeds().citizens
+            for part in citizen.card.address.split("#") if part.strip()}
+
+
+NAME_ATOMS = _name_atoms() | _address_atoms()
 
 
 @dataclass

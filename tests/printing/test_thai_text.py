@@ -87,3 +87,20 @@ def test_no_line_starts_with_a_mark_or_ends_with_a_leading_vowel(text: str, widt
         if i < len(lines) - 1 and line and lines[i + 1]:
             # a leading vowel stays with its consonant (unless malformed: two in a row)
             assert line[-1] not in "เแโใไ" or lines[i + 1][0] in "เแโใไ"
+
+
+ADDRESS = "27 ซอยพระราม 4 14 ถนนอู่ทอง แขวงคลองเตย อำเภอพระนครศรีอยุธยา จังหวัดพระนครศรีอยุธยา"
+
+
+def test_each_address_part_stays_with_its_prefix() -> None:
+    """ตำบล/แขวง, อำเภอ/เขต, จังหวัด, ถนน, ซอย (with its numbers): one unit each."""
+    lines = wrap_thai(ADDRESS, cells_fit(24))
+    assert len(lines) >= 3
+    for part in ("ซอยพระราม 4 14", "ถนนอู่ทอง", "แขวงคลองเตย", "อำเภอพระนครศรีอยุธยา",
+                 "จังหวัดพระนครศรีอยุธยา"):
+        assert any(part in line for line in lines), (part, lines)
+
+
+def test_an_address_part_wider_than_the_line_breaks_between_its_words() -> None:
+    # the prefix, then the name whole (not "จังหวัดพระนคร" / "ศรีอยุธยา" by width)
+    assert wrap_thai("จังหวัดพระนครศรีอยุธยา", cells_fit(16)) == ["จังหวัด", "พระนครศรีอยุธยา"]
