@@ -11,7 +11,8 @@ the kiosk's own runners: `simulators.seed_slips.largest_registry_slip`) is measu
 Modes, each rendered from the same document:
 
 * ``native``   CP874 text + native QR (profile epson-tm-t82-thai);
-* ``raster``   Sarabun/RAQM 1-bit bands cropped to ink + native QR (generic-80mm-raster);
+* ``raster``   Sarabun/RAQM 1-bit page as strips cropped to ink and 24-dot column lines
+               that skip blank columns + native QR (generic-80mm-raster);
 * ``raster_image_qr``  the same, QR sent as an image (profile without native QR);
 * ``naive``    baseline: the whole receipt as one anti-aliased picture, QR as an image,
                dithered and sent by python-escpos ``image()`` (what most kiosks do).
