@@ -190,22 +190,30 @@ def _pieces(band: Image.Image, room_below: int = 0) -> list[_Strip | _ColumnLine
     bits = width_bytes * 8
     rows = [int.from_bytes(data[y * width_bytes:(y + 1) * width_bytes], "big")
             for y in range(band.height)]
-    extents = [_extent(row, bits, band.width) for row in rows]
+    # Ink extent per row; a blank row has left = width, right = 0 (it widens nothing).
+    lefts = [bits - row.bit_length() if row else band.width for row in rows]
+    rights = [min(bits - ((row & -row).bit_length() - 1), band.width) if row else 0
+              for row in rows]
     height = len(rows)
-    best: list[float] = [0.0] + [float("inf")] * height
-    choice: list[_Strip | _ColumnLine | None] = [None] * (height + 1)
+    best = [0] + [1 << 62] * height
+    # How the cheapest way to row `bottom` ends: (top, left, right) for a strip or feed,
+    # (top, None, None) for a column line.
+    last: list[tuple[int, int | None, int | None]] = [(0, None, None)] * (height + 1)
     for bottom in range(1, height + 1):
         lo, hi = band.width, 0
+        cheapest = best[bottom]
         for top in range(bottom - 1, max(-1, bottom - 1 - _MAX_STRIP_SEARCH), -1):
-            extent = extents[top]
-            if extent is not None:
-                lo, hi = min(lo, extent[0]), max(hi, extent[1])
+            if lefts[top] < lo:
+                lo = lefts[top]
+            if rights[top] > hi:
+                hi = rights[top]
             count = bottom - top
-            cost = (_STRIP_OVERHEAD + (hi - lo + 7) // 8 * count if hi > lo
-                    else _FEED_COST * (count // 255 + 1))
-            if best[top] + cost < best[bottom]:
-                best[bottom] = best[top] + cost
-                choice[bottom] = _Strip(top, bottom, lo, hi)
+            cost = best[top] + (_STRIP_OVERHEAD + (hi - lo + 7) // 8 * count if hi > lo
+                                else _FEED_COST * (count // 255 + 1))
+            if cost < cheapest:
+                cheapest = cost
+                last[bottom] = (top, lo, hi)
+        best[bottom] = cheapest
         # A column line ends here, or runs past the band's end into the blank room below.
         if bottom < height:
             tops = range(bottom - COLUMN_LINE_DOTS, bottom - COLUMN_LINE_DOTS + 1)
@@ -220,32 +228,39 @@ def _pieces(band: Image.Image, room_below: int = 0) -> list[_Strip | _ColumnLine
                 occupied |= row
             if not occupied:
                 continue
-            segments = _segments(occupied, bits, band.width)
-            cost = _FEED_COST + sum(_SEGMENT_OVERHEAD + _COLUMN_BYTES * (b - a)
-                                    for a, b in segments)
-            if best[top] + cost < best[bottom]:
-                best[bottom] = best[top] + cost
-                choice[bottom] = _ColumnLine(top, top + COLUMN_LINE_DOTS, segments)
+            cost = best[top] + _FEED_COST + _column_cost(occupied, bits, band.width)
+            if cost < best[bottom]:
+                best[bottom] = cost
+                last[bottom] = (top, None, None)
     pieces: list[_Strip | _ColumnLine] = []
     bottom = height
     while bottom > 0:
-        piece = choice[bottom]
-        assert piece is not None
-        pieces.append(piece)
-        bottom = piece.top
+        top, lo, hi = last[bottom]
+        if lo is None or hi is None:
+            occupied = 0
+            for row in rows[top:bottom]:
+                occupied |= row
+            pieces.append(_ColumnLine(top, top + COLUMN_LINE_DOTS,
+                                      _segments(occupied, bits, band.width)))
+        else:
+            pieces.append(_Strip(top, bottom, lo, hi))
+        bottom = top
     return pieces[::-1]
 
 
-def _extent(row: int, bits: int, width: int) -> tuple[int, int] | None:
-    """Columns [first ink, last ink + 1) of one row (bit ``bits - 1`` is column 0)."""
-    if not row:
-        return None
-    return bits - row.bit_length(), min(bits - ((row & -row).bit_length() - 1), width)
+def _column_cost(occupied: int, bits: int, width: int) -> int:
+    """Bytes of one column line's segments (headers and data), without its feed."""
+    cost = 0
+    for match in _SEGMENT_GAP.finditer(format(occupied, f"0{bits}b"), 0, width):
+        start, end = match.span()
+        cost += _SEGMENT_OVERHEAD + _COLUMN_BYTES * (end - start)
+    return cost
 
 
 def _segments(occupied: int, bits: int, width: int) -> tuple[tuple[int, int], ...]:
-    pattern = format(occupied, f"0{bits}b")[:width]
-    return tuple(m.span() for m in _SEGMENT_GAP.finditer(pattern))
+    """Column ranges of one column line (bit ``bits - 1`` of a row is column 0)."""
+    return tuple(m.span() for m in _SEGMENT_GAP.finditer(format(occupied, f"0{bits}b"),
+                                                         0, width))
 
 
 def _le16(value: int) -> bytes:
