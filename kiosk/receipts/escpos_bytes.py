@@ -81,7 +81,7 @@ class EscposBuilder:
             return band.height
         self.align("left")
         moved = 0
-        for piece in _pieces(band, room_below):
+        for piece in _pieces(band, room_below, self.profile.column_images):
             if isinstance(piece, _ColumnLine):
                 self._column_line(band, piece, x)
             elif piece.right <= piece.left:
@@ -182,9 +182,10 @@ class _ColumnLine:
     segments: tuple[tuple[int, int], ...]
 
 
-def _pieces(band: Image.Image, room_below: int = 0) -> list[_Strip | _ColumnLine]:
-    """Split ``band`` into strips and column lines costing the fewest bytes on the wire
-    (dynamic programming over row boundaries); the dots printed are the band's."""
+def _pieces(band: Image.Image, room_below: int = 0, column_lines: bool = True
+            ) -> list[_Strip | _ColumnLine]:
+    """Split ``band`` into strips and (if allowed) column lines costing the fewest bytes on
+    the wire (dynamic programming over row boundaries); the dots printed are the band's."""
     width_bytes = (band.width + 7) // 8
     data = band.tobytes()
     bits = width_bytes * 8
@@ -215,6 +216,8 @@ def _pieces(band: Image.Image, room_below: int = 0) -> list[_Strip | _ColumnLine
                 last[bottom] = (top, lo, hi)
         best[bottom] = cheapest
         # A column line ends here, or runs past the band's end into the blank room below.
+        if not column_lines:
+            continue
         if bottom < height:
             tops = range(bottom - COLUMN_LINE_DOTS, bottom - COLUMN_LINE_DOTS + 1)
         else:
