@@ -55,8 +55,7 @@ def _runs(layout: RasterLayout) -> list[Band | NativeQr]:
             bottom = max(b.top + b.image.height for b in run)
             page = Image.new("1", (layout.width, bottom - top), 0)
             for band in run:
-                page.paste(INK, (band.x, band.top - top, band.x + band.image.width,
-                                 band.top - top + band.image.height), mask=band.image)
+                band.stamp(page, INK, top)
             items.append(Band(page, top, 0, "left"))
         run.clear()
 

@@ -8,6 +8,8 @@ are written here directly.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -174,12 +176,16 @@ class _Strip:
 
 @dataclass(frozen=True)
 class _ColumnLine:
-    """Rows [top, top + 24) sent as ``ESC *`` segments (column ranges); ``bottom`` is
-    where the paper stands after it (past the band's end when it used the room below)."""
+    """Rows [top, top + 24) sent as ``ESC *`` segments (column ranges)."""
 
     top: int
-    bottom: int
     segments: tuple[tuple[int, int], ...]
+
+    @property
+    def bottom(self) -> int:
+        """Where the paper stands after the line (past the band's end when the line used
+        the room below)."""
+        return self.top + COLUMN_LINE_DOTS
 
 
 def _pieces(band: Image.Image, room_below: int = 0, column_lines: bool = True
@@ -197,9 +203,9 @@ def _pieces(band: Image.Image, room_below: int = 0, column_lines: bool = True
               for row in rows]
     height = len(rows)
     best = [0] + [1 << 62] * height
-    # How the cheapest way to row `bottom` ends: (top, left, right) for a strip or feed,
-    # (top, None, None) for a column line.
-    last: list[tuple[int, int | None, int | None]] = [(0, None, None)] * (height + 1)
+    # How the cheapest way to row `bottom` ends: (top, left, right, 0) for a strip or feed
+    # of columns [left, right), (top, 0, 0, inked columns) for a column line.
+    last = [(0, 0, 0, 0)] * (height + 1)
     for bottom in range(1, height + 1):
         lo, hi = band.width, 0
         cheapest = best[bottom]
@@ -213,38 +219,29 @@ def _pieces(band: Image.Image, room_below: int = 0, column_lines: bool = True
                                 else _FEED_COST * (count // 255 + 1))
             if cost < cheapest:
                 cheapest = cost
-                last[bottom] = (top, lo, hi)
+                last[bottom] = (top, lo, hi, 0)
         best[bottom] = cheapest
         # A column line ends here, or runs past the band's end into the blank room below.
         if not column_lines:
             continue
-        if bottom < height:
-            tops = range(bottom - COLUMN_LINE_DOTS, bottom - COLUMN_LINE_DOTS + 1)
-        else:
-            tops = range(height - COLUMN_LINE_DOTS,
-                         min(height, height + room_below - COLUMN_LINE_DOTS + 1))
+        tops = [bottom - COLUMN_LINE_DOTS] if bottom < height else range(
+            height - COLUMN_LINE_DOTS, min(height, height + room_below - COLUMN_LINE_DOTS + 1))
         for top in tops:
             if top < 0:
                 continue
-            occupied = 0
-            for row in rows[top:bottom]:
-                occupied |= row
+            occupied = functools.reduce(operator.or_, rows[top:bottom], 0)
             if not occupied:
                 continue
             cost = best[top] + _FEED_COST + _column_cost(occupied, bits, band.width)
             if cost < best[bottom]:
                 best[bottom] = cost
-                last[bottom] = (top, None, None)
+                last[bottom] = (top, 0, 0, occupied)
     pieces: list[_Strip | _ColumnLine] = []
     bottom = height
     while bottom > 0:
-        top, lo, hi = last[bottom]
-        if lo is None or hi is None:
-            occupied = 0
-            for row in rows[top:bottom]:
-                occupied |= row
-            pieces.append(_ColumnLine(top, top + COLUMN_LINE_DOTS,
-                                      _segments(occupied, bits, band.width)))
+        top, lo, hi, occupied = last[bottom]
+        if occupied:
+            pieces.append(_ColumnLine(top, _segments(occupied, bits, band.width)))
         else:
             pieces.append(_Strip(top, bottom, lo, hi))
         bottom = top

@@ -60,6 +60,13 @@ class Band:
     x: int
     align: Align
 
+    def stamp(self, page: Image.Image, value: int, page_top: int = 0) -> None:
+        """Set this band's dots to ``value`` on ``page`` (whose first row is layout row
+        ``page_top``); dots already there stay: overlapping bands add up, as on paper."""
+        top = self.top - page_top
+        page.paste(value, (self.x, top, self.x + self.image.width, top + self.image.height),
+                   mask=self.image)
+
 
 @dataclass(frozen=True)
 class NativeQr:
@@ -85,10 +92,8 @@ class RasterLayout:
         page = Image.new(mode, (self.width, max(self.height, 1)), 255)
         for item in self.items:
             if isinstance(item, Band):
-                if item.image.mode == "1":  # dots add up where bands overlap, as on paper
-                    box = (item.x, item.top, item.x + item.image.width,
-                           item.top + item.image.height)
-                    page.paste(0, box, mask=item.image)
+                if item.image.mode == "1":
+                    item.stamp(page, 0)
                 else:
                     ink = ImageOps.invert(item.image).convert(mode)
                     page.paste(ink, (item.x, item.top))
