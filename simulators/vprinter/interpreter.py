@@ -127,8 +127,9 @@ class Interpreter:
         images, m.images = m.images, []
         height = max(ink.height for _, ink in images)
         line = Image.new("1", (self.paper.width, height), 0)
-        for x, ink in images:
-            line.paste(ink, (m.left_margin + x, 0))
+        for x, ink in images:  # images that overlap add their dots, as a head prints them
+            left = m.left_margin + x
+            line.paste(1, (left, 0, left + ink.width, ink.height), mask=ink)
         if self.can_print():
             self.paper.raster(line, align=0)
         return height

@@ -110,3 +110,14 @@ def test_usb_printer_absent_is_offline(journal, raster_profile) -> None:
     outcome = service.print_receipt(new_session(), record_slip())
     assert not outcome.printed and outcome.message_key == "printer.offline"
     assert outcome.error is not None and outcome.error.reason in ("not_found", "open_failed")
+
+
+def test_column_images_on_one_print_line_add_their_dots() -> None:
+    """Two ESC * images put at the same place by ESC $ print both images' dots (a head
+    prints the line buffer; a later image does not blank an earlier one)."""
+    top = b"\x1b$\x05\x00\x1b*\x21\x01\x00" + bytes((0x80, 0, 0))      # column 5, top dot
+    bottom = b"\x1b$\x05\x00\x1b*\x21\x01\x00" + bytes((0, 0, 0x01))   # column 5, dot 24
+    (page,) = print_bytes(b"\x1b@" + top + bottom + b"\x1bJ\x18", width=64)
+    assert page.height == 24
+    assert page.getpixel((5, 0)) == 0 and page.getpixel((5, 23)) == 0  # both black
+    assert page.point(lambda v: 255 - v).getbbox() == (5, 0, 6, 24)
