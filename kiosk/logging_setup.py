@@ -12,7 +12,9 @@ import logging
 import logging.handlers
 import os
 import sys
+import warnings
 from pathlib import Path
+from typing import TextIO
 
 from kiosk.domain.citizen_id import mask_cid
 
@@ -82,4 +84,23 @@ def configure_logging(level: str, log_file: Path | None = None) -> None:
     if log_file is not None:
         os.chmod(log_file, 0o600)
     root.setLevel(level.upper())
-    logging.captureWarnings(True)
+    # Not logging.captureWarnings(True): it keeps a process-wide "already installed" flag
+    # and does nothing on a second call, even after warnings.catch_warnings() has put the
+    # old hook back, so a warning (which may carry a citizen ID) would bypass our handlers.
+    warnings.showwarning = log_warning
+
+
+def log_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` hook: a warning becomes a ``py.warnings`` log record."""
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    if file is not None:  # an explicit destination, as logging's own hook honours it
+        file.write(mask_cid(text))
+        return
+    logging.getLogger("py.warnings").warning("%s", text.rstrip())

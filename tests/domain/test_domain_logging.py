@@ -20,14 +20,14 @@ MASKED = "1-1017-xxxxx-xx-0"
 @pytest.fixture
 def restore_root() -> Iterator[None]:
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers, level, hook = list(root.handlers), root.level, warnings.showwarning
     yield
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
-    logging.captureWarnings(False)
+    warnings.showwarning = hook
 
 
 def read(path: Path) -> str:
@@ -106,6 +106,27 @@ def test_warnings_are_captured_and_masked(tmp_path: Path, restore_root: None) ->
         warnings.warn(f"odd card {CID}", UserWarning, stacklevel=1)
     text = read(log_file)
     assert MASKED in text and CID not in text
+
+
+def test_warnings_are_captured_after_a_stale_capture(
+    tmp_path: Path, restore_root: None
+) -> None:
+    # The order CI met: an earlier configure_logging left logging's capture flag set and
+    # warnings.catch_warnings() then restored the default hook behind its back.
+    logging.captureWarnings(True)
+    logging.captureWarnings(False)
+    with warnings.catch_warnings():
+        logging.captureWarnings(True)
+    try:
+        log_file = tmp_path / "k.log"
+        configure_logging("INFO", log_file)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn(f"odd card {CID}", UserWarning, stacklevel=1)
+        text = read(log_file)
+        assert MASKED in text and CID not in text
+    finally:
+        logging.captureWarnings(False)
 
 
 def test_filter_on_a_bare_record() -> None:
