@@ -44,6 +44,9 @@ def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: in
         ssl_cert_reqs=ssl.CERT_REQUIRED,
         lifespan="off",
         loop="auto",  # uvloop when installed: ~0.25 ms less per request than asyncio
+        # log_config=None: uvicorn's default dictConfig would close every handler of the
+        # process it runs in (the kiosk's masking ones too); its records go to the root.
+        log_config=None,
         log_level="warning",
         access_log=False,
         timeout_keep_alive=30,

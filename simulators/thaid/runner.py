@@ -39,7 +39,7 @@ def serve_tls(app: ASGIApp, pki: ServerPki, *, host: str = "127.0.0.1", port: in
     bound = sock.getsockname()[1]
     config = uvicorn.Config(app, host=host, port=bound, ssl_certfile=str(pki.cert_file),
                             ssl_keyfile=str(pki.key_file), lifespan="off",
-                            log_level="warning", access_log=False)
+                            log_config=None, log_level="warning", access_log=False)
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},
                               name=f"{name}:{bound}", daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ import pytest
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.client import LinkageClient
+from kiosk.linkage.pki import KioskCredentials
 from linkage.helpers import consent_for
-from simulators.linkage_server.runner import RunningServer
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.runner import RunningServer, run_in_thread
 
 ALL_SERVICES = [int(s) for s in M.ServiceId]
 
@@ -215,3 +218,26 @@ def test_consent_without_chip_number_is_bound_by_bp1(client: LinkageClient,
     wrong_bp1 = consent.model_copy(update={"requestNo": "1" * 20})
     with pytest.raises(E.InvalidSmartCard):
         client.query(wrong_bp1, [1])
+
+
+def test_reference_server_leaves_the_host_logging_alone(tmp_path: Path,
+                                                       creds: KioskCredentials,
+                                                       seeds: SeedIndex) -> None:
+    # uvicorn's default log config closes every handler of the process it runs in and
+    # gives its own loggers an unmasked stderr handler; the simulators turn that off.
+    from kiosk.logging_setup import configure_logging
+
+    log_file = tmp_path / "kiosk.log"
+    configure_logging("INFO", log_file)
+    ours = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+    srv = run_in_thread(state_dir=tmp_path / "server", pki_dir=creds.ca_file.parent,
+                        seeds=seeds)
+    try:
+        assert all(h.stream is not None for h in ours), "a kiosk handler was closed"
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        assert uvicorn_log.propagate and not logging.getLogger("uvicorn").handlers
+        uvicorn_log.warning("peer sent %s", "1101700207030")
+    finally:
+        srv.stop()
+    text = log_file.read_text(encoding="utf-8")
+    assert "1-1017-xxxxx-xx-0" in text and "1101700207030" not in text
