@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,22 +48,10 @@ def test_appliance_accepts_its_own_config_flag_with_kivy_imported(tmp_path: Path
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
 @pytest.mark.parametrize("command", [["check-config"], ["outbox", "status"],
                                      ["maintenance", "profiles"]])
 def test_every_command_logs_with_time_level_and_masking(
-    tmp_path: Path, restore_logging: None, command: list[str]
+    tmp_path: Path, command: list[str]
 ) -> None:
     from kiosk.__main__ import main
     from kiosk.config import load_settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import stat
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,24 +16,21 @@ CID = "1101700207030"
 MASKED = "1-1017-xxxxx-xx-0"
 
 
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level, hook = list(root.handlers), root.level, warnings.showwarning
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    warnings.showwarning = hook
-
-
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def test_messages_args_and_tracebacks_are_masked(tmp_path: Path, restore_root: None) -> None:
+def assert_warning_logged_masked(tmp_path: Path) -> None:
+    log_file = tmp_path / "k.log"
+    configure_logging("INFO", log_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn(f"odd card {CID}", UserWarning, stacklevel=1)
+    text = read(log_file)
+    assert MASKED in text and CID not in text
+
+
+def test_messages_args_and_tracebacks_are_masked(tmp_path: Path) -> None:
     log_file = tmp_path / "logs" / "kiosk.log"
     configure_logging("debug", log_file)
     log = logging.getLogger("kiosk.test.child")  # propagates to the root handlers
@@ -53,14 +49,14 @@ def test_messages_args_and_tracebacks_are_masked(tmp_path: Path, restore_root: N
     assert "Traceback" in text
 
 
-def test_stderr_is_masked(capsys: pytest.CaptureFixture[str], restore_root: None) -> None:
+def test_stderr_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("INFO")
     logging.getLogger("kiosk.x").error("id %s", CID)
     err = capsys.readouterr().err
     assert MASKED in err and CID not in err
 
 
-def test_level_is_applied(tmp_path: Path, restore_root: None) -> None:
+def test_level_is_applied(tmp_path: Path) -> None:
     log_file = tmp_path / "k.log"
     configure_logging("WARNING", log_file)
     logging.getLogger("kiosk.y").info("hidden")
@@ -69,7 +65,7 @@ def test_level_is_applied(tmp_path: Path, restore_root: None) -> None:
     assert "shown" in text and "hidden" not in text
 
 
-def test_reconfiguring_does_not_duplicate_lines(tmp_path: Path, restore_root: None) -> None:
+def test_reconfiguring_does_not_duplicate_lines(tmp_path: Path) -> None:
     log_file = tmp_path / "k.log"
     configure_logging("INFO", log_file)
     configure_logging("INFO", log_file)
@@ -77,14 +73,14 @@ def test_reconfiguring_does_not_duplicate_lines(tmp_path: Path, restore_root: No
     assert read(log_file).count("once") == 1
 
 
-def test_log_file_is_private(tmp_path: Path, restore_root: None) -> None:
+def test_log_file_is_private(tmp_path: Path) -> None:
     log_file = tmp_path / "state" / "kiosk.log"
     configure_logging("INFO", log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
 
 
-def test_rotated_files_stay_private(tmp_path: Path, restore_root: None) -> None:
+def test_rotated_files_stay_private(tmp_path: Path) -> None:
     log_file = tmp_path / "k.log"
     configure_logging("INFO", log_file)
     handler = next(
@@ -98,18 +94,12 @@ def test_rotated_files_stay_private(tmp_path: Path, restore_root: None) -> None:
     assert CID not in read(tmp_path / "k.log.1")
 
 
-def test_warnings_are_captured_and_masked(tmp_path: Path, restore_root: None) -> None:
-    log_file = tmp_path / "k.log"
-    configure_logging("INFO", log_file)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.warn(f"odd card {CID}", UserWarning, stacklevel=1)
-    text = read(log_file)
-    assert MASKED in text and CID not in text
+def test_warnings_are_captured_and_masked(tmp_path: Path) -> None:
+    assert_warning_logged_masked(tmp_path)
 
 
 def test_warnings_are_captured_after_a_stale_capture(
-    tmp_path: Path, restore_root: None
+    tmp_path: Path
 ) -> None:
     # The order CI met: an earlier configure_logging left logging's capture flag set and
     # warnings.catch_warnings() then restored the default hook behind its back.
@@ -118,13 +108,7 @@ def test_warnings_are_captured_after_a_stale_capture(
     with warnings.catch_warnings():
         logging.captureWarnings(True)
     try:
-        log_file = tmp_path / "k.log"
-        configure_logging("INFO", log_file)
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.warn(f"odd card {CID}", UserWarning, stacklevel=1)
-        text = read(log_file)
-        assert MASKED in text and CID not in text
+        assert_warning_logged_masked(tmp_path)
     finally:
         logging.captureWarnings(False)
 
@@ -141,7 +125,7 @@ def test_filter_survives_a_bad_format_string() -> None:
     assert CID not in record.getMessage() and MASKED in record.getMessage()
 
 
-def test_domain_objects_log_masked_by_themselves(tmp_path: Path, restore_root: None) -> None:
+def test_domain_objects_log_masked_by_themselves(tmp_path: Path) -> None:
     log_file = tmp_path / "k.log"
     configure_logging("INFO", log_file)
     logging.getLogger("kiosk.w").info("read %s / %r", CitizenId(CID), CitizenId(CID))
