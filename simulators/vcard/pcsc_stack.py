@@ -75,21 +75,28 @@ def running_pcscd() -> list[int]:
     return pids
 
 
-def free_port_pair(host: str = "127.0.0.1") -> int:
-    """A port P such that P and P+1 are both free right now (vpcd takes both)."""
+def reserve_port_pair() -> tuple[int, list[socket.socket]]:
+    """A port P with P and P+1 bound (not listening) in this machine's namespace.
+
+    vpcd takes both inside pcscd's own namespace. The caller keeps the two sockets open
+    for the stack's lifetime, so no other program here can listen on those numbers and
+    ``ss -ltn`` (or /proc/net/tcp) stays a fair check that vpcd is not reachable.
+    """
     for _ in range(200):
         with socket.socket() as probe:
             probe.bind(("0.0.0.0", 0))
             port = probe.getsockname()[1]
         if port >= 65535:
             continue
+        held = [socket.socket(), socket.socket()]
         try:
-            with socket.socket() as a, socket.socket() as b:
-                a.bind(("0.0.0.0", port))
-                b.bind(("0.0.0.0", port + 1))
+            held[0].bind(("0.0.0.0", port))
+            held[1].bind(("0.0.0.0", port + 1))
         except OSError:
+            for sock in held:
+                sock.close()
             continue
-        return port
+        return port, held
     raise PcscStackError("no free pair of TCP ports for vpcd")
 
 
@@ -117,6 +124,7 @@ class PcscStack:
         self.log_path = self.workdir / "pcscd.log"
         self._lock_fd: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._held_ports: list[socket.socket] = []
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> PcscStack:
@@ -151,6 +159,9 @@ class PcscStack:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+        for sock in self._held_ports:
+            sock.close()
+        self._held_ports = []
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
@@ -199,7 +210,8 @@ class PcscStack:
         conf.mkdir(parents=True, exist_ok=True)
         self.slots = []
         for entry in range(self.entries):
-            port = free_port_pair()
+            port, held = reserve_port_pair()
+            self._held_ports.extend(held)
             # Each entry a distinct friendly name: pcscd names readers "<name> NN SS".
             name = f"{FRIENDLY_NAME} {entry}"
             (conf / f"vpcd-{entry}").write_text(

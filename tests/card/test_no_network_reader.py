@@ -4,6 +4,7 @@ lives in pcscd's own network namespace (loopback only), not on the machine's."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ def test_no_vpcd_port_listens_on_this_machine(rig: Rig, seeds) -> None:  # type:
     assert rig.reader.read_identity(reader).citizen_id.digits == seeds.citizens[0].cid
     vpcd_ports = {slot.port for slot in rig.slots}
     assert not vpcd_ports & listening_ports(Path("/proc/self/net"))
+    for port in vpcd_ports:  # held by the stack, so no other program here can listen there
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("0.0.0.0", port))
     # ...but they do listen inside pcscd's namespace, reachable only from there.
     pid = rig.stack.pid
     assert pid is not None
