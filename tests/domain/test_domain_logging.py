@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import stat
 import warnings
@@ -10,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain import CitizenId
-from kiosk.logging_setup import PiiFilter, PrivateRotatingFileHandler, configure_logging
+from kiosk.logging_setup import (
+    PiiFilter,
+    PrivateRotatingFileHandler,
+    configure_logging,
+    log_warning,
+)
 
 CID = "1101700207030"
 MASKED = "1-1017-xxxxx-xx-0"
@@ -130,3 +136,11 @@ def test_domain_objects_log_masked_by_themselves(tmp_path: Path) -> None:
     configure_logging("INFO", log_file)
     logging.getLogger("kiosk.w").info("read %s / %r", CitizenId(CID), CitizenId(CID))
     assert CID not in read(log_file)
+
+
+def test_a_warning_sent_to_an_explicit_file_is_masked_there() -> None:
+    # warnings.showwarning(..., file=f) names its destination; the hook writes there, masked.
+    out = io.StringIO()
+    log_warning(f"odd card {CID}", UserWarning, "x.py", 3, file=out)
+    assert MASKED in out.getvalue() and CID not in out.getvalue()
+    assert "UserWarning" in out.getvalue()
