@@ -22,7 +22,7 @@ class SpeechPort(Protocol):
     """What the UI tells the spoken-guidance layer. Every method returns at once."""
 
     def view_shown(self, view: SessionView) -> None:
-        """A new view is on screen: speak its title, purpose, results or error with its next step."""
+        """A new view is on screen: speak its title, purpose, results or error, and next step."""
 
     def focus_moved(self, item_key: str, label: str, position: int, total: int) -> None:
         """The focus ring is on item `position` of `total` (1-based).
