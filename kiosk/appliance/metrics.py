@@ -35,6 +35,7 @@ kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
 kiosk_starts_total                     counter    service starts, persisted in the state dir
 kiosk_start_time_seconds               gauge      this process's start (Unix time)
 kiosk_service_exits_total              counter    result: systemd's $SERVICE_RESULT (watchdog…)
+kiosk_audio_device_ok                  gauge      device: output, jack; 1 while it works/reports
 =====================================  =========  ===========================================
 
 Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
@@ -122,6 +123,9 @@ class KioskMetrics:
         self.card_reader_present = Gauge(
             "kiosk_card_reader_present", "1 if a card reader is attached and pcscd answers",
             registry=r)
+        self.audio_device_ok = Gauge(
+            "kiosk_audio_device_ok", "1 while the audio output works / the headphone jack "
+            "reports", ["device"], registry=r)
         self.card_errors = Counter("kiosk_card_errors", "Failed card reads by kind", ["kind"],
                                    registry=r)
         self.linkage_reachable = Gauge(
@@ -194,6 +198,9 @@ class KioskMetrics:
 
     def set_card_reader_present(self, present: bool) -> None:
         self.card_reader_present.set(1 if present else 0)
+
+    def set_audio_device_ok(self, device: str, ok: bool) -> None:
+        self.audio_device_ok.labels(safe_label(device)).set(1 if ok else 0)
 
     def record_card_error(self, kind: str) -> None:
         self.card_errors.labels(safe_label(kind)).inc()
@@ -317,3 +324,7 @@ def record_card_error(kind: str) -> None:
 
 def record_linkage_error(error_number: int | None, *, transport: bool = False) -> None:
     default.record_linkage_error(error_number, transport=transport)
+
+
+def set_audio_device_ok(device: str, ok: bool) -> None:
+    default.set_audio_device_ok(device, ok)
