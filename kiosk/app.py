@@ -209,3 +209,97 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         raise ConfigError(f"{catalogue_path(settings)}: no enabled service")
     return Kiosk(settings, engine, card_reader, catalogue, linkage, outbox, printing,
                  services, sender, server, closers)
+
+
+# --- spoken guidance (docs/accessibility.md) -------------------------------------------------
+
+def speech_lexicon(settings: Settings, catalogue: Catalogue | None = None) -> Any:
+    """Every key the kiosk can say (`kiosk.audio.inventory`), from the screens' .po files,
+    the message tables, the service catalogue and the runners' fixed texts."""
+    from kiosk.audio.inventory import LOCALES, build_lexicon, text_literals
+    from kiosk.linkage.messages import MESSAGES as LINKAGE
+    from kiosk.printing import messages as printer
+    from kiosk.session.messages import MESSAGES as SESSION
+    from kiosk.session.view import Text
+    from kiosk.ui.i18n import parse_po, po_path
+
+    catalogue = catalogue or load_catalogue(catalogue_path(settings))
+    po = {loc: parse_po(po_path(loc).read_text(encoding="utf-8"), source=str(po_path(loc)))
+          for loc in LOCALES}
+    linkage = {k: Text(v["th"], v["en"]) for k, v in LINKAGE.items()}
+    printing = {k: Text(printer.citizen(k, "th"), printer.citizen(k, "en"))
+                for k in sorted(printer.known_keys())}
+    texts = [("catalogue.consent", catalogue.consent.text())]
+    for service in catalogue.enabled:
+        texts += [(f"catalogue.{service.id}.name", service.name.text()),
+                  (f"catalogue.{service.id}.help", service.help.text())]
+    services_dir = Path(__file__).resolve().parent / "services"
+    return build_lexicon(po, tables=(linkage, printing, SESSION), catalogue=texts,
+                         literals=text_literals(sorted(services_dir.glob("*.py"))))
+
+
+def prompt_pack_dir(settings: Settings) -> Path:
+    return settings.audio.pack_dir or settings.kiosk.state_dir / "prompts"
+
+
+def build_speech(settings: Settings, *, jack: Any = None, output: Any = None) -> Any:
+    """The `SpeechPort` the UI gets: `kiosk.audio.speech.AudioSpeech` when ``[audio]
+    enabled``, else `NullSpeech`. Builds the espeak-ng stand-in pack first if allowed and
+    needed. The caller closes it (``close()``) with its devices."""
+    from kiosk.session.speech import NullSpeech
+
+    audio = settings.audio
+    if not audio.enabled:
+        return NullSpeech()
+    from drivers.audio.alsa import AlsaPlayer
+    from kiosk.audio.pack import PackError, PromptPack, check
+    from kiosk.audio.planner import Config
+    from kiosk.audio.speech import AudioSpeech
+    from kiosk.audio.standin import ESPEAK_VOICES, EspeakVoice, build_standin
+
+    lexicon = speech_lexicon(settings)
+    root = prompt_pack_dir(settings)
+    try:
+        pack = PromptPack.load(root)
+        stale = bool(check(pack, lexicon, decode=False))
+    except PackError:
+        pack, stale = None, True
+    if stale and audio.build_stand_in:
+        log.info("building the espeak-ng stand-in prompt pack in %s", root)
+        pack = build_standin(root, lexicon, speed=audio.speech_speed)
+    if pack is None:
+        raise ConfigError(f"[audio] pack_dir {root}: no prompt pack (python -m kiosk prompts "
+                          "check) and build_stand_in = false")
+    if output is None:
+        device = audio.device
+        if audio.record_file is not None:
+            ensure_private_dir(audio.record_file.parent)
+            device = f"file:FILE={audio.record_file},FORMAT=wav"
+        output = AlsaPlayer(device, rate=pack.rate,
+                            on_status=lambda s: metrics.set_audio_device_ok("output", s.ok))
+    if jack is None:
+        jack = _headphone_jack(settings)
+    voices = None
+    if audio.free_text_voice == "espeak-ng":
+        voices = {loc: EspeakVoice(v, speed=audio.speech_speed)
+                  for loc, v in ESPEAK_VOICES.items()}
+    return AudioSpeech(pack, lexicon, output, jack,
+                       config=Config(audio.default_volume, audio.volume_steps), voices=voices,
+                       report=metrics.set_audio_device_ok)
+
+
+def _headphone_jack(settings: Settings) -> Any:
+    from drivers.audio.jack import EvdevJack, SimulatedJack, find_jack_device
+
+    kind = settings.audio.jack
+    if kind == "simulated":
+        return SimulatedJack()
+    if kind == "none":
+        return None
+    path = settings.audio.jack_device or find_jack_device()
+    if path is None:
+        log.error("[audio] jack = evdev but no input device has SW_HEADPHONE_INSERT: "
+                  "personal data will not be spoken")
+        metrics.set_audio_device_ok("jack", False)
+        return None
+    return EvdevJack(path)

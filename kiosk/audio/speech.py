@@ -127,8 +127,12 @@ class AudioSpeech:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def close(self) -> None:
+        """Stop the speech thread, then the output and the jack (this object owns them)."""
         self._events.put(None)
         self._thread.join(timeout=5)
+        self.output.close()
+        if self.jack is not None:
+            self.jack.close()
 
     # --- the speech thread -----------------------------------------------------------------
     def _post(self, event: planner.Event) -> None:

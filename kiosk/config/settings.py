@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
@@ -185,6 +192,41 @@ class SessionSettings(Section):
     ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"
 
 
+class AudioSettings(Section):
+    """Spoken guidance (docs/accessibility.md): prompt clips through ALSA, the headphone jack."""
+
+    enabled: bool = False
+    device: str = "default"
+    """The ALSA PCM the speech plays on (``default``, ``hw:1,0``, ``plughw:CARD=Headset``)."""
+    record_file: ConfigPath | None = None
+    """Demo / tests: play into this WAV file through ALSA's own ``file`` plugin instead of
+    `device` (what the citizen would have heard, sample for sample)."""
+    pack_dir: ConfigPath | None = None
+    """The prompt pack (manifest.json + clips). Default: ``<state_dir>/prompts``."""
+    build_stand_in: bool = True
+    """Build the espeak-ng stand-in pack into `pack_dir` when it has no manifest or clips
+    are missing / out of date (never over a recorded pack: ``false`` in production)."""
+    jack: Literal["evdev", "simulated", "none"] = "evdev"
+    """``evdev``: the input device with SW_HEADPHONE_INSERT; ``simulated``: no jack hardware
+    (demo); ``none``: no headphone jack (personal data is then never spoken)."""
+    jack_device: str = ""
+    """``/dev/input/eventN`` of the jack; empty: the first device with the switch."""
+    default_volume: Annotated[int, Field(ge=1, le=20)] = 6
+    """Volume step each citizen starts at (5.1.3.13)."""
+    volume_steps: Annotated[int, Field(ge=2, le=20)] = 10
+    free_text_voice: Literal["espeak-ng", "none"] = "espeak-ng"
+    """What says free text no clip can hold (names, addresses): espeak-ng (a stand-in, poor
+    in Thai) or ``none`` ("shown on the screen")."""
+    speech_speed: Annotated[int, Field(ge=80, le=300)] = 150
+    """espeak-ng words per minute of the stand-in pack and the free-text voice."""
+
+    @model_validator(mode="after")
+    def _volume_within_steps(self) -> AudioSettings:
+        if self.default_volume > self.volume_steps:
+            raise ValueError("default_volume must not exceed volume_steps")
+        return self
+
+
 class Settings(Section):
     """The whole configuration. `source` is the file it came from."""
 
@@ -197,4 +239,5 @@ class Settings(Section):
     technician: TechnicianSettings
     demo: DemoSettings = DemoSettings()
     session: SessionSettings = SessionSettings()
+    audio: AudioSettings = AudioSettings()
     source: Path = Field(default=Path(), exclude=True)
