@@ -79,6 +79,7 @@ class Maintenance:
         found.update(self.extra_probes)
         found["disk"] = health.disk_probe(self.settings.kiosk.state_dir)
         found["vpcd"] = health.vpcd_probe()
+        found.setdefault("audio", health.audio_probe(self.settings))
         found["version"] = health.version_probe
         found["uptime"] = health.uptime_probe
         return found

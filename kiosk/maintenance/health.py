@@ -234,3 +234,69 @@ def _human(seconds: int) -> str:
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m {seconds % 60}s"
+
+
+def audio_probe(settings: object, *, speech_status: Callable[[], Mapping[str, object]]
+                | None = None) -> Probe:
+    """Spoken guidance: the ALSA output opens, the headphone jack's device reports, the
+    prompt pack is complete. From a second process the output is opened briefly (busy
+    means the kiosk holds it: fine); `speech_status` gives the running kiosk's own view."""
+
+    def probe() -> HealthItem:
+        from kiosk.config.settings import Settings
+
+        assert isinstance(settings, Settings)
+        audio = settings.audio
+        if not audio.enabled:
+            return HealthItem("audio", Status.WARN, "spoken guidance is off ([audio] enabled)")
+        problems: list[str] = []
+        detail: dict[str, DetailValue] = {"device": audio.device, "jack": audio.jack}
+        if speech_status is not None:
+            for name, status in speech_status().items():
+                ok = bool(getattr(status, "ok", False))
+                detail[f"{name}_ok"] = ok
+                if not ok:
+                    problems.append(str(getattr(status, "detail", name)))
+        else:
+            problems += _audio_devices(audio, detail)
+        from kiosk.appliance import metrics
+
+        metrics.set_audio_device_ok("output", not any("ALSA" in p for p in problems))
+        metrics.set_audio_device_ok("jack", not any("jack" in p for p in problems))
+        if problems:
+            return HealthItem("audio", Status.FAIL, "; ".join(problems)[:300], detail)
+        if audio.jack == "simulated":
+            return HealthItem("audio", Status.WARN, f"speech output {audio.device} works; the "
+                              "headphone jack is simulated (demo, no jack hardware)", detail)
+        return HealthItem("audio", Status.OK, f"speech output {audio.device} and the "
+                          f"headphone jack ({audio.jack}) work", detail)
+    return probe
+
+
+def _audio_devices(audio: object, detail: dict[str, DetailValue]) -> list[str]:
+    problems: list[str] = []
+    device = getattr(audio, "device", "default")
+    if getattr(audio, "record_file", None) is None:
+        import alsaaudio
+
+        try:
+            pcm = alsaaudio.PCM(type=alsaaudio.PCM_PLAYBACK, mode=alsaaudio.PCM_NONBLOCK,
+                                device=device)
+            pcm.close()
+        except alsaaudio.ALSAAudioError as exc:
+            if "busy" not in str(exc).lower():
+                problems.append(f"ALSA {device} cannot be opened ({exc}): check the speaker "
+                                "output and its cable")
+    else:
+        detail["device"] = "file (demo)"
+    jack = getattr(audio, "jack", "none")
+    if jack == "evdev":
+        from drivers.audio.jack import find_jack_device
+
+        path = getattr(audio, "jack_device", "") or find_jack_device()
+        if not path or not Path(path).exists():
+            problems.append("the headphone jack no longer reports (no input device with "
+                            "SW_HEADPHONE_INSERT): check the audio codec / USB sound card")
+    elif jack == "none":
+        problems.append("no headphone jack configured: personal data cannot be spoken")
+    return problems
