@@ -4,9 +4,9 @@ One PCM stays open (mono, S16_LE, the pack's rate, 20 ms periods). Sounds are wr
 period at a time; between periods the thread looks at its stop generation, so `stop()`
 silences the output within one period plus what the device buffers (4 periods), and
 ``drop()`` discards that buffer on real hardware. Writes are also paced to the wall clock
-(at most `lead_s` ahead): a real device blocks by itself; a PCM that never blocks (ALSA's
-``file`` plugin onto ``null`` in tests) then still plays in real time, so stopping
-mid-sentence is measurable in the file.
+(at most `lead_s` ahead; None: as fast as the PCM takes them): a real device blocks by
+itself; a PCM that never blocks (ALSA's ``file`` plugin onto ``null`` in tests) then still
+plays in real time, so stopping mid-sentence is measurable in the file.
 
 A device that cannot be opened or fails a write marks the port not ok (`status`), which
 ``maintenance health`` and the ``kiosk_audio_output_ok`` metric show.
@@ -32,7 +32,8 @@ PERIOD_MS = 20
 
 
 class AlsaPlayer:
-    def __init__(self, device: str = "default", *, rate: int = 22050, lead_s: float = 0.06,
+    def __init__(self, device: str = "default", *, rate: int = 22050,
+                 lead_s: float | None = 0.06,
                  on_first_frame: FirstFrame | None = None,
                  on_status: Callable[[DeviceStatus], None] | None = None) -> None:
         self.device, self.rate, self.lead_s = device, rate, lead_s
@@ -47,6 +48,8 @@ class AlsaPlayer:
         self._status = DeviceStatus(True, f"ALSA {device}: not opened yet")
         self._pcm: Any = None
         self.frames_played = 0
+        self._progress = threading.Condition()
+        self._busy = 0
         self._thread = threading.Thread(target=self._run, name="audio-player", daemon=True)
         self._thread.start()
 
@@ -54,7 +57,19 @@ class AlsaPlayer:
     def play(self, frames: bytes, *, tag: int) -> None:
         with self._lock:
             gen = self._gen
+        with self._progress:
+            self._busy += 1
         self._queue.put((gen, tag, frames))
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once everything queued has played or been stopped (tests, benches)."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self._busy == 0, timeout)
+
+    def wait_played(self, frames: int, timeout: float = 30.0) -> bool:
+        """True once at least `frames` frames have been written in total."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self.frames_played >= frames, timeout)
 
     def stop(self) -> None:
         with self._lock:
@@ -116,9 +131,13 @@ class AlsaPlayer:
             if job is None:
                 return
             gen, tag, frames = job
-            if not self._current(gen):
-                continue
-            self._play(gen, tag, frames)
+            try:
+                if self._current(gen):
+                    self._play(gen, tag, frames)
+            finally:
+                with self._progress:
+                    self._busy -= 1
+                    self._progress.notify_all()
 
     def _play(self, gen: int, tag: int, frames: bytes) -> None:
         pcm = self._open()
@@ -143,12 +162,16 @@ class AlsaPlayer:
                     False, f"ALSA {self.device}: write failed ({exc})"))
                 return
             written += self.period
-            self.frames_played += self.period
+            with self._progress:
+                self.frames_played += self.period
+                self._progress.notify_all()
             now = time.monotonic()
             if start is None:
                 start = now
                 if self.on_first_frame is not None:
                     self.on_first_frame(tag, now)
+            if self.lead_s is None:
+                continue
             ahead = written / self.rate - (now - start) - self.lead_s
             if ahead > 0:
                 self._wake.wait(ahead)
