@@ -117,7 +117,7 @@ def number(n: int, language: LanguageCode, *, personal: bool = False) -> tuple[I
 
 def year(y: int, language: LanguageCode, *, personal: bool = False) -> tuple[Item, ...]:
     """Thai years as a whole number (พ.ศ. 2530); English years the English way (1987 as
-    "nineteen eighty seven", 2005 as "two thousand five", 1905 as "nineteen oh five")."""
+    "nineteen eighty seven", 1905 as "nineteen oh five", 2005 and 2026 as "two thousand …")."""
     if language == "th" or not 1100 <= y <= 9999 or (y // 100) % 10 == 0:
         return number(y, language, personal=personal)
     hi, lo = divmod(y, 100)

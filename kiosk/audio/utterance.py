@@ -46,7 +46,7 @@ class Utterance:
     def personal(self) -> bool:
         return any(i.personal for i in self.items)
 
-    def keys(self) -> tuple[str, ...]:
+    def clip_keys(self) -> tuple[str, ...]:
         """The clip ids in order (tests compare these)."""
         return tuple(i.key for i in self.items if isinstance(i, Clip))
 
