@@ -79,8 +79,11 @@ class PromptPack:
     """A loaded pack; clip audio is read on first use and kept in memory."""
 
     def __init__(self, root: Path, rate: int, clips: dict[LanguageCode, dict[str, ClipInfo]],
-                 stand_in: dict[LanguageCode, bool]) -> None:
+                 stand_in: dict[LanguageCode, bool],
+                 voice: dict[LanguageCode, str] | None = None) -> None:
         self.root, self.rate, self.clips, self.stand_in = root, rate, clips, stand_in
+        self.voice = voice or {}
+        """Who speaks each locale (``espeak-ng en``, a voice artist's name)."""
         self._cache: dict[tuple[LanguageCode, str], bytes] = {}
         self._lock = threading.Lock()
 
@@ -92,15 +95,17 @@ class PromptPack:
             rate = int(data["rate"])
             clips: dict[LanguageCode, dict[str, ClipInfo]] = {}
             stand_in: dict[LanguageCode, bool] = {}
+            voice: dict[LanguageCode, str] = {}
             for locale in LOCALES:
                 loc = data["locales"].get(locale, {"clips": {}})
                 stand_in[locale] = bool(loc.get("stand_in", False))
+                voice[locale] = str(loc.get("voice", ""))
                 clips[locale] = {k: ClipInfo(str(v["file"]), str(v["text"]),
                                              str(v["text_sha256"]), int(v["duration_ms"]))
                                  for k, v in loc["clips"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise PackError(f"{path}: {exc}") from exc
-        return cls(root, rate, clips, stand_in)
+        return cls(root, rate, clips, stand_in, voice)
 
     def has(self, locale: LanguageCode, key: str) -> bool:
         return key in self.clips.get(locale, {})

@@ -4,7 +4,7 @@
   both locales against the pack: lists clips missing, out of date (text changed since
   recorded) or unreadable; exit 1 if any, 0 when complete.
 - ``script``: the voice artist's recording script (CSV: locale, key, text, where it is
-  heard, screenshot, file to record, and whether the current clip is a stand-in).
+  heard, screenshot, file to record, and who speaks the current clip / stand-in).
 - ``build``: build or bring up to date the espeak-ng stand-in pack (``--pack DIR``).
 
 The pack is ``[audio] pack_dir`` (default ``<state_dir>/prompts``) unless ``--pack``.
@@ -76,7 +76,8 @@ def _script(lexicon, pack, out: Path | None) -> int:  # type: ignore[no-untyped-
                 entry = lexicon.entries[(loc, key)]
                 current = "missing"
                 if pack is not None and pack.has(loc, key):
-                    current = "stand-in" if pack.stand_in.get(loc) else "recorded"
+                    current = ("stand-in: " if pack.stand_in.get(loc) else "") + \
+                        (pack.voice.get(loc) or "recorded")
                 writer.writerow([loc, key, entry.text, entry.where, entry.screenshot or "",
                                  f"{loc}/{key}.wav", current])
     finally:
