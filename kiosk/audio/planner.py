@@ -103,6 +103,7 @@ class State:
     """The citizen started audio mode without headphones (Help / hold 5)."""
     view: SessionView | None = None
     session_id: str | None = None
+    """The last citizen's session (the view's id goes None once the session is over)."""
     receipt: ResultView | None = None
     """The last result shown: what a printed receipt says."""
     last: Utterance | None = None
@@ -143,10 +144,15 @@ def _view_shown(state: State, view: SessionView, lexicon: Lexicon, config: Confi
     old = state.view
     if old is not None and view.seq <= old.seq:
         return state, []
-    if view.session_id != state.session_id:
-        # A new citizen (or none): default volume, speech asked for by the last one ends.
+    if view.session_id is not None and view.session_id != state.session_id:
+        # A new citizen: default volume (5.1.3.13), the last one's speech request ends.
         state = replace(state, session_id=view.session_id, receipt=None, asked=False,
                         volume=config.default_volume)
+        effects.append(SetVolume(config.default_volume))
+    if view.screen is Screen.IDLE and (state.receipt is not None or state.asked
+                                       or state.volume != config.default_volume):
+        # The card has left: forget the result, back to the default volume.
+        state = replace(state, receipt=None, asked=False, volume=config.default_volume)
         effects.append(SetVolume(config.default_volume))
     if view.result is not None:
         state = replace(state, receipt=view.result)

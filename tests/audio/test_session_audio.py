@@ -1,0 +1,93 @@
+"""Every service from card-in to receipt through the real stack (reference Linkage server
+over mutual TLS, virtual ESC/POS printer, SQLite outbox), with the spoken guidance
+subscribed to the session's views as the UI is, headphones in, in Thai and in English.
+The WAV that ALSA wrote holds each screen's clips in order, sample for sample."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.audio.inventory import Lexicon
+from kiosk.session.view import Screen as S
+from simulators.seeds import load_seeds
+from tests.session.stack import Stack, real_stack
+
+from .audio_rig import Rig, make_rig
+
+SERVICES = ("registry_record", "card_status", "welfare_rights", "submit_request",
+            "counter_ticket")
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    with real_stack(tmp_path / "kiosk") as s:
+        yield s
+
+
+def last_said(rig: Rig):  # type: ignore[no-untyped-def]
+    rig.settle()
+    return rig.speech.spoken[-1][1]
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_every_service_spoken_from_card_to_receipt(stack: Stack, pack_dir: Path,
+                                                   lexicon: Lexicon, tmp_path: Path,
+                                                   language: str) -> None:
+    rig = make_rig(pack_dir, lexicon, tmp_path / "session.wav", headphones=True)
+    e = stack.kiosk.engine
+    unsubscribe = e.subscribe(rig.speech.view_shown)
+    citizen = load_seeds().citizens[0]
+    stable = []  # the utterances the test waited for, in order
+    try:
+        for service in SERVICES:
+            stack.devices.insert(citizen.index)
+            e.wait_for(lambda v: v.screen is S.IDENTITY, 20)
+            e.set_language(language)  # type: ignore[arg-type]
+            e.wait_for(lambda v: v.language == language and v.screen is S.IDENTITY, 10)
+            said = last_said(rig)
+            assert said.language == language and said.clip_keys()[0] == "identity.title"
+            spoken_digits = "".join(k[6:] for k in said.clip_keys() if k.startswith("digit."))
+            assert citizen.cid in spoken_digits  # the ID, digit by digit, in groups
+            stable.append(said)
+            e.proceed()
+            e.wait_for(lambda v: v.screen is S.CONSENT, 10)
+            stable.append(last_said(rig))
+            assert stable[-1].clip_keys()[:2] == ("consent.title", "catalogue.consent")
+            e.give_consent()
+            e.wait_for(lambda v: v.screen is S.MENU, 10)
+            e.choose_service(service)
+            e.sync()
+            v = e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30)
+            assert v.screen is S.RESULT, v.error_key
+            said = last_said(rig)
+            keys = said.clip_keys()
+            assert f"result.status.{v.result.status}" in keys and said.personal
+            if v.result.reference:
+                chars = "".join(k.split(".")[1] for k in keys
+                                if k.startswith(("digit.", "letter.")))
+                wanted = "".join(c for c in v.result.reference.upper() if c.isalnum())
+                assert wanted in chars  # the reference / queue number, character by character
+            stable.append(said)
+            e.print_result()
+            e.sync()
+            v = e.wait_for(lambda v: v.screen in (S.FINISHED, S.ERROR), 30)
+            assert v.screen is S.FINISHED and v.print_status.value == "printed"
+            said = last_said(rig)
+            keys = said.clip_keys()
+            assert keys[:2] == ("finished.title", "finished.print.printed")
+            assert "speech.receipt_says" in keys  # what the receipt says (5.1.3.16)
+            stable.append(said)
+            stack.devices.remove()
+            e.wait_for(lambda v: v.screen is S.IDLE, 20)
+    finally:
+        unsubscribe()
+    assert rig.speech.wait_idle(30) and rig.player.wait_idle(60)
+    played = rig.close()
+    at = 0
+    for utterance in stable:
+        found = played.find(rig.expected(utterance), at)
+        assert found >= 0, utterance.clip_keys()[:3]
+        at = found + 1
