@@ -10,6 +10,7 @@ STAMPS := .make
 .PHONY: demo test lint pytest test-twice bench system venv clean install fleet-demo
 
 demo: venv
+	$(PY) -m kiosk prompts build
 	$(PY) -m kiosk demo
 
 test: venv lint pytest

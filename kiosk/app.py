@@ -242,10 +242,12 @@ def prompt_pack_dir(settings: Settings) -> Path:
     return settings.audio.pack_dir or settings.kiosk.state_dir / "prompts"
 
 
-def build_speech(settings: Settings, *, jack: Any = None, output: Any = None) -> Any:
+def build_speech(settings: Settings, *, jack: Any = None, output: Any = None,
+                 record_file: Path | None = None) -> Any:
     """The `SpeechPort` the UI gets: `kiosk.audio.speech.AudioSpeech` when ``[audio]
     enabled``, else `NullSpeech`. Builds the espeak-ng stand-in pack first if allowed and
-    needed. The caller closes it (``close()``) with its devices."""
+    needed. The caller closes it (``close()``) with its devices. `record_file` overrides
+    ``[audio] record_file`` (the demo records each run's session)."""
     from kiosk.session.speech import NullSpeech
 
     audio = settings.audio
@@ -272,9 +274,10 @@ def build_speech(settings: Settings, *, jack: Any = None, output: Any = None) ->
                           "check) and build_stand_in = false")
     if output is None:
         device = audio.device
-        if audio.record_file is not None:
-            ensure_private_dir(audio.record_file.parent)
-            device = f"file:FILE={audio.record_file},FORMAT=wav"
+        record_file = record_file or audio.record_file
+        if record_file is not None:
+            ensure_private_dir(record_file.parent)
+            device = f"file:FILE={record_file},FORMAT=wav"
         output = AlsaPlayer(device, rate=pack.rate,
                             on_status=lambda s: metrics.set_audio_device_ok("output", s.ok))
     if jack is None:
@@ -303,3 +306,14 @@ def _headphone_jack(settings: Settings) -> Any:
         metrics.set_audio_device_ok("jack", False)
         return None
     return EvdevJack(path)
+
+
+def attach_speech(kiosk: Kiosk, **devices: Any) -> Any:
+    """Build the speech (`build_speech`) for a built kiosk, let it follow the session's
+    views and close it with the kiosk. The UI (``create_app(speech=…)``) adds focus moves,
+    keys and Help; a view it passes again is ignored (views carry an increasing seq)."""
+    speech = build_speech(kiosk.settings, **devices)
+    if hasattr(speech, "close"):
+        kiosk._closers.append(speech.close)
+    kiosk._closers.append(kiosk.engine.subscribe(speech.view_shown))
+    return speech

@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(settings: Settings, *, with_sender: bool = False) -> int:
-    from kiosk.app import build_kiosk
+    from kiosk.app import attach_speech, build_kiosk
     from kiosk.appliance import metrics
     from kiosk.appliance.host_metrics import HostFacts, count_start
     from kiosk.appliance.session_metrics import SessionMetrics, record_health
@@ -80,8 +80,9 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     try:
         _apply_profile_override(settings, kiosk.printing.service)
         SessionMetrics(metrics.default).attach(kiosk.engine)
+        speech = attach_speech(kiosk)
         kiosk.engine.start()
-        app = create_app(settings, kiosk.engine)
+        app = create_app(settings, kiosk.engine, speech=speech)
         maintenance = Maintenance(
             settings, AuditTrail(settings.kiosk.id, audit_file(settings), outbox=kiosk.outbox),
             card_reader=kiosk.card_reader, printing=kiosk.printing.service,

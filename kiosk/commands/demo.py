@@ -175,7 +175,7 @@ def _demo_ui(settings: Any, *, panel: bool) -> Any:
 
 
 def interactive(settings: Any) -> int:
-    from kiosk.app import build_kiosk
+    from kiosk.app import attach_speech, build_kiosk
     from kiosk.ui.launch import create_app, run_app, ui_settings_for_window
     from simulators.kiosk_devices import KioskDevices
 
@@ -183,9 +183,10 @@ def interactive(settings: Any) -> int:
     devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
     controls = SimulatorControls(kiosk, devices)
     try:
+        speech = attach_speech(kiosk)
         kiosk.engine.start()
         ui = ui_settings_for_window(_demo_ui(settings, panel=True), demo_panel=True)
-        app = create_app(settings, kiosk.engine, demo_controls=controls, ui=ui)
+        app = create_app(settings, kiosk.engine, demo_controls=controls, ui=ui, speech=speech)
         run_app(app)
     finally:
         devices.close()
@@ -194,7 +195,8 @@ def interactive(settings: Any) -> int:
 
 
 def headless(settings: Any, args: argparse.Namespace) -> int:
-    from kiosk.app import build_kiosk
+    from drivers.audio.jack import SimulatedJack
+    from kiosk.app import attach_speech, build_kiosk
     from kiosk.config.loader import ensure_private_dir
     from kiosk.ui.launch import create_app, run_app
     from simulators.kiosk_devices import KioskDevices
@@ -207,8 +209,12 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
     devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file)
     outcome: dict[str, Any] = {}
     try:
+        # What a citizen with headphones plugged in heard, as ALSA played it.
+        speech = attach_speech(kiosk, jack=SimulatedJack(inserted=True),
+                               record_file=out_dir / "session-audio.wav")
         kiosk.engine.start()
-        app = create_app(settings, kiosk.engine, ui=_demo_ui(settings, panel=False))
+        app = create_app(settings, kiosk.engine, ui=_demo_ui(settings, panel=False),
+                         speech=speech)
         shots = ScreenRecorder(app, out_dir)
         app.on_view_drawn(shots.on_view)
 
@@ -232,7 +238,9 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
         devices.close()
         kiosk.close()
     sheet = _contact_sheet(args, out_dir / "contact-sheet")
+    audio = out_dir / "session-audio.wav"
     summary = {"folder": str(out_dir), "screenshots": shots.count, "receipts": receipts,
+               "session_audio": str(audio) if audio.exists() else None,
                "contact_sheet": sheet, **outcome}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     for failure in outcome.get("failures", []):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import Settings, UiSettings
+from kiosk.session.speech import NullSpeech, SpeechPort
 from kiosk.session.view import SessionCommands
 from kiosk.ui.bootstrap import configure_kivy
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
@@ -32,16 +33,21 @@ def ui_settings_for_window(ui: UiSettings, *, demo_panel: bool) -> UiSettings:
 
 def create_app(settings: Settings, engine: SessionCommands, *,
                demo_controls: DemoControls | None = None,
-               ui: UiSettings | None = None) -> KioskApp:
-    """Configure Kivy and build (not run) the app. Call once per process."""
+               ui: UiSettings | None = None,
+               speech: SpeechPort | None = None) -> KioskApp:
+    """Configure Kivy and build (not run) the app. Call once per process.
+
+    `speech`: the spoken guidance (``kiosk.app.attach_speech``); NullSpeech by default."""
     ui = ui or ui_settings_for_window(settings.ui, demo_panel=demo_controls is not None)
     state = settings.kiosk.state_dir
     configure_kivy(ui, kivy_home=state / "kivy")
     from kiosk.ui.app import KioskApp
 
-    return KioskApp(ui, engine, sounds_dir=state / "sounds",
-                    default_language=settings.kiosk.default_language,
-                    demo_controls=demo_controls)
+    app = KioskApp(ui, engine, sounds_dir=state / "sounds",
+                   default_language=settings.kiosk.default_language,
+                   demo_controls=demo_controls)
+    app.speech = speech or NullSpeech()  # type: ignore[attr-defined]
+    return app
 
 
 def run_app(app: KioskApp, *, on_started: Callable[[KioskApp], Any] | None = None) -> None:
