@@ -77,6 +77,7 @@ PRINTER_STATES = tuple(state.value for state in PrinterState)
 """All always exported (0/1), so a rule or a panel can name any state before the printer
 was ever in it."""
 CERTIFICATES = ("client", "ca")
+AUDIO_DEVICES = ("output", "jack")
 
 
 def safe_label(value: str) -> str:
@@ -126,6 +127,8 @@ class KioskMetrics:
         self.audio_device_ok = Gauge(
             "kiosk_audio_device_ok", "1 while the audio output works / the headphone jack "
             "reports", ["device"], registry=r)
+        for device in AUDIO_DEVICES:  # 0 until the device is seen working (or audio is off)
+            self.audio_device_ok.labels(device)
         self.card_errors = Counter("kiosk_card_errors", "Failed card reads by kind", ["kind"],
                                    registry=r)
         self.linkage_reachable = Gauge(
