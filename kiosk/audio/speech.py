@@ -126,6 +126,18 @@ class AudioSpeech:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
+    def wait_spoken(self, predicate: Callable[[Utterance], bool],
+                    timeout: float = 10.0) -> Utterance | None:
+        """Tests and benches: the last utterance handed to the output once it satisfies
+        `predicate`, or None after `timeout`."""
+        def last() -> Utterance | None:
+            return self.spoken[-1][1] if self.spoken else None
+
+        with self._idle:
+            ok = self._idle.wait_for(lambda: (u := last()) is not None and predicate(u),
+                                     timeout)
+            return last() if ok else None
+
     def close(self) -> None:
         """Stop the speech thread, then the output and the jack (this object owns them)."""
         self._events.put(None)
@@ -165,8 +177,10 @@ class AudioSpeech:
                 if effect.utterance.personal and not self._headphones:
                     return  # the headphones went while it was being prepared
                 self._tag += 1
-                self.spoken.append((self._tag, effect.utterance, effect.to_headphones))
                 self.output.play(frames, tag=self._tag)
+                with self._idle:
+                    self.spoken.append((self._tag, effect.utterance, effect.to_headphones))
+                    self._idle.notify_all()
         if self.report is not None:
             for device, status in self.status().items():
                 self.report(device, status.ok)

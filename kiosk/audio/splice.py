@@ -127,12 +127,13 @@ def year(y: int, language: LanguageCode, *, personal: bool = False) -> tuple[Ite
 
 def code(text: str, *, personal: bool = False) -> tuple[Item, ...]:
     """An ID, reference or ticket character by character; ``-`` and spaces become a short
-    pause (the ID's digit groups), ``x`` (a masked digit) the ``speech.masked`` clip."""
+    pause (the ID's digit groups), ``x`` or ``*`` (a masked digit) the ``speech.masked`` clip;
+    capital letters (``X`` too) are letters."""
     out: list[Item] = []
     for ch in text:
         if ch.isdigit():
             out.append(Clip(f"digit.{ch}", personal))
-        elif ch in "xX*":
+        elif ch in "x*":
             out.append(Clip("speech.masked", personal))
         elif ch.isascii() and ch.isalpha():
             out.append(Clip(f"letter.{ch.upper()}", personal))
