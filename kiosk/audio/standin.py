@@ -11,6 +11,7 @@ memory, never to disk (personal data).
 
 from __future__ import annotations
 
+import array
 import io
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from kiosk.audio.pack import (
     read_wav,
     text_sha256,
     write_manifest,
+    write_wav,
 )
 from kiosk.session.view import LanguageCode
 
@@ -67,6 +69,19 @@ def _fix_stream_header(data: bytes) -> bytes:
             + body.to_bytes(4, "little") + data[44:])
 
 
+def trim_silence(frames: bytes, rate: int, *, threshold: int = 200, margin_ms: int = 15
+                 ) -> bytes:
+    """Cut espeak-ng's leading and trailing silence (spliced digits would otherwise sit
+    half a second apart), keeping `margin_ms` on each side."""
+    samples = array.array("h", frames)
+    first = next((i for i, v in enumerate(samples) if abs(v) > threshold), None)
+    if first is None:
+        return frames
+    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > threshold)
+    margin = rate * margin_ms // 1000
+    return samples[max(0, first - margin):last + margin + 1].tobytes()
+
+
 def build_standin(root: Path, lexicon: Lexicon, *, speed: int = 150,
                   workers: int = 2) -> PromptPack:
     """Build (or bring up to date) the stand-in pack in `root`; returns it loaded."""
@@ -99,6 +114,8 @@ def build_standin(root: Path, lexicon: Lexicon, *, speed: int = 150,
         rate, frames = read_wav(path)
         if rate != RATE:
             raise PackError(f"espeak-ng wrote {rate} Hz, expected {RATE}")
+        frames = trim_silence(frames, rate)
+        write_wav(path, rate, frames)
         return loc, key, ClipInfo(rel, text, text_sha256(text), len(frames) * 500 // rate)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
