@@ -17,27 +17,20 @@ import threading
 from pathlib import Path
 
 from drivers.audio.protocol import DeviceStatus, JackCallback
+from kiosk.observers import Subscribers
 
 log = logging.getLogger(__name__)
 
 
 class _Callbacks:
     def __init__(self) -> None:
-        self._callbacks: list[JackCallback] = []
-        self._lock = threading.Lock()
+        self._subscribers: Subscribers[bool] = Subscribers("headphone jack callback")
 
     def subscribe(self, callback: JackCallback) -> None:
-        with self._lock:
-            self._callbacks.append(callback)
+        self._subscribers.subscribe(callback)
 
     def emit(self, inserted: bool) -> None:
-        with self._lock:
-            callbacks = list(self._callbacks)
-        for callback in callbacks:
-            try:
-                callback(inserted)
-            except Exception:
-                log.exception("headphone jack callback failed")
+        self._subscribers.notify(inserted)
 
 
 def find_jack_device() -> str | None:
