@@ -312,7 +312,16 @@ def attach_speech(kiosk: Kiosk, **devices: Any) -> Any:
     """Build the speech (`build_speech`) for a built kiosk, let it follow the session's
     views and close it with the kiosk. The UI (``create_app(speech=…)``) adds focus moves,
     keys and Help; a view it passes again is ignored (views carry an increasing seq)."""
-    speech = build_speech(kiosk.settings, **devices)
+    from kiosk.audio.pack import PackError
+
+    try:
+        speech = build_speech(kiosk.settings, **devices)
+    except (ConfigError, OSError, PackError) as exc:  # no pack / espeak-ng: still serves
+        from kiosk.session.speech import NullSpeech
+
+        log.error("spoken guidance is off: %s (maintenance health: audio)", exc)
+        metrics.set_audio_device_ok("output", False)
+        return NullSpeech()
     if hasattr(speech, "close"):
         kiosk._closers.append(speech.close)
     kiosk._closers.append(kiosk.engine.subscribe(speech.view_shown))

@@ -259,6 +259,7 @@ def audio_probe(settings: object, *, speech_status: Callable[[], Mapping[str, ob
                     problems.append(str(getattr(status, "detail", name)))
         else:
             problems += _audio_devices(audio, detail)
+        problems += _prompt_pack(settings, detail)
         from kiosk.appliance import metrics
 
         metrics.set_audio_device_ok("output", not any("ALSA" in p for p in problems))
@@ -271,6 +272,24 @@ def audio_probe(settings: object, *, speech_status: Callable[[], Mapping[str, ob
         return HealthItem("audio", Status.OK, f"speech output {audio.device} and the "
                           f"headphone jack ({audio.jack}) work", detail)
     return probe
+
+
+def _prompt_pack(settings: object, detail: dict[str, DetailValue]) -> list[str]:
+    from kiosk.app import prompt_pack_dir, speech_lexicon
+    from kiosk.audio.pack import PackError, PromptPack, check
+
+    root = prompt_pack_dir(settings)  # type: ignore[arg-type]
+    try:
+        problems = check(PromptPack.load(root), speech_lexicon(settings),  # type: ignore[arg-type]
+                         decode=False)
+    except PackError as exc:
+        return [f"no prompt pack in {root} ({type(exc).__name__}): python -m kiosk prompts "
+                "check"]
+    detail["prompt_clips_missing"] = len(problems)
+    if problems:
+        return [f"{len(problems)} prompt clips missing or out of date in {root}: python -m "
+                "kiosk prompts check"]
+    return []
 
 
 def _audio_devices(audio: object, detail: dict[str, DetailValue]) -> list[str]:

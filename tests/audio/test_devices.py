@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -42,9 +43,10 @@ def test_a_jack_that_no_longer_reports_fails_health(monkeypatch: pytest.MonkeyPa
     assert gauge("jack") == 0
 
 
-def test_a_working_file_output_and_simulated_jack_is_a_warning(tmp_path: Path) -> None:
+def test_a_working_file_output_and_simulated_jack_is_a_warning(tmp_path: Path,
+                                                               pack_dir: Path) -> None:
     item = audio_probe(settings_with(enabled=True, record_file=tmp_path / "a.wav",
-                                     jack="simulated"))()
+                                     jack="simulated", pack_dir=pack_dir))()
     assert item.status is Status.WARN and "simulated" in item.summary
     assert gauge("output") == 1
 
@@ -109,3 +111,24 @@ def test_unknown_audio_key_names_key_and_file(tmp_path: Path) -> None:
 def test_default_volume_within_the_steps() -> None:
     with pytest.raises(ValueError, match="default_volume"):
         AudioSettings(default_volume=12, volume_steps=10)
+
+
+def test_health_names_missing_prompt_clips(tmp_path: Path) -> None:
+    item = audio_probe(settings_with(enabled=True, record_file=tmp_path / "a.wav",
+                                     jack="simulated", pack_dir=tmp_path / "nopack"))()
+    assert item.status is Status.FAIL and "no prompt pack" in item.summary
+
+
+def test_no_pack_and_no_stand_in_leaves_the_kiosk_serving_without_speech(tmp_path: Path
+                                                                         ) -> None:
+    from kiosk.app import attach_speech
+    from kiosk.session.speech import NullSpeech
+
+    class FakeKiosk:  # only what attach_speech touches
+        settings = settings_with(enabled=True, record_file=tmp_path / "a.wav",
+                                 jack="simulated", pack_dir=tmp_path / "nopack",
+                                 build_stand_in=False)
+        _closers: ClassVar[list] = []
+
+    assert isinstance(attach_speech(FakeKiosk()), NullSpeech)  # type: ignore[arg-type]
+    assert gauge("output") == 0
