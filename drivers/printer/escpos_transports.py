@@ -141,6 +141,53 @@ class EscposTransport:
         self._await(fits_paper_reply, timeout_s, "GS r 1 (job processed)")
         return self.status()
 
+    # -- the dialogue of `drivers.printer.capability` (status modes) ----------------------
+
+    def ask(self, request: bytes, fits: Callable[[int], bool], timeout_s: float,
+            what: str) -> int:
+        """Drop what is waiting, send ``request``, return the first byte that ``fits``."""
+        self._drain()
+        self.send(request)
+        return self._await(fits, timeout_s, what)
+
+    def ask_asb(self, request: bytes, timeout_s: float) -> bytes:
+        """Send ``request`` (``GS a n``) and return the next whole ASB frame."""
+        self._drain()
+        frames = self._replies.asb_frames
+        self.send(request)
+        deadline = time.monotonic() + timeout_s
+        while self._replies.asb_frames == frames or self._replies.in_frame:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PrinterTimeout(f"{self.name}: no ASB frame within {timeout_s:.1f} s")
+            self._replies.feed(self._read_some(left))
+        assert self._replies.last_asb is not None
+        return self._replies.last_asb
+
+    def latest_asb(self) -> bytes | None:
+        """The last ASB frame the printer sent (read what is waiting first)."""
+        self._drain()
+        return self._replies.last_asb
+
+    def await_process_id(self, request: bytes, process_id: bytes, timeout_s: float) -> None:
+        """Send ``GS ( H`` fn 48 and wait for its answer carrying ``process_id``."""
+        self._drain()
+        self.send(request)
+        deadline = time.monotonic() + timeout_s
+        while process_id not in self._replies.process_ids:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PrinterTimeout(
+                    f"{self.name}: no GS ( H answer {process_id!r} within {timeout_s:.1f} s")
+            self._replies.feed(self._read_some(left))
+
+    def finish_write(self, timeout_s: float) -> bool | None:
+        """After a job to a printer that reports nothing: did the link stay whole?
+
+        True: the printer ended the job cleanly (TCP: it closed after our FIN); None: the
+        link cannot tell (serial, USB). Raise `PrinterDisconnected` when it broke (reset)."""
+        return None
+
     def close(self) -> None:
         printer, self._printer = self._printer, None
         if printer is not None:
@@ -186,6 +233,10 @@ class EscposTransport:
         raise PrinterTimeout(f"{self.name}: no answer to {what} within {timeout_s:.1f} s")
 
 
+class _PeerClosed(PrinterDisconnected):
+    """The printer closed its side (FIN), as opposed to a reset."""
+
+
 def _no_rival(drained: list[int], n: int, answer: int) -> bool:
     """No byte drained after the answer to DLE EOT n fits n with a different value (a
     duplicate is harmless; a rival means the byte we took may have been stale)."""
@@ -215,6 +266,22 @@ class NetworkTransport(EscposTransport):
     def _read_some(self, timeout_s: float) -> bytes:
         return self._recv(timeout_s, 16)
 
+    def finish_write(self, timeout_s: float) -> bool | None:
+        # Half-close, then read to the printer's FIN: a reset (the printer rebooted, the
+        # cable was pulled) is an interrupted job; EOF is a link that stayed whole.
+        sock: socket.socket = self._require_open().device
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self._replies.feed(self._recv(left, 4096))
+            except _PeerClosed:
+                return True
+        return None
+
     def _read_waiting(self) -> bytes:
         return self._recv(0, 4096)  # 0: non-blocking (a timeout would wait for data)
 
@@ -230,7 +297,7 @@ class NetworkTransport(EscposTransport):
         finally:
             sock.settimeout(self.timeout_s)
         if not data:
-            raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
+            raise _PeerClosed(f"{self.name}: the printer closed the connection")
         return data
 
 
@@ -275,6 +342,20 @@ class SerialTransport(EscposTransport):
             return port.read(1)
         except serial.SerialException as exc:
             raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
+
+    def finish_write(self, timeout_s: float) -> bool | None:
+        # Nothing comes back on a write-only line; wait until the bytes have left the
+        # port (closing would otherwise discard what is still queued), within the deadline.
+        import serial
+
+        port = self._require_open().device
+        deadline = time.monotonic() + timeout_s
+        try:
+            while port.out_waiting and time.monotonic() < deadline:
+                time.sleep(0.005)
+        except (serial.SerialException, OSError) as exc:
+            raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
+        return None
 
     def close(self) -> None:
         printer = self._printer
