@@ -4,7 +4,10 @@ of each mode (status before a job, confirmation of its end).
 Modes (the profile's ``status_mode``, `kiosk.receipts.profiles`):
 
 * ``dle_eot``: real-time ``DLE EOT 1-4`` before the job; the end of the job is fenced by
-  the in-order ``GS r 1``, then ``DLE EOT 1-4`` tells cover / paper / error.
+  the in-order ``GS r 1``, then ``DLE EOT 1-4`` tells cover / paper / error. A printer
+  that answers DLE EOT but no fence (the probe tells) cannot confirm an end: after the
+  job its DLE EOT answers only say whether it is alive and well (`ConfirmedEnd.fenced`
+  false: "sent, not confirmed" when it is, "interrupted" when it is not or is silent).
 * ``gs_r``: only the in-order ``GS r 1`` (paper sensors); a stopped printer answers nothing.
 * ``asb``: ``GS a`` enables Automatic Status Back; the first frame is the status before
   the job, the ``GS ( H`` fn 48 process ID response (answered after the data before it has
@@ -70,7 +73,7 @@ class Dialogue(Protocol):
 
     def send(self, data: bytes) -> None: ...
 
-    def status(self) -> PrinterStatus: ...
+    def status(self, timeout_s: float | None = None) -> PrinterStatus: ...
 
     def ask(self, request: bytes, fits: Callable[[int], bool], timeout_s: float,
             what: str) -> int: ...
@@ -90,9 +93,22 @@ class ProbeResult:
     """Which probe got an answer (``dle_eot``, ``gs_r``, ``asb``), in the order asked."""
     took_s: float
 
+    @property
+    def fence(self) -> bool:
+        """The printer answers an in-order command, so the end of a job can be confirmed."""
+        return self.mode in (StatusMode.GS_R, StatusMode.ASB) or bool(self.answered.get("gs_r"))
+
     def describe(self) -> str:
         asked = ", ".join(f"{k} {'answered' if v else 'silent'}" for k, v in self.answered.items())
-        return f"status mode {self.mode.value} ({asked}; {self.took_s:.2f} s)"
+        fence = "job end confirmed" if self.fence else "job end cannot be confirmed"
+        return f"status mode {self.mode.value} ({asked}; {fence}; {self.took_s:.2f} s)"
+
+
+@dataclass(frozen=True)
+class ConfirmedEnd:
+    status: PrinterStatus
+    fenced: bool
+    """False: no in-order answer came; ``status`` only says the printer is alive."""
 
 
 def probe(link: Dialogue, deadline_s: float = PROBE_DEADLINE_S) -> ProbeResult:
@@ -116,8 +132,10 @@ def probe(link: Dialogue, deadline_s: float = PROBE_DEADLINE_S) -> ProbeResult:
             answered[name] = False
             continue
         answered[name] = True
-        mode = StatusMode(name)
-        break
+        if mode is StatusMode.NONE:
+            mode = StatusMode(name)
+        if name != "dle_eot":
+            break  # after DLE EOT, one more probe: is there an in-order fence (GS r)?
     if answered.get("asb") and mode is not StatusMode.ASB:
         link.send(ASB_DISABLE)
     return ProbeResult(mode, answered, time.monotonic() - start)
@@ -135,23 +153,32 @@ def status_before(link: Dialogue, mode: StatusMode, timeout_s: float) -> Printer
     raise ValueError("a printer in status mode none has no status")
 
 
-def confirm_end(link: Dialogue, mode: StatusMode, timeout_s: float) -> PrinterStatus:
+def confirm_end(link: Dialogue, mode: StatusMode, timeout_s: float, *,
+                fence: bool = True) -> ConfirmedEnd:
     """Wait for the fence after the job, then read the state (see the module docstring).
 
-    Raise `PrinterTimeout` when the printer never confirms the end (it stopped: paper
-    out with status withheld, reset, powered off), `PrinterDisconnected` when the link
-    broke, `StatusUnknown` when the fence came but the status after it did not settle."""
+    Raise `PrinterTimeout` when the printer never confirms the end nor answers at all (it
+    stopped: paper out with status withheld, reset, powered off), `PrinterDisconnected`
+    when the link broke, `StatusUnknown` when the fence came but the status after it did
+    not settle."""
     if mode is StatusMode.ASB:
         pid = f"{next(_process_ids) % 10000:04d}".encode()
         link.await_process_id(b"\x1d(H\x06\x00\x30\x30" + pid, pid, timeout_s)
         frame = link.latest_asb()
         if frame is None:
             raise PrinterTimeout("no ASB frame after the job")
-        return parse_asb(frame)
-    try:
-        answer = link.ask(GS_R_PAPER, fits_paper_reply, timeout_s, "GS r 1 (job processed)")
-    except StatusUnknown as exc:  # only strays came, never the fence: not processed
-        raise PrinterTimeout(str(exc), reason="no_fence") from None
-    if mode is StatusMode.GS_R:
-        return paper_only_status(answer)
-    return link.status()  # DLE EOT after the fence: the strays are drained
+        return ConfirmedEnd(parse_asb(frame), True)
+    if mode is StatusMode.GS_R or fence:
+        try:
+            answer = link.ask(GS_R_PAPER, fits_paper_reply, timeout_s,
+                              "GS r 1 (job processed)")
+        except (StatusUnknown, PrinterTimeout) as exc:  # only strays, never the fence
+            if mode is StatusMode.GS_R:
+                raise PrinterTimeout(str(exc), reason="no_fence") from None
+        else:
+            if mode is StatusMode.GS_R:
+                return ConfirmedEnd(paper_only_status(answer), True)
+            return ConfirmedEnd(link.status(), True)  # after the fence: strays drained
+    # DLE EOT without a fence: alive and well, or not. The first answer may come only
+    # once the whole job has been received, hence the job's deadline for each query.
+    return ConfirmedEnd(link.status(timeout_s), False)

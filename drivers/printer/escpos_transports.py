@@ -101,7 +101,7 @@ class EscposTransport:
                 raise PrinterTimeout(f"{self.name}: write timed out ({exc})") from None
             raise PrinterDisconnected(f"{self.name}: write failed: {exc!r}") from None
 
-    def status(self) -> PrinterStatus:
+    def status(self, timeout_s: float | None = None) -> PrinterStatus:
         """DLE EOT 1-4, asked in rounds until two rounds agree and one of them is clean.
 
         A stale or unsolicited byte that fits a query shifts the answers after it by one.
@@ -114,7 +114,7 @@ class EscposTransport:
         previous: tuple[int, ...] | None = None
         previous_clean = False
         for _ in range(MAX_STATUS_ROUNDS):
-            answers, clean = self._status_round()
+            answers, clean = self._status_round(timeout_s or self.timeout_s)
             if answers == previous and (clean or previous_clean):
                 return PrinterStatus.parse(*answers)
             previous, previous_clean = answers, clean
@@ -122,14 +122,14 @@ class EscposTransport:
             f"{self.name}: status answers did not settle in {MAX_STATUS_ROUNDS} rounds "
             f"(last {bytes(previous or ()).hex()})", reason="status_unsettled")
 
-    def _status_round(self) -> tuple[tuple[int, ...], bool]:
+    def _status_round(self, timeout_s: float) -> tuple[tuple[int, ...], bool]:
         answers: list[int] = []
         clean = True
         for n in (1, 2, 3, 4):
             if n > 1:
                 clean &= _no_rival(self._settle(), n - 1, answers[-1])
             self.send(query(n))
-            answers.append(self._await(lambda v, n=n: fits_query(n, v), self.timeout_s,
+            answers.append(self._await(lambda v, n=n: fits_query(n, v), timeout_s,
                                        f"DLE EOT {n}"))
         clean &= _no_rival(self._settle(), 4, answers[-1])
         return tuple(answers), clean

@@ -5,8 +5,9 @@ It decides, from what the printer really did, which of four outcomes a job has:
 * `Outcome.PRINTED`: the printer confirmed the end of the job (its fence: ``GS r 1`` or
   ``GS ( H`` after the cut, `drivers.printer.capability`) and reports a state that prints.
 * `Outcome.SENT_UNCONFIRMED`: every byte went out, but the printer cannot confirm: status
-  mode ``none`` (write-only link), or the fence came and the status after it never
-  settled. The citizen is asked to check the slip and told how to get a reprint.
+  mode ``none`` (write-only link), a DLE EOT printer with no in-order fence that reports
+  itself well after the job, or the fence came and the status after it never settled.
+  The citizen is asked to check the slip and told how to get a reprint.
 * `Outcome.INTERRUPTED`: the job started and did not end as confirmed: the link broke,
   the printer stopped answering after (part of) the job (reset, paper out with status
   withheld), or it reports paper out / cover open / an error after it. The citizen is
@@ -65,6 +66,13 @@ class StatusRead:
 
 
 @dataclass(frozen=True)
+class StatusUnfenced:
+    """After the job: a DLE EOT printer with no in-order fence answered with this state."""
+
+    state: PrinterState
+
+
+@dataclass(frozen=True)
 class Sent:
     size: int
 
@@ -79,7 +87,7 @@ class Failed:
     error: PrinterError
 
 
-Event = Opened | StatusRead | Sent | LinkClosed | Failed
+Event = Opened | StatusRead | StatusUnfenced | Sent | LinkClosed | Failed
 
 
 # -- effects (what the shell must do) ----------------------------------------------------
@@ -154,6 +162,12 @@ def step(state: JobProgress, event: Event) -> tuple[JobProgress, list[Effect]]:
                        else "printer.printed")
                 return _done(state, Finish(Outcome.PRINTED, event.state, key))
             # The printer processed the job but reports it could not print it all.
+            return _done(state, Finish(Outcome.INTERRUPTED, event.state, INTERRUPTED_KEY,
+                                       event.state.value))
+        if isinstance(event, StatusUnfenced) and state.mode.reports:
+            if event.state.can_print:  # alive and well, but nothing says the job ended
+                return _done(state, Finish(Outcome.SENT_UNCONFIRMED, event.state,
+                                           UNCONFIRMED_KEY, "no_fence"))
             return _done(state, Finish(Outcome.INTERRUPTED, event.state, INTERRUPTED_KEY,
                                        event.state.value))
         if isinstance(event, LinkClosed) and not state.mode.reports:

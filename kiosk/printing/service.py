@@ -49,6 +49,7 @@ from kiosk.printing.job_machine import (
     SendJob,
     Sent,
     StatusRead,
+    StatusUnfenced,
     step,
 )
 from kiosk.printing.journal import JobRecord, JobState, JournalError, PrintJournal
@@ -233,8 +234,9 @@ class PrintService:
                 if not mode.reports:
                     link.finish_write(deadline)  # type: ignore[attr-defined]
                     return LinkClosed()
-                return StatusRead(state_of(confirm_end(
-                    link, mode, deadline)))  # type: ignore[arg-type]
+                end = confirm_end(link, mode, deadline,  # type: ignore[arg-type]
+                                  fence=self._probed.fence if self._probed else True)
+                return (StatusRead if end.fenced else StatusUnfenced)(state_of(end.status))
         except PrinterError as exc:
             return Failed(exc)
         raise AssertionError(f"unknown effect {effect!r}")
