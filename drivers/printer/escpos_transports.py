@@ -311,6 +311,7 @@ class SerialTransport(EscposTransport):
         self.wire_bytes_per_s = baudrate / 10  # 8N1: ten bits per byte
         # A write blocks while the printer holds CTS / sent XOFF; give up after this long.
         self.write_timeout_s = write_timeout_s
+        self._keep_output = False
 
     def _make_printer(self) -> Any:
         return escpos_printers.Serial(
@@ -353,16 +354,19 @@ class SerialTransport(EscposTransport):
         try:
             while port.out_waiting and time.monotonic() < deadline:
                 time.sleep(0.005)
+            # Drained (or a pty, whose bytes wait on the other side): close keeps them.
+            self._keep_output = not port.out_waiting
         except (serial.SerialException, OSError) as exc:
             raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
         return None
 
     def close(self) -> None:
         printer = self._printer
-        if printer is not None and printer.device is not None:
+        if printer is not None and printer.device is not None and not self._keep_output:
             # python-escpos flushes on close; a stuck port would block it forever.
             with contextlib.suppress(Exception):
                 printer.device.reset_output_buffer()
+        self._keep_output = False
         super().close()
 
 

@@ -131,6 +131,16 @@ class PrintService:
                         job_id, outcome.outcome.value, outcome.reason)
         return outcome
 
+    @property
+    def last_probe(self) -> ProbeResult | None:
+        return self._probed
+
+    def start_probe(self) -> threading.Thread:
+        """Probe in the background (at start): the first job waits for it (the lock)."""
+        thread = threading.Thread(target=self.probe, name="printer-probe", daemon=True)
+        thread.start()
+        return thread
+
     def status_mode(self) -> StatusMode | None:
         """The mode jobs use now (None: ``auto`` and not probed yet)."""
         configured = self.profile.status_mode
