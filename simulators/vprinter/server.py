@@ -36,12 +36,10 @@ import contextlib
 import logging
 import os
 import random
-import select
 import socket
 import struct
 import termios
 import threading
-import time
 import tty
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,15 +48,12 @@ from pathlib import Path
 from drivers.printer.status import PaperLevel, encode_asb, encode_status, gs_r_paper_byte
 from simulators.vprinter.interpreter import Interpreter
 from simulators.vprinter.paper import Paper
+from simulators.vprinter.sources import PtySource, Source, TcpSource, _Disconnect
 
 log = logging.getLogger(__name__)
 
 _SPEEDS = {getattr(termios, f"B{b}"): b for b in
            (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)}
-
-
-class _Disconnect(Exception):
-    """Injected fault: drop the connection now."""
 
 
 @dataclass
@@ -302,7 +297,7 @@ class VirtualPrinter:
         self.bytes_received += len(chunk)
         return chunk, None
 
-    def _run(self, source: _Source, paper: Paper, transport: str,
+    def _run(self, source: Source, paper: Paper, transport: str,
              reply_fn: Callable[[bytes], object]) -> None:
         def write(data: bytes) -> None:
             if not (self.dead or self.withheld
@@ -403,7 +398,7 @@ class VirtualPrinter:
                 # Set on the accepted socket itself: inheritance from the listener is
                 # platform-specific.
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(self.tcp_nodelay))
-                source = _TcpSource(self, conn)
+                source = TcpSource(self, conn)
                 self._run(source, Paper(self.width), "network", conn.sendall)
                 if source.reset:
                     # RST, not FIN: the host sees the connection break, as with a pulled cable.
@@ -429,7 +424,7 @@ class VirtualPrinter:
         master = self._master
         paper = Paper(self.width)
         while not self._stop.is_set():
-            source = _PtySource(self, master)
+            source = PtySource(self, master)
             self._run(source, paper, "serial", lambda data: os.write(master, data))
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -456,105 +451,3 @@ class VirtualPrinter:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class _Source:
-    """Buffered exact reads; faults are applied to each chunk as it arrives."""
-
-    def __init__(self, printer: VirtualPrinter) -> None:
-        self.printer = printer
-        self.buffer = bytearray()
-        self.pending_fault: str | None = None
-        self.after_fault = b""
-        self.on_fault: Callable[[str], None] = lambda what: None
-        self.on_chunk: Callable[[], None] = lambda: None
-        self.on_received: Callable[[bytes], None] = lambda data: None
-
-    def _fetch(self) -> bytes:
-        raise NotImplementedError
-
-    def read(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            if self.pending_fault is not None:
-                # The bytes before the fault's position have been handled: strike now.
-                fault, self.pending_fault = self.pending_fault, None
-                self.on_fault(fault)
-                if self.printer.dead:
-                    self.buffer.clear()
-                    raise _Disconnect()
-                self.buffer += self.after_fault  # paper out: the stream goes on
-                continue
-            chunk = self._fetch()
-            if self.printer.dead:
-                continue  # switched off: the line is drained but nothing is processed
-            self.on_chunk()
-            seen, self.pending_fault = self.printer._account(chunk)
-            self.after_fault = chunk[len(seen):]
-            self.on_received(seen)
-            self.buffer += seen
-        data = bytes(self.buffer[:n])
-        del self.buffer[:n]
-        return data
-
-
-class _TcpSource(_Source):
-    def __init__(self, printer: VirtualPrinter, conn: socket.socket) -> None:
-        super().__init__(printer)
-        self.conn = conn
-        self.reset = False
-        self._due = time.monotonic()
-
-    def _fetch(self) -> bytes:
-        chunk = self.conn.recv(4096)
-        if not chunk:
-            raise EOFError
-        rate = self.printer.faults.throttle_bytes_per_s or self.printer.tcp_bytes_per_s
-        if rate:
-            self._due = max(self._due, time.monotonic()) + len(chunk) / rate
-            time.sleep(max(0.0, self._due - time.monotonic()))
-        return chunk
-
-    def read(self, n: int) -> bytes:
-        try:
-            return super().read(n)
-        except _Disconnect:
-            self.reset = True
-            raise
-
-
-class _PtySource(_Source):
-    def __init__(self, printer: VirtualPrinter, master: int) -> None:
-        super().__init__(printer)
-        self.master = master
-        self._due = time.monotonic()
-
-    def _fetch(self) -> bytes:
-        printer = self.printer
-        while not printer._stop.is_set():
-            baud = printer.host_baud()
-            # Read about 10 ms of line time at once: smooth throttling, few wake-ups.
-            want = max(1, baud // 1000)
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, want)
-            except OSError:
-                time.sleep(0.05)  # no host has the port open (EIO): wait for one
-                continue
-            # The wire carries 10 bits per byte (8N1); hold the pace of the host's baud.
-            # While data keeps flowing the schedule is continuous, so a late wake-up (busy
-            # machine) is caught up instead of slowing the line; after a pause it restarts.
-            now = time.monotonic()
-            if now - self._due > 0.1:
-                self._due = now
-            rate = baud / 10
-            if printer.faults.throttle_bytes_per_s:
-                rate = min(rate, printer.faults.throttle_bytes_per_s)
-            self._due += len(chunk) / rate
-            time.sleep(max(0.0, self._due - time.monotonic()))
-            fixed = printer.faults.baud
-            if fixed is not None and fixed != baud:
-                return b"?" * len(chunk)  # framing errors: the firmware sees junk
-            return chunk
-        raise EOFError
