@@ -12,7 +12,9 @@ at a time, and a fresh connection after a failure starts from a clean state.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import socket
+import termios
 import time
 from collections.abc import Callable
 from typing import Any
@@ -72,6 +74,11 @@ class EscposTransport:
     def _read_waiting(self) -> bytes:
         """Whatever has already arrived, without waiting. Raise PrinterDisconnected."""
         return b""
+
+    def _unsent(self) -> int | None:
+        """Bytes written but not yet taken by the printer (None: cannot tell). A wait
+        for an answer is extended while this keeps falling."""
+        return None
 
     # -- PrinterTransport -----------------------------------------------------------------
 
@@ -218,12 +225,17 @@ class EscposTransport:
         `StatusUnknown` if something else came (noise, wrong baud rate), else a timeout."""
         skipped_before = self._replies.skipped
         deadline = time.monotonic() + timeout_s
+        unsent = self._unsent()
         while True:
             value = self._replies.take(fits)
             if value is not None:
                 return value
             left = deadline - time.monotonic()
             if left <= 0:
+                if (now := self._unsent()) is not None and unsent is not None and now < unsent:
+                    # Still taking the job (a slow or throttled printer): wait on.
+                    unsent, deadline = now, time.monotonic() + timeout_s
+                    continue
                 break
             self._replies.feed(self._read_some(left))
         if self._replies.skipped > skipped_before:
@@ -284,6 +296,14 @@ class NetworkTransport(EscposTransport):
 
     def _read_waiting(self) -> bytes:
         return self._recv(0, 4096)  # 0: non-blocking (a timeout would wait for data)
+
+    def _unsent(self) -> int | None:
+        try:  # SIOCOUTQ: bytes in the send queue the printer has not acknowledged yet
+            raw = fcntl.ioctl(self._require_open().device.fileno(), termios.TIOCOUTQ,
+                              b"\0\0\0\0")
+        except (OSError, PrinterError):
+            return None
+        return int.from_bytes(raw, "little")
 
     def _recv(self, timeout_s: float, size: int) -> bytes:
         sock: socket.socket = self._require_open().device
