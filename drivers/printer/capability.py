@@ -179,6 +179,8 @@ def confirm_end(link: Dialogue, mode: StatusMode, timeout_s: float, *,
             if mode is StatusMode.GS_R:
                 return ConfirmedEnd(paper_only_status(answer), True)
             return ConfirmedEnd(link.status(), True)  # after the fence: strays drained
+        # The fence had the job's whole deadline: is the printer alive at all?
+        return ConfirmedEnd(link.status(), False)
     # DLE EOT without a fence: alive and well, or not. The first answer may come only
     # once the whole job has been received, hence the job's deadline for each query.
     return ConfirmedEnd(link.status(timeout_s), False)
