@@ -12,7 +12,9 @@ at a time, and a fresh connection after a failure starts from a clean state.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import socket
+import termios
 import time
 from collections.abc import Callable
 from typing import Any
@@ -73,6 +75,11 @@ class EscposTransport:
         """Whatever has already arrived, without waiting. Raise PrinterDisconnected."""
         return b""
 
+    def _unsent(self) -> int | None:
+        """Bytes written but not yet taken by the printer (None: cannot tell). A wait
+        for an answer is extended while this keeps falling."""
+        return None
+
     # -- PrinterTransport -----------------------------------------------------------------
 
     def open(self) -> None:
@@ -101,7 +108,7 @@ class EscposTransport:
                 raise PrinterTimeout(f"{self.name}: write timed out ({exc})") from None
             raise PrinterDisconnected(f"{self.name}: write failed: {exc!r}") from None
 
-    def status(self) -> PrinterStatus:
+    def status(self, timeout_s: float | None = None) -> PrinterStatus:
         """DLE EOT 1-4, asked in rounds until two rounds agree and one of them is clean.
 
         A stale or unsolicited byte that fits a query shifts the answers after it by one.
@@ -114,7 +121,7 @@ class EscposTransport:
         previous: tuple[int, ...] | None = None
         previous_clean = False
         for _ in range(MAX_STATUS_ROUNDS):
-            answers, clean = self._status_round()
+            answers, clean = self._status_round(timeout_s or self.timeout_s)
             if answers == previous and (clean or previous_clean):
                 return PrinterStatus.parse(*answers)
             previous, previous_clean = answers, clean
@@ -122,14 +129,14 @@ class EscposTransport:
             f"{self.name}: status answers did not settle in {MAX_STATUS_ROUNDS} rounds "
             f"(last {bytes(previous or ()).hex()})", reason="status_unsettled")
 
-    def _status_round(self) -> tuple[tuple[int, ...], bool]:
+    def _status_round(self, timeout_s: float) -> tuple[tuple[int, ...], bool]:
         answers: list[int] = []
         clean = True
         for n in (1, 2, 3, 4):
             if n > 1:
                 clean &= _no_rival(self._settle(), n - 1, answers[-1])
             self.send(query(n))
-            answers.append(self._await(lambda v, n=n: fits_query(n, v), self.timeout_s,
+            answers.append(self._await(lambda v, n=n: fits_query(n, v), timeout_s,
                                        f"DLE EOT {n}"))
         clean &= _no_rival(self._settle(), 4, answers[-1])
         return tuple(answers), clean
@@ -140,6 +147,53 @@ class EscposTransport:
         self.send(GS_R_PAPER)
         self._await(fits_paper_reply, timeout_s, "GS r 1 (job processed)")
         return self.status()
+
+    # -- the dialogue of `drivers.printer.capability` (status modes) ----------------------
+
+    def ask(self, request: bytes, fits: Callable[[int], bool], timeout_s: float,
+            what: str) -> int:
+        """Drop what is waiting, send ``request``, return the first byte that ``fits``."""
+        self._drain()
+        self.send(request)
+        return self._await(fits, timeout_s, what)
+
+    def ask_asb(self, request: bytes, timeout_s: float) -> bytes:
+        """Send ``request`` (``GS a n``) and return the next whole ASB frame."""
+        self._drain()
+        frames = self._replies.asb_frames
+        self.send(request)
+        deadline = time.monotonic() + timeout_s
+        while self._replies.asb_frames == frames or self._replies.in_frame:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PrinterTimeout(f"{self.name}: no ASB frame within {timeout_s:.1f} s")
+            self._replies.feed(self._read_some(left))
+        assert self._replies.last_asb is not None
+        return self._replies.last_asb
+
+    def latest_asb(self) -> bytes | None:
+        """The last ASB frame the printer sent (read what is waiting first)."""
+        self._drain()
+        return self._replies.last_asb
+
+    def await_process_id(self, request: bytes, process_id: bytes, timeout_s: float) -> None:
+        """Send ``GS ( H`` fn 48 and wait for its answer carrying ``process_id``."""
+        self._drain()
+        self.send(request)
+        deadline = time.monotonic() + timeout_s
+        while process_id not in self._replies.process_ids:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PrinterTimeout(
+                    f"{self.name}: no GS ( H answer {process_id!r} within {timeout_s:.1f} s")
+            self._replies.feed(self._read_some(left))
+
+    def finish_write(self, timeout_s: float) -> bool | None:
+        """After a job to a printer that reports nothing: did the link stay whole?
+
+        True: the printer ended the job cleanly (TCP: it closed after our FIN); None: the
+        link cannot tell (serial, USB). Raise `PrinterDisconnected` when it broke (reset)."""
+        return None
 
     def close(self) -> None:
         printer, self._printer = self._printer, None
@@ -171,12 +225,17 @@ class EscposTransport:
         `StatusUnknown` if something else came (noise, wrong baud rate), else a timeout."""
         skipped_before = self._replies.skipped
         deadline = time.monotonic() + timeout_s
+        unsent = self._unsent()
         while True:
             value = self._replies.take(fits)
             if value is not None:
                 return value
             left = deadline - time.monotonic()
             if left <= 0:
+                if (now := self._unsent()) is not None and unsent is not None and now < unsent:
+                    # Still taking the job (a slow or throttled printer): wait on.
+                    unsent, deadline = now, time.monotonic() + timeout_s
+                    continue
                 break
             self._replies.feed(self._read_some(left))
         if self._replies.skipped > skipped_before:
@@ -184,6 +243,10 @@ class EscposTransport:
                 f"{self.name}: no byte fitting {what} within {timeout_s:.1f} s, only "
                 "others; check the baud rate", reason="garbled")
         raise PrinterTimeout(f"{self.name}: no answer to {what} within {timeout_s:.1f} s")
+
+
+class _PeerClosed(PrinterDisconnected):
+    """The printer closed its side (FIN), as opposed to a reset."""
 
 
 def _no_rival(drained: list[int], n: int, answer: int) -> bool:
@@ -215,8 +278,32 @@ class NetworkTransport(EscposTransport):
     def _read_some(self, timeout_s: float) -> bytes:
         return self._recv(timeout_s, 16)
 
+    def finish_write(self, timeout_s: float) -> bool | None:
+        # Half-close, then read to the printer's FIN: a reset (the printer rebooted, the
+        # cable was pulled) is an interrupted job; EOF is a link that stayed whole.
+        sock: socket.socket = self._require_open().device
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            raise PrinterDisconnected(f"{self.name}: connection lost: {exc}") from None
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self._replies.feed(self._recv(left, 4096))
+            except _PeerClosed:
+                return True
+        return None
+
     def _read_waiting(self) -> bytes:
         return self._recv(0, 4096)  # 0: non-blocking (a timeout would wait for data)
+
+    def _unsent(self) -> int | None:
+        try:  # SIOCOUTQ: bytes in the send queue the printer has not acknowledged yet
+            raw = fcntl.ioctl(self._require_open().device.fileno(), termios.TIOCOUTQ,
+                              b"\0\0\0\0")
+        except (OSError, PrinterError):
+            return None
+        return int.from_bytes(raw, "little")
 
     def _recv(self, timeout_s: float, size: int) -> bytes:
         sock: socket.socket = self._require_open().device
@@ -230,7 +317,7 @@ class NetworkTransport(EscposTransport):
         finally:
             sock.settimeout(self.timeout_s)
         if not data:
-            raise PrinterDisconnected(f"{self.name}: the printer closed the connection")
+            raise _PeerClosed(f"{self.name}: the printer closed the connection")
         return data
 
 
@@ -244,6 +331,7 @@ class SerialTransport(EscposTransport):
         self.wire_bytes_per_s = baudrate / 10  # 8N1: ten bits per byte
         # A write blocks while the printer holds CTS / sent XOFF; give up after this long.
         self.write_timeout_s = write_timeout_s
+        self._keep_output = False
 
     def _make_printer(self) -> Any:
         return escpos_printers.Serial(
@@ -276,12 +364,29 @@ class SerialTransport(EscposTransport):
         except serial.SerialException as exc:
             raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
 
+    def finish_write(self, timeout_s: float) -> bool | None:
+        # Nothing comes back on a write-only line; wait until the bytes have left the
+        # port (closing would otherwise discard what is still queued), within the deadline.
+        import serial
+
+        port = self._require_open().device
+        deadline = time.monotonic() + timeout_s
+        try:
+            while port.out_waiting and time.monotonic() < deadline:
+                time.sleep(0.005)
+            # Drained (or a pty, whose bytes wait on the other side): close keeps them.
+            self._keep_output = not port.out_waiting
+        except (serial.SerialException, OSError) as exc:
+            raise PrinterDisconnected(f"{self.name}: port failed: {exc}") from None
+        return None
+
     def close(self) -> None:
         printer = self._printer
-        if printer is not None and printer.device is not None:
+        if printer is not None and printer.device is not None and not self._keep_output:
             # python-escpos flushes on close; a stuck port would block it forever.
             with contextlib.suppress(Exception):
                 printer.device.reset_output_buffer()
+        self._keep_output = False
         super().close()
 
 

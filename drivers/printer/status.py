@@ -155,6 +155,29 @@ def encode_asb(*, online: bool = True, cover_open: bool = False,
     return bytes((first, second, third, 0x00))
 
 
+def parse_asb(frame: bytes) -> PrinterStatus:
+    """The printer's state from a 4-byte ASB frame (inverse of `encode_asb`): byte 1 bit 3
+    offline, bit 5 cover open; byte 2 bit 3 autocutter error, bit 5 unrecoverable, bit 6
+    recoverable error; byte 3 bits 0-1 roll near end, bits 2-3 roll end."""
+    if len(frame) != ASB_FRAME_LENGTH or not is_asb_header(frame[0]):
+        raise StatusNoise(f"{frame.hex()} is not an ASB frame")
+    first, second, third = frame[0], frame[1], frame[2]
+    level = (PaperLevel.OUT if third & 0x0C else
+             PaperLevel.NEAR_END if third & 0x03 else PaperLevel.OK)
+    return PrinterStatus(
+        online=not first & 0x08, cover_open=bool(first & 0x20), paper=level,
+        cutter_error=bool(second & 0x08), unrecoverable_error=bool(second & 0x20),
+        recoverable_error=bool(second & 0x40), raw=bytes(frame))
+
+
+def paper_only_status(gs_r_answer: int) -> PrinterStatus:
+    """What a ``GS r 1`` answer tells (paper only; a printer that stops answers nothing)."""
+    level = (PaperLevel.OUT if gs_r_answer & 0x0C else
+             PaperLevel.NEAR_END if gs_r_answer & 0x03 else PaperLevel.OK)
+    return PrinterStatus(online=True, cover_open=False, paper=level,
+                         raw=bytes((gs_r_answer,)))
+
+
 def gs_r_paper_byte(paper: PaperLevel) -> int:
     """Answer to ``GS r 1``: bits 0-1 near end, bits 2-3 paper end (no fixed bits)."""
     if paper is PaperLevel.OUT:

@@ -67,16 +67,23 @@ def printer_probe(service: PrintService) -> Probe:
         PrinterState.OFFLINE: (Status.FAIL, "offline"),
         PrinterState.ERROR: (Status.FAIL, "printer error (cutter jam or overheated head)"),
         PrinterState.UNREACHABLE: (Status.FAIL, "not reachable (power, cable, port)"),
-        PrinterState.UNKNOWN: (Status.WARN, "this transport cannot report printer status"),
+        PrinterState.UNKNOWN: (Status.WARN, "the printer reports no status: jobs are "
+                                            "'printed, not confirmed'"),
     }
 
     def probe() -> HealthItem:
-        state = service.check()
+        state = service.check()  # an "auto" profile is probed here if it was not yet
         status, summary = summaries[state]
         failed = len(service.failed_jobs())
+        mode = service.status_mode()
         detail: dict[str, DetailValue] = {"state": state.value,
                                           "profile": service.profile.name,
-                                          "failed_jobs": failed}
+                                          "failed_jobs": failed,
+                                          "status_mode": mode.value if mode else "not probed",
+                                          "status_mode_setting": service.profile.status_mode}
+        if service.last_probe is not None:
+            detail["status_probe"] = service.last_probe.describe()
+        summary = f"{summary} (status mode {mode.value if mode else 'not probed yet'})"
         if failed and status is Status.OK:
             status, summary = Status.WARN, f"{summary}; {failed} failed job(s) to reprint"
         return HealthItem("printer", status, summary, detail)

@@ -40,6 +40,10 @@ class JobState(Enum):
     PRINTED = "printed"
     """The printer reported OK after processing the whole job."""
     FAILED = "failed"
+    """Not started: nothing was sent (offline, paper out, cover open before the job)."""
+    INTERRUPTED = "interrupted"
+    """Started and not confirmed by a printer that reports status: the slip is incomplete
+    (or, if the link broke after the cut, whole but unconfirmed); print it again."""
     UNCONFIRMED = "unconfirmed"
     """Sent, but not confirmed: a transport that cannot report status (file, CUPS), or the
     connection broke / the answers were unreadable after the whole job was written. Not
@@ -169,7 +173,8 @@ class PrintJournal:
 
     def reprintable(self) -> list[JobRecord]:
         """Jobs the maintenance menu may print again (failed or never confirmed)."""
-        return self.jobs([JobState.FAILED, JobState.UNCONFIRMED, JobState.PENDING])
+        return self.jobs([JobState.FAILED, JobState.INTERRUPTED, JobState.UNCONFIRMED,
+                          JobState.PENDING])
 
     def counts(self) -> dict[JobState, int]:
         with self._lock:

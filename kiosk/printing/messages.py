@@ -26,8 +26,9 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Printer unreachable or offline: check power, cable and the transport settings.",
     ),
     "printer.paper_out": (
-        "กระดาษหมด กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์ ข้อมูลของท่านได้รับการบันทึกแล้ว",
-        "The printer is out of paper. Please ask staff; your request has been recorded.",
+        "กระดาษหมด ยังไม่ได้พิมพ์ใบรับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "The printer is out of paper, so your slip was not printed. Please ask staff at the"
+        " counter.",
         "Paper out: load a new roll, then reprint the failed job from the maintenance menu.",
     ),
     "printer.cover_open": (
@@ -40,6 +41,15 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "The printer is not responding. Please ask staff at the counter.",
         "No answer from the printer: check power, cable, baud rate and flow control.",
     ),
+    "printer.interrupted": (
+        "การพิมพ์ถูกขัดจังหวะ กรุณาให้เจ้าหน้าที่พิมพ์ใบรับให้อีกครั้ง"
+        " หรือกด \"พิมพ์อีกครั้ง\" ใบรับจะมีเลขอ้างอิงเดิม",
+        "Printing was interrupted. Ask staff to print it again, or press \"Print again\":"
+        " the slip keeps the same reference.",
+        "The job started but the printer did not confirm its end (link broke, printer reset,"
+        " paper out or an error mid-job, status withheld): the slip is incomplete; reprint"
+        " the job (same reference and QR).",
+    ),
     "printer.disconnected": (
         "การพิมพ์ไม่สมบูรณ์ กรุณาติดต่อเจ้าหน้าที่เพื่อพิมพ์ใบรับอีกครั้ง",
         "Printing was interrupted. Please ask staff to print your slip again.",
@@ -51,10 +61,14 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Printer reports an error (cutter jam, head temperature): clear it and reprint.",
     ),
     "printer.unconfirmed": (
-        "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
-        "Please check that your receipt has printed. If not, please ask at the counter.",
-        "Job sent but not confirmed (file/CUPS transport, or the printer's answer after the"
-        " job was lost or unreadable): check the slip before any reprint.",
+        "ส่งใบรับไปพิมพ์แล้ว แต่เครื่องพิมพ์ยืนยันผลไม่ได้ กรุณาตรวจดูว่าใบรับออกมาครบ"
+        " มีรหัส QR ท้ายใบ หากไม่ครบ กรุณาให้เจ้าหน้าที่ที่เคาน์เตอร์พิมพ์ให้อีกครั้ง",
+        "Your slip was sent, but this printer cannot confirm it printed. Please check it came"
+        " out whole, with the QR code at the end. If not, ask staff at the counter to print"
+        " it again.",
+        "Job sent but not confirmed (status mode none: write-only link or status off; file /"
+        " CUPS transport; or the status after the job never settled): check the slip before"
+        " any reprint.",
     ),
     "printer.status_unknown": (
         "เครื่องพิมพ์ยังไม่พร้อม กรุณาลองพิมพ์อีกครั้ง หากยังพิมพ์ไม่ได้ กรุณาติดต่อเจ้าหน้าที่",

@@ -93,4 +93,6 @@ def open_printing(settings: Settings) -> PrintSystem:
     else:
         factory = transport_factory(printer)
     service = PrintService(factory, profile, journal, timeout_s=printer.timeout_s)
+    if profile.status_mode == "auto":
+        service.start_probe()  # once at start; again after the printer was unreachable
     return PrintSystem(service, journal, profile, virtual, closers)

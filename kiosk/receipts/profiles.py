@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -38,6 +38,11 @@ class PrinterProfile(BaseModel):
     column_images: bool = True
     """Raster pages may use 24-dot ``ESC *`` column lines placed by ``ESC $`` (skipping
     blank columns inside a line); false: ``GS v 0`` strips only, ~20 % more bytes."""
+    status_mode: Literal["auto", "dle_eot", "gs_r", "asb", "none"] = "auto"
+    """How the printer reports status (`drivers.printer.capability`): ``dle_eot``
+    (real-time DLE EOT 1-4, job end fenced by GS r 1), ``gs_r`` (in-order GS r 1 only),
+    ``asb`` (Automatic Status Back, job end by GS ( H), ``none`` (write-only: jobs are
+    "printed, not confirmed"), ``auto`` (probed at start and after every reconnect)."""
 
     @property
     def text_columns(self) -> int:

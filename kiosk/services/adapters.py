@@ -13,6 +13,7 @@ from kiosk.outbox.connectivity import ConnectivityState, ConnectivityTracker
 from kiosk.outbox.health import StoreHealth
 from kiosk.printing import messages as printer_messages
 from kiosk.printing.journal import JobState
+from kiosk.printing.reprint import SessionPrints
 from kiosk.printing.service import PrintService
 from kiosk.receipts.model import Document
 from kiosk.session.ports import PrintResult
@@ -22,10 +23,12 @@ log = logging.getLogger("kiosk.services")
 
 
 class PrintServicePort:
-    """`PrintService` as the session's printer port: printed only when confirmed."""
+    """`PrintService` as the session's printer port: printed only when confirmed; "print
+    again" in the same session reprints the same journal job (`kiosk.printing.reprint`)."""
 
     def __init__(self, service: PrintService) -> None:
         self._service = service
+        self._prints = SessionPrints(service)
 
     def check_ready(self) -> bool:
         """Can the printer print now (after paper out: has it been refilled)?"""
@@ -34,14 +37,14 @@ class PrintServicePort:
     def print_receipt(self, session_id: str, document: object) -> PrintResult:
         if not isinstance(document, Document):
             raise TypeError("receipt is not a kiosk.receipts Document")
-        outcome = self._service.print_receipt(session_id, document)
+        outcome = self._prints.print(session_id, document)
         if outcome.state is JobState.PRINTED:
             return PrintResult(PrintStatus.PRINTED)
         if outcome.state is JobState.UNCONFIRMED:
-            # A file/CUPS printer cannot confirm: the job went out but is not counted.
+            # Status mode none (or file/CUPS): the job went out but is not counted.
             log.warning("print job %s sent but unconfirmed", outcome.job_id)
             return PrintResult(PrintStatus.UNCONFIRMED, "printer.unconfirmed")
-        key = outcome.message_key
+        key = outcome.message_key  # interrupted or not started: the error screen, reprint
         text = Text(printer_messages.citizen(key, "th"), printer_messages.citizen(key, "en"))
         if outcome.printer_state is PrinterState.PAPER_OUT:
             return PrintResult(PrintStatus.PAPER_OUT, key, text)

@@ -44,6 +44,7 @@ from kiosk.session.ports import (
     SessionPortError,
     StaticQueueHealth,
 )
+from kiosk.session.print_words import failure_text
 from kiosk.session.state import ErrorInfo, SessionData
 from kiosk.session.timeouts import Timeouts, TimerKind, TimerSet, plan_timer
 from kiosk.session.transitions import (
@@ -784,7 +785,10 @@ class SessionEngine:
             key = result.reason_key or (
                 "printer.paper_out" if result.status is PrintStatus.PAPER_OUT
                 else "printer.failed")
-            self._show_error(key, result.text, recoverable=True, back_to=S.RESULT)
+            service = self._catalogue.get(s.selected or "")
+            text = failure_text(key, result.text, service.handler if service else None,
+                                s.outcome.result if s.outcome else None)
+            self._show_error(key, text, recoverable=True, back_to=S.RESULT)
 
     def _cmd_back(self) -> None:
         s = self._session

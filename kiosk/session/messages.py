@@ -48,8 +48,23 @@ MESSAGES: dict[str, Text] = {
     "printer.failed": Text("พิมพ์ไม่สำเร็จ กรุณาติดต่อเจ้าหน้าที่",
                            "Printing failed; please ask a staff member"),
     "printer.unconfirmed": Text(
-        "กรุณาตรวจดูว่าได้รับใบรับแล้ว หากไม่ได้รับ กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
-        "Please check that your receipt has printed; if not, ask at the counter"),
+        "กรุณาตรวจดูว่าใบรับออกมาครบ มีรหัส QR ท้ายใบ หากไม่ครบ"
+        " กรุณาให้เจ้าหน้าที่ที่เคาน์เตอร์พิมพ์ให้อีกครั้ง",
+        "Please check that your receipt came out whole, with the QR code at the end; if not,"
+        " ask staff at the counter to print it again"),
+    "printer.note_nothing_saved": Text(
+        "บริการนี้ไม่ได้บันทึกข้อมูลใด ๆ กดพิมพ์อีกครั้ง หรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "This service saved nothing: press Print again, or ask at the counter."),
+    "printer.note_request_recorded": Text(
+        "คำขอของท่านได้รับการบันทึกแล้ว เลขอ้างอิงเดิมยังใช้ได้ กดพิมพ์อีกครั้ง"
+        " หรือติดต่อเจ้าหน้าที่ที่เคาน์เตอร์",
+        "Your request has been recorded and keeps its reference: press Print again, or ask"
+        " at the counter."),
+    "printer.note_ticket_kept": Text(
+        "หมายเลขคิวของท่านยังคงเดิม กดพิมพ์อีกครั้งเพื่อพิมพ์บัตรคิวใบเดิม"
+        " หรือแจ้งหมายเลขกับเจ้าหน้าที่",
+        "Your queue number stays the same: press Print again for the same ticket, or tell"
+        " staff your number."),
     "holder.title": Text("ยืนยันว่าท่านเป็นเจ้าของบัตร", "Confirm that this card is yours"),
     "holder.scan": Text("สแกนด้วยแอป ThaID บนโทรศัพท์ของท่าน",
                         "Scan with the ThaID app on your phone"),

@@ -3,9 +3,11 @@
 It pulls bytes from a `ByteSource` (exactly ``n`` at a time, blocking) and acts on them:
 text in the selected code page, ``GS v 0`` raster, ``GS ( L`` graphics, ``ESC *`` column
 images placed by ``ESC $`` on a print line, ``GS ( k`` QR, feeds, justification, print modes,
-left margin, cut. ``DLE EOT n`` and ``GS r 1`` are answered through
-``reply``. Commands it does not draw are skipped by their documented length, so one
-unknown command does not turn the rest of the receipt into garbage.
+left margin, cut. ``DLE EOT n``, ``GS r 1`` and ``GS ( H`` fn 48 (process ID response,
+``37 22 d1..d4 00``, only once the data before it has printed) are answered through
+``reply`` when ``answers(kind)`` allows (``dle_eot``, ``gs_r``, ``gs_h``); ``GS a n`` (ASB
+on/off) is handed to ``on_asb``. Commands it does not draw are skipped by their documented
+length, so one unknown command does not turn the rest of the receipt into garbage.
 """
 
 from __future__ import annotations
@@ -62,7 +64,11 @@ class Interpreter:
         on_cut: Callable[[], None],
         can_print: Callable[[], bool],
         dpi: int = 203,
+        answers: Callable[[str], bool] = lambda kind: True,
+        on_asb: Callable[[int], None] = lambda n: None,
     ) -> None:
+        self.answers = answers
+        self.on_asb = on_asb
         self.src = source
         self.paper = paper
         self.reply = reply
@@ -152,7 +158,7 @@ class Interpreter:
         cmd = self._u8()
         if cmd == 0x04:  # DLE EOT n
             n = self._u8()
-            if n in (1, 2, 3, 4):
+            if n in (1, 2, 3, 4) and self.answers("dle_eot"):
                 self.reply(bytes((self.status_byte(n),)))
             elif n in (7, 8):
                 self.src.read(1)
@@ -248,13 +254,16 @@ class Interpreter:
         elif cmd == ord("r"):
             self._u8()
             self._flush_text()
-            self.reply(bytes((self.paper_status_byte(),)))
+            if self.answers("gs_r"):
+                self.reply(bytes((self.paper_status_byte(),)))
         elif cmd == ord("L"):  # left margin (motion units: the kiosk sets one dot, GS P)
             self._flush_text()
             m.left_margin = self._u16()
         elif cmd in (ord("P"), ord("W")):
             self.src.read(2)
-        elif cmd in b"BbHhwfaI":
+        elif cmd == ord("a"):
+            self.on_asb(self._u8())
+        elif cmd in b"BbHhwfI":
             self.src.read(1)
         elif cmd == ord("k"):  # barcode: skip (the kiosk sends barcodes as images)
             kind = self._u8()
@@ -283,6 +292,10 @@ class Interpreter:
                 self._flush_text()
                 if self.can_print() and m.qr_data:
                     self.paper.qr(m.qr_data, module=m.qr_module, ec=m.qr_ec, align=m.align)
+        elif kind == ord("H") and len(body) == 6 and body[:2] == b"00":  # fn 48 m 48
+            self._flush_text()
+            if self.can_print() and self.answers("gs_h"):  # printed up to here: answer
+                self.reply(b"\x37\x22" + body[2:] + b"\x00")
         elif kind == ord("L") and len(body) >= 2:
             fn = body[1]
             if fn == 112 and len(body) >= 10:  # store raster graphics

@@ -15,6 +15,15 @@ is real. Faults are injected through methods (`open_cover`, `set_paper`, ...):
 * ``paper_out_after(n)``: the roll runs out in the middle of a job;
 * ``set_baud(b)``: the printer's own baud rate; a host at another rate produces garbage
   and gets no status answers;
+* ``set_answers(kind)``: which status commands the firmware answers: ``all``, only
+  ``dle_eot``, only ``gs_r``, only ``asb`` (ASB frames after ``GS a`` and ``GS ( H``),
+  ``silent`` (answers nothing) or ``write_only`` (no line back at all);
+* ``set_realtime_in_data(True)``: real-time commands are found in the received bytes,
+  wherever they are (image data too), and each ``10 04 n`` is answered at once, as Epson's
+  notes say a printer does; the interpreter then leaves DLE EOT alone;
+* ``paper_out_after(n, withhold=True)``: the roll runs out and the printer answers
+  nothing more (status withheld) until the paper is reloaded;
+* ``throttle(bytes_per_s)``: the printer takes no more than that (TCP and serial);
 * ``set_chatty(seed)``: the line is noisy the way real firmware is: answers duplicated,
   extra status bytes of other queries before or after an answer and after data chunks,
   Automatic Status Back frames (on connect, on every status change, at random), each reply
@@ -27,12 +36,10 @@ import contextlib
 import logging
 import os
 import random
-import select
 import socket
 import struct
 import termios
 import threading
-import time
 import tty
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,15 +48,12 @@ from pathlib import Path
 from drivers.printer.status import PaperLevel, encode_asb, encode_status, gs_r_paper_byte
 from simulators.vprinter.interpreter import Interpreter
 from simulators.vprinter.paper import Paper
+from simulators.vprinter.sources import PtySource, Source, TcpSource, _Disconnect
 
 log = logging.getLogger(__name__)
 
 _SPEEDS = {getattr(termios, f"B{b}"): b for b in
            (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)}
-
-
-class _Disconnect(Exception):
-    """Injected fault: drop the connection now."""
 
 
 @dataclass
@@ -62,6 +66,14 @@ class Faults:
     paper_out_after: int | None = None
     baud: int | None = None
     """The printer's fixed baud rate; None follows whatever the host set."""
+    answers: str = "all"
+    """all | dle_eot | gs_r | asb | silent | write_only (see the module docstring)."""
+    realtime_in_data: bool = False
+    withhold_on_paper_out: bool = False
+    throttle_bytes_per_s: float | None = None
+
+
+ANSWER_KINDS = ("all", "dle_eot", "gs_r", "asb", "silent", "write_only")
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,11 @@ class VirtualPrinter:
         self.tcp_nodelay = tcp_nodelay
         self.faults = Faults()
         self.dead = False
+        self.withheld = False
+        """Paper ran out with status withheld: nothing is answered until paper is back."""
+        self.asb_on = False
+        self.stray_answers = 0
+        """Answers to real-time patterns found inside other commands' data."""
         self.bytes_received = 0
         self.receipts: list[Receipt] = []
         self._armed_count = 0
@@ -106,6 +123,8 @@ class VirtualPrinter:
 
     def set_paper(self, level: PaperLevel) -> None:
         self.faults.paper = level
+        if level is not PaperLevel.OUT:
+            self.withheld = False  # a new roll: the printer talks again
 
     def open_cover(self, is_open: bool = True) -> None:
         self.faults.cover_open = is_open
@@ -120,9 +139,28 @@ class VirtualPrinter:
         self._arm()
         self.faults.disconnect_after = n_bytes
 
-    def paper_out_after(self, n_bytes: int) -> None:
+    def paper_out_after(self, n_bytes: int, *, withhold: bool = False) -> None:
         self._arm()
         self.faults.paper_out_after = n_bytes
+        self.faults.withhold_on_paper_out = withhold
+
+    def set_answers(self, kind: str) -> None:
+        if kind not in ANSWER_KINDS:
+            raise ValueError(f"answers must be one of {ANSWER_KINDS}")
+        self.faults.answers = kind
+
+    def set_realtime_in_data(self, on: bool = True) -> None:
+        self.faults.realtime_in_data = on
+
+    def throttle(self, bytes_per_s: float | None) -> None:
+        self.faults.throttle_bytes_per_s = bytes_per_s
+
+    def answers(self, kind: str) -> bool:
+        """Whether the firmware answers ``kind`` (dle_eot, gs_r, gs_h, asb) now."""
+        mode = self.faults.answers
+        if self.withheld or mode in ("silent", "write_only"):
+            return False
+        return mode == "all" or mode == kind or (mode == "asb" and kind == "gs_h")
 
     def set_baud(self, baud: int | None) -> None:
         self.faults.baud = baud
@@ -140,6 +178,7 @@ class VirtualPrinter:
 
     def clear_faults(self) -> None:
         self.faults = Faults()
+        self.withheld = False
         self.reconnect()
 
     def _arm(self) -> None:
@@ -200,7 +239,7 @@ class VirtualPrinter:
         last = [self.asb_frame()]
 
         def watch() -> None:
-            if self._chatty is None:
+            if self._chatty is None and not self.asb_on:
                 return
             frame = self.asb_frame()
             if frame != last[0]:
@@ -258,13 +297,38 @@ class VirtualPrinter:
         self.bytes_received += len(chunk)
         return chunk, None
 
-    def _run(self, source: _Source, paper: Paper, transport: str,
+    def _run(self, source: Source, paper: Paper, transport: str,
              reply_fn: Callable[[bytes], object]) -> None:
         def write(data: bytes) -> None:
-            if not self.dead:
+            if not (self.dead or self.withheld
+                    or self.faults.answers in ("silent", "write_only")):
                 reply_fn(data)
 
+        self.asb_on = False
         watch = self._chatty_state_watch(write)
+        tail = bytearray()
+
+        def on_received(data: bytes) -> None:
+            # Real-time commands are acted on as they arrive, wherever they are.
+            if not self.faults.realtime_in_data:
+                return
+            buf = tail + data
+            for i in range(len(buf) - 2):
+                if buf[i] == 0x10 and buf[i + 1] == 0x04 and buf[i + 2] in (1, 2, 3, 4) \
+                        and self.answers("dle_eot"):
+                    self.stray_answers += 1
+                    reply(bytes((self.status_byte(buf[i + 2]),)))
+            tail[:] = buf[-2:]
+
+        def on_asb(n: int) -> None:
+            self.asb_on = bool(n) and self.answers("asb")
+            if self.asb_on:
+                write(self.asb_frame())  # the first frame at once (Epson: GS a)
+
+        def interpreter_answers(kind: str) -> bool:
+            if kind == "dle_eot" and self.faults.realtime_in_data:
+                return False  # already answered on receipt
+            return self.answers(kind)
 
         def reply(data: bytes) -> None:
             watch()
@@ -282,10 +346,12 @@ class VirtualPrinter:
             source, paper, reply=reply, status_byte=self.status_byte,
             paper_status_byte=self.paper_status_byte,
             on_cut=lambda: self._save(paper, complete=True, transport=transport),
-            can_print=self.can_print, dpi=self.dpi,
+            can_print=self.can_print, dpi=self.dpi, answers=interpreter_answers,
+            on_asb=on_asb,
         )
         source.on_fault = lambda what: self._fault_hit(what, paper, transport)
         source.on_chunk = on_chunk
+        source.on_received = on_received
         try:
             interpreter.run()
         except (EOFError, _Disconnect, OSError):
@@ -299,6 +365,7 @@ class VirtualPrinter:
     def _fault_hit(self, what: str, paper: Paper, transport: str) -> None:
         if what == "paper_out":
             self.faults.paper = PaperLevel.OUT
+            self.withheld = self.faults.withhold_on_paper_out
             self._save(paper, complete=False, transport=transport)
         elif transport == "serial":
             self.dead = True
@@ -331,7 +398,7 @@ class VirtualPrinter:
                 # Set on the accepted socket itself: inheritance from the listener is
                 # platform-specific.
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(self.tcp_nodelay))
-                source = _TcpSource(self, conn)
+                source = TcpSource(self, conn)
                 self._run(source, Paper(self.width), "network", conn.sendall)
                 if source.reset:
                     # RST, not FIN: the host sees the connection break, as with a pulled cable.
@@ -357,7 +424,7 @@ class VirtualPrinter:
         master = self._master
         paper = Paper(self.width)
         while not self._stop.is_set():
-            source = _PtySource(self, master)
+            source = PtySource(self, master)
             self._run(source, paper, "serial", lambda data: os.write(master, data))
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -384,100 +451,3 @@ class VirtualPrinter:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class _Source:
-    """Buffered exact reads; faults are applied to each chunk as it arrives."""
-
-    def __init__(self, printer: VirtualPrinter) -> None:
-        self.printer = printer
-        self.buffer = bytearray()
-        self.pending_fault: str | None = None
-        self.after_fault = b""
-        self.on_fault: Callable[[str], None] = lambda what: None
-        self.on_chunk: Callable[[], None] = lambda: None
-
-    def _fetch(self) -> bytes:
-        raise NotImplementedError
-
-    def read(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            if self.pending_fault is not None:
-                # The bytes before the fault's position have been handled: strike now.
-                fault, self.pending_fault = self.pending_fault, None
-                self.on_fault(fault)
-                if self.printer.dead:
-                    self.buffer.clear()
-                    raise _Disconnect()
-                self.buffer += self.after_fault  # paper out: the stream goes on
-                continue
-            chunk = self._fetch()
-            if self.printer.dead:
-                continue  # switched off: the line is drained but nothing is processed
-            self.on_chunk()
-            seen, self.pending_fault = self.printer._account(chunk)
-            self.after_fault = chunk[len(seen):]
-            self.buffer += seen
-        data = bytes(self.buffer[:n])
-        del self.buffer[:n]
-        return data
-
-
-class _TcpSource(_Source):
-    def __init__(self, printer: VirtualPrinter, conn: socket.socket) -> None:
-        super().__init__(printer)
-        self.conn = conn
-        self.reset = False
-        self._due = time.monotonic()
-
-    def _fetch(self) -> bytes:
-        chunk = self.conn.recv(4096)
-        if not chunk:
-            raise EOFError
-        rate = self.printer.tcp_bytes_per_s
-        if rate:
-            self._due = max(self._due, time.monotonic()) + len(chunk) / rate
-            time.sleep(max(0.0, self._due - time.monotonic()))
-        return chunk
-
-    def read(self, n: int) -> bytes:
-        try:
-            return super().read(n)
-        except _Disconnect:
-            self.reset = True
-            raise
-
-
-class _PtySource(_Source):
-    def __init__(self, printer: VirtualPrinter, master: int) -> None:
-        super().__init__(printer)
-        self.master = master
-        self._due = time.monotonic()
-
-    def _fetch(self) -> bytes:
-        printer = self.printer
-        while not printer._stop.is_set():
-            baud = printer.host_baud()
-            # Read about 10 ms of line time at once: smooth throttling, few wake-ups.
-            want = max(1, baud // 1000)
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, want)
-            except OSError:
-                time.sleep(0.05)  # no host has the port open (EIO): wait for one
-                continue
-            # The wire carries 10 bits per byte (8N1); hold the pace of the host's baud.
-            # While data keeps flowing the schedule is continuous, so a late wake-up (busy
-            # machine) is caught up instead of slowing the line; after a pause it restarts.
-            now = time.monotonic()
-            if now - self._due > 0.1:
-                self._due = now
-            self._due += len(chunk) * 10 / baud
-            time.sleep(max(0.0, self._due - time.monotonic()))
-            fixed = printer.faults.baud
-            if fixed is not None and fixed != baud:
-                return b"?" * len(chunk)  # framing errors: the firmware sees junk
-            return chunk
-        raise EOFError

@@ -107,12 +107,12 @@ def test_printer_paper_out_and_cover_open_show(maintenance: Maintenance,
                                                 printing: PrintSystem) -> None:
     printing.virtual_printer.set_paper(PaperLevel.OUT)
     item = maintenance.health().item("printer")
-    assert item.status is Status.FAIL and item.summary == "paper out"
+    assert item.status is Status.FAIL and item.summary == "paper out (status mode dle_eot)"
     printing.virtual_printer.set_paper(PaperLevel.NEAR_END)
     assert maintenance.health().item("printer").status is Status.WARN
     printing.virtual_printer.set_paper(PaperLevel.OK)
     printing.virtual_printer.open_cover()
-    assert maintenance.health().item("printer").summary == "cover open"
+    assert maintenance.health().item("printer").summary == "cover open (status mode dle_eot)"
     printing.virtual_printer.open_cover(False)
     assert maintenance.health().item("printer").status is Status.OK
 
