@@ -35,9 +35,11 @@ from drivers.card.protocol import (
     CardInserted,
     CardListener,
     CardMute,
+    CardMuteError,
     CardRemoved,
     CardRemovedError,
     CardState,
+    NotThaiIdCard,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
@@ -68,6 +70,8 @@ COMM_ERROR = _u32(scard.SCARD_F_COMM_ERROR)
 CANCELLED = _u32(scard.SCARD_E_CANCELLED)
 NO_READERS = _u32(scard.SCARD_E_NO_READERS_AVAILABLE)
 INVALID_HANDLE = _u32(scard.SCARD_E_INVALID_HANDLE)
+PROTO_MISMATCH = _u32(scard.SCARD_E_PROTO_MISMATCH)
+"""The card speaks neither T=0 nor T=1: a memory or contactless-only card, not a Thai ID."""
 NO_SERVICE = {_u32(scard.SCARD_E_NO_SERVICE), _u32(scard.SCARD_E_SERVICE_STOPPED)}
 READER_GONE = {
     _u32(scard.SCARD_E_UNKNOWN_READER),
@@ -552,6 +556,7 @@ class PcscCardReader(thai_id.ReadPlans):
             self._read_context = None
             raise _Retry(f"connect: {_error_text(hr)}")
         if hr != scard.SCARD_S_SUCCESS:
+            self._refuse_unreadable(reader, hr)
             if hr == NO_CARD and not self._card_still_there(reader):
                 raise CardRemovedError("no card in the reader")
             self._raise_for(reader, hr, "connect")
@@ -562,6 +567,16 @@ class PcscCardReader(thai_id.ReadPlans):
         conn = _Connection(ctx, handle, protocol, bytes(atr))
         self._connections[reader] = conn
         return conn
+
+    def _refuse_unreadable(self, reader: str, hr: int) -> None:
+        """A connect that failed because of the card itself: say what the citizen can do."""
+        if hr == PROTO_MISMATCH:
+            raise NotThaiIdCard("the card speaks neither T=0 nor T=1", reason="protocol")
+        state = 0
+        with contextlib.suppress(CardError):
+            state, _ = self._reader_status(reader)
+        if state & scard.SCARD_STATE_MUTE:
+            raise CardMuteError("the card gives no ATR", reason="mute")
 
     def _invalidate(self, reader: str) -> None:
         """From the monitor thread: never pull a handle from under a running read."""

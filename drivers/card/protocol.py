@@ -107,6 +107,14 @@ class NotThaiIdCard(CardError):
     default_reason = "not_thai_id"
 
 
+class CardMuteError(CardError):
+    """A card is in the slot but gives no ATR: upside down, the wrong way round, or a dead
+    chip. The citizen can act: turn the card over, chip first, face up."""
+
+    default_message_key = "card.mute"
+    default_reason = "mute"
+
+
 class CardDataInvalid(CardError):
     """The card answered, but a field fails validation (check digit, date, encoding, JPEG)."""
 

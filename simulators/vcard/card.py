@@ -111,6 +111,12 @@ ATR_VARIANTS: dict[str, AtrVariant] = {
         AtrVariant(
             "other", bytes.fromhex("3B6E000080318066B0840C016E0183009000"), b"\x6a\x82", False
         ),
+        # A contactless-only card on a dual reader's RF side: the PC/SC part 3 ATR of a
+        # storage card (MIFARE Classic 1K); the reader answers the SELECT 6A 82.
+        AtrVariant(
+            "contactless", bytes.fromhex("3B8F8001804F0CA000000306030001000000006A"),
+            b"\x6a\x82", False,
+        ),
     )
 }
 
