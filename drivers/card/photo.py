@@ -4,8 +4,9 @@ The card's 5 100-byte photo area holds a JPEG followed by filler (0x20, 0x00 or 
 photo is served only when the area holds a complete JPEG (ITU-T T.81 / ISO 10918-1,
 annex B): SOI ``FF D8``, marker segments walked by their lengths, entropy-coded data up to
 the next marker (``FF 00`` stuffing and ``RST0..7`` skipped), ending in EOI ``FF D9``
-inside the area - and Pillow decodes it. Otherwise :class:`CardDataInvalid` with
-``message_key="card.photo_unreadable"`` and a reason a technician can act on:
+inside the area - and Pillow decodes it. Otherwise :class:`PhotoUnreadable` (a
+``CardDataInvalid``, ``message_key="card.photo_unreadable"``) with a reason a technician
+can act on:
 
 * ``photo.empty``: the area is all one byte (``00``/``FF``/``20`` fill, no photo written);
 * ``photo.not_jpeg``: no SOI at the start;
@@ -17,15 +18,14 @@ from __future__ import annotations
 
 import io
 
-from drivers.card.protocol import CardDataInvalid
+from drivers.card.protocol import PhotoUnreadable
 
-PHOTO_UNREADABLE = "card.photo_unreadable"
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 SOS, EOI = 0xDA, 0xD9
 
 
-def _unreadable(reason: str, message: str) -> CardDataInvalid:
-    return CardDataInvalid(message, field="photo", message_key=PHOTO_UNREADABLE, reason=reason)
+def _unreadable(reason: str, message: str) -> PhotoUnreadable:
+    return PhotoUnreadable(message, field="photo", reason=reason)
 
 
 def jpeg_length(data: bytes) -> int | None:
@@ -62,7 +62,7 @@ def jpeg_length(data: bytes) -> int | None:
 
 
 def validated_photo(area: bytes) -> bytes:
-    """``area`` unchanged when it holds a whole, decodable JPEG; else CardDataInvalid."""
+    """``area`` unchanged when it holds a whole, decodable JPEG; else PhotoUnreadable."""
     if not area or area.count(area[:1]) == len(area):
         raise _unreadable("photo.empty", "the photo area holds no photo")
     if not area.startswith(b"\xff\xd8\xff"):
@@ -81,4 +81,4 @@ def validated_photo(area: bytes) -> bytes:
     return area
 
 
-__all__ = ["PHOTO_UNREADABLE", "jpeg_length", "validated_photo"]
+__all__ = ["jpeg_length", "validated_photo"]

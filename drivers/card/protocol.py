@@ -133,6 +133,14 @@ class CardDataInvalid(CardError):
         self.field = field
 
 
+class PhotoUnreadable(CardDataInvalid):
+    """The photo area holds no whole JPEG (empty fill, longer than the area, cut, does not
+    decode). The identity stands; the photo is said to be unreadable and never shown."""
+
+    default_message_key = "card.photo_unreadable"
+    default_reason = "photo.undecodable"
+
+
 class ReaderUnavailable(CardError):
     """No PC/SC service, or the named reader is not attached."""
 
