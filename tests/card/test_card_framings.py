@@ -30,7 +30,7 @@ from simulators.vcard.strategies import (
 )
 
 from .card_images import PHOTO_OFFSET, PHOTO_SIZE, GeneratedCard, assert_reads_back, cards
-from .conftest import Rig, wait_slot_empty
+from .conftest import EmulatorChannel, Rig, wait_slot_empty
 
 IDENTITY_SPANS = [(0, 255), (255, 120), (5497, 174)]
 
@@ -72,18 +72,6 @@ def chain_exchanges(framing: Framing, spans: list[tuple[int, int]]) -> int | Non
     return sum(1 + math.ceil(n / step) for _, n in spans)
 
 
-class _Channel:
-    def __init__(self, card: ThaiIdCardEmulator) -> None:
-        self.card = card
-
-    @property
-    def atr(self) -> bytes:
-        return self.card.atr
-
-    def transmit(self, command: bytes) -> bytes:
-        return self.card.process(command)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(card=cards(), framing=framings(mute=False), photo=photo_areas(broken=True))
 def test_in_process_every_framing_reads_the_card_s_own_bytes(
@@ -92,7 +80,7 @@ def test_in_process_every_framing_reads_the_card_s_own_bytes(
     emulator = ThaiIdCardEmulator.from_image(
         with_photo(card, photo), atr_variant=card.atr_variant, framing=framing
     )
-    session = thai_id.CardSession(_Channel(emulator))
+    session = thai_id.CardSession(EmulatorChannel(emulator))
     identity = thai_id.read_identity(session)
     check_identity(card, framing, identity)
     assert session.exchanges == emulator.exchanges  # no exchange the card did not see

@@ -234,3 +234,26 @@ def test_pcscd_restart_mid_photo_ready_within_2s_and_the_card_counts_as_pulled(
     finally:
         port.stop()
         _restore(pcsc_stack, [card])
+
+
+def test_the_session_hears_a_reader_leave_with_the_card_and_the_last_reader_leave(
+    seeds: SeedData,
+) -> None:
+    from drivers.card.simulated import SimulatedCardReader
+    from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+
+    for with_card in (True, False):
+        sim = SimulatedCardReader(readers=["Citizen 00 00", "Other 00 00"])
+        events = Events()
+        port = CardReaderPort(sim)
+        port.start(events)
+        if with_card:
+            sim.insert(ThaiIdCardEmulator(CardProfile.from_seed(seeds.citizens[0])),
+                       "Citizen 00 00")  # fmt: skip
+            events.wait_for(lambda e: e.kind is CardEventKind.INSERTED)
+        port.stop()  # both readers leave; stop() returns once every event was delivered
+        detached = [e.reader for e in events.drain() if e.kind is CardEventKind.READER_DETACHED]
+        # With the card: the citizen's reader leaving ends the session at once. Without:
+        # another reader leaving is nothing to the session; the last one leaving takes the
+        # kiosk out of service (before, the port dropped every detach of a card-less reader).
+        assert detached == (["Citizen 00 00", "Other 00 00"] if with_card else ["Other 00 00"])
