@@ -158,3 +158,19 @@ def test_pcscd_vpcd_every_framing_reads_right_or_names_the_cause(
         with pytest.raises(CardDataInvalid) as caught:
             rig.reader.read_photo(slot.reader)
         assert caught.value.reason == photo.problem
+
+
+@pytest.mark.pcsc
+@pytest.mark.parametrize("variant", ["contactless", "other"])
+def test_a_foreign_or_contactless_card_is_not_a_thai_id(
+    rig: Rig, variant: str, seeds: object
+) -> None:
+    from drivers.card.protocol import NotThaiIdCard
+
+    from .conftest import card_for
+
+    reader = rig.insert(card_for(seeds.citizens[0], atr=variant))  # type: ignore[attr-defined]
+    with pytest.raises(NotThaiIdCard) as caught:
+        rig.reader.read_identity(reader)
+    assert caught.value.message_key == "card.not_thai_id"
+    assert rig.reader.last_exchanges == 1  # the SELECT, refused
