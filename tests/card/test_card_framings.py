@@ -72,7 +72,7 @@ def chain_exchanges(framing: Framing, spans: list[tuple[int, int]]) -> int | Non
     return sum(1 + math.ceil(n / step) for _, n in spans)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(card=cards(), framing=framings(mute=False), photo=photo_areas(broken=True))
 def test_in_process_every_framing_reads_the_card_s_own_bytes(
     card: GeneratedCard, framing: Framing, photo: PhotoArea
@@ -108,7 +108,7 @@ def test_in_process_every_framing_reads_the_card_s_own_bytes(
 
 @pytest.mark.pcsc
 @settings(
-    max_examples=16, deadline=None,
+    max_examples=12, deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )  # fmt: skip
 @given(card=cards(), framing=framings(small_pieces=False), photo=photo_areas(broken=True),
