@@ -51,6 +51,26 @@ class Framing:
             if not 1 <= getattr(self, name) <= 256:
                 raise ValueError(f"{name} must be 1..256")
 
+    NAMES = ("direct", "offer=N", "piece=N", "read-max=N", "strict-le", "eof=6282|6c",
+             "mute", "file-size=N")  # fmt: skip
+
+    @classmethod
+    def parse(cls, specs: list[str] | tuple[str, ...]) -> Framing:
+        """``["offer=64", "piece=64"]``, ``["direct", "strict-le", "read-max=128"]`` -> Framing."""
+        values: dict[str, object] = {}
+        for spec in specs:
+            key, _, arg = spec.partition("=")
+            key = key.strip().replace("-", "_")
+            if key in ("direct", "strict_le", "mute") and not arg:
+                values[key] = True
+            elif key in ("offer", "piece", "read_max", "file_size") and arg.isdigit():
+                values[key] = int(arg)
+            elif key == "eof" and arg in ("6282", "6c"):
+                values[key] = arg
+            else:
+                raise ValueError(f"unknown framing {spec!r}; known: {', '.join(cls.NAMES)}")
+        return cls(**values)  # type: ignore[arg-type]
+
     @property
     def one_piece(self) -> bool:
         """Answers as the cards the kiosk first met: READ ``61 Le`` + GET RESPONSE."""

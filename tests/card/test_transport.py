@@ -149,3 +149,15 @@ def test_a_short_read_at_the_end_of_the_file() -> None:
     ):
         session = thai_id.CardSession(Script(answers))
         assert session.read(5497, 174) == D[:160]
+
+
+def test_framing_specs_for_the_cli_and_control_socket() -> None:
+    from simulators.vcard.framing import Framing
+
+    assert Framing.parse(["offer=64", "piece=64"]) == Framing(offer=64, piece=64)
+    assert Framing.parse(["direct", "strict-le", "read-max=128", "eof=6c"]) == Framing(
+        direct=True, strict_le=True, read_max=128, eof="6c")  # fmt: skip
+    assert Framing.parse([]).one_piece
+    for bad in (["offer=0"], ["offer=x"], ["chunky"], ["eof=9000"]):
+        with pytest.raises(ValueError):
+            Framing.parse(bad)
