@@ -570,7 +570,9 @@ class PcscCardReader(thai_id.ReadPlans):
             self._context(), 0, [(reader, scard.SCARD_STATE_UNAWARE)]
         )
         hr = _u32(hr)
-        if hr in NO_SERVICE or hr in READER_GONE:
+        if hr in CONTEXT_LOST:
+            self._drop_read_context()  # a pcscd that is gone: the next call starts afresh
+        if hr in CONTEXT_LOST or hr in READER_GONE:
             raise ReaderUnavailable(f"reader unavailable ({_error_text(hr)})")
         if hr != scard.SCARD_S_SUCCESS:
             raise CardCommunicationError(f"reader status failed ({_error_text(hr)})")
@@ -603,11 +605,10 @@ class PcscCardReader(thai_id.ReadPlans):
         ctx = self._context()
         hr, handle, protocol = scard.SCardConnect(ctx, reader, scard.SCARD_SHARE_SHARED, _PROTOCOLS)
         hr = _u32(hr)
-        if hr in NO_SERVICE:
-            # The service restarted under us: a fresh context may work.
-            with contextlib.suppress(Exception):
-                scard.SCardReleaseContext(ctx)
-            self._read_context = None
+        if hr in CONTEXT_LOST:
+            # The service restarted under us (a stale context answers NO_SERVICE or
+            # INVALID_HANDLE): a fresh context may work.
+            self._drop_read_context()
             raise _Retry(f"connect: {_error_text(hr)}")
         if hr != scard.SCARD_S_SUCCESS:
             self._refuse_unreadable(reader, hr)
