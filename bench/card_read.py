@@ -23,6 +23,13 @@ magnitude). Times are medians and 95th percentiles in milliseconds:
 * ``insert_to_identity``: the two together;
 * ``photo``: the photo read.
 
+Next to the one-piece card, in the same run and through the same driver, cards that frame
+their answers otherwise (ISO 7816 allows it; :mod:`simulators.vcard.framing`): ``chain64``
+(``61 40`` chains of 64-byte GET RESPONSE pieces), ``6c_get_response`` (GET RESPONSE must
+ask exactly the 128 bytes the card will give: ``6C 80`` first) and ``6c_read`` (T=1-style
+direct answers of at most 128 bytes a READ, Le exact: ``6C 80`` first). Their exchanges and
+times, and the ratio of their times to the one-piece card's, are under ``framings``.
+
 The last line printed is one JSON object with every figure.
 """
 
@@ -45,9 +52,16 @@ from drivers.card.pcsc import PcscCardReader
 from drivers.card.protocol import CardEvent, CardInserted, CardRemoved
 from simulators.seeds import load_seeds
 from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.framing import Framing
 from simulators.vcard.pcsc_stack import PcscStack
 from simulators.vcard.vpcd import VirtualCard
 
+FRAMINGS = {
+    "one_piece": Framing(),
+    "chain64": Framing(offer=64, piece=64),
+    "6c_get_response": Framing(strict_le=True, piece=128),
+    "6c_read": Framing(direct=True, strict_le=True, read_max=128),
+}
 BASELINE_FIELDS = [  # (offset, length): what common readers fetch, one command each
     (0x0004, 13), (0x0011, 100), (0x0075, 100), (0x00D9, 8), (0x00E1, 1),
     (0x00F6, 100), (0x0167, 8), (0x016F, 8), (0x1579, 100),
@@ -109,6 +123,7 @@ def run_config(
     method: str,
     latency_ms: float,
     reads: int,
+    framing: str = "one_piece",
 ) -> dict[str, Any]:
     series: dict[str, list[float]] = {
         k: []
@@ -117,7 +132,8 @@ def run_config(
     }
     exchanges: dict[str, int] = {}
     for _ in range(reads):
-        card = ThaiIdCardEmulator(profile, faults=Faults(latency_ms=latency_ms))
+        card = ThaiIdCardEmulator(profile, faults=Faults(latency_ms=latency_ms),
+                                  framing=FRAMINGS[framing])
         mark = len(waiter.events)
         t_insert = time.perf_counter()
         slot.insert(card)
@@ -166,6 +182,7 @@ def run_config(
         waiter.wait(CardRemoved, reader, mark)
     return {
         "method": method,
+        "framing": framing,
         "latency_ms": latency_ms,
         "exchanges": exchanges,
         **{name: stats(values) for name, values in series.items() if values},
@@ -194,12 +211,18 @@ def main() -> int:
                     )
                     results.append(result)
                     _print_row(result)
+                for framing in list(FRAMINGS)[1:]:
+                    result = run_config(driver, waiter, slot, reader, profile, "ours",
+                                        latency, args.reads, framing)  # fmt: skip
+                    results.append(result)
+                    _print_row(result)
         finally:
             slot.remove()
             driver.stop()
 
-    def pick(method: str, latency: float) -> dict[str, Any]:
-        return next(r for r in results if r["method"] == method and r["latency_ms"] == latency)
+    def pick(method: str, latency: float, framing: str = "one_piece") -> dict[str, Any]:
+        return next(r for r in results if r["method"] == method
+                    and r["latency_ms"] == latency and r["framing"] == framing)  # fmt: skip
 
     summary: dict[str, Any] = {"bench": "card_read", "reads_per_config": args.reads}
     for latency in (0.0, 15.0):
@@ -222,6 +245,22 @@ def main() -> int:
                 3,
             ),
         }
+        one = pick("ours", latency)
+        summary[key]["framings"] = {
+            name: {
+                "exchanges": r["exchanges"],
+                "identity_median_ms": r["identity"]["median_ms"],
+                "identity_p95_ms": r["identity"]["p95_ms"],
+                "photo_median_ms": r["photo"]["median_ms"],
+                "photo_p95_ms": r["photo"]["p95_ms"],
+                "identity_ratio_vs_one_piece": round(
+                    r["identity"]["median_ms"] / one["identity"]["median_ms"], 3),
+                "photo_ratio_vs_one_piece": round(
+                    r["photo"]["median_ms"] / one["photo"]["median_ms"], 3),
+            }
+            for name in FRAMINGS
+            for r in [pick("ours", latency, name)]
+        }
     l15 = summary["latency_15ms"]
     summary["targets"] = {
         "identity_exchanges_le_8": l15["ours"]["exchanges"]["identity"] <= 8,
@@ -241,7 +280,8 @@ def _print_row(r: dict[str, Any]) -> None:
         return f"{s['median_ms']:9.2f} / {s['p95_ms']:9.2f}" if s else " " * 21
 
     print(
-        f"{r['method']:8} latency={r['latency_ms']:4.0f}ms  exchanges={r['exchanges']}\n"
+        f"{r['method']:8} {r['framing']:15} latency={r['latency_ms']:4.0f}ms  "
+        f"exchanges={r['exchanges']}\n"
         f"    insert->event {ms('insert_to_event')}   identity {ms('identity')}   "
         f"insert->identity {ms('insert_to_identity')}   photo {ms('photo')}"
         + (f"   fields-only {ms('fields')}" if "fields" in r else "")

@@ -179,6 +179,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
 
         card_reader = create_card_reader(settings.card.driver,
                                          reader_filter=settings.card.reader_filter,
+                                         reader_usb_id=settings.card.reader_usb_id,
                                          transmit_retries=settings.card.transmit_retries)
         refusal = vpcd_refusal(settings)
     services = KioskServices(

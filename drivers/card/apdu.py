@@ -1,8 +1,9 @@
 """APDU framing for the Thai ID card: command builders and response parsing.
 
-Everything that turns card bytes into a decision lives here so it can be fuzzed: for any
-byte string, :func:`parse_response` and the ``expect_*`` helpers either return a value or
-raise one of the driver's own :class:`~drivers.card.protocol.CardError` subclasses.
+Everything that turns card bytes into a decision lives here or in
+:mod:`drivers.card.transport` (the 7816 framing rules) so it can be fuzzed: for any byte
+string, :func:`parse_response` and :func:`expect_selected` either return a value or raise
+one of the driver's own :class:`~drivers.card.protocol.CardError` subclasses.
 """
 
 from __future__ import annotations
@@ -81,13 +82,6 @@ def read_binary(offset: int, length: int) -> bytes:
     return bytes([0x80, 0xB0, offset >> 8, offset & 0xFF, 0x02, 0x00, length])
 
 
-def get_response(length: int, p2: int) -> bytes:
-    """GET RESPONSE always carries P2 and Le (some cards reject a missing Le)."""
-    if not 1 <= length <= MAX_LE:
-        raise ValueError("length must be 1..255")
-    return bytes([0x00, 0xC0, 0x00, p2, length])
-
-
 LASER_ID_COMMAND = bytes([0x80, 0x00, 0x00, 0x00, 0x07])
 
 
@@ -104,40 +98,13 @@ def expect_selected(resp: Response, *, required: bool) -> bool:
     return False
 
 
-def expect_pending(resp: Response, length: int) -> None:
-    """A READ must answer ``61 Le`` with exactly the length asked for."""
-    if resp.more_data and resp.sw2 == length and not resp.data:
-        return
-    if resp.more_data:
-        raise CardCommunicationError(
-            f"card offered {resp.sw2} bytes, {length} were asked", reason="truncated"
-        )
-    raise CardCommunicationError(f"READ answered {resp.sw_text()}", reason="status_word")
-
-
-def expect_data(resp: Response, length: int) -> bytes:
-    """GET RESPONSE must answer exactly ``length`` bytes and ``90 00``."""
-    if not resp.ok:
-        raise CardCommunicationError(
-            f"GET RESPONSE answered {resp.sw_text()}", reason="status_word"
-        )
-    if len(resp.data) != length:
-        raise CardCommunicationError(
-            f"GET RESPONSE gave {len(resp.data)} of {length} bytes", reason="truncated"
-        )
-    return resp.data
-
-
 __all__ = [
     "CARD_AID",
     "LASER_ID_COMMAND",
     "MOI_AID",
     "NHSO_AID",
     "Response",
-    "expect_data",
-    "expect_pending",
     "expect_selected",
-    "get_response",
     "get_response_p2",
     "parse_response",
     "read_binary",

@@ -8,14 +8,18 @@ from drivers.card.protocol import CardReader
 
 
 def create_card_reader(
-    driver: Literal["simulated", "pcsc"], *, reader_filter: str = "", transmit_retries: int = 2
+    driver: Literal["simulated", "pcsc"], *, reader_filter: str = "", reader_usb_id: str = "",
+    transmit_retries: int = 2,
 ) -> CardReader:
     """``pcsc``: a real reader through pcscd; ``simulated``: the in-process virtual card
-    (insert cards with :meth:`drivers.card.simulated.SimulatedCardReader.insert`)."""
+    (insert cards with :meth:`drivers.card.simulated.SimulatedCardReader.insert`).
+    ``reader_filter`` / ``reader_usb_id``: which reader is the citizen's
+    (:mod:`drivers.card.readers`)."""
     if driver == "pcsc":
         from drivers.card.pcsc import PcscCardReader  # pyscard only when it is needed
 
-        return PcscCardReader(reader_filter=reader_filter, transmit_retries=transmit_retries)
+        return PcscCardReader(reader_filter=reader_filter, reader_usb_id=reader_usb_id,
+                              transmit_retries=transmit_retries)
     if driver == "simulated":
         from drivers.card.simulated import SimulatedCardReader
 

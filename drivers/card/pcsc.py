@@ -35,14 +35,17 @@ from drivers.card.protocol import (
     CardInserted,
     CardListener,
     CardMute,
+    CardMuteError,
     CardRemoved,
     CardRemovedError,
     CardState,
+    NotThaiIdCard,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
     ReaderUnavailable,
 )
+from drivers.card.readers import ReaderMatch, usb_id_for_channel
 from drivers.card.thai_id import CardSession
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,12 @@ T = TypeVar("T")
 PNP_READER = "\\\\?PnP?\\Notification"
 _PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
 _STATE_MASK = 0xFFFF  # pcsc-lite keeps an event counter in the high 16 bits
+
+
+SERVICE_RETRY_S = 0.1
+"""How often a lost PC/SC service is looked for again. Connecting to a missing socket costs
+microseconds; this bounds how long after pcscd is back the kiosk is ready (issue 24: a
+fixed 1 s wait, plus 0.5 s on the dead context, plus a retry on a stale read context)."""
 
 
 def _u32(hr: int) -> int:
@@ -68,7 +77,12 @@ COMM_ERROR = _u32(scard.SCARD_F_COMM_ERROR)
 CANCELLED = _u32(scard.SCARD_E_CANCELLED)
 NO_READERS = _u32(scard.SCARD_E_NO_READERS_AVAILABLE)
 INVALID_HANDLE = _u32(scard.SCARD_E_INVALID_HANDLE)
+PROTO_MISMATCH = _u32(scard.SCARD_E_PROTO_MISMATCH)
+"""The card speaks neither T=0 nor T=1: a memory or contactless-only card, not a Thai ID."""
 NO_SERVICE = {_u32(scard.SCARD_E_NO_SERVICE), _u32(scard.SCARD_E_SERVICE_STOPPED)}
+CONTEXT_LOST = {*NO_SERVICE, COMM_ERROR, INVALID_HANDLE}
+"""What a context answers once the pcscd it belonged to is gone (seen: 0x80100013 from
+SCardGetStatusChange, 0x8010001D from the rest)."""
 READER_GONE = {
     _u32(scard.SCARD_E_UNKNOWN_READER),
     _u32(scard.SCARD_E_READER_UNAVAILABLE),
@@ -136,11 +150,15 @@ class PcscCardReader(thai_id.ReadPlans):
         self,
         *,
         reader_filter: str = "",
+        reader_usb_id: str = "",
         transmit_retries: int = 2,
         retry_backoff_s: float = 0.05,
         removal_grace_s: float = 1.0,
     ) -> None:
         self.reader_filter = reader_filter
+        self.match = ReaderMatch.from_config(reader_filter, reader_usb_id)
+        """Which readers are the citizen's: the others are never listed, watched or read."""
+        self._usb_ids: dict[str, tuple[int, int] | None] = {}
         self.transmit_retries = transmit_retries
         self.retry_backoff_s = retry_backoff_s
         self.removal_grace_s = removal_grace_s
@@ -221,7 +239,7 @@ class PcscCardReader(thai_id.ReadPlans):
             if hr != scard.SCARD_S_SUCCESS:
                 self._state = ReaderState.FAILED
                 ready.set()
-                self._stopping.wait(1.0)
+                self._stopping.wait(SERVICE_RETRY_S)
                 continue
             self._monitor_context = ctx
             try:
@@ -233,7 +251,8 @@ class PcscCardReader(thai_id.ReadPlans):
                 self._state = ReaderState.FAILED
                 for reader in list(known):
                     self._forget_reader(reader, known, emit)
-                self._stopping.wait(1.0)
+                self._drop_read_context()
+                self._stopping.wait(SERVICE_RETRY_S)
         ready.set()
 
     def _watch_context(
@@ -272,6 +291,8 @@ class PcscCardReader(thai_id.ReadPlans):
                 ready.set()
                 self._stopping.wait(0.2)
                 continue
+            if hr in CONTEXT_LOST:
+                return  # pcscd went away under this context (or restarted): a new one
             if hr != scard.SCARD_S_SUCCESS:
                 log.warning("SCardGetStatusChange failed: %s", _error_text(hr))
                 self._stopping.wait(0.5)
@@ -343,12 +364,39 @@ class PcscCardReader(thai_id.ReadPlans):
             if strict:
                 raise ReaderUnavailable(f"cannot list readers ({_error_text(hr)})")
             return None  # type: ignore[return-value]
-        return [r for r in readers if self.reader_filter in r]
+        for gone in [r for r in self._usb_ids if r not in readers]:
+            del self._usb_ids[gone]  # a name can come back on another device
+        return [r for r in readers if self._wanted(ctx, r)]
+
+    def _wanted(self, ctx: int, reader: str) -> bool:
+        if not self.match.needs_usb_id:
+            return self.match.matches(reader)
+        if reader not in self._usb_ids:
+            self._usb_ids[reader] = self._usb_id(ctx, reader)
+        return self.match.matches(reader, self._usb_ids[reader])
+
+    @staticmethod
+    def _usb_id(ctx: int, reader: str) -> tuple[int, int] | None:
+        """The reader's USB vendor:product from its CCID channel ID (a direct connection,
+        no card needed), or None where the driver does not say (vpcd, serial readers)."""
+        hr, handle, _ = scard.SCardConnect(ctx, reader, scard.SCARD_SHARE_DIRECT, 0)
+        if _u32(hr) != scard.SCARD_S_SUCCESS:
+            return None
+        try:
+            hr, value = scard.SCardGetAttrib(handle, scard.SCARD_ATTR_CHANNEL_ID)
+        finally:
+            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        if _u32(hr) != scard.SCARD_S_SUCCESS or len(value) < 4:
+            return None
+        return usb_id_for_channel(int.from_bytes(bytes(value[:4]), "little"))
 
     # --- reads ---------------------------------------------------------------------------
     def run(self, reader: str, plan: Callable[[CardSession], T]) -> T:
         """Run a read plan on the card in ``reader`` inside one PC/SC transaction, with the
         bounded recovery described in the module docstring. Plans must be re-runnable."""
+        if not self._wanted(self._context(), reader):
+            raise ReaderUnavailable("not the citizen's reader (see [card] reader_filter)",
+                                    reason="reader_not_configured")
         lock = self._reader_locks.setdefault(reader, threading.Lock())
         with lock:
             attempts = 0
@@ -484,6 +532,8 @@ class PcscCardReader(thai_id.ReadPlans):
         if hr == RESET:
             raise _Retry(f"card reset during {what}")
         if hr in NO_SERVICE or hr in READER_GONE:
+            if hr in NO_SERVICE:
+                self._drop_read_context()  # the next read starts on a fresh one
             raise ReaderUnavailable(f"{what}: reader unavailable ({_error_text(hr)})")
         if not self._card_still_there(reader):
             raise CardRemovedError(f"card removed during {what}")
@@ -520,7 +570,9 @@ class PcscCardReader(thai_id.ReadPlans):
             self._context(), 0, [(reader, scard.SCARD_STATE_UNAWARE)]
         )
         hr = _u32(hr)
-        if hr in NO_SERVICE or hr in READER_GONE:
+        if hr in CONTEXT_LOST:
+            self._drop_read_context()  # a pcscd that is gone: the next call starts afresh
+        if hr in CONTEXT_LOST or hr in READER_GONE:
             raise ReaderUnavailable(f"reader unavailable ({_error_text(hr)})")
         if hr != scard.SCARD_S_SUCCESS:
             raise CardCommunicationError(f"reader status failed ({_error_text(hr)})")
@@ -537,6 +589,14 @@ class PcscCardReader(thai_id.ReadPlans):
             self._read_context = ctx
         return self._read_context
 
+    def _drop_read_context(self) -> None:
+        """Forget the read context of a pcscd that is gone (its handles went with it)."""
+        ctx, self._read_context = self._read_context, None
+        self._connections.clear()
+        if ctx is not None:
+            with contextlib.suppress(Exception):
+                scard.SCardReleaseContext(ctx)
+
     def _connect(self, reader: str) -> _Connection:
         conn = self._connections.get(reader)
         if conn is not None and not conn.stale:
@@ -545,13 +605,13 @@ class PcscCardReader(thai_id.ReadPlans):
         ctx = self._context()
         hr, handle, protocol = scard.SCardConnect(ctx, reader, scard.SCARD_SHARE_SHARED, _PROTOCOLS)
         hr = _u32(hr)
-        if hr in NO_SERVICE:
-            # The service restarted under us: a fresh context may work.
-            with contextlib.suppress(Exception):
-                scard.SCardReleaseContext(ctx)
-            self._read_context = None
+        if hr in CONTEXT_LOST:
+            # The service restarted under us (a stale context answers NO_SERVICE or
+            # INVALID_HANDLE): a fresh context may work.
+            self._drop_read_context()
             raise _Retry(f"connect: {_error_text(hr)}")
         if hr != scard.SCARD_S_SUCCESS:
+            self._refuse_unreadable(reader, hr)
             if hr == NO_CARD and not self._card_still_there(reader):
                 raise CardRemovedError("no card in the reader")
             self._raise_for(reader, hr, "connect")
@@ -562,6 +622,16 @@ class PcscCardReader(thai_id.ReadPlans):
         conn = _Connection(ctx, handle, protocol, bytes(atr))
         self._connections[reader] = conn
         return conn
+
+    def _refuse_unreadable(self, reader: str, hr: int) -> None:
+        """A connect that failed because of the card itself: say what the citizen can do."""
+        if hr == PROTO_MISMATCH:
+            raise NotThaiIdCard("the card speaks neither T=0 nor T=1", reason="protocol")
+        state = 0
+        with contextlib.suppress(CardError):
+            state, _ = self._reader_status(reader)
+        if state & scard.SCARD_STATE_MUTE:
+            raise CardMuteError("the card gives no ATR", reason="mute")
 
     def _invalidate(self, reader: str) -> None:
         """From the monitor thread: never pull a handle from under a running read."""

@@ -107,6 +107,14 @@ class NotThaiIdCard(CardError):
     default_reason = "not_thai_id"
 
 
+class CardMuteError(CardError):
+    """A card is in the slot but gives no ATR: upside down, the wrong way round, or a dead
+    chip. The citizen can act: turn the card over, chip first, face up."""
+
+    default_message_key = "card.mute"
+    default_reason = "mute"
+
+
 class CardDataInvalid(CardError):
     """The card answered, but a field fails validation (check digit, date, encoding, JPEG)."""
 
@@ -123,6 +131,14 @@ class CardDataInvalid(CardError):
     ) -> None:
         super().__init__(message, message_key=message_key, reason=reason)
         self.field = field
+
+
+class PhotoUnreadable(CardDataInvalid):
+    """The photo area holds no whole JPEG (empty fill, longer than the area, cut, does not
+    decode). The identity stands; the photo is said to be unreadable and never shown."""
+
+    default_message_key = "card.photo_unreadable"
+    default_reason = "photo.undecodable"
 
 
 class ReaderUnavailable(CardError):

@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from drivers.card import apdu, cplc
+from drivers.card import apdu, cplc, transport
+from drivers.card.photo import validated_photo
 from drivers.card.protocol import (
     CardCommunicationError,
     CardDataInvalid,
@@ -55,6 +56,11 @@ PHOTO_CHUNK = 255
 PHOTO_CHUNKS = 20
 PHOTO_SIZE = PHOTO_CHUNK * PHOTO_CHUNKS
 MOI_FILE_SIZE = 5657 + 14
+
+SW_END_OF_FILE = 0x6282
+"""ISO 7816-4 table 6: end of file reached before reading Le bytes (a warning with data)."""
+SW_WRONG_OFFSET = 0x6B00
+"""ISO 7816-4 table 6: wrong parameters P1-P2 (offset outside the file)."""
 
 NHSO_LAYOUT: dict[str, tuple[int, int]] = {
     "main_rights": (0x0004, 0x3C),
@@ -127,12 +133,39 @@ class CardSession:
             self.selected = aid
         return ok
 
-    def read(self, offset: int, length: int) -> bytes:
-        """One READ + GET RESPONSE of up to 255 bytes from the selected file."""
-        apdu.expect_pending(self.exchange(apdu.read_binary(offset, length)), length)
-        data = apdu.expect_data(
-            self.exchange(apdu.get_response(length, self.get_response_p2)), length
+    def transfer(self, command: bytes, *, expected: int | None = None) -> transport.Done:
+        """One command and every exchange its answer's framing asks for (61 XX chains,
+        6C XX resends): the I/O shell of :mod:`drivers.card.transport`."""
+        state, action = transport.start(
+            command, get_response_p2=self.get_response_p2, expected=expected
         )
+        while isinstance(action, transport.Send):
+            state, action = transport.step(state, self.exchange(action.command))
+        if isinstance(action, transport.Fail):
+            raise action.error
+        return action
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes of the selected file from ``offset``.
+
+        In one piece (READ ``61 Le`` + GET RESPONSE: 2 exchanges) or in as many as the card
+        frames it (:mod:`drivers.card.transport`). A READ may give fewer bytes than asked:
+        the next READ goes on from where it ended, until ``length`` bytes, an answer without
+        data, ``62 82`` (end of file reached) or ``6B 00`` to a READ past the end. Fewer
+        bytes come back only where the file ends (a short READ at the end of file).
+        """
+        data = b""
+        while len(data) < length:
+            want = length - len(data)
+            try:
+                done = self.transfer(apdu.read_binary(offset + len(data), want), expected=want)
+            except transport.TransportError as exc:
+                if data and exc.sw == SW_WRONG_OFFSET:
+                    break  # the previous answer ended exactly at the end of the file
+                raise
+            data += done.data
+            if not done.data or done.sw == SW_END_OF_FILE:
+                break
         start, size = MOI_LAYOUT["cid"]
         if self.selected == apdu.MOI_AID and offset <= start and offset + len(data) >= start + size:
             # Remembered so a reader can tell this card from one swapped in mid-read.
@@ -140,24 +173,35 @@ class CardSession:
         return data
 
     def read_layout(self, layout: Mapping[str, tuple[int, int]]) -> dict[str, bytes]:
+        """Each field of ``layout``; fields past the end of a short file are left out."""
         data: dict[int, bytes] = {}
-        for offset, length in spans(layout):
+        asked = spans(layout)
+        for offset, length in asked:
             data[offset] = self.read(offset, length)
-        return {name: _slice(data, offset, length) for name, (offset, length) in layout.items()}
+        ended = [o for o, n in asked if len(data[o]) < n]
+        if ended and any(data[o] for o, _ in asked if o > ended[0]):
+            # A short read followed by data further on is a hole, not the end of the file.
+            raise CardCommunicationError(
+                "card answered a short read inside the file", reason="truncated"
+            )
+        fields = {name: _slice(data, offset, length) for name, (offset, length) in layout.items()}
+        return {name: value for name, value in fields.items() if value is not None}
 
 
-def _slice(reads: Mapping[int, bytes], offset: int, length: int) -> bytes:
+def _slice(reads: Mapping[int, bytes], offset: int, length: int) -> bytes | None:
+    """The field's bytes; shorter where the file ended inside it, None where it ended
+    before the field (a short READ at the end of file: the domain core says whether the
+    field may be missing)."""
     out = bytearray()
     pos = offset
     while pos < offset + length:
         start = max(s for s in reads if s <= pos)
-        chunk = reads[start]
-        take = chunk[pos - start : offset + length - start]
-        if not take:  # a gap no read covers: the plan is wrong, not the card
-            raise AssertionError(f"read plan misses byte {pos}")
+        take = reads[start][pos - start : offset + length - start]
+        if not take:  # the read that covers pos stopped short: the file ends here
+            break
         out += take
         pos += len(take)
-    return bytes(out)
+    return bytes(out) if out else None
 
 
 # ----------------------------------------------------------------------------- identity
@@ -192,21 +236,20 @@ def read_cid(session: CardSession) -> bytes | None:
 
 # ----------------------------------------------------------------------------- photo
 
-JPEG_SOI = b"\xff\xd8\xff"
-
-
 def read_photo(session: CardSession, progress: PhotoProgress | None = None) -> bytes:
-    """All 5 100 bytes of the photo area, each chunk placed at its own offset."""
+    """All 5 100 bytes of the photo area, untrimmed, once :func:`drivers.card.photo.
+    validated_photo` found a whole JPEG in it. A card whose file ends inside the area (a
+    short READ) gives a shorter area, which then holds no whole JPEG."""
     session.select(apdu.MOI_AID, required=True)
-    photo = bytearray(PHOTO_SIZE)
+    photo = bytearray()
     for index in range(PHOTO_CHUNKS):
         chunk = session.read(PHOTO_OFFSET + index * PHOTO_CHUNK, PHOTO_CHUNK)
-        photo[index * PHOTO_CHUNK : (index + 1) * PHOTO_CHUNK] = chunk
+        photo += chunk
         if progress is not None:
-            progress((index + 1) * PHOTO_CHUNK, PHOTO_SIZE)
-    if not photo.startswith(JPEG_SOI):
-        raise CardDataInvalid("photo is not a JPEG", field="photo", reason="photo.not_jpeg")
-    return bytes(photo)
+            progress(len(photo), PHOTO_SIZE)
+        if len(chunk) < PHOTO_CHUNK:
+            break  # the file ends here
+    return validated_photo(bytes(photo))
 
 
 # ----------------------------------------------------------------------------- NHSO
@@ -231,6 +274,10 @@ class NhsoRights:
 
 
 def nhso_from_fields(fields: Mapping[str, bytes]) -> NhsoRights:
+    missing = [name for name in NHSO_LAYOUT if not fields.get(name)]
+    if missing:
+        raise CardDataInvalid(f"NHSO fields missing: {', '.join(missing)}",
+                              field=f"nhso.{missing[0]}", reason="nhso.fields_missing")
     name = ""
     try:
         text: dict[str, str] = {}
@@ -271,12 +318,14 @@ def read_laser_id(session: CardSession) -> str | None:
     with the common ``07`` and then fetch exactly what the card offers in ``61 xx``."""
     if not session.select(apdu.CARD_AID, required=False):
         return None
-    resp = session.exchange(apdu.LASER_ID_COMMAND)
-    if not resp.more_data or resp.sw2 == 0:
+    try:
+        raw = session.transfer(apdu.LASER_ID_COMMAND, expected=transport.MAX_DATA).data
+    except transport.TransportError as exc:
+        if exc.sw is None:
+            raise
+        return None  # the card refuses the command: an old card without a laser ID
+    if not raw:
         return None
-    raw = apdu.expect_data(
-        session.exchange(apdu.get_response(resp.sw2, session.get_response_p2)), resp.sw2
-    )
     try:
         text = decode_card_text(raw)
     except DomainError as exc:
@@ -293,20 +342,17 @@ def read_laser_id(session: CardSession) -> str | None:
 def read_chip_no(session: CardSession) -> str | None:
     """The chip number (see :mod:`drivers.card.cplc`), or None where the card has no CPLC
     for us (the old ``3B 67`` generation answers ``6D 00``; others ``6A 88``)."""
-    command = cplc.GET_CPLC
-    resp = session.exchange(command)
-    if resp.sw1 == 0x6C and resp.sw2 and not resp.data:
-        # T=0 "wrong length, use xx": ask once more with the length the card names; a
-        # wrong length is then caught by the structure check below.
-        command = command[:4] + bytes([resp.sw2])
-        resp = session.exchange(command)
-    if resp.more_data and not resp.data:
-        # Some stacks hand case-2 data over as 61 xx + GET RESPONSE.
-        command = command[:4] + bytes([resp.sw2 or 0xFF])
-        resp = session.exchange(apdu.get_response(command[4], session.get_response_p2))
-    if resp.sw in cplc.NOT_SUPPORTED_SW:
-        return None
-    return cplc.chip_no_from_cplc(apdu.expect_data(resp, command[4]))
+    try:
+        done = session.transfer(cplc.GET_CPLC)
+    except transport.TransportError as exc:
+        if exc.sw in cplc.NOT_SUPPORTED_SW:
+            return None
+        raise
+    if done.sw != apdu.SW_OK:
+        raise CardCommunicationError(f"GET DATA answered {done.sw:04X}", reason="status_word")
+    if len(done.data) < cplc.GET_CPLC[4]:
+        raise CardCommunicationError("GET DATA answer is short", reason="truncated")
+    return cplc.chip_no_from_cplc(done.data)
 
 
 __all__ = [

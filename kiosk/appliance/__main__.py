@@ -72,6 +72,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
 
         card_reader = TechnicianCardReader(
             create_card_reader(settings.card.driver, reader_filter=settings.card.reader_filter,
+                               reader_usb_id=settings.card.reader_usb_id,
                                transmit_retries=settings.card.transmit_retries),
             gate, lambda: [c.enter_by_card() for c in controllers])
     kiosk = build_kiosk(settings, start_sender=with_sender, card_reader=card_reader)

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     driver = args.driver or settings.card.driver
     reader = create_card_reader(driver, reader_filter=settings.card.reader_filter,
+                                reader_usb_id=settings.card.reader_usb_id,
                                 transmit_retries=settings.card.transmit_retries)  # fmt: skip
     if args.seed_citizen is not None:
         if driver != "simulated":

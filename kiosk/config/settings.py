@@ -58,11 +58,22 @@ class KioskSettings(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+def _reader_name(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("reader_filter must not start or end with spaces")
+    return value
+
+
 class CardSettings(Section):
     driver: Literal["simulated", "pcsc"]
     """``simulated``: the in-process virtual card; ``pcsc``: a real reader via pcscd."""
-    reader_filter: str = ""
-    """Use only readers whose PC/SC name contains this text (empty: any reader)."""
+    reader_filter: Annotated[str, AfterValidator(_reader_name)] = ""
+    """The citizen's reader: its PC/SC name without the index pcscd appends (" 00 00")
+    starts with this text (empty: any reader). A trailing index is allowed; only its slot
+    (the last two digits) counts, never the reader number a USB replug changes. See
+    drivers/card/readers.py."""
+    reader_usb_id: Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{4}:[0-9A-Fa-f]{4})?$")] = ""
+    """Or by USB ``VVVV:PPPP`` (vendor:product, hex) as ``lsusb`` shows it; empty: any."""
     read_photo: bool = True
     transmit_retries: Annotated[int, Field(ge=0, le=5)] = 2
     """Bounded recovery from card reset / sharing violation right after insertion."""

@@ -59,6 +59,7 @@ class CardReaderPort:
         self._today = today
         self._lock = threading.Lock()
         self._slot: str | None = None
+        self._attached: set[str] = set()
 
     def start(self, listener: Callable[[SessionCardEvent], None]) -> None:
         def on_event(event: CardEvent) -> None:
@@ -66,12 +67,21 @@ class CardReaderPort:
             if kind is None:
                 return
             with self._lock:
-                if kind in (CardEventKind.INSERTED, CardEventKind.MUTE):
+                if kind is CardEventKind.READER_ATTACHED:
+                    self._attached.add(event.reader)
+                elif kind in (CardEventKind.INSERTED, CardEventKind.MUTE):
                     self._slot = event.reader
-                elif kind in (CardEventKind.REMOVED, CardEventKind.READER_DETACHED):
+                elif kind is CardEventKind.REMOVED:
                     if self._slot != event.reader:
                         return  # another reader's card: not ours to end the session
                     self._slot = None
+                elif kind is CardEventKind.READER_DETACHED:
+                    self._attached.discard(event.reader)
+                    if self._slot == event.reader:
+                        self._slot = None  # the reader left with the card: as if pulled
+                    elif self._attached:
+                        return  # another reader left; the citizen's is still here
+                    # else: no reader at all any more - out of service
             listener(SessionCardEvent(kind, event.reader))
 
         self._reader.start(on_event)

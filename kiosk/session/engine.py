@@ -74,6 +74,8 @@ log = logging.getLogger("kiosk.session")
 S = Screen
 CONSENT_EXPIRED_KEY = "linkage.consent_required"
 """The Linkage client's key for "consent missing or too old": back to the consent screen."""
+PHOTO_UNREADABLE_KEY = "card.photo_unreadable"
+"""Said in place of the photo when it could not be read (any cause): the identity stands."""
 
 
 class SessionEngine:
@@ -526,8 +528,10 @@ class SessionEngine:
                 lambda p: self._post(lambda: self._on_photo_progress(sid, p))
             )
         except Exception as exc:
-            log.warning("photo read failed: %s", type(exc).__name__)
-            self._post(lambda: self._on_photo(sid, None))
+            # The identity stands; the photo is said to be unreadable, never shown broken.
+            log.warning("photo read failed: %s (%s)", type(exc).__name__,
+                        getattr(exc, "message_key", ""))
+            self._post(lambda: self._on_photo(sid, None, PHOTO_UNREADABLE_KEY))
             return
         self._post(lambda: self._on_photo(sid, photo))
 
@@ -554,11 +558,12 @@ class SessionEngine:
         if s is not None and s.id == sid and s.photo_loading:
             self._progress = progress
 
-    def _on_photo(self, sid: str, photo: bytes | None) -> None:
+    def _on_photo(self, sid: str, photo: bytes | None, problem: str | None = None) -> None:
         s = self._session
         if s is None or s.id != sid:
             return
         s.photo = photo
+        s.photo_problem = problem
         s.photo_loading = False
         self._progress = None
 

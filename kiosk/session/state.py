@@ -18,6 +18,8 @@ class SessionData:
     card: CardRead | None = None
     photo: bytes | None = None
     photo_loading: bool = False
+    photo_problem: str | None = None
+    """Message key when the photo could not be read (e.g. ``card.photo_unreadable``)."""
     consent: ConsentRecord | None = None
     consent_future: Future[None] | None = None
     outcome: ServiceOutcome | None = None
@@ -42,6 +44,7 @@ class SessionData:
     def wipe(self) -> None:
         self.card = None
         self.photo = None
+        self.photo_problem = None
         self.consent = None
         self.consent_future = None
         self.outcome = None

@@ -120,6 +120,8 @@ class IdentitySummary:
     photo: bytes | None = None
     """JPEG from the card; None until the photo has been read (it arrives later)."""
     photo_loading: bool = False
+    photo_problem: str | None = None
+    """Message key saying why there is no photo (it did not decode); the identity stands."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,8 @@ def build_view(
     identity = None
     if s is not None and s.card is not None:
         identity = dataclasses.replace(
-            s.card.summary, photo=s.photo, photo_loading=s.photo_loading
+            s.card.summary, photo=s.photo, photo_loading=s.photo_loading,
+            photo_problem=s.photo_problem,
         )
     consent_services: tuple[str, ...] = ()
     consent_names: tuple[Text, ...] = ()

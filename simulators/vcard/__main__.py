@@ -2,7 +2,8 @@
 
     serve  --port P                     keep a card slot for vpcd port P, controlled over
                                         a Unix socket (default /tmp/linkage-kiosk-vcard-P.sock)
-    insert --port P --citizen N [--atr nid17|3b67|3b68|other] [--fault F ...]
+    insert --port P --citizen N [--atr nid17|3b67|3b68|other|contactless] [--fault F ...]
+           [--framing S ...]
                                         to a running `serve`; without one, hold the card in
                                         this process until Ctrl-C (= removing it)
     remove --port P                     pull the card out (via `serve`)
@@ -10,7 +11,10 @@
     list                                seed citizens: index, masked ID, ATR variant
 
 Faults: remove-after=N, wrong-sw, truncated, bad-check-digit, undecodable, latency=MS,
-not-thai, no-chip-data. The vpcd port of the packaged reader config is 35963 (0x8C7B).
+not-thai, no-chip-data. Framings (ISO 7816 answer shapes, simulators/vcard/framing.py):
+direct, offer=N, piece=N, read-max=N, strict-le, eof=6282|6c, mute, file-size=N - e.g.
+``--framing offer=64 --framing piece=64`` for 64-byte chains.
+The vpcd port of the packaged reader config is 35963 (0x8C7B).
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--citizen", required=True, help="index in the seed list or 13-digit ID")
     p.add_argument("--atr", choices=sorted(ATR_VARIANTS), help="ATR variant (default: seed's)")
     p.add_argument("--fault", action="append", default=[], metavar="FAULT")
+    p.add_argument("--framing", action="append", default=[], metavar="SPEC")
     for name in ("remove", "status"):
         common(sub.add_parser(name, help=f"{name} the card (via serve)"))
     p = sub.add_parser("list", help="list seed citizens")
@@ -85,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             serve(controller, control)
         return 0
     if args.command == "insert":
-        request = {"cmd": "insert", "citizen": args.citizen, "atr": args.atr, "faults": args.fault}
+        request = {"cmd": "insert", "citizen": args.citizen, "atr": args.atr,
+                   "faults": args.fault, "framing": args.framing}  # fmt: skip
         try:
             return _reply(send(control, request))
         except ConnectionError:
@@ -108,7 +114,8 @@ def _reply(reply: dict[str, object]) -> int:
 def _hold(args: argparse.Namespace) -> int:
     """No controller: keep the card inserted in this process until Ctrl-C / SIGTERM."""
     try:
-        card = make_card(args.citizen, atr=args.atr, faults=args.fault, seeds_file=args.seeds)
+        card = make_card(args.citizen, atr=args.atr, faults=args.fault, seeds_file=args.seeds,
+                         framing=args.framing)
     except (KeyError, ValueError) as exc:
         print(f"error: {mask_cid(str(exc))}", file=sys.stderr)
         return 2

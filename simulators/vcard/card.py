@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.domain.text import encode_card_text
+from simulators.vcard.framing import Framer, Framing
 
 MOI_AID = bytes.fromhex("A000000054480001")
 NHSO_AID = bytes.fromhex("A000000054480083")
@@ -109,6 +110,12 @@ ATR_VARIANTS: dict[str, AtrVariant] = {
         # Not a Thai ID card at all (a bank-card style ATR); its SELECT of MOI fails.
         AtrVariant(
             "other", bytes.fromhex("3B6E000080318066B0840C016E0183009000"), b"\x6a\x82", False
+        ),
+        # A contactless-only card on a dual reader's RF side: the PC/SC part 3 ATR of a
+        # storage card (MIFARE Classic 1K); the reader answers the SELECT 6A 82.
+        AtrVariant(
+            "contactless", bytes.fromhex("3B8F8001804F0CA000000306030001000000006A"),
+            b"\x6a\x82", False,
         ),
     )
 }
@@ -290,6 +297,7 @@ class ThaiIdCardEmulator:
         *,
         atr_variant: str | None = None,
         faults: Faults | None = None,
+        framing: Framing | None = None,
     ) -> None:
         self.profile = profile
         self.faults = faults or Faults()
@@ -300,12 +308,15 @@ class ThaiIdCardEmulator:
         self.exchanges = 0
         self.commands: list[bytes] = []
         self._lock = threading.Lock()
-        self._files = {MOI_AID: self._moi_image(), **self._nhso_image()}
+        self.framing = framing or Framing()
+        self._framer = Framer(self.framing)
+        self._files = {MOI_AID: self._sized(self._moi_image()), **self._nhso_image()}
         self._selected: bytes | None = None
-        self._pending = b""
 
     @classmethod
-    def from_image(cls, moi_image: bytes, *, atr_variant: str = "nid17") -> ThaiIdCardEmulator:
+    def from_image(
+        cls, moi_image: bytes, *, atr_variant: str = "nid17", framing: Framing | None = None
+    ) -> ThaiIdCardEmulator:
         """A card whose MOI file is exactly ``moi_image`` (5 671 bytes), byte for byte.
 
         For cards built elsewhere (the tests' generator of every layout the reference
@@ -322,14 +333,21 @@ class ThaiIdCardEmulator:
         card.exchanges = 0
         card.commands = []
         card._lock = threading.Lock()
-        card._files = {MOI_AID: bytes(moi_image)}
+        card.framing = framing or Framing()
+        card._framer = Framer(card.framing)
+        card._files = {MOI_AID: card._sized(bytes(moi_image))}
         card._selected = None
-        card._pending = b""
         return card
+
+    def _sized(self, image: bytes) -> bytes:
+        """The MOI file as long as the framing says (a card whose file ends early)."""
+        size = self.framing.file_size
+        return image if size is None else image[:size]
 
     @property
     def atr(self) -> bytes:
-        return self.variant.atr
+        """Empty for a mute card: it gives no ATR at all."""
+        return b"" if self.framing.mute else self.variant.atr
 
     # --- images ------------------------------------------------------------------------
     def _moi_image(self) -> bytes:
@@ -365,7 +383,7 @@ class ThaiIdCardEmulator:
     def reset(self) -> None:
         with self._lock:
             self._selected = None
-            self._pending = b""
+            self._framer.clear()
 
     # --- APDUs -------------------------------------------------------------------------
     def process(self, command: bytes) -> bytes:
@@ -398,7 +416,7 @@ class ThaiIdCardEmulator:
         return b"\x6d\x00"
 
     def _select(self, c: bytes) -> bytes:
-        self._pending = b""
+        self._framer.clear()
         if c[2:4] != b"\x04\x00" or len(c) < 5 or len(c) < 5 + c[4]:
             return b"\x6a\x86"
         aid = c[5 : 5 + c[4]]
@@ -412,23 +430,19 @@ class ThaiIdCardEmulator:
         return self.variant.select_sw
 
     def _read(self, offset: int, body: bytes) -> bytes:
-        self._pending = b""
+        self._framer.clear()
         image = self._files.get(self._selected or b"")
         if image is None:
             return b"\x69\x86"  # command not allowed: no file selected
         if len(body) != 3 or body[0] != 0x02 or body[1] != 0x00:
             return b"\x67\x00"
-        length = body[2]
-        if length == 0 or offset + length > len(image):
-            return b"\x6b\x00"
         if self.faults.wrong_sw:
             return b"\x6f\x00"
-        self._pending = image[offset : offset + length]
-        return bytes([0x61, length])
+        return self._framer.read(image, offset, body[2])
 
     def _laser(self) -> bytes:
         laser = (self.profile.laser_id or "").encode("ascii")
-        self._pending = laser
+        self._framer.pending, self._framer.final = laser, SW_OK
         return bytes([0x61, len(laser)])
 
     def cplc(self) -> bytes | None:
@@ -452,8 +466,8 @@ class ThaiIdCardEmulator:
     def _cplc(self, body: bytes) -> bytes:
         """GET DATA is a case-2 command: the data comes back at once (T=0 style ``6C xx``
         names the right length when Le is wrong). The old ``3B 67`` chips do not know it."""
-        self._pending = b""
-        if self.atr[:2] == b"\x3b\x67":
+        self._framer.clear()
+        if self.variant.atr[:2] == b"\x3b\x67":
             return b"\x6d\x00"
         if self.faults.wrong_sw:
             return b"\x6f\x00"
@@ -469,19 +483,12 @@ class ThaiIdCardEmulator:
         return data + SW_OK
 
     def _get_response(self, p1: int, p2: int, body: bytes) -> bytes:
-        wanted_p2 = 0x01 if self.atr[:2] == b"\x3b\x67" else 0x00
+        wanted_p2 = 0x01 if self.variant.atr[:2] == b"\x3b\x67" else 0x00
         if p1 != 0 or p2 != wanted_p2:
             return b"\x6a\x86"
         if len(body) != 1:
             return b"\x67\x00"  # Le is mandatory
-        if not self._pending:
-            return b"\x69\x85"  # conditions of use not satisfied: nothing to fetch
-        le = body[0] or 256
-        if le > len(self._pending):
-            return bytes([0x6C, len(self._pending)])
-        data, self._pending = self._pending[:le], self._pending[le:]
-        if self.faults.truncated and len(data) > 10:
-            data = data[:-10]
-        if self._pending:
-            return data + bytes([0x61, min(len(self._pending), 0xFF)])
-        return data + SW_OK
+        answer = self._framer.get_response(body[0])
+        if self.faults.truncated and len(answer) > 12:
+            answer = answer[:-12] + answer[-2:]  # 10 data bytes short, the status word kept
+        return answer

@@ -3,7 +3,8 @@
 ``serve`` keeps one :class:`~simulators.vcard.vpcd.VirtualCard` per vpcd port and listens on
 a Unix socket (mode 0600) for one JSON object per line; every request gets one JSON reply:
 
-- ``{"cmd": "insert", "citizen": "3" | "<13 digits>", "atr": "3b67", "faults": ["latency=15"]}``
+- ``{"cmd": "insert", "citizen": "3" | "<13 digits>", "atr": "3b67", "faults": ["latency=15"],
+  "framing": ["offer=64", "piece=64"]}`` (framing: :meth:`Framing.parse`)
 - ``{"cmd": "remove"}``, ``{"cmd": "status"}``, ``{"cmd": "quit"}``
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 from kiosk.domain.citizen_id import mask_cid
 from simulators.seeds import SeedCitizen, load_seeds
 from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.framing import Framing
 from simulators.vcard.vpcd import VirtualCard
 
 
@@ -49,10 +51,12 @@ def make_card(
     atr: str | None = None,
     faults: list[str] | Faults | None = None,
     seeds_file: Path | None = None,
+    framing: list[str] | Framing | None = None,
 ) -> ThaiIdCardEmulator:
     profile = CardProfile.from_seed(find_citizen(citizen, seeds_file))
     fault_set = faults if isinstance(faults, Faults) else Faults.parse(faults or [])
-    return ThaiIdCardEmulator(profile, atr_variant=atr, faults=fault_set)
+    shape = framing if isinstance(framing, Framing) else Framing.parse(framing or [])
+    return ThaiIdCardEmulator(profile, atr_variant=atr, faults=fault_set, framing=shape)
 
 
 class VirtualCardController:
@@ -72,6 +76,7 @@ class VirtualCardController:
                     atr=request.get("atr"),
                     faults=list(request.get("faults") or []),
                     seeds_file=self.seeds_file,
+                    framing=list(request.get("framing") or []),
                 )
                 self.slot.insert(card)
                 return {"ok": True, **self.status()}
@@ -98,6 +103,7 @@ class VirtualCardController:
             "cid": mask_cid(card.profile.cid),
             "atr": card.variant.name,
             "faults": card.faults.to_specs(),
+            "framing": repr(card.framing),
             "exchanges": card.exchanges,
         }
 

@@ -47,8 +47,8 @@ def pcscd_for_vpcd_port(port: int) -> int | None:
         for folder in dirs:
             for conf in sorted(folder.glob("*")) if folder.is_dir() else ():
                 text = conf.read_text(errors="replace")
-                ports = {int(line.split()[1]) for line in text.splitlines()
-                         if line.split()[:1] == ["CHANNELID"] and len(line.split()) > 1}
+                ports = {int(line.split()[1].rsplit(":", 1)[1]) for line in text.splitlines()
+                         if line.split()[:1] == ["DEVICENAME"] and ":" in line}
                 if port in ports or port - 1 in ports:
                     return int(entry.name)
     return None

@@ -150,7 +150,22 @@ class PcscStack:
             raise
         return self
 
-    def stop(self) -> None:
+    def restart(self) -> float:
+        """Stop pcscd and start it again (the lock and the ports stay ours): what a kiosk
+        sees when the service restarts. Virtual cards lose their connection and must be
+        inserted again, as vpcd drops them. Returns the monotonic time at which pcscd
+        listed the readers again.
+
+        (A replug's renumbering cannot be produced with vpcd: pcsc-lite 1.9.9 named two
+        vpcd entries of one name both "... 00 00" here, in either order and with a
+        CHANNELID in its hotplug range. Tests configure another index instead.)"""
+        self._terminate()
+        self._write_config()
+        self._launch()
+        self._wait_for_readers()
+        return time.monotonic()
+
+    def _terminate(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -159,6 +174,9 @@ class PcscStack:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+
+    def stop(self) -> None:
+        self._terminate()
         for sock in self._held_ports:
             sock.close()
         self._held_ports = []
@@ -208,10 +226,16 @@ class PcscStack:
     def _write_config(self) -> None:
         conf = self.workdir / "reader.conf.d"
         conf.mkdir(parents=True, exist_ok=True)
+        for old in conf.glob("*"):
+            old.unlink()
+        ports = [slot.port for slot in self.slots[::SLOTS_PER_ENTRY]]
         self.slots = []
         for entry in range(self.entries):
-            port, held = reserve_port_pair()
-            self._held_ports.extend(held)
+            if entry < len(ports):
+                port = ports[entry]  # a restart keeps each reader's port
+            else:
+                port, held = reserve_port_pair()
+                self._held_ports.extend(held)
             # Each entry a distinct friendly name: pcscd names readers "<name> NN SS".
             name = f"{FRIENDLY_NAME} {entry}"
             (conf / f"vpcd-{entry}").write_text(

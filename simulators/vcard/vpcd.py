@@ -25,6 +25,10 @@ from simulators.vcard.netns import pcscd_for_vpcd_port, socket_in_netns_of
 log = logging.getLogger(__name__)
 
 CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR = 0, 1, 2, 4
+MUTE_ATR = b"\x00" * 40
+"""What a mute card (no ATR) answers vpcd: vpcd's presence check wants *some* answer, and
+its power-up refuses one longer than an ATR can be (33 bytes, ISO 7816-3 §8.2.1), so
+pcscd sees a card that is present but gives no ATR - ``SCARD_STATE_MUTE``."""
 
 
 class VirtualCard:
@@ -138,7 +142,7 @@ class VirtualCard:
                     return False
                 if len(body) == 1:
                     if body[0] == CTRL_ATR:
-                        _send_frame(sock, card.atr)
+                        _send_frame(sock, card.atr or MUTE_ATR)
                     elif body[0] in (CTRL_ON, CTRL_RESET, CTRL_OFF):
                         card.reset()
                     continue

@@ -12,7 +12,9 @@ field (0x20, 0x00, 0xFF, or a text ending early with one and padded with another
 up to 100 bytes with and without middle names and titles, dates with ``00`` day or
 ``0000`` month-and-day and the lifelong expiry ``99999999``, addresses from 0 to 160 bytes
 with every ``#`` slot empty or full (Bangkok แขวง/เขต or ตำบล/อำเภอ, trok and/or soi),
-photos whose tail is 0x20 or 0x00, the unused areas (issuer, issuer code, the filler
+photos that are real JPEGs of 1 500-5 100 bytes followed by 0x00/0x20/0xFF filler
+(:mod:`simulators.vcard.photos`: libjpeg through Pillow, sized by a COM segment - the JPEG
+standard, not the kiosk's photo check), the unused areas (issuer, issuer code, the filler
 after the photo, the number under the photo) as arbitrary bytes, and both ATR families
 (``3B 67``: GET RESPONSE P2=01; others P2=00; SELECT answering ``61 xx`` or ``90 00``).
 """
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
+
+from simulators.vcard.photos import FILLERS, jpeg_of_length, photo_area
 
 # The reference's table: name -> (offset, length). Address read as 160 bytes.
 LAYOUT = {
@@ -168,15 +172,12 @@ def _addresses(draw: st.DrawFn) -> str:
 
 @st.composite
 def _photos(draw: st.DrawFn) -> bytes:
-    """A JPEG (SOI + JFIF APP0 + body + EOI) and its tail padding of 0x20 or 0x00; the body
-    may end with 0x20 bytes itself - a reader that strips them corrupts the photo.
-    The body's bytes come from a drawn seed: kilobytes of drawn bytes overrun Hypothesis."""
-    size = draw(st.integers(0, PHOTO_SIZE - 40))
-    body = random.Random(draw(st.integers(0, 2**32))).randbytes(size)
-    trailing_spaces = b" " * draw(st.integers(0, 8))
-    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    jpeg += body + b"\xff\xd9" + trailing_spaces
-    return jpeg.ljust(PHOTO_SIZE, draw(st.sampled_from([b" ", b"\x00"])))
+    """A real JPEG of 1 500 to 5 100 bytes (libjpeg-encoded, exact length through a COM
+    segment) and filler 0x00, 0x20 or 0xFF (a reader that strips trailing 0x20 or 0xFF
+    cuts a JPEG whose last entropy bytes are such). The JPEG comes from a drawn seed:
+    kilobytes of drawn bytes overrun Hypothesis."""
+    jpeg = jpeg_of_length(draw(st.integers(1500, PHOTO_SIZE)), draw(st.integers(0, 2**32)))
+    return photo_area(jpeg, draw(st.sampled_from(FILLERS)))
 
 
 def _fill_to(parts: tuple[str, ...], limit: int, letter: str, encode: Any) -> tuple[str, ...]:

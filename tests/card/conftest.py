@@ -32,6 +32,20 @@ def card_for(
     return ThaiIdCardEmulator(CardProfile.from_seed(citizen), atr_variant=atr, faults=faults)
 
 
+class EmulatorChannel:
+    """The emulator as an APDU channel, nothing else in between (in-process reads)."""
+
+    def __init__(self, card: ThaiIdCardEmulator) -> None:
+        self.card = card
+
+    @property
+    def atr(self) -> bytes:
+        return self.card.atr
+
+    def transmit(self, command: bytes) -> bytes:
+        return self.card.process(command)
+
+
 class Events:
     """Collects driver events (delivered on the driver's thread) for assertions."""
 

@@ -16,27 +16,13 @@ from drivers.card.protocol import CardInserted
 from simulators.vcard.card import ThaiIdCardEmulator
 
 from .card_images import GeneratedCard, assert_reads_back, cards
-from .conftest import Rig, wait_slot_empty
-
-
-class _Channel:
-    """The emulator as an APDU channel, nothing else in between."""
-
-    def __init__(self, card: ThaiIdCardEmulator) -> None:
-        self.card = card
-
-    @property
-    def atr(self) -> bytes:
-        return self.card.atr
-
-    def transmit(self, command: bytes) -> bytes:
-        return self.card.process(command)
+from .conftest import EmulatorChannel, Rig, wait_slot_empty
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cards())
 def test_in_process_reader_returns_exactly_what_went_in(card: GeneratedCard) -> None:
-    session = thai_id.CardSession(_Channel(ThaiIdCardEmulator.from_image(
+    session = thai_id.CardSession(EmulatorChannel(ThaiIdCardEmulator.from_image(
         card.image, atr_variant=card.atr_variant)))  # fmt: skip
     identity = thai_id.read_identity(session)
     assert session.exchanges == 7

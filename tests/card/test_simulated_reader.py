@@ -24,6 +24,7 @@ from drivers.card.protocol import (
 from drivers.card.simulated import SimulatedCardReader
 from simulators.seeds import SeedData
 from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.photos import jpeg_of_length
 
 from .conftest import Events, card_for
 
@@ -54,8 +55,11 @@ def test_all_seed_citizens_read_back_exactly(seeds: SeedData) -> None:
 def test_photo_chunks_ending_in_spaces_are_not_trimmed(seeds: SeedData) -> None:
     # A JPEG whose bytes at every chunk boundary are 0x20: a reader that strips trailing
     # spaces per chunk (a known bug in other readers) would shift or lose bytes here.
-    photo = bytearray(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20)[:5000]
-    for end in range(254, 5000, 255):
+    # A real JPEG: the spaces go into its COM segment (right after SOI), so it still decodes.
+    photo = bytearray(jpeg_of_length(5000, seed=7))
+    comment_end = 4 + int.from_bytes(photo[4:6], "big")
+    assert photo[2:4] == b"\xff\xfe" and comment_end > 3000
+    for end in range(254, comment_end - 1, 255):
         photo[end - 3 : end + 1] = b"    "
     profile = dataclasses.replace(CardProfile.from_seed(seeds.citizens[0]), photo=bytes(photo))
     sim = SimulatedCardReader()

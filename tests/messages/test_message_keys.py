@@ -98,7 +98,8 @@ def test_thai_and_english_differ_and_thai_is_thai() -> None:
 
 @pytest.mark.parametrize("key", ["card.not_thai_id", "card.read_failed", "card.mute",
                                  "card.invalid_data", "card.removed_during_read",
-                                 "card.swapped", "reader.unavailable"])
+                                 "card.swapped", "reader.unavailable",
+                                 "card.photo_unreadable"])
 def test_card_problems_say_what_to_do_next(key: str) -> None:
     for language in LANGUAGES:
         text = catalogue(language).gettext(f"{key}.next")
@@ -106,3 +107,5 @@ def test_card_problems_say_what_to_do_next(key: str) -> None:
     assert "chip" in Translator("en")("card.read_failed.next")
     assert "not a Thai ID card" in Translator("en")("card.not_thai_id")
     assert "counter" in Translator("en")("card.invalid_data.next")
+    mute = catalogue("en").gettext("card.mute.next")
+    assert "turn the card over" in mute and "chip first, face up" in mute

@@ -216,6 +216,7 @@ class IdentityScreen(KioskScreen):
         self.fields["card_expiry"].raw = ident.card_expiry.pick(view.language)
         self.expired.key = "identity.card_expired" if ident.card_expired else ""
         self.expired.draw_background = ident.card_expired
+        self.photo_note.key = ident.photo_problem or "identity.photo_loading"
         self._show_photo(ident.photo)
 
     def _show_photo(self, photo: bytes | None) -> None:
