@@ -284,7 +284,7 @@ def name_breaks(w: Wrapped, into: NameBreaks, parts: set[str] = NAME_PARTS) -> N
             if inside and part.isascii():
                 assert not w.fits(part), f"Latin name part {part!r} split: {w.lines}"
                 into.latin_parts_wider_than_a_line += len(inside)
-                continue
+                inside = []
             for offset in inside:
                 if bounds is not None and offset in bounds:
                     into.at_word_parts += 1
@@ -312,6 +312,7 @@ def _name_slips() -> list[SeedSlip]:
 
 
 NAME_SLIPS = _name_slips()
+LONG_PARTS = {p for p in NAME_PARTS if len(p) > 20}
 WIDTH_TARGETS = {"80mm": TARGETS["80mm-raster"], "58mm": TARGETS["58mm-raster"],
                  "80mm-native": TARGETS["80mm-native"], "58mm-native": TARGETS["58mm-native"]}
 
@@ -325,7 +326,13 @@ def test_name_parts_break_only_between_their_words(target: str, recorded) -> Non
     English word) is broken only when it alone is wider than the line."""
     profile, mode = WIDTH_TARGETS[target]
     counts = NameBreaks(inside_words=[])
-    for slip in NAME_SLIPS:
+    # Drawing is the slow part: raster slips are drawn where a name part might not fit
+    # (a part over 20 letters); the cheap native text slips are all of them.
+    slips = NAME_SLIPS if mode == "native" else [
+        s for s in NAME_SLIPS if any(p in b.value for b in s.document.blocks
+                                     if isinstance(b, Row) for p in LONG_PARTS)]
+    assert slips
+    for slip in slips:
         recorded.clear()
         render_receipt(slip.document, profile, mode)
         for w in recorded:
