@@ -1,7 +1,7 @@
 """Receipt printing benchmark: bytes on the wire, render time, print time over serial.
 
     .venv/bin/python bench/receipt.py [--render-runs 50] [--serial-runs 3] [--slow-runs 1]
-                                      [--tcp-runs 25]
+                                      [--tcp-runs 25] [--bytes-only | --tail-only]
 
 The standard slip is `kiosk.receipts.samples.record_slip()` (12 lines of Thai and a QR).
 Beside it, the real registry slip of the largest seed household (six residents, built by
@@ -24,6 +24,12 @@ pseudo-terminal that reads no faster than the baud rate (8N1), with the real
 Status after a job over TCP = last job byte written -> ``GS r 1`` answered and DLE EOT
 status read, with the real `NetworkTransport` into the virtual printer's TCP port, with
 TCP_NODELAY (as shipped) and without it on both ends (Nagle + delayed ACK, the baseline).
+Blank tail = paper between the last ink and the cut, in mm, measured on the page the
+virtual printer's firmware model decodes from the job bytes, for the standard slip, the
+counter ticket and the largest registry slip on every shipped profile, against the
+profile's head-to-cutter distance (the target: at most 5 mm beyond it) and against the
+baseline of the same page cut the old way, python-escpos ``cut()`` (six line feeds).
+``--tail-only`` prints just these.
 The last line printed is one JSON object with every figure.
 """
 
@@ -40,6 +46,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -48,15 +55,19 @@ from escpos.printer import Dummy  # noqa: E402
 
 from drivers.printer.escpos_transports import NetworkTransport, SerialTransport  # noqa: E402
 from kiosk.receipts import symbols, thai_text  # noqa: E402
+from kiosk.receipts.escpos_bytes import EscposBuilder  # noqa: E402
 from kiosk.receipts.model import Document  # noqa: E402
 from kiosk.receipts.profiles import PrinterProfile, load_profiles  # noqa: E402
 from kiosk.receipts.raster import RasterRenderer  # noqa: E402
 from kiosk.receipts.render import render_receipt  # noqa: E402
-from kiosk.receipts.samples import record_slip  # noqa: E402
+from kiosk.receipts.samples import counter_ticket, record_slip  # noqa: E402
 from simulators.seed_slips import largest_registry_slip  # noqa: E402
 from simulators.vprinter import VirtualPrinter  # noqa: E402
+from simulators.vprinter.measure import blank_tail_dots, dots_to_mm  # noqa: E402
+from simulators.vprinter.offline import print_bytes  # noqa: E402
 
 BAUDS = (9600, 38400, 115200)
+TAIL_MARGIN_MM = 5.0
 TARGETS = {"raster_bytes_max": 30 * 1024, "native_bytes_max": 3 * 1024, "render_ms_max": 50,
            "largest_registry_slip_bytes_max": 24 * 1024}
 
@@ -79,6 +90,56 @@ def largest_slip_figures(profiles: dict[str, PrinterProfile]) -> dict[str, objec
     figures["largest_registry_slip_target_met"] = (
         figures["largest_registry_slip_bytes"] <= TARGETS["largest_registry_slip_bytes_max"])
     return figures
+
+
+def _tail_mm(data: bytes, profile: PrinterProfile) -> float:
+    (page,) = print_bytes(data, width=profile.dots_per_line, dpi=profile.dpi)
+    return round(dots_to_mm(blank_tail_dots(page), profile.dpi), 2)
+
+
+def _old_cut(builder: EscposBuilder) -> None:
+    """The cut as it was before issue #25: python-escpos ``cut()`` (ESC d 6, then GS V),
+    and an inch of feed past a tear bar."""
+    if builder.profile.cutter:
+        builder.align("left")
+        builder._dummy.cut()
+    else:
+        builder.feed_dots(builder.profile.dpi)
+
+
+def _render_old_cut(document: Document, profile: PrinterProfile, mode: str) -> bytes:
+    with mock.patch.object(EscposBuilder, "cut", _old_cut):
+        return render_receipt(document, profile, mode)
+
+
+def tail_figures(profiles: dict[str, PrinterProfile]) -> dict[str, object]:
+    """Blank tail after the last ink per profile and document, ours and the old cut's."""
+    documents = {"record_slip": record_slip(), "counter_ticket": counter_ticket(),
+                 "largest_registry_slip": largest_registry_slip("th").document}
+    tails: dict[str, dict[str, float]] = {}
+    old: dict[str, dict[str, float]] = {}
+    worst_beyond = 0.0
+    for name, profile in profiles.items():
+        mode = "native" if profile.thai_native else "raster"
+        key = f"{name}/{mode}"
+        tails[key], old[key] = {}, {}
+        for doc_name, document in documents.items():
+            data = render_receipt(document, profile, mode)
+            tails[key][doc_name] = ours = _tail_mm(data, profile)
+            old[key][doc_name] = _tail_mm(_render_old_cut(document, profile, mode), profile)
+            worst_beyond = max(worst_beyond, ours - profile.head_to_cutter_mm)
+        print(f"blank tail {key:32} cutter {profile.head_to_cutter_mm:4.1f} mm: "
+              + ", ".join(f"{d} {tails[key][d]:.1f} mm (old {old[key][d]:.1f})"
+                          for d in documents), flush=True)
+    return {
+        "blank_tail_mm": tails,
+        "blank_tail_old_cut_mm": old,
+        "head_to_cutter_mm": {n: p.head_to_cutter_mm for n, p in profiles.items()},
+        "blank_tail_max_beyond_cutter_mm": round(worst_beyond, 2),
+        "blank_tail_target_met": 0 <= worst_beyond <= TAIL_MARGIN_MM,
+        "ratio_old_cut_vs_tail": {k: round(old[k]["counter_ticket"] /
+                                           tails[k]["counter_ticket"], 2) for k in tails},
+    }
 
 
 def naive_bytes(document: Document, profile: PrinterProfile) -> bytes:
@@ -184,13 +245,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-runs", type=int, default=1, help="at 9600 (naive: ~55 s each)")
     parser.add_argument("--tcp-runs", type=int, default=25, help="status after a job over TCP")
     parser.add_argument("--bytes-only", action="store_true",
-                        help="only the largest registry slip's byte counts")
+                        help="only the largest registry slip's byte counts (and the tails)")
+    parser.add_argument("--tail-only", action="store_true",
+                        help="only the blank paper after the last ink, per profile")
     args = parser.parse_args(argv)
 
     profiles = load_profiles(REPO / "config" / "printer-profiles.toml")
+    tails = tail_figures(profiles)
+    if args.tail_only:
+        print(json.dumps({"bench": "receipt", **tails}, ensure_ascii=False, sort_keys=True))
+        return 0
     largest = largest_slip_figures(profiles)
     if args.bytes_only:
-        print(json.dumps({"bench": "receipt", **largest}, sort_keys=True))
+        print(json.dumps({"bench": "receipt", **largest, **tails}, sort_keys=True))
         return 0
     document = record_slip()
     renderers = modes(profiles)
@@ -249,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_naive_bytes_vs": {k: round(sizes["naive"] / sizes[k], 1)
                                  for k in ("raster", "native")},
         **largest,
+        **tails,
         "targets_met": {
             "raster_bytes": sizes["raster"] <= TARGETS["raster_bytes_max"],
             "native_bytes": sizes["native"] <= TARGETS["native_bytes_max"],

@@ -1,5 +1,10 @@
 """``python -m kiosk verify-slip``: check a registry slip's QR (for agency officers).
 
+The QR text is checked exactly as given, by the one rule of docs/slip-format.md: nothing
+around it is trimmed. From stdin (``-``) the text is one line: its single line ending
+(LF or CR LF, which a terminal or a keyboard-wedge scanner adds) is not part of the text and
+is removed; nothing else is.
+
 Prints one line ``valid`` / ``altered`` / ``unknown_kiosk`` / ``expired`` / ``malformed``
 with details; the exit code says the same (0 valid, 3 altered, 4 unknown kiosk, 5 expired,
 6 malformed), so scripts at the counter can use it.
@@ -22,7 +27,8 @@ EXIT_CODES = {Verdict.VALID: 0, Verdict.ALTERED: 3, Verdict.UNKNOWN_KIOSK: 4,
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("verify-slip", help="verify the QR code of a printed registry slip")
-    parser.add_argument("qr", help="the scanned QR text (LKS2....), or - to read it from stdin")
+    parser.add_argument("qr", help="the scanned QR text (LKS2....), exactly, or - to read one "
+                                   "line from stdin")
     parser.add_argument("--fields", type=Path,
                         help="JSON file of the printed fields ([[label, value], ...]); "
                              "without it only the QR itself is checked")
@@ -34,8 +40,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def read_line(data: bytes) -> str:
+    """The text of one input line: its one line ending (LF or CR LF) removed, nothing else;
+    bytes that are not UTF-8 stay as surrogates (and make the text malformed)."""
+    if data.endswith(b"\r\n"):
+        data = data[:-2]
+    elif data.endswith(b"\n"):
+        data = data[:-1]
+    return data.decode("utf-8", "surrogateescape")
+
+
 def run(args: argparse.Namespace) -> int:
-    qr = sys.stdin.read().strip() if args.qr == "-" else args.qr
+    qr = read_line(sys.stdin.buffer.read()) if args.qr == "-" else args.qr
     keys_file = args.keys
     if keys_file is None:
         from kiosk.config import load_settings

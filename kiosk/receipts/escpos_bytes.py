@@ -139,11 +139,14 @@ class EscposBuilder:
         self._dummy.qr(data, ec=QR_EC_ESCPOS, size=module, native=True)
 
     def cut(self) -> None:
+        """Feed the last ink just past the cutter (or tear bar), then cut: the profile's
+        head-to-cutter distance and not more (python-escpos ``cut()`` fed six lines,
+        ~26 mm, whatever the printer). ``GS V 1`` partial cut where the cutter has one,
+        else ``GS V 0`` (function A: cut here, no feed of its own)."""
+        self.feed_dots(self.profile.cutter_feed_dots)
         if self.profile.cutter:
             self.align("left")
-            self._dummy.cut()  # feeds past the cutter, then GS V
-        else:
-            self.feed_dots(self.profile.dpi)  # tear-off: feed an inch past the tear bar
+            self._dummy._raw(GS + b"V" + (b"\x01" if self.profile.partial_cut else b"\x00"))
 
     def output(self) -> bytes:
         return self._dummy.output

@@ -8,6 +8,7 @@ names the file and the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,6 +29,13 @@ class PrinterProfile(BaseModel):
     """The firmware prints CP874 Thai with tone marks placed right (ESC t 21)."""
     native_qr: bool
     """The printer draws QR codes itself from ``GS ( k`` (about 70 bytes instead of KBs)."""
+    head_to_cutter_mm: Annotated[float, Field(gt=0, le=60)] = 15.0
+    """Paper between the print head's dot line and the cutter blade (the tear bar on a
+    printer without a cutter), in mm, from the model's manual: after the last ink the
+    paper is fed this far (rounded up to a dot), then cut; no more."""
+    partial_cut: bool = False
+    """The cutter can leave one point uncut (``GS V 1``, the slip stays hanging until
+    taken); otherwise a full cut (``GS V 0``). Needs ``cutter = true``."""
     cutter: bool
     font_a_width: Annotated[int, Field(ge=6, le=48)] = 12
     """Width in dots of one character cell of font A (12 x 24 on most 80 mm printers)."""
@@ -48,6 +56,17 @@ class PrinterProfile(BaseModel):
     def text_columns(self) -> int:
         """Characters per line in native text mode (font A, normal size)."""
         return self.dots_per_line // self.font_a_width
+
+    @property
+    def cutter_feed_dots(self) -> int:
+        """Dots to feed after the last ink so that it has just passed the cutter."""
+        return math.ceil(self.head_to_cutter_mm * self.dpi / 25.4 - 1e-9)
+
+    @model_validator(mode="after")
+    def _partial_cut_needs_a_cutter(self) -> PrinterProfile:
+        if self.partial_cut and not self.cutter:
+            raise ValueError("partial_cut = true needs cutter = true")
+        return self
 
     @model_validator(mode="after")
     def _qr_fits(self) -> PrinterProfile:

@@ -23,7 +23,9 @@ of a person's name after a title (title + first name, middle name, surname) and 
 of an address with its prefix (``ตำบลรัษฎา``, ``อำเภอเมืองภูเก็ต``, ``เขต คลองเตย``) are
 never broken. A closing mark (``)`` ``,`` ``ๆ`` ...) never starts a line and an opening one never
 ends a line. Only an atom wider than a whole line is split: a compound atom (date and
-time, title and first name) first at its own spaces, then by clusters, never inside one.
+time, title and first name) first at its own spaces, a name part wider than a line between
+its word parts (``…สุวรรณ | กุลแก้ว…``, `name_word_set`), and only a word that alone is
+wider than the line by clusters, never inside one.
 """
 
 from __future__ import annotations
@@ -122,15 +124,80 @@ def word_set() -> WordSet | None:
     return WordSet(thai_words())
 
 
+@functools.lru_cache(maxsize=1)
+def name_word_set() -> WordSet | None:
+    """The word list for the parts of a person's name: pythainlp's default words plus the
+    Thai family names and given names it ships (``family_names_th.txt``,
+    ``person_names_*_th.txt``, in the wheel: nothing is downloaded), so a surname made of
+    several names (``สุวรรณ`` ``กุล`` ``แก้ว``) is cut between them, not inside ``มีสุข``."""
+    try:
+        from pythainlp.corpus import (
+            thai_family_names,
+            thai_female_names,
+            thai_male_names,
+            thai_words,
+        )
+    except ImportError:  # pragma: no cover - see word_set
+        return None
+    return WordSet(frozenset(thai_words() | thai_family_names() | thai_male_names()
+                             | thai_female_names()))
+
+
 @functools.lru_cache(maxsize=4096)
-def _segment(text: str) -> tuple[str, ...]:
-    words = word_set()
+def _segment(text: str, names: bool = False) -> tuple[str, ...]:
+    words = name_word_set() if names else word_set()
     if words is None:  # pragma: no cover - see word_set
         return tuple(_fallback_words(text))
     from pythainlp.tokenize import word_tokenize
 
     return tuple(word_tokenize(text, engine="newmm", custom_dict=words,  # type: ignore[arg-type]
                                keep_whitespace=True))
+
+
+def _name_words(part: str) -> tuple[str, ...]:
+    """The word parts of one name part, for a name part wider than a line (``()``: none
+    known, split by clusters). Thai: the fewest words of `name_word_set` that spell it
+    (the longer first word on a tie: ``มีสุข|รัตน์``, not ``มี|สุขรัตน์``); letters no
+    word covers stay with the word before them (a surname padded to the card's 100 bytes
+    ends ``ชัยย``). Latin: one word (its parts are not known)."""
+    if not any("\u0e00" <= ch <= "\u0e7f" for ch in part):
+        return ()
+    words = name_word_set()
+    if words is None:  # pragma: no cover - see word_set
+        return ()
+    return _fewest_words(part, words)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fewest_words(part: str, words: WordSet) -> tuple[str, ...]:
+    n = len(part)
+    starts = {0}  # cluster starts: where a letter no word covers may be cut off
+    for cl in clusters(part):
+        starts.add(max(starts) + len(cl))
+    # best[i]: (letters not in a word, words, -length of the first word) for part[i:]
+    best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
+    step = [n] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        if i not in starts:
+            best[i] = (n + 1, n + 1, 0)
+            continue
+        options = [(best[i + len(w)][0], best[i + len(w)][1] + 1, -len(w), i + len(w))
+                   for w in words.prefixes(part, i)]
+        nxt = min(j for j in starts if j > i)
+        options.append((best[nxt][0] + nxt - i, best[nxt][1] + 1, i - nxt, nxt))
+        cost = min(options)
+        best[i], step[i] = cost[:3], cost[3]
+    pieces: list[tuple[str, bool]] = []
+    i = 0
+    while i < n:
+        j = step[i]
+        known = part[i:j] in words
+        if pieces and not known:
+            pieces[-1] = (pieces[-1][0] + part[i:j], pieces[-1][1])
+        else:
+            pieces.append((part[i:j], known))
+        i = j
+    return tuple(p for p, _ in pieces) if len(pieces) > 1 else ()
 
 
 def _fallback_words(text: str) -> list[str]:
@@ -196,11 +263,15 @@ def _atoms_and_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
             title_first = re.match(rf"(?:{_TITLES})\s?{_NAME_WORD}", atom)
             assert title_first is not None
             head = title_first.group(0)
-            out.append((head, _space_parts(head)))
+            title_parts = _space_parts(head)
+            if len(title_parts) == 2:  # "นาย " + first name: the first name by its words
+                title_parts = (title_parts[0], *(_name_words(title_parts[1])
+                                                 or title_parts[1:]))
+            out.append((head, title_parts))
             rest = atom[len(head):]
             for word in re.split(r"( )", rest):
                 if word:
-                    out.append((word, ()))
+                    out.append((word, _name_words(word)))
         elif match.lastgroup == "place":
             # Wider than a line (a long province on 58 mm): break between its words.
             words = _segment(atom)

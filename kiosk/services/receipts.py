@@ -44,6 +44,25 @@ def when_text(at: dt.datetime, language: LanguageCode) -> str:
     return f"{local:%d/%m/%Y %H:%M}"
 
 
+def in_thai(label: Text) -> Text:
+    """The label of a value that exists only in Thai (an address, a household member, a
+    hospital): the English slip says so, "Address (in Thai)"."""
+    return Text(label.th, f"{label.en} (in Thai)")
+
+
+def name_pairs(name_th: str, name_en: str, language: LanguageCode) -> list[tuple[Text, str]]:
+    """The holder's name rows: the slip's language first. The English slip prints the
+    English name as "Name" and the Thai one labelled "in Thai"; without an English name,
+    the Thai name is the "Name (in Thai)"."""
+    if language == "en":
+        if not name_en:
+            return [(in_thai(Text("ชื่อ", "Name")), name_th)]
+        return [(Text("ชื่อภาษาอังกฤษ", "Name"), name_en),
+                (in_thai(Text("ชื่อ", "Name")), name_th)]
+    return [(Text("ชื่อ", "Name"), name_th),
+            (Text("ชื่อภาษาอังกฤษ", "Name (English)"), name_en or "-")]
+
+
 def to_rows(pairs: Sequence[tuple[Text, str]]) -> tuple[ResultRow, ...]:
     return tuple(ResultRow(label, value) for label, value in pairs)
 

@@ -160,13 +160,13 @@ class KioskServices:
         house: M.HouseRegistration | None = house_answer.data
         name_th = " ".join(p for p in (person.titleTh, person.firstNameTh, person.middleNameTh,
                                        person.lastNameTh) if p)
+        # The English name as the registry gives it, else as the card holds it.
         name_en = " ".join(p for p in (person.titleEn, person.firstNameEn, person.middleNameEn,
-                                       person.lastNameEn) if p)
+                                       person.lastNameEn) if p) or _card_name_en(request)
         sex = {"male": Text("ชาย", "Male"), "female": Text("หญิง", "Female")}.get(
             person.sex, Text("-", "-"))
-        pairs: list[tuple[Text, str]] = [
-            (Text("ชื่อ", "Name"), name_th),
-            (Text("ชื่อภาษาอังกฤษ", "Name (English)"), name_en or "-"),
+        pairs: list[tuple[Text, str]] = R.name_pairs(name_th, name_en, lang)
+        pairs += [
             (Text("วันเกิด", "Date of birth"), _be_date(person.birthDate, lang)),
             (Text("เพศ", "Sex"), sex.pick(lang)),
             (Text("สัญชาติ", "Nationality"), V.word("nationality", person.nationality, lang)),
@@ -174,12 +174,12 @@ class KioskServices:
         if house is not None:
             pairs += [
                 (Text("รหัสประจำบ้าน", "House ID"), house.houseID),
-                (Text("ที่อยู่", "Address"), str(house.address.get("text", "")) or "-"),
+                (R.in_thai(Text("ที่อยู่", "Address")), str(house.address.get("text", "")) or "-"),
             ]
             for i, member in enumerate(house.members, 1):
                 relation = (f" ({V.word('relation', member.relation, lang)})"
                             if member.relation else "")
-                pairs.append((Text(f"ผู้อยู่อาศัย {i}", f"Resident {i}"),
+                pairs.append((R.in_thai(Text(f"ผู้อยู่อาศัย {i}", f"Resident {i}")),
                               f"{member.fullNameTh} {member.maskedID}{relation}"))
         title = Text("ข้อมูลทะเบียนราษฎร", "Civil registry record")
         # "partial" only when a Linkage service really failed, and the message says which.
@@ -240,7 +240,7 @@ class KioskServices:
                 (Text("สิทธิรักษาพยาบาล", "Health scheme"),
                  (h.schemeNameTh if lang == "th" and h.schemeNameTh
                   else V.word("health", h.scheme, lang))),
-                (Text("โรงพยาบาลหลัก", "Main hospital"), h.mainHospital or "-"),
+                (R.in_thai(Text("โรงพยาบาลหลัก", "Main hospital")), h.mainHospital or "-"),
                 (Text("ใช้ได้ถึง", "Valid until"),
                  Text("ไม่มีกำหนด", "No end").pick(lang) if h.validUntil == "99999999"
                  else _be_date(h.validUntil, lang)),
@@ -309,6 +309,11 @@ def _identity(request: ServiceRequest) -> CardIdentity:
     if not isinstance(identity, CardIdentity):
         raise TypeError("the session's identity is not a CardIdentity")
     return identity
+
+
+def _card_name_en(request: ServiceRequest) -> str:
+    identity = request.identity
+    return identity.name_en.display() if isinstance(identity, CardIdentity) else ""
 
 
 def _lang(request: ServiceRequest) -> R.LanguageCode:

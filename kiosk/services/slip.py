@@ -20,7 +20,8 @@ the normative description, for independent verifiers, is docs/slip-format.md::
 - ``signature``: Ed25519 (base64url) over everything before it, by the kiosk's receipt key
   (`[linkage] receipt_signing_key_file`); public keys per kiosk id in a registry file.
 
-Every part is parsed strictly: base64url without padding and in its one canonical form
+The text is read exactly as given (nothing trimmed or normalised) and every part is parsed
+strictly: base64url without padding and in its one canonical form
 (unused trailing bits zero), decimal numbers without sign or leading zeros. Otherwise one
 signed slip would have many valid QR texts.
 
@@ -166,8 +167,14 @@ _SEGMENTS = {
 
 
 def parse(qr: str) -> SlipStamp:
-    """The QR's parts, each checked against docs/slip-format.md (ValueError if not)."""
-    parts = qr.strip().split(".")
+    """The QR's parts, each checked against docs/slip-format.md (ValueError if not).
+
+    The text is taken exactly as given: nothing is trimmed or normalised (docs/slip-format.md,
+    "One rule"), so white space, a line ending or a byte-order mark around it is malformed,
+    as the server's checker says too."""
+    if not isinstance(qr, str):
+        raise ValueError("a slip QR is text")
+    parts = qr.split(".")
     if len(parts) != 8 or parts[0] != PREFIX:
         raise ValueError("not a slip QR")
     _, kiosk_id, serial, issued, expires, masked_id, digest, signature = parts
@@ -182,7 +189,7 @@ def parse(qr: str) -> SlipStamp:
         kiosk_id, serial,
         dt.datetime.fromtimestamp(int(issued), dt.UTC),
         dt.datetime.fromtimestamp(int(expires), dt.UTC),
-        masked_id, digest, qr.strip(),
+        masked_id, digest, qr,
     )
 
 

@@ -200,3 +200,163 @@ def test_a_reference_too_wide_for_its_column_goes_under_its_key(target: str,
     render_receipt(slip.document, profile, mode)
     holding = [w for w in recorded if reference in w.text]
     assert holding and all(any(reference in line for line in w.lines) for w in holding)
+
+
+# --- name parts break only between their word parts (issue #25) ----------------------------
+# The oracle for "a word of a name" is the seed generator's own list of the components it
+# builds names from (seeds/generate.py: given names, surnames, middle names and the
+# syllables it lengthens surnames with, then pads with the last letter repeated), not the
+# segmenter the kiosk breaks with (pythainlp's dictionary and name lists).
+
+def _generator_components() -> tuple[set[str], set[str]]:
+    from seeds import generate as gen
+
+    thai: set[str] = set(gen.TH_SYLLABLES)
+    latin: set[str] = {s.lower() for s in gen.EN_SYLLABLES}
+    for pool in (gen.MALE_FIRST, gen.FEMALE_FIRST, gen.SURNAMES, gen.MIDDLE_NAMES):
+        thai.update(th for th, _ in pool)
+        latin.update(en.lower() for _, en in pool)
+    return thai, latin
+
+
+TH_COMPONENTS, EN_COMPONENTS = _generator_components()
+
+
+def word_boundaries(part: str) -> set[int] | None:
+    """Offsets inside ``part`` between two of its components (any way of writing it as
+    components, then its padding), or None if it is not made of components."""
+    text = part.lower()
+    components = EN_COMPONENTS if part.isascii() else TH_COMPONENTS
+    n = len(text)
+    run = len(text) - len(text.rstrip(text[-1]))  # the last letter and its repeats
+    pad_start = n - run + 1  # the padding belongs to the word before it
+    ends = {pad_start, n}
+    forward = {0}
+    for i in range(n + 1):
+        if i in forward:
+            forward.update(i + len(c) for c in components if text.startswith(c, i))
+    backward = set(ends)
+    for i in range(n, -1, -1):
+        if any(text.startswith(c, i) and i + len(c) in backward for c in components):
+            backward.add(i)
+    if 0 not in backward:
+        return None
+    return {i for i in forward & backward if 0 < i < pad_start}
+
+
+def _long_name_parts() -> set[str]:
+    parts: set[str] = set()
+    for citizen in load_seeds().citizens:
+        for field in (citizen.card.th_name, citizen.card.en_name):
+            parts.update(p for p in field.split("#")[1:] if len(p) > 1)
+    return parts
+
+
+NAME_PARTS = _long_name_parts()
+
+
+@dataclass
+class NameBreaks:
+    at_word_parts: int = 0
+    inside_wide_words: int = 0
+    inside_words: list[str] | None = None
+    latin_parts_wider_than_a_line: int = 0
+    """Breaks in a Latin name part that alone is wider than the line: it is one word in
+    English spelling and its romanised parts are not known to the kiosk; broken between
+    letters (counted apart, reported by the test)."""
+
+
+def name_breaks(w: Wrapped, into: NameBreaks, parts: set[str] = NAME_PARTS) -> None:
+    """Sort every line break that falls inside a name part of ``w``: between two of its
+    components, inside a component wider than a line by itself (allowed), or inside a
+    component that would fit a line (the fault)."""
+    if len(w.lines) < 2:
+        return
+    starts = [s for s, _ in _line_spans(w.text, w.lines)[1:]]
+    for part in parts:
+        at = w.text.find(part)
+        while at >= 0:
+            end = at + len(part)
+            whole = (at == 0 or not w.text[at - 1].isalpha()) and \
+                (end == len(w.text) or not w.text[end].isalpha())
+            inside = [s - at for s in starts if at < s < end] if whole else []
+            bounds = word_boundaries(part) if inside else set()
+            if inside and part.isascii():
+                assert not w.fits(part), f"Latin name part {part!r} split: {w.lines}"
+                into.latin_parts_wider_than_a_line += len(inside)
+                inside = []
+            for offset in inside:
+                if bounds is not None and offset in bounds:
+                    into.at_word_parts += 1
+                    continue
+                cuts = sorted({0, len(part), *(bounds or ())})
+                lo = max(c for c in cuts if c < offset)
+                hi = min(c for c in cuts if c > offset)
+                if not w.fits(part[lo:hi]):
+                    into.inside_wide_words += 1
+                else:
+                    assert into.inside_words is not None
+                    into.inside_words.append(f"{part[:offset]}|{part[offset:]}")
+            at = w.text.find(part, at + 1)
+
+
+def _name_slips() -> list[SeedSlip]:
+    """Every household's registry slip, and that of every citizen with a long name part
+    (the card's 100-byte names: their own name rows, Thai and English)."""
+    long_named = {c.cid for c in load_seeds().citizens
+                  if any(len(p) > 20 for f in (c.card.th_name, c.card.en_name)
+                         for p in f.split("#"))}
+    firsts = {s.cid for s in HOUSEHOLD_SLIPS}
+    return [s for s in seed_slips(("registry_record",))
+            if s.cid in firsts or s.cid in long_named]
+
+
+NAME_SLIPS = _name_slips()
+LONG_PARTS = {p for p in NAME_PARTS if len(p) > 20}
+WIDTH_TARGETS = {"80mm": TARGETS["80mm-raster"], "58mm": TARGETS["58mm-raster"],
+                 "80mm-native": TARGETS["80mm-native"], "58mm-native": TARGETS["58mm-native"]}
+
+
+@pytest.mark.parametrize("target", WIDTH_TARGETS)
+def test_name_parts_break_only_between_their_words(target: str, recorded) -> None:
+    """Property: over every seed household's registry slip (every name of the household
+    is on it) and the registry slip of every citizen with a 100-byte name, Thai and
+    English slips, a line break inside a Thai name part falls between two of its word
+    parts, or inside a word that alone is wider than the line; a Latin name part (one
+    English word) is broken only when it alone is wider than the line."""
+    profile, mode = WIDTH_TARGETS[target]
+    counts = NameBreaks(inside_words=[])
+    # Drawing is the slow part: raster slips are drawn where a name part might not fit
+    # (a part over 20 letters); the cheap native text slips are all of them.
+    slips = NAME_SLIPS if mode == "native" else [
+        s for s in NAME_SLIPS if any(p in b.value for b in s.document.blocks
+                                     if isinstance(b, Row) for p in LONG_PARTS)]
+    assert slips
+    for slip in slips:
+        recorded.clear()
+        render_receipt(slip.document, profile, mode)
+        for w in recorded:
+            name_breaks(w, counts)
+    print(f"{target}: {counts.at_word_parts} breaks between word parts of Thai names, "
+          f"{len(counts.inside_words or ())} inside a word that fits a line, "
+          f"{counts.inside_wide_words} inside a word wider than a line; "
+          f"{counts.latin_parts_wider_than_a_line} in Latin name parts wider than a line")
+    assert counts.at_word_parts > 20, "no long name was broken: the test would prove nothing"
+    assert counts.inside_words == [], (
+        f"{len(counts.inside_words)} breaks inside a word of a name "
+        f"({counts.at_word_parts} between word parts): {counts.inside_words[:10]}")
+
+
+def test_the_name_oracle_knows_the_generators_words() -> None:
+    part = "มีสุขชัยประเสริฐชัยย"
+    bounds = word_boundaries(part)
+    assert bounds is not None
+    assert {part.index("ชัย"), part.index("ประเสริฐ")} <= bounds
+    assert part.index("สุข") not in bounds  # inside the surname มีสุข
+    assert len(part) - 1 not in bounds  # the padding stays with its word
+    fits = lambda s: thai_text.display_cells(s) <= 12  # noqa: E731
+    counts = NameBreaks(inside_words=[])
+    text = f"นาย ณัฐพล {part}"
+    cut = text.index("ประเสริฐ") + 3
+    name_breaks(Wrapped(text, [text[:cut], text[cut:]], fits), counts, {part})
+    assert counts.inside_words == ["มีสุขชัยประ|เสริฐชัยย"]

@@ -41,6 +41,10 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
     ("dots_per_line = 570", "p.dots_per_line"),  # not a multiple of 8
     ("dots_per_line = \"576\"", "p.dots_per_line"),  # strict: no strings
     ("dpi = 20", "p.dpi"),
+    ("head_to_cutter_mm = 0.0", "p.head_to_cutter_mm"),  # the last line would be cut
+    ("head_to_cutter_mm = 61", "p.head_to_cutter_mm"),
+    ("head_to_cutter_mm = \"15\"", "p.head_to_cutter_mm"),
+    ("partial_cut = 1", "p.partial_cut"),
 ])
 def test_bad_values_are_named(tmp_path: Path, line: str, key: str) -> None:
     base = {"dots_per_line": "576", "dpi": "203", "thai_native": "false",
@@ -50,6 +54,20 @@ def test_bad_values_are_named(tmp_path: Path, line: str, key: str) -> None:
     path = write(tmp_path, f"[p]\n{body}\n{line}\n")
     with pytest.raises(ConfigError, match=re.escape(key)):
         load_profiles(path)
+
+
+def test_partial_cut_needs_a_cutter(tmp_path: Path) -> None:
+    path = write(tmp_path, "[p]\ndots_per_line = 384\ndpi = 203\nthai_native = false\n"
+                           "native_qr = false\ncutter = false\npartial_cut = true\n")
+    with pytest.raises(ConfigError, match=r"partial_cut = true needs cutter = true") as caught:
+        load_profiles(path)
+    assert str(path) in str(caught.value)
+
+
+def test_cutter_feed_in_dots() -> None:
+    profiles = load_profiles(PROFILES_FILE)
+    assert profiles["generic-80mm-raster"].cutter_feed_dots == 120  # 15 mm at 203 dpi
+    assert profiles["epson-tm-t88-180dpi"].cutter_feed_dots == 96  # 13.5 mm at 180 dpi
 
 
 def test_missing_key_and_unknown_profile(tmp_path: Path) -> None:

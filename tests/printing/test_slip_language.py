@@ -134,3 +134,28 @@ def test_the_oracle_sees_the_old_mistakes() -> None:
         "บาท", "เดือน"]
     assert foreign_words("Pick up at Registry office 1017", "en") == []
     assert foreign_words("เลขที่คำขอ KIOSK-20261130-862572 1-1017-xxxxx-xx-0", "th") == []
+
+
+THAI = re.compile(r"[\u0e01-\u0e4e]")
+
+
+def test_english_slips_print_the_english_name_and_label_what_is_only_thai() -> None:
+    """The English registry slip's "Name" is the card's English name; every row of an
+    English slip whose value holds Thai script says "(in Thai)" in its label."""
+    from kiosk.receipts.model import Row
+
+    seeds = {c.cid: c for c in load_seeds().citizens}
+    labelled = names = 0
+    for slip in seed_slips(KINDS, ("en",)):
+        rows = [b for b in slip.document.blocks if isinstance(b, Row)]
+        for row in rows:
+            if THAI.search(row.value):
+                assert row.key.endswith("(in Thai)"), (slip.kind, row)
+                labelled += 1
+            assert not THAI.search(row.key), row
+        if slip.kind == "registry_record":
+            name = next(r.value for r in rows if r.key == "Name")
+            card = seeds[slip.cid].identity().name_en.display()
+            assert name == card and not THAI.search(name)
+            names += 1
+    assert names == len(seeds) and labelled > len(seeds)
