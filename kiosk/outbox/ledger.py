@@ -185,6 +185,10 @@ class Ledger:
 
     # -- the technician's audit trail -------------------------------------------------
 
+    def unreported(self, count: LossCount) -> bool:
+        seen = (self._counter("reported_lost"), self._counter("reported_resurrected"))
+        return seen != (count.lost, count.resurrected)
+
     def take_unreported(self, count: LossCount) -> bool:
         """True (once, in one process) when ``count`` differs from what was last reported."""
         with self.write():

@@ -112,7 +112,7 @@ class OutboxStore:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._key = str(self.path.resolve())
         self._closed = False
-        self._fresh = False
+        self._ledger_expected = False
         self._ledger: Ledger | None = None
         with _open_lock:
             # Closing a second handle on the file would drop this process's POSIX locks
@@ -217,14 +217,14 @@ class OutboxStore:
                     os.rename(f"{path}{suffix}", f"{target}{suffix}")
             _fsync_dir(path.parent)
             ledger = Ledger(path)
-        if not existed and not self._fresh and self.recovered_from is None:
+        if not existed and self._ledger_expected and self.recovered_from is None:
             problem = problem or "the ledger file was missing"
         if ledger.created:
             # Rebuilt from the store (or a store upgraded from v1): count from here on.
             ledger.close_seqs(r[0] for r in self._conn.execute(
                 "SELECT seq FROM receipts WHERE seq IS NOT NULL ORDER BY seq"))
             ledger.raise_accepted(self._seq_last())
-        if problem and not self._fresh:
+        if problem:
             self._alerts(TechnicianAlert(
                 "outbox", StoreHealth.OK,
                 f"outbox ledger {path}: {problem}; rebuilt from the store, so items lost "
@@ -275,7 +275,10 @@ class OutboxStore:
         if count.lost or count.resurrected:
             log.warning("outbox ledger: %s (accepted %d, closed %d, waiting %d)",
                         count.summary(), count.accepted, count.closed, count.waiting)
-        if count.lost and self.recovered_from is None:  # else the salvage's alert says it
+        assert self._ledger is not None
+        # Once per change (the audit trail's `take_unreported_loss` marks it told); a
+        # salvage at this open has its own alert that carries the count.
+        if count.lost and self.recovered_from is None and self._ledger.unreported(count):
             self._alerts(TechnicianAlert(
                 "outbox", StoreHealth.CORRUPT,
                 f"outbox {self.path}: {count.summary()} (accepted {count.accepted}, "
@@ -409,12 +412,12 @@ class OutboxStore:
                     f"outbox database {self.path} has schema version {version}; this kiosk "
                     f"knows up to {SCHEMA_VERSION} (was it written by a newer version?)"
                 )
+            self._ledger_expected = version >= 2  # v2 made the ledger; before, none
             for step in MIGRATIONS[version:]:
                 step(self._conn)
             if version != SCHEMA_VERSION:
                 self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             if version == 0:
-                self._fresh = True
                 now = self._clock()
                 self._set_meta("created_at", now)
                 self._set_meta("created_day", reference_day(now))
