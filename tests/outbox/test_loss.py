@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.__main__ import main
+from kiosk.appliance.metrics import KioskMetrics
+from kiosk.appliance.session_metrics import record_health
 from kiosk.commands.outbox import record_loss
 from kiosk.config import load_settings
 from kiosk.config.settings import Settings
-from kiosk.maintenance.health import Status
+from kiosk.maintenance.health import Status, gather
 from kiosk.maintenance.paths import audit_file
 from kiosk.maintenance.probes import outbox_loss_probe
 from kiosk.outbox.crypto import ensure_outbox_key, load_outbox_cipher
@@ -125,6 +127,17 @@ def test_zeroed_store_reports_every_accepted_item_lost(
     lost, resurrected, text = _report(config, capsys)
     assert (lost, resurrected) == (ACCEPTED - DELIVERED, 0) == (140, 0)
     assert "LOSS: 140 items lost" in text
+    # The fleet metric and the health gauge, from the same probe a running kiosk uses.
+    metrics = KioskMetrics()
+    outbox = Outbox(settings.outbox, settings.kiosk.id)
+    try:
+        record_health(metrics, gather({"outbox_loss": outbox_loss_probe(outbox)}))
+    finally:
+        outbox.close()
+    value = metrics.registry.get_sample_value
+    assert value("kiosk_outbox_lost_items") == 140.0
+    assert value("kiosk_outbox_resurrected_items") == 0.0
+    assert value("kiosk_health_status", {"item": "outbox_loss"}) == 1.0
 
 
 def test_store_truncated_to_half(
