@@ -1,0 +1,123 @@
+"""Issue 29 item 4: one deadline per Linkage call, whatever the server does; and a reference
+server that closes slow or oversized request heads as production servers do.
+
+Everything runs on loopback against the real reference server over mutual TLS. The timings
+are the point of these tests, so they are measured, with a second either side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.linkage import errors as E
+from kiosk.linkage.client import Timeouts
+from kiosk.linkage.pki import KioskCredentials
+from kiosk.linkage.retry import RetryPolicy
+from linkage.helpers import make_client
+from simulators.linkage_server.data import SeedIndex
+from simulators.linkage_server.runner import RunningServer, run_in_thread
+
+DEADLINE_S = 4.0
+HEADER_TIMEOUT_S = 2.0
+
+
+@pytest.fixture
+def guarded(tmp_path: Path, creds: KioskCredentials, seeds: SeedIndex
+            ) -> Iterator[RunningServer]:
+    srv = run_in_thread(state_dir=tmp_path / "guarded", pki_dir=creds.ca_file.parent,
+                        seeds=seeds, header_timeout_s=HEADER_TIMEOUT_S)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_an_online_call_ends_at_its_deadline_while_headers_trickle(
+        server: RunningServer, creds: KioskCredentials) -> None:
+    """The server sends its answer's header bytes one a second, for ~50 s: each read gets
+    a byte well within the 3 s read timeout, so only the call's deadline can end it."""
+    client = make_client(server, creds, timeouts=Timeouts(2.0, 3.0, DEADLINE_S),
+                         retry=RetryPolicy(max_attempts=3, base_s=0.01, cap_s=0.05,
+                                           total_s=DEADLINE_S))
+    with client:
+        client.login()  # the login is answered normally; the query is not
+        server.faults.set("trickle_headers", path_prefix="/api/center/services",
+                          latency_ms=1000)
+        assert client.deadline_enforced
+        started = time.monotonic()
+        with pytest.raises(E.LinkageTimeout) as caught:
+            client.services()
+        took = time.monotonic() - started
+        assert DEADLINE_S - 1 <= took <= DEADLINE_S + 1, took
+        assert caught.value.retryable and caught.value.message_key == "linkage.timeout"
+        assert server.faults.snapshot()["fired"]["trickle_headers"] == 1
+        server.faults.clear()
+        assert client.services().services  # the next call works again at once
+
+
+def _tls(creds: KioskCredentials) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=str(creds.ca_file))
+    ctx.load_cert_chain(str(creds.cert_file), str(creds.key_file))
+    return ctx
+
+
+def test_slowloris_connections_are_closed_in_time_and_others_still_served(
+        guarded: RunningServer, creds: KioskCredentials) -> None:
+    ctx = _tls(creds)
+    selector = selectors.DefaultSelector()
+    opened: dict[ssl.SSLSocket, float] = {}
+    for _ in range(200):
+        raw = socket.create_connection(("127.0.0.1", guarded.port), timeout=10)
+        sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        sock.sendall(b"GET /api/center/services HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        opened[sock] = time.monotonic()  # the server's clock starts at its handshake end
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+    closed: dict[ssl.SSLSocket, float] = {}
+    # A normal request meanwhile: answered (401 without a token is an answer).
+    with httpx.Client(verify=ctx, timeout=5.0) as normal:
+        answer = normal.get(f"{guarded.base_url}/api/center/services")
+    assert answer.status_code == 401
+    end = time.monotonic() + HEADER_TIMEOUT_S + 10
+    next_trickle = time.monotonic() + 0.5
+    while len(closed) < len(opened) and time.monotonic() < end:
+        for key, _ in selector.select(timeout=0.25):
+            sock = key.fileobj  # type: ignore[assignment]
+            try:
+                while sock.recv(4096):
+                    pass
+            except (ssl.SSLWantReadError, BlockingIOError):
+                continue
+            except OSError:
+                pass
+            closed[sock] = time.monotonic()
+            selector.unregister(sock)
+        if time.monotonic() >= next_trickle:  # the slowloris part: a header line now and then
+            next_trickle += 0.5
+            for sock in opened.keys() - closed.keys():
+                with contextlib.suppress(OSError):  # (SSLWantWriteError is one)
+                    sock.send(b"x-slow: 1\r\n")
+    for sock in opened:
+        sock.close()
+    assert len(closed) == 200, f"{200 - len(closed)} slow connections still open"
+    late = [closed[s] - opened[s] for s in opened if closed[s] - opened[s] > HEADER_TIMEOUT_S + 1]
+    assert not late, f"closed after {max(late):.1f} s (header timeout {HEADER_TIMEOUT_S} s)"
+
+
+def test_a_huge_or_crowded_request_head_is_refused_with_431(
+        guarded: RunningServer, creds: KioskCredentials) -> None:
+    with httpx.Client(verify=_tls(creds), timeout=10.0) as client:
+        url = f"{guarded.base_url}/api/center/services"
+        assert client.get(url, headers={"x-big": "a" * 1024 * 1024}).status_code == 431
+        crowded = {f"x-h{n}": "1" for n in range(120)}
+        assert client.get(url, headers=crowded).status_code == 431
+        assert client.get(url, headers={"x-ok": "a" * 8000}).status_code == 401  # served
