@@ -11,6 +11,7 @@ import contextlib
 import selectors
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ def test_an_online_call_ends_at_its_deadline_while_headers_trickle(
         with pytest.raises(E.LinkageTimeout) as caught:
             client.services()
         took = time.monotonic() - started
+        print(f"trickled call ended after {took:.2f} s (deadline {DEADLINE_S} s)")
         assert DEADLINE_S - 1 <= took <= DEADLINE_S + 1, took
         assert caught.value.retryable and caught.value.message_key == "linkage.timeout"
         assert server.faults.snapshot()["fired"]["trickle_headers"] == 1
@@ -75,23 +77,13 @@ def test_slowloris_connections_are_closed_in_time_and_others_still_served(
     ctx = _tls(creds)
     selector = selectors.DefaultSelector()
     opened: dict[ssl.SSLSocket, float] = {}
-    for _ in range(200):
-        raw = socket.create_connection(("127.0.0.1", guarded.port), timeout=10)
-        sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
-        sock.sendall(b"GET /api/center/services HTTP/1.1\r\nhost: 127.0.0.1\r\n")
-        opened[sock] = time.monotonic()  # the server's clock starts at its handshake end
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
     closed: dict[ssl.SSLSocket, float] = {}
-    # A normal request meanwhile: answered (401 without a token is an answer).
-    with httpx.Client(verify=ctx, timeout=5.0) as normal:
-        answer = normal.get(f"{guarded.base_url}/api/center/services")
-    assert answer.status_code == 401
-    end = time.monotonic() + HEADER_TIMEOUT_S + 10
-    next_trickle = time.monotonic() + 0.5
-    while len(closed) < len(opened) and time.monotonic() < end:
-        for key, _ in selector.select(timeout=0.25):
-            sock = key.fileobj  # type: ignore[assignment]
+
+    def poll(timeout: float) -> None:
+        """Note every slow connection the server has closed (EOF, reset, or its 408)."""
+        for key, _ in selector.select(timeout=timeout):
+            sock = key.fileobj
+            assert isinstance(sock, ssl.SSLSocket)
             try:
                 while sock.recv(4096):
                     pass
@@ -101,16 +93,41 @@ def test_slowloris_connections_are_closed_in_time_and_others_still_served(
                 pass
             closed[sock] = time.monotonic()
             selector.unregister(sock)
+
+    answers: list[int] = []
+    normal = threading.Thread(target=lambda: answers.append(_normal_request(guarded, ctx)))
+    for n in range(200):
+        raw = socket.create_connection(("127.0.0.1", guarded.port), timeout=10)
+        sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        sock.sendall(b"GET /api/center/services HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        opened[sock] = time.monotonic()  # the server's clock started a little earlier
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+        poll(0)
+        if n == 100:
+            normal.start()  # a normal request while 100 slow ones are open
+    end = time.monotonic() + HEADER_TIMEOUT_S + 10
+    next_trickle = time.monotonic() + 0.5
+    while len(closed) < len(opened) and time.monotonic() < end:
+        poll(0.1)
         if time.monotonic() >= next_trickle:  # the slowloris part: a header line now and then
             next_trickle += 0.5
             for sock in opened.keys() - closed.keys():
                 with contextlib.suppress(OSError):  # (SSLWantWriteError is one)
                     sock.send(b"x-slow: 1\r\n")
+    normal.join(30)
     for sock in opened:
         sock.close()
+    assert answers == [401]  # answered (401: no token) while the slow ones were open
     assert len(closed) == 200, f"{200 - len(closed)} slow connections still open"
-    late = [closed[s] - opened[s] for s in opened if closed[s] - opened[s] > HEADER_TIMEOUT_S + 1]
-    assert not late, f"closed after {max(late):.1f} s (header timeout {HEADER_TIMEOUT_S} s)"
+    held = max(closed[s] - opened[s] for s in opened)
+    print(f"slowloris: 200 of 200 closed; longest held {held:.2f} s")
+    assert held <= HEADER_TIMEOUT_S + 1.5, f"held {held:.1f} s (timeout {HEADER_TIMEOUT_S} s)"
+
+
+def _normal_request(server: RunningServer, ctx: ssl.SSLContext) -> int:
+    with httpx.Client(verify=ctx, timeout=10.0) as normal:
+        return normal.get(f"{server.base_url}/api/center/services").status_code
 
 
 def test_a_huge_or_crowded_request_head_is_refused_with_431(
