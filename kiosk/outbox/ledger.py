@@ -63,6 +63,21 @@ class LossCount:
         return text
 
 
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One ``BEGIN IMMEDIATE`` transaction (a deferred one that turns into a write gets
+    SQLITE_BUSY at once, without waiting); rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
 def ledger_path(database: Path) -> Path:
     return database.with_name(database.name + ".ledger")
 
@@ -102,17 +117,8 @@ class Ledger:
     def close(self) -> None:
         self._conn.close()
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-            raise
+    def write(self) -> contextlib.AbstractContextManager[None]:
+        return immediate(self._conn)
 
     # -- counters ---------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from kiosk.domain.citizen_id import mask_cid
 from kiosk.outbox.crypto import ItemSealer
 from kiosk.outbox.health import AlertSink, StoreHealth, TechnicianAlert, classify, log_alert
 from kiosk.outbox.ids import day_floor, format_reference, new_item_id, reference_day
-from kiosk.outbox.ledger import Ledger, LossCount, ledger_path
+from kiosk.outbox.ledger import Ledger, LossCount, immediate, ledger_path
 from kiosk.outbox.model import (
     DeadItem,
     EnqueueReceipt,
@@ -449,17 +449,8 @@ class OutboxStore:
 
     # -- transactions ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-            raise
+    def _write(self) -> contextlib.AbstractContextManager[None]:
+        return immediate(self._conn)
 
     def _set_meta(self, key: str, value: object) -> None:
         self._conn.execute(
