@@ -4,10 +4,10 @@ httpx's timeouts are per operation: ``read=10`` allows each ``recv`` ten seconds
 server that trickles its header bytes, one a second, holds a call for ever. This network
 backend sits under the client's httpcore pool and gives every connect, TLS handshake, write
 and read at most the time left until the call's deadline (`deadline`, set by the client
-around each call; nested calls — the login inside a query — keep the earlier one). A
-handshake is many reads inside one ``do_handshake``: a timer shuts the socket down at the
-deadline, so that is bounded too. Past the deadline an operation fails at once with
-httpcore's own timeout, which the client reports as `LinkageTimeout`.
+around each call; nested calls — the login inside a query — keep the earlier one). CPython
+bounds a whole TLS handshake (many reads) by one socket timeout, so that is covered too.
+Past the deadline an operation fails at once with httpcore's own timeout, which the client
+reports as `LinkageTimeout`.
 
 Not covered: the host name lookup inside ``connect_tcp`` (the kiosk's base URL names the
 centre by a name in /etc/hosts or an address; a lookup is not bounded by any socket timeout).
@@ -16,7 +16,6 @@ centre by a name in /etc/hosts or an address; a lookup is not bounded by any soc
 from __future__ import annotations
 
 import contextlib
-import socket
 import ssl
 import threading
 import time
@@ -64,28 +63,10 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                   timeout: float | None = None) -> httpcore.NetworkStream:
+        # CPython bounds a whole handshake by the socket timeout (one deadline across its
+        # reads), so the time left is enough here.
         left = _left(timeout, httpcore.ConnectTimeout)
-        sock = self._inner.get_extra_info("socket")
-        fired = threading.Event()
-
-        def cut() -> None:
-            fired.set()
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-        timer = threading.Timer(left, cut) if left is not None and sock is not None else None
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
-        try:
-            return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
-        except (httpcore.ConnectError, httpcore.ReadError, httpcore.WriteError) as exc:
-            if fired.is_set():
-                raise httpcore.ConnectTimeout("TLS handshake outlasted the deadline") from exc
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
+        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._inner.get_extra_info(info)

@@ -138,3 +138,48 @@ def test_a_huge_or_crowded_request_head_is_refused_with_431(
         crowded = {f"x-h{n}": "1" for n in range(120)}
         assert client.get(url, headers=crowded).status_code == 431
         assert client.get(url, headers={"x-ok": "a" * 8000}).status_code == 401  # served
+
+
+def test_a_tls_handshake_that_trickles_is_cut_at_the_deadline(
+        creds: KioskCredentials, tmp_path: Path) -> None:
+    """A peer that answers the ClientHello with a TLS record header announcing 16 KB and
+    then one byte every 0.2 s: every read inside the handshake is quick, the handshake
+    never ends. The call still ends at its deadline."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)  # the ClientHello
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            for _ in range(150):  # 30 s at most, then the test would fail, not hang
+                if stop.wait(0.2):
+                    return
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"\x00")
+
+    peer = threading.Thread(target=trickle, daemon=True)
+    peer.start()
+    from kiosk.config.loader import read_secret
+    from kiosk.linkage.client import LinkageClient, tls_context
+
+    client = LinkageClient(
+        base_url=f"https://127.0.0.1:{port}", kiosk_id=creds.kiosk_id,
+        ssl_context=tls_context(creds.ca_file, creds.cert_file, creds.key_file),
+        device_key_pem=read_secret(creds.device_key_file, what="device key"),
+        timeouts=Timeouts(connect_s=10.0, read_s=10.0, total_s=2.5),
+        retry=RetryPolicy(max_attempts=1, total_s=2.5))
+    try:
+        started = time.monotonic()
+        with pytest.raises(E.LinkageTimeout):
+            client.login()
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        client.close()
+        peer.join(5)
+        listener.close()
+    print(f"trickled TLS handshake cut after {took:.2f} s (deadline 2.5 s)")
+    assert 1.5 <= took <= 3.5, took
