@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.config.loader import ConfigError
+
 LEDGER_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
 
@@ -40,8 +42,12 @@ _SCHEMA = (
 )
 
 
-class LedgerTooNew(Exception):
-    """The ledger was written by a newer kiosk version."""
+class LedgerTooNew(ConfigError):
+    """The ledger was written by a newer kiosk version: refuse rather than guess."""
+
+
+class LedgerCorrupt(Exception):
+    """The ledger failed its integrity check (the store sets it aside and rebuilds it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,7 @@ class Ledger:
                     self._conn.execute(f"PRAGMA user_version={LEDGER_VERSION}")
             rows = self._conn.execute("PRAGMA integrity_check").fetchall()
             if rows != [("ok",)]:
-                raise sqlite3.DatabaseError(f"ledger integrity check: {rows[:3]}")
+                raise LedgerCorrupt(f"integrity check: {rows[:3]}")
         except BaseException:
             self._conn.close()
             raise

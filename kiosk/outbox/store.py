@@ -34,7 +34,7 @@ from kiosk.domain.citizen_id import mask_cid
 from kiosk.outbox.crypto import ItemSealer
 from kiosk.outbox.health import AlertSink, StoreHealth, TechnicianAlert, classify, log_alert
 from kiosk.outbox.ids import day_floor, format_reference, new_item_id, reference_day
-from kiosk.outbox.ledger import Ledger, LossCount, immediate, ledger_path
+from kiosk.outbox.ledger import Ledger, LedgerCorrupt, LossCount, immediate, ledger_path
 from kiosk.outbox.model import (
     DeadItem,
     EnqueueReceipt,
@@ -209,7 +209,9 @@ class OutboxStore:
         problem = ""
         try:
             ledger = Ledger(path)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, LedgerCorrupt) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not _is_corruption(exc):
+                raise  # busy, disk full, …: the open fails as a store failure would
             problem = f"the ledger failed its check ({exc}); set aside"
             target = path.with_name(f"{path.name}.corrupt-{_now_stamp(self._clock())}")
             for suffix in ("-journal", ""):
@@ -244,7 +246,7 @@ class OutboxStore:
             accepted = self._ledger.accepted()
             if accepted > seq_last:
                 self._set_meta("seq_last", accepted)  # new items never reuse a lost number
-            else:
+            elif accepted < seq_last:
                 self._ledger.raise_accepted(seq_last)  # a crash right after an enqueue
             waiting = [r[0] for r in self._conn.execute(
                 "SELECT seq FROM items WHERE seq IS NOT NULL")]

@@ -27,7 +27,7 @@ from kiosk.maintenance.health import Status, gather
 from kiosk.maintenance.paths import audit_file
 from kiosk.maintenance.probes import outbox_loss_probe
 from kiosk.outbox.crypto import ensure_outbox_key, load_outbox_cipher
-from kiosk.outbox.ledger import ledger_path
+from kiosk.outbox.ledger import LedgerTooNew, ledger_path
 from kiosk.outbox.model import ItemKind, ItemState
 from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import OutboxStore, Settlement
@@ -269,3 +269,24 @@ def test_a_v1_store_is_numbered_at_the_upgrade(settings: Settings) -> None:
         assert seqs == [1, 2, 3, 4, 5]
     finally:
         store.close()
+
+
+def test_a_damaged_ledger_is_set_aside_and_a_newer_one_refused(settings: Settings) -> None:
+    _baseline(settings)
+    path = ledger_path(settings.outbox.database)
+    path.write_bytes(b"not a ledger" * 500)
+    alerts: list[object] = []
+    store = OutboxStore(settings.outbox.database, load_outbox_cipher(settings.outbox),
+                        settings.kiosk.id, alerts=alerts.append)
+    try:
+        assert store.loss().lost == 0 and store.loss().accepted == 160
+        assert any("failed its check" in a.message for a in alerts)  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    (aside,) = path.parent.glob(f"{path.name}.corrupt-*Z")  # kept, not deleted
+    assert aside.read_bytes() == b"not a ledger" * 500
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    with pytest.raises(LedgerTooNew):
+        _store(settings)
