@@ -198,19 +198,19 @@ class Ledger:
     # -- the technician's audit trail -------------------------------------------------
 
     def unreported(self, count: LossCount) -> bool:
-        seen = (self._counter("reported_lost"), self._counter("reported_resurrected"))
-        return seen != (count.lost, count.resurrected)
+        """Whether ``count.lost`` differs from what the audit trail was last told.
+        Resurrections alone are not audited (a kill -9 between a settle's two commits
+        makes one too); status, health and metrics show them."""
+        return self._counter("reported_lost") != count.lost
 
     def take_unreported(self, count: LossCount) -> bool:
-        """True (once, in one process) when ``count`` differs from what was last reported."""
+        """True (once, in one process) when ``count.lost`` changed since last reported."""
         with self.write():
-            seen = (self._counter("reported_lost"), self._counter("reported_resurrected"))
-            if seen == (count.lost, count.resurrected):
+            if not self.unreported(count):
                 return False
-            self._conn.executemany(
-                "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) "
-                "DO UPDATE SET value = excluded.value",
-                [("reported_lost", count.lost), ("reported_resurrected", count.resurrected)])
+            self._conn.execute(
+                "INSERT INTO counters (name, value) VALUES ('reported_lost', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (count.lost,))
         return True
 
     def count(self, waiting_seqs: Iterable[int], store_seq_last: int) -> LossCount:
