@@ -174,10 +174,6 @@ class Ledger:
                 self._conn.execute("INSERT INTO closed (lo, hi) VALUES (?, ?)", (lo, hi))
         return again
 
-    def closed_count(self) -> int:
-        return int(self._conn.execute(
-            "SELECT coalesce(sum(hi - lo + 1), 0) FROM closed").fetchone()[0])
-
     def closed_among(self, seqs: Iterable[int]) -> set[int]:
         ranges = self._conn.execute("SELECT lo, hi FROM closed ORDER BY lo").fetchall()
         out: set[int] = set()
@@ -213,11 +209,17 @@ class Ledger:
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (count.lost,))
         return True
 
-    def count(self, waiting_seqs: Iterable[int], store_seq_last: int) -> LossCount:
+    def count(self, waiting_seqs: Iterable[int], store_seq_last: int, accepted_before: int
+              ) -> LossCount:
+        """``accepted_before`` is `accepted` read BEFORE the store was read: an enqueue that
+        commits in between raises the ledger only after its commit, so reading it later
+        could count an item the store read did not see yet as lost."""
         waiting = set(waiting_seqs)
-        closed_waiting = self.closed_among(waiting)
-        accepted = max(self.accepted(), store_seq_last, max(waiting, default=0))
-        closed = self.closed_count()
+        accepted = max(accepted_before, store_seq_last, max(waiting, default=0))
+        ranges = self._conn.execute("SELECT lo, hi FROM closed").fetchall()  # one snapshot
+        closed = sum(min(hi, accepted) - lo + 1 for lo, hi in ranges if lo <= accepted)
+        # Few ranges (one per gap): a linear scan per item is cheap.
+        closed_waiting = {s for s in waiting if any(lo <= s <= hi for lo, hi in ranges)}
         open_waiting = len(waiting) - len(closed_waiting)
         return LossCount(accepted=accepted, closed=closed, waiting=open_waiting,
                          lost=max(0, accepted - closed - open_waiting),

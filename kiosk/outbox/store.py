@@ -257,6 +257,7 @@ class OutboxStore:
     def loss(self) -> LossCount:
         """Accepted minus closed minus waiting, from the ledger: what the store lost."""
         assert self._ledger is not None
+        accepted_before = self._ledger.accepted()  # first: see `Ledger.count`
         self._conn.execute("BEGIN")
         try:
             seq_last = self._seq_last()
@@ -264,7 +265,7 @@ class OutboxStore:
                 "SELECT seq FROM items WHERE seq IS NOT NULL")]
         finally:
             self._conn.execute("COMMIT")
-        return self._ledger.count(waiting, seq_last)
+        return self._ledger.count(waiting, seq_last, accepted_before)
 
     def take_unreported_loss(self) -> LossCount | None:
         """The loss count if it changed since last reported (by any process), else None."""
