@@ -93,6 +93,9 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             from kiosk.commands.outbox import record_salvage
 
             record_salvage(settings, kiosk.outbox, kiosk.outbox.last_salvage)
+        from kiosk.commands.outbox import record_loss
+
+        record_loss(settings, kiosk.outbox)  # the ledger's "N items lost", once per change
         if settings.technician.metrics_port:
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)

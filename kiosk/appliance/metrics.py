@@ -30,6 +30,8 @@ kiosk_linkage_reachable                gauge      1 if the last Linkage probe di
 kiosk_linkage_errors_total             counter    error_number: errorNumber, transport, protocol
 kiosk_outbox_salvaged_rows             gauge      rows recovered from a damaged store
 kiosk_outbox_lost_rows                 gauge      rows a damaged store could not give back
+kiosk_outbox_lost_items                gauge      accepted items neither queued nor delivered
+kiosk_outbox_resurrected_items         gauge      delivered items that came back (sent again)
 kiosk_certificate_expiry_…_seconds     gauge      certificate: client, ca; notAfter (Unix time)
 kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
 kiosk_starts_total                     counter    service starts, persisted in the state dir
@@ -143,6 +145,14 @@ class KioskMetrics:
         self.outbox_lost = Gauge(
             "kiosk_outbox_lost_rows", "Outbox rows a damaged store could not give back",
             registry=r)
+        self.outbox_lost_items = Gauge(
+            "kiosk_outbox_lost_items",
+            "Accepted outbox items neither queued nor delivered (the ledger's count)",
+            registry=r)
+        self.outbox_resurrected = Gauge(
+            "kiosk_outbox_resurrected_items",
+            "Delivered outbox items that came back after store damage (sent again)",
+            registry=r)
         self.certificate_expiry = Gauge(
             "kiosk_certificate_expiry_timestamp_seconds",
             "notAfter of a configured certificate (Unix time)", ["certificate"], registry=r)
@@ -226,6 +236,11 @@ class KioskMetrics:
     def set_outbox_salvage(self, salvaged: int, lost: int) -> None:
         self.outbox_salvaged.set(salvaged)
         self.outbox_lost.set(lost)
+
+    def set_outbox_loss(self, lost: int, resurrected: int) -> None:
+        """From the accepted-items ledger (`kiosk.outbox.ledger`), persisted on disk."""
+        self.outbox_lost_items.set(lost)
+        self.outbox_resurrected.set(resurrected)
 
     def set_certificate_expiry(self, certificate: str, not_after_ts: float) -> None:
         if certificate not in CERTIFICATES:

@@ -99,6 +99,9 @@ def record_health(metrics: KioskMetrics, report: HealthReport) -> None:
             # A damaged store salvaged at this start (kiosk.outbox.salvage): 0/0 otherwise.
             metrics.set_outbox_salvage(int(item.detail.get("salvaged") or 0),
                                        int(item.detail.get("lost") or 0))
+        elif item.key == "outbox_loss" and "lost_items" in item.detail:
+            metrics.set_outbox_loss(int(item.detail.get("lost_items") or 0),
+                                    int(item.detail.get("resurrected_items") or 0))
         elif item.key == "printer" and item.detail.get("state"):
             metrics.set_printer_state(str(item.detail["state"]))
         elif item.key == "vpcd":

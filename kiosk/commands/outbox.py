@@ -8,6 +8,10 @@
                                (``outbox.sqlite3.corrupt-*``) back into the queue; safe to
                                run twice, the damaged file is only read
 
+``status`` also shows the accepted-items ledger kept beside the store
+(`kiosk.outbox.ledger`): "N items lost" are items the kiosk accepted (the citizen holds a
+receipt) that are neither queued nor delivered — the store file was damaged.
+
 Nothing here prints personal data: items are shown by id, reference, kind and reason.
 """
 
@@ -94,6 +98,23 @@ def record_salvage(settings: Settings, outbox: Outbox, result: SalvageResult) ->
         salvaged=result.salvaged, lost=result.lost, imported=result.imported)
 
 
+def record_loss(settings: Settings, outbox: Outbox) -> None:
+    """Write the ledger's loss count to the audit trail once each time it changes (whichever
+    process opens the store first after the damage; the ledger remembers what was told)."""
+    from kiosk.maintenance.audit import AuditTrail
+    from kiosk.maintenance.paths import audit_file
+
+    try:
+        count = outbox.call(lambda s: s.take_unreported_loss(), writes=True)
+    except OutboxUnavailable:
+        return  # health already says why; the next start tells the audit trail
+    if count is None:
+        return
+    AuditTrail(settings.kiosk.id, audit_file(settings), outbox=outbox).record(
+        "outbox_loss", "items_lost" if count.lost else "ok", lost=count.lost,
+        resurrected=count.resurrected, accepted=count.accepted)
+
+
 def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
     if not damaged.is_file():
         print(f"error: {damaged} is not a file", file=sys.stderr)
@@ -103,6 +124,7 @@ def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
         return 1
     result = outbox.call(lambda s: s.salvage_file(damaged), writes=True)
     record_salvage(settings, outbox, result)
+    record_loss(settings, outbox)  # items found again make the count smaller
     print(f"{damaged}: {result.summary()}; {result.imported} new in the queue "
           f"({result.already_delivered} had been delivered already)")
     return 0
@@ -123,6 +145,9 @@ def _run_sender(settings: Settings, outbox: Outbox) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if outbox.last_salvage is not None:  # this process found the store damaged
+        record_salvage(settings, outbox, outbox.last_salvage)
+    record_loss(settings, outbox)
     watchdog = Watchdog()
     watchdog.ready("delivering")
     try:
@@ -140,6 +165,10 @@ def _status_json(status: OutboxStatus) -> str:
         "next_attempt_at": status.next_attempt_at,
         "connectivity": status.connectivity,
         "schema_version": status.schema_version,
+        "ledger": None if status.loss is None else {
+            "accepted": status.loss.accepted, "closed": status.loss.closed,
+            "waiting": status.loss.waiting, "lost": status.loss.lost,
+            "resurrected": status.loss.resurrected},
         "dead": [
             {"id": d.item_id, "reference": d.reference, "kind": d.kind.value,
              "attempts": d.attempts, "created_at": d.created_at, "dead_at": d.dead_at,
@@ -157,6 +186,11 @@ def _status_text(status: OutboxStatus, outbox: Outbox) -> str:
         f"  pending {c[ItemState.PENDING]}, in flight {c[ItemState.IN_FLIGHT]}, "
         f"dead {c[ItemState.DEAD]}, delivered {c[ItemState.DELIVERED]}",
     ]
+    if status.loss is not None:
+        loss = status.loss
+        lines.append(f"  {'LOSS: ' if loss.lost else ''}{loss.summary()} (ledger: accepted "
+                     f"{loss.accepted}, delivered or closed {loss.closed}, queued "
+                     f"{loss.waiting})")
     salvage = outbox.call(lambda s: s.get_meta("last_salvage"))
     if salvage:
         lines.append(f"  last salvage: {salvage}")

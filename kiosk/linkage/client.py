@@ -30,6 +30,7 @@ from kiosk.config.loader import read_secret
 from kiosk.config.settings import Settings
 from kiosk.domain import mask_cid
 from kiosk.linkage import coalesce
+from kiosk.linkage import deadline as call_deadline
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.auth import TokenManager, load_device_key
@@ -159,6 +160,11 @@ class LinkageClient:
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         self.coalesced_writes = coalesce.install(transport) if self.coalesce_writes else False
+        # One deadline per call over connect, TLS, request, headers and body (`deadline`).
+        self.deadline_enforced = call_deadline.install(transport)
+        if not self.deadline_enforced:
+            log.warning("linkage: cannot bound whole calls (httpcore changed); only "
+                        "per-operation timeouts hold")
         self._transport = transport
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -307,7 +313,15 @@ class LinkageClient:
     def _exchange(self, method: str, path: str, content: bytes | None, *,
                   token: bool | str, headers: dict[str, str] | None = None,
                   log_subject: str = "") -> _Attempt:
-        """One logical call: bounded retries of safe failures, one re-login after a 401."""
+        """One logical call: bounded retries of safe failures, one re-login after a 401;
+        all of it, whatever the server does, within ``timeouts.total_s`` (`deadline`)."""
+        with call_deadline.deadline(time.monotonic() + self.timeouts.total_s):
+            return self._exchange_within(method, path, content, token=token,
+                                         headers=headers, log_subject=log_subject)
+
+    def _exchange_within(self, method: str, path: str, content: bytes | None, *,
+                         token: bool | str, headers: dict[str, str] | None,
+                         log_subject: str) -> _Attempt:
         started = self.clock()
         deadline = started + self.retry.total_s
         attempts = 0

@@ -76,6 +76,7 @@ class Maintenance:
                 {"client_certificate": link.client_cert_file, "ca": link.ca_file})
         if self.outbox is not None:
             found["outbox"] = probes.outbox_probe(self.outbox)
+            found["outbox_loss"] = probes.outbox_loss_probe(self.outbox)
         found.update(self.extra_probes)
         found["disk"] = health.disk_probe(self.settings.kiosk.state_dir)
         found["vpcd"] = health.vpcd_probe()

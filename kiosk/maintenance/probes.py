@@ -176,3 +176,21 @@ def outbox_probe(outbox: Outbox, *, clock: Callable[[], float] = time.time) -> P
                               f"{waiting} waiting, oldest {oldest_s // 60} min", detail)
         return HealthItem("outbox", Status.OK, f"{waiting} waiting", detail)
     return probe
+
+
+def outbox_loss_probe(outbox: Outbox) -> Probe:
+    """The accepted-items ledger's count (`kiosk.outbox.ledger`): WARN while accepted items
+    are missing from the store. Kept beside the store on disk, so every process and every
+    restart sees it, not only the process that found the damage."""
+    def probe() -> HealthItem:
+        count = outbox.loss_async().result(timeout=10)
+        detail: dict[str, DetailValue] = {
+            "accepted": count.accepted, "lost_items": count.lost,
+            "resurrected_items": count.resurrected}
+        if count.lost:
+            return HealthItem(
+                "outbox_loss", Status.WARN,
+                f"{count.summary()}: accepted but neither queued nor delivered; export "
+                "diagnostics and check the disk (`python -m kiosk outbox status`)", detail)
+        return HealthItem("outbox_loss", Status.OK, count.summary(), detail)
+    return probe

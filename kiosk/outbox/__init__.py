@@ -9,6 +9,8 @@
   `model.Deliverer` (`linkage_deliverer.LinkageDeliverer` in the kiosk), records outcomes,
   backs off with full jitter, reclaims items of crashed senders.
 - `connectivity.ConnectivityTracker`: online / degraded / offline from real outcomes + probe.
+- `ledger.Ledger`: what was accepted, counted beside the store (sequence numbers, closed
+  ranges): "N items lost" whatever happened to the store file (`OutboxStore.loss`).
 
 Item life: pending → in_flight → delivered (only a receipt record stays: reference, time,
 server confirmation; the sealed payload is deleted with ``secure_delete``) or → dead (with

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kiosk.outbox.ledger import LossCount
+
 
 class ItemKind(enum.StrEnum):
     SUBMISSION = "submission"
@@ -123,3 +125,5 @@ class OutboxStatus:
     dead: tuple[DeadItem, ...] = field(default=())
     connectivity: str = "unknown"
     schema_version: int = 0
+    loss: LossCount | None = None
+    """Accepted items the store no longer has and never delivered (`kiosk.outbox.ledger`)."""

@@ -30,8 +30,10 @@ _ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f
 _TABLE_LEAF, _INDEX_LEAF = 0x0D, 0x0A
 _STATES = ("pending", "in_flight", "dead")
 _KINDS = ("submission", "audit")
-_ITEM_COLUMNS = 14
-_RECEIPT_COLUMNS = 9
+_ITEM_COLUMNS = (14, 15)
+"""v1 rows, and v2 rows with ``seq`` (SQLite leaves rows written before an ADD COLUMN
+short; they read as NULL)."""
+_RECEIPT_COLUMNS = (9, 10)
 _DEFAULT_PAGE_SIZE = 4096
 
 
@@ -51,6 +53,8 @@ class SalvagedItem:
     last_error: str | None
     state: str
     dead_at: float | None
+    seq: int | None = None
+    """The ledger's sequence number (`kiosk.outbox.ledger`); None in a v1 row."""
 
 
 @dataclass(slots=True)
@@ -92,10 +96,10 @@ def read_damaged_outbox(path: Path, sealer: ItemSealer) -> SalvageResult:
         kind = page[start] if start < len(page) else 0
         if kind == _TABLE_LEAF:
             for rowid, record in _leaf_records(pages, page, start, usable, table=True):
-                if len(record) == _RECEIPT_COLUMNS and _looks_like_receipt(record):
+                if len(record) in _RECEIPT_COLUMNS and _looks_like_receipt(record):
                     delivered_ids.add(record[0])  # type: ignore[arg-type]
                     delivered_keys.add(record[2])  # type: ignore[arg-type]
-                elif len(record) == _ITEM_COLUMNS:
+                elif len(record) in _ITEM_COLUMNS:
                     item = _as_item(record)
                     if item is None:
                         continue
@@ -291,7 +295,8 @@ def _number(value: object) -> float | None:
 
 def _as_item(record: list[object]) -> SalvagedItem | None:
     (item_id, reference, key, kind, payload, created_at, age_from, attempts, next_at,
-     last_error, state, _claimed_by, _claimed_at, dead_at) = record
+     last_error, state, _claimed_by, _claimed_at, dead_at) = record[:14]
+    seq = record[14] if len(record) > 14 else None
     numbers = [_number(v) for v in (created_at, age_from, next_at)]
     if not (isinstance(item_id, str) and _ITEM_ID.fullmatch(item_id)
             and isinstance(reference, str) and isinstance(key, str)
@@ -302,6 +307,7 @@ def _as_item(record: list[object]) -> SalvagedItem | None:
     return SalvagedItem(
         item_id, reference, key, str(kind), payload, numbers[0], numbers[1],  # type: ignore[arg-type]
         attempts, numbers[2], last_error, str(state), _number(dead_at),  # type: ignore[arg-type]
+        seq if isinstance(seq, int) and seq > 0 else None,
     )
 
 

@@ -56,5 +56,23 @@ def _migrate_to_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1,)
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    """Sequence numbers for the accepted-items ledger (`kiosk.outbox.ledger`); additive.
+
+    Items waiting at the upgrade are numbered 1..n in the order they were accepted; older
+    receipts keep no number (they were settled before counting began). A kiosk that knows
+    only v1 refuses a v2 file (`SchemaTooNew`) instead of settling items without numbers.
+    """
+    conn.execute("ALTER TABLE items ADD COLUMN seq INTEGER")
+    conn.execute("ALTER TABLE receipts ADD COLUMN seq INTEGER")
+    ids = [r[0] for r in conn.execute("SELECT id FROM items ORDER BY created_at, id")]
+    conn.executemany("UPDATE items SET seq = ? WHERE id = ?",
+                     [(n, item_id) for n, item_id in enumerate(ids, 1)])
+    conn.execute("CREATE UNIQUE INDEX items_seq ON items (seq)")
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('seq_last', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (len(ids),))
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1, _migrate_to_v2)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -35,6 +35,7 @@ from kiosk.outbox.health import (
     log_alert,
     refine,
 )
+from kiosk.outbox.ledger import LossCount
 from kiosk.outbox.model import EnqueueReceipt, ItemKind, OutboxStatus
 from kiosk.outbox.salvage import SalvageResult
 from kiosk.outbox.store import OutboxStore
@@ -244,6 +245,10 @@ class Outbox:
 
     def status_async(self) -> Future[OutboxStatus]:
         return self.submit(lambda s: s.status())
+
+    def loss_async(self) -> Future[LossCount]:
+        """Accepted items lost by the store, from the ledger beside it (`ledger`)."""
+        return self.submit(lambda s: s.loss())
 
     def wait_for_work(self, timeout: float) -> None:
         """Sleep until an item is enqueued in this process or ``timeout`` passes."""

@@ -34,6 +34,7 @@ from kiosk.domain.citizen_id import mask_cid
 from kiosk.outbox.crypto import ItemSealer
 from kiosk.outbox.health import AlertSink, StoreHealth, TechnicianAlert, classify, log_alert
 from kiosk.outbox.ids import day_floor, format_reference, new_item_id, reference_day
+from kiosk.outbox.ledger import Ledger, LedgerCorrupt, LossCount, immediate, ledger_path
 from kiosk.outbox.model import (
     DeadItem,
     EnqueueReceipt,
@@ -111,6 +112,8 @@ class OutboxStore:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._key = str(self.path.resolve())
         self._closed = False
+        self._ledger_expected = False
+        self._ledger: Ledger | None = None
         with _open_lock:
             # Closing a second handle on the file would drop this process's POSIX locks
             # on it, silently breaking SQLite's locking: refuse the second handle instead.
@@ -124,9 +127,15 @@ class OutboxStore:
             self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
             try:
                 self._migrate()
+                with self._open_lock():
+                    self._ledger = self._open_ledger()
+                    self._reconcile()
                 if self.recovered_from is not None:
                     self._salvage_at_start(self.recovered_from)
+                self._report_loss_at_open()
             except BaseException:
+                if self._ledger is not None:
+                    self._ledger.close()
                 self._conn.close()
                 raise
         except BaseException:
@@ -192,12 +201,100 @@ class OutboxStore:
         self._problem = problem[:200]
         return self._connect()
 
+    # -- the accepted-items ledger (kiosk.outbox.ledger) ----------------------------------
+
+    def _open_ledger(self) -> Ledger:
+        path = ledger_path(self.path)
+        existed = path.exists()
+        problem = ""
+        try:
+            ledger = Ledger(path)
+        except (sqlite3.DatabaseError, LedgerCorrupt) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not _is_corruption(exc):
+                raise  # busy, disk full, …: the open fails as a store failure would
+            problem = f"the ledger failed its check ({exc}); set aside"
+            target = path.with_name(f"{path.name}.corrupt-{_now_stamp(self._clock())}")
+            for suffix in ("-journal", ""):
+                if Path(f"{path}{suffix}").exists():
+                    os.rename(f"{path}{suffix}", f"{target}{suffix}")
+            _fsync_dir(path.parent)
+            ledger = Ledger(path)
+        if not existed and self._ledger_expected and self.recovered_from is None:
+            problem = problem or "the ledger file was missing"
+        if ledger.created:
+            # Rebuilt from the store (or a store upgraded from v1): count from here on.
+            ledger.close_seqs(r[0] for r in self._conn.execute(
+                "SELECT seq FROM receipts WHERE seq IS NOT NULL ORDER BY seq"))
+            ledger.raise_accepted(self._seq_last())
+        if problem:
+            self._alerts(TechnicianAlert(
+                "outbox", StoreHealth.OK,
+                f"outbox ledger {path}: {problem}; rebuilt from the store, so items lost "
+                "before now cannot be counted"))
+        return ledger
+
+    def _seq_last(self) -> int:
+        value = self._get_meta("seq_last")
+        return int(value) if isinstance(value, int) else 0
+
+    def _reconcile(self) -> None:
+        """At open, under the store's write lock (no settle is half done): carry the
+        ledger's count past a store that went back in time, note resurrections."""
+        assert self._ledger is not None
+        with self._write():
+            seq_last = self._seq_last()
+            accepted = self._ledger.accepted()
+            if accepted > seq_last:
+                self._set_meta("seq_last", accepted)  # new items never reuse a lost number
+            elif accepted < seq_last:
+                self._ledger.raise_accepted(seq_last)  # a crash right after an enqueue
+            waiting = [r[0] for r in self._conn.execute(
+                "SELECT seq FROM items WHERE seq IS NOT NULL")]
+            back = self._ledger.closed_among(waiting)
+            if back:
+                self._ledger.mark_resurrected(back)
+
+    def loss(self) -> LossCount:
+        """Accepted minus closed minus waiting, from the ledger: what the store lost."""
+        assert self._ledger is not None
+        accepted_before = self._ledger.accepted()  # first: see `Ledger.count`
+        self._conn.execute("BEGIN")
+        try:
+            seq_last = self._seq_last()
+            waiting = [r[0] for r in self._conn.execute(
+                "SELECT seq FROM items WHERE seq IS NOT NULL")]
+        finally:
+            self._conn.execute("COMMIT")
+        return self._ledger.count(waiting, seq_last, accepted_before)
+
+    def take_unreported_loss(self) -> LossCount | None:
+        """The loss count if it changed since last reported (by any process), else None."""
+        assert self._ledger is not None
+        count = self.loss()
+        return count if self._ledger.take_unreported(count) else None
+
+    def _report_loss_at_open(self) -> None:
+        count = self.loss()
+        if count.lost or count.resurrected:
+            log.warning("outbox ledger: %s (accepted %d, closed %d, waiting %d)",
+                        count.summary(), count.accepted, count.closed, count.waiting)
+        assert self._ledger is not None
+        # Once per change (the audit trail's `take_unreported_loss` marks it told); a
+        # salvage at this open has its own alert that carries the count.
+        if count.lost and self.recovered_from is None and self._ledger.unreported(count):
+            self._alerts(TechnicianAlert(
+                "outbox", StoreHealth.CORRUPT,
+                f"outbox {self.path}: {count.summary()} (accepted {count.accepted}, "
+                f"delivered or closed {count.closed}, still queued {count.waiting}); export "
+                "diagnostics and check the disk"))
+
     def _salvage_at_start(self, damaged: Path) -> None:
         """Copy every readable row of the file just set aside into this fresh store."""
         try:
             result = self.salvage_file(damaged)
             outcome = (f"{result.summary()} (copied into a fresh database; the damaged "
-                       "file is kept for inspection)")
+                       f"file is kept for inspection); counted by the ledger: "
+                       f"{self.loss().summary()}")
         except Exception as exc:  # never let salvage stop the kiosk from starting
             log.exception("outbox salvage of %s failed", damaged)
             outcome = (f"salvage failed ({exc}); run `python -m kiosk outbox salvage "
@@ -220,7 +317,11 @@ class OutboxStore:
         """
         result = read_damaged_outbox(damaged, self._sealer)
         now = self._clock()
+        assert self._ledger is not None
         with self._write():
+            seq_last = self._seq_last()
+            known = max(seq_last, self._ledger.accepted())
+            back: list[int] = []
             for item in result.items:
                 taken = self._conn.execute(
                     "SELECT 1 FROM items WHERE id = ? OR idempotency_key = ? UNION ALL "
@@ -231,17 +332,31 @@ class OutboxStore:
                     continue
                 state = "dead" if item.state == "dead" else "pending"
                 reference = self._salvaged_reference(item.reference, now)
+                seq = item.seq
+                if seq is None or seq > known or self._conn.execute(
+                        "SELECT 1 FROM items WHERE seq = ?", (seq,)).fetchone():
+                    # Not of this ledger's lineage (another file, or before v2): a new
+                    # number, accepted and waiting at once, so it changes no loss count.
+                    seq_last = seq = max(seq_last, known) + 1
+                    known = seq
+                else:
+                    back.append(seq)
                 self._conn.execute(
                     "INSERT INTO items (id, reference, idempotency_key, kind, payload, "
                     "created_at, age_from, attempts, next_attempt_at, last_error, state, "
-                    "dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "dead_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (item.item_id, reference, item.idempotency_key, item.kind,
                      item.payload, item.created_at, item.age_from, item.attempts,
                      now if state == "pending" else item.next_attempt_at, item.last_error,
-                     state, item.dead_at if state == "dead" else None),
+                     state, item.dead_at if state == "dead" else None, seq),
                 )
                 result.imported += 1
+            self._set_meta("seq_last", seq_last)
             self._set_meta("last_salvage", f"{damaged}: {result.summary()}")
+            self._ledger.raise_accepted(seq_last)
+            closed_before = self._ledger.closed_among(back)
+            if closed_before:  # delivered once, its receipt lost with the file: sent again
+                self._ledger.mark_resurrected(closed_before)
         self.salvage = result
         log.warning("outbox salvage of %s: %s (%d imported, %d already delivered)",
                     damaged, result.summary(), result.imported, result.already_delivered)
@@ -300,6 +415,7 @@ class OutboxStore:
                     f"outbox database {self.path} has schema version {version}; this kiosk "
                     f"knows up to {SCHEMA_VERSION} (was it written by a newer version?)"
                 )
+            self._ledger_expected = version >= 2  # v2 made the ledger; before, none
             for step in MIGRATIONS[version:]:
                 step(self._conn)
             if version != SCHEMA_VERSION:
@@ -326,6 +442,8 @@ class OutboxStore:
             return
         self._closed = True
         self._conn.close()
+        if self._ledger is not None:
+            self._ledger.close()
         self._release()
 
     def _release(self) -> None:
@@ -334,17 +452,8 @@ class OutboxStore:
 
     # -- transactions ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-            raise
+    def _write(self) -> contextlib.AbstractContextManager[None]:
+        return immediate(self._conn)
 
     def _set_meta(self, key: str, value: object) -> None:
         self._conn.execute(
@@ -393,12 +502,23 @@ class OutboxStore:
             if existing is not None:
                 return existing
             reference = self._next_reference(now)
+            seq = self._seq_last() + 1
+            self._set_meta("seq_last", seq)
             self._conn.execute(
                 "INSERT INTO items (id, reference, idempotency_key, kind, payload, created_at, "
-                "age_from, attempts, next_attempt_at, state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending')",
-                (item_id, reference, key, kind.value, sealed, now, now, now),
+                "age_from, attempts, next_attempt_at, state, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?)",
+                (item_id, reference, key, kind.value, sealed, now, now, now, seq),
             )
+        # After the commit: the citizen holds a receipt only once it is durable here. If
+        # this write fails (disk full) the item still counts: the store's own counter
+        # (``seq_last``) is the other witness, and the next open catches the ledger up.
+        assert self._ledger is not None
+        try:
+            self._ledger.raise_accepted(seq)
+        except sqlite3.Error as exc:
+            log.warning("outbox ledger not updated after an enqueue (%s); caught up later",
+                        exc)
         return EnqueueReceipt(item_id, reference, key)
 
     def _existing(self, key: str, payload: bytes) -> EnqueueReceipt | None:
@@ -493,19 +613,23 @@ class OutboxStore:
         done = 0
         # Reasons and confirmations come from the server: stored unencrypted, so any
         # citizen-ID-looking number in them is masked first.
+        closed: list[int] = []
         with self._write():
             for s in settlements:
                 owned = "id = ? AND state = 'in_flight' AND claimed_by = ?"
                 if s.state is ItemState.DELIVERED:
-                    cur = self._conn.execute(
+                    rows = self._conn.execute(
                         "INSERT INTO receipts (item_id, reference, idempotency_key, kind, "
-                        "outcome, created_at, closed_at, attempts, confirmation) "
+                        "outcome, created_at, closed_at, attempts, confirmation, seq) "
                         "SELECT id, reference, idempotency_key, kind, 'delivered', created_at, "
-                        f"?, attempts, ? FROM items WHERE {owned}",
+                        f"?, attempts, ?, seq FROM items WHERE {owned} RETURNING seq",
                         (now, mask_cid(s.confirmation)[:200], s.item_id, lease_id),
-                    )
-                    if cur.rowcount:
+                    ).fetchall()
+                    if rows:
                         self._conn.execute("DELETE FROM items WHERE id = ?", (s.item_id,))
+                        closed.extend(int(r[0]) for r in rows if r[0] is not None)
+                    done += len(rows)
+                    continue
                 elif s.state is ItemState.PENDING:
                     cur = self._conn.execute(
                         "UPDATE items SET state = 'pending', claimed_by = NULL, "
@@ -521,7 +645,17 @@ class OutboxStore:
                 else:
                     raise StoreError(f"cannot settle an item as {s.state}")
                 done += cur.rowcount
+            self._close_in_ledger(closed)
         return done
+
+    def _close_in_ledger(self, seqs: list[int]) -> None:
+        """Inside the store's write transaction, before it commits (see `ledger`)."""
+        if seqs:
+            assert self._ledger is not None
+            again = self._ledger.close_seqs(seqs)
+            if again:
+                log.warning("outbox: %d item(s) delivered again after the store lost their "
+                            "receipts (the centre deduplicates them)", again)
 
     def in_flight_leases(self) -> list[str]:
         rows = self._conn.execute(
@@ -598,14 +732,16 @@ class OutboxStore:
 
     def _close_items(self, outcome: str, where: str, params: tuple[object, ...]) -> int:
         now = self._clock()
-        self._conn.execute(
+        seqs = [r[0] for r in self._conn.execute(
             "INSERT INTO receipts (item_id, reference, idempotency_key, kind, outcome, "
-            "created_at, closed_at, attempts, confirmation) "
-            f"SELECT id, reference, idempotency_key, kind, ?, created_at, ?, attempts, NULL "
-            f"FROM items WHERE {where}",
+            "created_at, closed_at, attempts, confirmation, seq) "
+            f"SELECT id, reference, idempotency_key, kind, ?, created_at, ?, attempts, NULL, "
+            f"seq FROM items WHERE {where} RETURNING seq",
             (outcome, now, *params),
-        )
-        return self._conn.execute(f"DELETE FROM items WHERE {where}", params).rowcount
+        ).fetchall() if r[0] is not None]
+        deleted = self._conn.execute(f"DELETE FROM items WHERE {where}", params).rowcount
+        self._close_in_ledger(seqs)
+        return deleted
 
     # -- reading -------------------------------------------------------------------------
 
@@ -637,6 +773,7 @@ class OutboxStore:
             dead=dead,
             connectivity=str(self._get_meta("connectivity") or "unknown"),
             schema_version=self.schema_version,
+            loss=self.loss(),
         )
 
     def item_state(self, item_id: str) -> ItemState | None:

@@ -37,6 +37,10 @@ class FaultKind(enum.StrEnum):
     """Treat the bearer token as expired (401, errorNumber 90001)."""
     OUTAGE = "outage"
     """Every request: connection aborted, as if the centre were down."""
+    TRICKLE_HEADERS = "trickle_headers"
+    """Write the answer's status line and headers one byte every ``latency_ms`` and never
+    finish them (a stuck proxy, or a server under a slow-read attack); the connection
+    closes once the client gives up."""
     LINKAGE_ERROR = "linkage_error"
     """Answer with Linkage error ``error_number`` (its HTTP status from the error table),
     e.g. 90012 service timeout or 99994 no face photo, which the seed data never causes."""
@@ -133,6 +137,12 @@ class FaultMiddleware:
             _abort(scope)
             await _until_disconnected(receive)
             return
+        trickle = take(FaultKind.TRICKLE_HEADERS, path)
+        if trickle:
+            scope[FAULT_SCOPE_KEY] = True
+            await _trickle_headers(scope, trickle)
+            await _until_disconnected(receive)
+            return
         latency = take(FaultKind.LATENCY, path)
         if latency:
             await asyncio.sleep(latency.latency_ms / 1000)
@@ -153,6 +163,20 @@ class FaultMiddleware:
             await self.app(scope, receive, _RewriteBody(send, malformed, slow))
             return
         await self.app(scope, receive, send)
+
+
+async def _trickle_headers(scope: Scope, fault: Fault) -> None:
+    """Straight onto the connection (an ASGI app can only send whole headers)."""
+    transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
+    if transport is None:
+        raise RuntimeError("the header trickle fault needs the linkage TLS protocol")
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"  # then: abort
+    for byte in head:
+        if transport.is_closing():
+            return
+        transport.write(bytes([byte]))
+        await asyncio.sleep(max(fault.latency_ms, 1.0) / 1000)
+    transport.abort()
 
 
 async def _send_error(send: Send, fault: Fault) -> None:

@@ -11,7 +11,10 @@
   before parsing, so 1,000 levels give 400, not a RecursionError and a 500), without
   ``NaN``/``Infinity`` and without duplicate keys (JSON parsers disagree on which copy
   wins: RFC 8259 §4) — 400 (95020);
-- ``/_admin/*`` needs its own token (``X-Admin-Token``), not just a kiosk certificate.
+- ``/_admin/*`` needs its own token (``X-Admin-Token``), not just a kiosk certificate;
+- before any of that, `HeaderGuard` (on uvicorn's HTTP protocol, see ``tls.py``) closes a
+  connection whose request head is not complete ``HEADER_TIMEOUT_S`` after it began (408;
+  slowloris) and refuses a head over 16 KB or 100 fields (431).
 
 The checks here do not use the kiosk's code: the oracle stays independent of what it tests.
 `citizen_id_problem` and `consent_time_problem` are the content checks the handlers call.
@@ -219,3 +222,106 @@ def consent_time_problem(at: dt.datetime, now: dt.datetime) -> str | None:
     if at < now - CONSENT_MAX_AGE:
         return f"consentedAt is older than {CONSENT_MAX_AGE.days} days"
     return None
+
+
+# -- before the ASGI app: the request head (a layer on uvicorn's HTTP protocol) ----------
+
+HEADER_TIMEOUT_S = 10.0
+"""From the connection's start (or a later request's first byte) to the end of its head."""
+MAX_HEADER_BYTES = 16 * 1024
+"""The whole request head; uvicorn/h11's own default, and nginx's per-buffer size."""
+MAX_HEADER_COUNT = 100
+"""Apache's ``LimitRequestFields``."""
+LINGER_S = 1.0
+"""After a refusal, read and drop for this long before closing, so the client can read the
+answer instead of getting a reset for the data it was still sending (nginx: lingering close)."""
+
+
+class _HeadRefused(Exception):
+    pass
+
+
+class HeaderGuard:
+    """Mixin for uvicorn's httptools protocol (uvicorn has no header timeout and no header
+    size limit there): a head that is not complete ``header_timeout_s`` after it began is
+    closed (408), one over ``max_header_bytes`` or ``max_header_count`` is refused (431).
+    Idle keep-alive connections are uvicorn's ``timeout_keep_alive``."""
+
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    max_header_bytes: int = MAX_HEADER_BYTES
+    max_header_count: int = MAX_HEADER_COUNT
+    # What uvicorn's protocol provides:
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    headers: list[tuple[bytes, bytes]]
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._head_bytes = 0
+        self._in_head = True
+        self._refused = False
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.header_timeout_s, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _timed_out(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            self._refuse(408, b"Request Timeout", b"request head not complete in time",
+                         linger=False)  # a slow client gets no more time
+
+    def _refuse(self, status: int, reason: bytes, text: bytes, *, linger: bool = True
+                ) -> None:
+        self._refused = True
+        self._disarm()
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (status, reason, len(text), text))
+        if linger:
+            self.loop.call_later(LINGER_S, self.transport.close)
+        else:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # lingering: drop what the client still sends
+        if self._in_head:
+            self._arm()  # a later request's first byte starts its head's clock
+            self._head_bytes += len(data)
+        super().data_received(data)  # type: ignore[misc]
+        if self._in_head and not self._refused and self._head_bytes > self.max_header_bytes:
+            self._refuse(431, b"Request Header Fields Too Large",
+                         b"request head over %d bytes" % self.max_header_bytes)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)  # type: ignore[misc]
+        if len(self.headers) > self.max_header_count:
+            self._refuse(431, b"Request Header Fields Too Large",
+                         b"more than %d header fields" % self.max_header_count)
+            raise _HeadRefused  # stops the parser; `send_400_response` stays quiet
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._disarm()
+        super().on_headers_complete()  # type: ignore[misc]
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()  # type: ignore[misc]
+        self._in_head = True
+        self._head_bytes = 0
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._refused:
+            super().send_400_response(msg)  # type: ignore[misc]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]

@@ -24,20 +24,23 @@ from kiosk.linkage.pki import ServerPki, ensure_server_pki
 from simulators.linkage_server.app import LinkageServer, ServerPolicy
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
+from simulators.linkage_server.limits import HEADER_TIMEOUT_S
 from simulators.linkage_server.store import SubmissionStats
-from simulators.linkage_server.tls import ClientCertProtocol
+from simulators.linkage_server.tls import ClientCertProtocol, guarded_protocol
 
 if TYPE_CHECKING:
     from simulators.linkage_server.holder import HolderGateway
 
 
-def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: int
-                   ) -> uvicorn.Config:
+def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: int,
+                   header_timeout_s: float = HEADER_TIMEOUT_S) -> uvicorn.Config:
     return uvicorn.Config(
         server.asgi_app,
         host=host,
         port=port,
-        http=ClientCertProtocol,
+        # Header timeout and header size/count limits (`limits.HeaderGuard`).
+        http=(ClientCertProtocol if header_timeout_s == HEADER_TIMEOUT_S
+              else guarded_protocol(header_timeout_s)),
         ssl_certfile=str(pki.cert_file),
         ssl_keyfile=str(pki.key_file),
         ssl_ca_certs=str(pki.ca_file),
@@ -119,6 +122,7 @@ def run_in_thread(
     policy: ServerPolicy | None = None,
     startup_timeout_s: float = 15.0,
     holder: HolderGateway | None = None,
+    header_timeout_s: float = HEADER_TIMEOUT_S,
 ) -> RunningServer:
     state_dir = Path(state_dir)
     pki = ensure_server_pki(Path(pki_dir) if pki_dir else state_dir / "pki")
@@ -131,7 +135,8 @@ def run_in_thread(
     )
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn_config(server, pki, host=host, port=bound_port))
+    uv = uvicorn.Server(uvicorn_config(server, pki, host=host, port=bound_port,
+                                       header_timeout_s=header_timeout_s))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},
                               name=f"linkage-server:{bound_port}", daemon=True)
     thread.start()

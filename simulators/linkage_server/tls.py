@@ -3,7 +3,8 @@
 Uvicorn puts no TLS details in the ASGI scope, so these protocols add, per connection,
 ``scope["extensions"]["tls"]`` (the peer certificate as `ssl.SSLSocket.getpeercert`
 returns it) and the transport (for the connection-reset fault). httptools (C parser) is
-used when installed, else h11.
+used when installed, else h11. The httptools protocol carries `limits.HeaderGuard`: a
+header timeout and header size/count limits, which uvicorn does not have.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from simulators.linkage_server.faults import TRANSPORT_EXTENSION
+from simulators.linkage_server.limits import HeaderGuard
 
 
 def _with_tls(app: ASGIApp, transport: asyncio.Transport) -> ASGIApp:
@@ -43,12 +45,21 @@ except ImportError:  # pragma: no cover - httptools is a dependency; h11 still w
     pass
 else:
 
-    class ClientCertHttpToolsProtocol(HttpToolsProtocol):
+    class ClientCertHttpToolsProtocol(HeaderGuard, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.app = _with_tls(self.app, transport)
 
     ClientCertProtocol = ClientCertHttpToolsProtocol
+
+
+def guarded_protocol(header_timeout_s: float) -> type[asyncio.Protocol]:
+    """`ClientCertProtocol` with another header timeout (tests use a short one). The h11
+    fallback keeps h11's own head limit (400 over 16 KB) and has no header timeout."""
+    if not issubclass(ClientCertProtocol, HeaderGuard):
+        return ClientCertProtocol
+    return type("GuardedClientCertProtocol", (ClientCertProtocol,),
+                {"header_timeout_s": header_timeout_s})
 
 
 def client_common_name(scope: Scope) -> str | None:

@@ -27,6 +27,9 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (for outbox.*)
+# The checkout this file is in, before any installed copy: the workers run the code under
+# test, not whatever the venv's editable install points at.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import kiosk.__main__ as kiosk_main
 from kiosk.config import load_settings

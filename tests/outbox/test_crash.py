@@ -172,11 +172,21 @@ def test_kill_9_at_random_moments_loses_nothing_and_delivers_once(
         [stats.get(str(r["idempotency_key"])) for r in leftover[:3]])
     assert set(stats) <= stored, "the server got a key the outbox never stored"
     once = {k for k, s in stats.items() if s.accepted == 1}
-    assert stored == once, {k: stats.get(k) for k in list(stored ^ once)[:5]}
+    assert stored == once, {k: (stats.get(k), [(r["kind"], r["confirmation"]) for r in receipts
+                                              if r["idempotency_key"] == k])
+                            for k in list(stored ^ once)[:5]}
     assert all(r["outcome"] == "delivered" for r in receipts)
     replays = sum(s.replays for s in stats.values())
+    store = OutboxStore(settings.outbox.database, load_outbox_cipher(settings.outbox),
+                        settings.kiosk.id)
+    try:
+        loss = store.loss()  # the ledger beside the store (issue 29): kill -9 is no loss
+    finally:
+        store.close()
+    assert loss.lost == 0 and loss.accepted == len(stored) == loss.closed, loss
     print(f"\ncrash test: kills {kills}, accepted {len(accepted)}, stored {len(stored)}, "
-          f"server replays {replays}, conflicts {sum(s.conflicts for s in stats.values())}")
+          f"server replays {replays}, conflicts {sum(s.conflicts for s in stats.values())}, "
+          f"ledger {loss}")
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ loopback): exactly-once acceptance by Idempotency-Key, audit batches, faults, ou
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,3 +156,32 @@ def test_outage_makes_it_offline_then_it_drains(
     assert sender.connectivity is ConnectivityState.ONLINE
     drain(sender, clock)
     assert all(server.submissions()[r.idempotency_key].accepted == 1 for r in refs)
+
+
+def test_a_header_trickling_server_holds_one_item_for_its_deadline_only(
+    outbox: Outbox, server: RunningServer, creds: KioskCredentials, clock: FakeClock,
+):
+    """Issue 29: the first submission's answer trickles its header bytes (one a second);
+    the call ends at the client's 3 s deadline and the sender goes on with the others."""
+    from kiosk.linkage.client import Timeouts
+    from kiosk.linkage.retry import RetryPolicy as ClientRetryPolicy
+
+    client = linkage_client(server.base_url, creds)
+    client.timeouts = Timeouts(connect_s=2.0, read_s=5.0, total_s=3.0)
+    client.retry = ClientRetryPolicy(max_attempts=1, total_s=3.0)
+    deliverer = LinkageDeliverer(client)
+    try:
+        subs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
+                for n in range(6)]
+        sender = new_sender(outbox, deliverer, clock)
+        server.faults.set("trickle_headers", count=1, path_prefix="/api/agency/submissions",
+                          latency_ms=1000)
+        started = time.monotonic()
+        drain(sender, clock)
+        took = time.monotonic() - started
+    finally:
+        deliverer.close()
+    assert server.faults.snapshot()["fired"]["trickle_headers"] == 1
+    stats = server.submissions()
+    assert all(stats[r.idempotency_key].accepted == 1 for r in subs)
+    assert 2.0 <= took <= 3.0 + 4.0, took  # one deadline, then the queue drained

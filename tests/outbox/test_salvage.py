@@ -124,6 +124,13 @@ def _damage_and_deliver(tmp_path: Path, seed: int) -> bool:
             assert fresh.salvage.summary() in alerts[0].message
             assert fresh.salvage.salvaged + fresh.salvage.lost <= len(waiting)
             assert fresh.salvage.salvaged >= len(readable)
+            # The ledger beside the store counts exactly what the salvage could not give
+            # back (the salvage's own "lost" is a lower bound).
+            assert fresh.loss().lost == len(waiting) - fresh.salvage.salvaged
+            assert f"{fresh.loss().lost} items lost" in alerts[0].message or \
+                fresh.loss().lost == 0
+        else:
+            assert fresh.loss().lost == 0, f"seed {seed}"
         fresh.reclaim(["before"], max_attempts=100)  # the sender that died (no salvage)
         sent = _deliver_all(fresh)
     finally:

@@ -219,6 +219,15 @@ class OutboxMachine(RuleBasedStateMachine):
             assert counts[state] == sum(m.state is state for m in self.items.values())
 
 
+    @invariant()
+    def ledger_counts_nothing_lost(self) -> None:
+        """Crashes of senders and late settles never look like loss (issue 29)."""
+        loss = self.store.loss()
+        assert (loss.lost, loss.resurrected) == (0, 0)
+        waiting = sum(m.state is not ItemState.DELIVERED for m in self.items.values())
+        assert loss.waiting == waiting and loss.accepted == loss.closed + loss.waiting
+
+
 OutboxMachine.TestCase.settings = settings(
     max_examples=100, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -19,7 +19,7 @@ MENU_SCREEN = "maint_menu"
 LABELS = {
     "card_reader": "Card reader", "printer": "Printer", "linkage": "Linkage Center",
     "outbox": "Outbox", "disk": "Disk space", "version": "Software", "uptime": "Uptime",
-    "vpcd": "Virtual reader",
+    "vpcd": "Virtual reader", "outbox_loss": "Outbox loss",
 }
 
 
