@@ -203,6 +203,8 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         holder=GatewayHolderVerifier(linkage),
     )
     closers.append(engine.stop)
+    # While a session is open the fleet updater waits (`python -m kiosk busy`).
+    closers.append(SessionLock(settings.kiosk.state_dir).attach(engine))
     if refusal is not None:
         engine.refuse_service(refusal)
     if not catalogue.enabled:
