@@ -26,6 +26,7 @@ from drivers.card.protocol import CardReader
 from kiosk.appliance import metrics
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
+from kiosk.fleet.busy import SessionLock
 from kiosk.linkage.client import LinkageClient
 from kiosk.outbox import Outbox, Sender
 from kiosk.outbox.crypto import ensure_outbox_key
