@@ -38,8 +38,10 @@ class FleetApt:
                 "-o", "Acquire::Retries=1", "-o", "Acquire::http::Timeout=20"]
 
     def prepare(self) -> None:
-        (self.dir / "lists" / "partial").mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.releases.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by apt's download sandbox user (_apt); nothing secret in here.
+        for d in (self.cfg.state_dir, self.dir, self.dir / "lists",
+                  self.dir / "lists" / "partial", self.releases):
+            d.mkdir(mode=0o755, exist_ok=True)
         line = (f"deb [signed-by={self.cfg.keyring}] {self.cfg.url} {self.cfg.ring.value} "
                 "main\n")
         self._sources.write_text(line, encoding="ascii")
@@ -48,8 +50,9 @@ class FleetApt:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
         proc = subprocess.run(list(args), capture_output=True, text=True, env=env, check=False)
         if check and proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            raise AptError(f"{args[0]} {' '.join(args[1:3])} failed: {' | '.join(tail)}")
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            tail = [line for line in lines if line.startswith("E:")] or lines[-3:]
+            raise AptError(f"{args[0]} failed: {' | '.join(tail)[:500]}")
         return proc
 
     def update(self) -> bool:
@@ -57,7 +60,8 @@ class FleetApt:
         proc = self._run(["apt-get", *self._options(), "-q", "update"], check=False)
         # apt-get update exits 0 on some fetch failures; W:/E: lines say what went wrong.
         bad = proc.returncode != 0 or any(
-            line.startswith(("E:", "W:")) for line in proc.stderr.splitlines())
+            line.startswith(("E:", "W:")) and "unsandboxed" not in line
+            for line in proc.stderr.splitlines())
         return not bad
 
     def offered_versions(self) -> list[str]:
@@ -74,7 +78,9 @@ class FleetApt:
             cwd=self.releases, capture_output=True, text=True, check=False,
             env=dict(os.environ, LC_ALL="C"))
         if proc.returncode != 0:
-            raise AptError(f"apt-get download {version} failed: {proc.stderr.strip()[-300:]}")
+            errors = [line for line in proc.stderr.splitlines() if line.startswith("E:")]
+            reason = " | ".join(errors) or proc.stderr.strip()[-300:]
+            raise AptError(f"apt-get download {version} failed: {reason[:500]}")
         return self.kept(version) or _missing(version)
 
     def kept(self, version: str) -> Path | None:

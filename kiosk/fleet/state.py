@@ -52,7 +52,7 @@ def load_state(state_dir: Path) -> UpdaterState:
 
 
 def save_state(state_dir: Path, state: UpdaterState) -> None:
-    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    state_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
     tmp = state_dir / f".{STATE_FILE}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(asdict(state), f, indent=1, sort_keys=True)
