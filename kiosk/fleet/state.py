@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+
+STATE_DIR = Path("/var/lib/linkage-kiosk-updater")
 STATE_FILE = "state.json"
 
 RESULTS = ("up_to_date", "installed", "rolled_back", "install_failed", "outside_window",
@@ -93,3 +98,14 @@ def render_metrics(s: UpdaterState) -> str:
            "Since when a newer release is offered and not installed (0: up to date)",
            [("", s.behind_since)])
     return "\n".join(out) + "\n"
+
+
+class UpdateCollector:
+    """The update metrics as a prometheus_client collector, for the kiosk's own metrics
+    registry: ``registry.register(UpdateCollector(lambda: load_state(STATE_DIR)))``."""
+
+    def __init__(self, read: Callable[[], UpdaterState]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        yield from text_string_to_metric_families(render_metrics(self._read()))
