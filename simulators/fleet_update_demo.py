@@ -273,7 +273,7 @@ def _story(work: Path, prebuilt: Path | None) -> int:
 
         step("4. kiosk A is offline (no Linkage server): it queues 20 submissions")
         sender = start_sender(a, work / "sender.log")
-        cid = json.loads((REPO / "seeds/citizens.json").read_text())[0]["cid"]
+        cid = json.loads((REPO / "seeds/citizens.json").read_text())["citizens"][0]["cid"]
         refs = a.run([PY, "-c", ENQUEUE, "20", cid, "demo-v1-"], user=KIOSK,
                      capture_output=True).stdout.split()
         status = outbox_status(a)

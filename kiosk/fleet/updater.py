@@ -131,7 +131,7 @@ def run_update(cfg: FleetConfig, config_path: Path, *,
         state.installed = offered
         state.behind_since = 0.0
         apt.prune({offered, installed} - {None})  # type: ignore[arg-type]
-        say(f"{offered} passed its self-check {clock() - started:.1f} s after the install")
+        say(f"{offered} passed its self-check {clock() - started:.1f} s after the install began")
         return _finish(cfg, state, RunResult("installed", offered))
     say(f"{offered} failed: {failure}")
     if installed is None:
@@ -173,7 +173,7 @@ def _rollback(cfg: FleetConfig, apt: FleetApt, state: UpdaterState, previous: st
         return _finish(cfg, state, RunResult("install_failed",
                                              f"{failure}; ROLLBACK FAILED: {exc}"))
     state.installed = installed_version()
-    say(f"rolled back to {state.installed} {clock() - started:.1f} s after the install; "
+    say(f"rolled back to {state.installed} {clock() - started:.1f} s after the install began; "
         f"{bad} held on this kiosk")
     return _finish(cfg, state, RunResult("rolled_back", f"{bad}: {failure}"))
 
