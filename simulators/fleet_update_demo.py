@@ -171,7 +171,8 @@ for i in range(int(sys.argv[1])):
     sub = M.SubmissionRequest(kind="certified-copy",
         serviceID=int(M.ServiceId.HOUSE_REGISTRATION), personalID=sys.argv[2],
         consentedAt=dt.datetime.now(dt.timezone.utc),
-        payload={"document": "house_registration", "copies": 1, "n": i})
+        payload={"document": "house_registration", "copies": 1,
+                 "pickupOffice": s.kiosk.office_code, "kioskID": s.kiosk.id})
     print(box.enqueue(ItemKind.SUBMISSION, encode_submission(sub), sys.argv[3] + str(i)).reference)
 box.close()
 """
