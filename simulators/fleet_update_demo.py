@@ -173,7 +173,8 @@ for i in range(int(sys.argv[1])):
         consentedAt=dt.datetime.now(dt.timezone.utc),
         payload={"document": "house_registration", "copies": 1,
                  "pickupOffice": s.kiosk.office_code, "kioskID": s.kiosk.id})
-    print(box.enqueue(ItemKind.SUBMISSION, encode_submission(sub), sys.argv[3] + str(i)).reference)
+    key = str(uuid.uuid5(uuid.NAMESPACE_URL, sys.argv[3] + str(i)))  # the API takes UUIDs
+    print(box.enqueue(ItemKind.SUBMISSION, encode_submission(sub), key).reference, key)
 box.close()
 """
 
@@ -275,8 +276,10 @@ def _story(work: Path, prebuilt: Path | None) -> int:
         step("4. kiosk A is offline (no Linkage server): it queues 20 submissions")
         sender = start_sender(a, work / "sender.log")
         cid = json.loads((REPO / "seeds/citizens.json").read_text())["citizens"][0]["cid"]
-        refs = a.run([PY, "-c", ENQUEUE, "20", cid, "demo-v1-"], user=KIOSK,
-                     capture_output=True).stdout.split()
+        lines = a.run([PY, "-c", ENQUEUE, "20", cid, "demo-v1-"], user=KIOSK,
+                      capture_output=True).stdout.split("\n")
+        refs = [line.split()[0] for line in lines if line.strip()]
+        first_keys = {line.split()[1] for line in lines if line.strip()}
         status = outbox_status(a)
         step(f"  queued {len(refs)} items, e.g. {refs[0]}; outbox: {waiting(status)} waiting")
 
@@ -311,7 +314,7 @@ def _story(work: Path, prebuilt: Path | None) -> int:
         server = run_in_thread(state_dir=work / "server", pki_dir=pki, port=port)
         took = wait_for("20 deliveries", lambda: waiting(outbox_status(a)) == 0, 180)
         stats = server.submissions()
-        keys = [k for k in stats if k.startswith("demo-v1-")]
+        keys = [k for k in stats if k in first_keys]
         assert len(keys) == 20 and all(stats[k].accepted == 1 for k in keys), stats
         step(f"  delivered in {took:.0f} s: 20 keys, each accepted once, replays "
              f"{sum(stats[k].replays for k in keys)}")
@@ -319,8 +322,9 @@ def _story(work: Path, prebuilt: Path | None) -> int:
         server = None
 
         step("7. offline again, 5 more queued; the operator publishes the bad v3 to canary")
-        more = a.run([PY, "-c", ENQUEUE, "5", cid, "demo-v2-"], user=KIOSK,
-                     capture_output=True).stdout.split()
+        more_lines = a.run([PY, "-c", ENQUEUE, "5", cid, "demo-v2-"], user=KIOSK,
+                           capture_output=True).stdout.split("\n")
+        more = {line.split()[1] for line in more_lines if line.strip()}
         fleet_repo(repo, "publish", str(debs[V3]))
         started = time.monotonic()
         rc, out = update(a)
@@ -346,7 +350,7 @@ def _story(work: Path, prebuilt: Path | None) -> int:
         server = run_in_thread(state_dir=work / "server", pki_dir=pki, port=port)
         wait_for("5 deliveries", lambda: waiting(outbox_status(a)) == 0, 180)
         stats = server.submissions()
-        mine = [k for k in stats if k.startswith("demo-")]
+        mine = [k for k in stats if k in first_keys | more]
         assert len(mine) == 25 and all(stats[k].accepted == 1 for k in mine), stats
         step("  all 25 delivered, each exactly once, across two upgrades and a rollback")
 
