@@ -22,7 +22,9 @@ aptly_() { aptly -config="$conf" "$@"; }
 keyid() { gpg --batch --list-secret-keys --with-colons | awk -F: '$1=="fpr"{print $10; exit}'; }
 publish_ring() {  # publish_ring RING: first publish or update, signed with the fleet key
   local ring=$1
-  if aptly_ publish list -raw | grep -qx ". $ring"; then
+  local published
+  published=$(aptly_ publish list -raw)  # not piped into grep -q: pipefail + SIGPIPE races
+  if printf '%s\n' "$published" | grep -qx ". $ring"; then
     aptly_ publish update -batch -gpg-key="$(keyid)" "$ring" >/dev/null
   else
     aptly_ publish repo -batch -gpg-key="$(keyid)" -distribution="$ring" -component=main \

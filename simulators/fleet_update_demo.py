@@ -92,7 +92,11 @@ def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
 
 
 def fleet_repo(repo: Path, *args: str) -> None:
-    out = sh([str(REPO / "packaging/fleet-repo.sh"), str(repo), *args]).stdout.strip()
+    proc = subprocess.run([str(REPO / "packaging/fleet-repo.sh"), str(repo), *args],
+                          text=True, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"FAILED: fleet-repo.sh {' '.join(args)}: {proc.stderr.strip()}")
+    out = proc.stdout.strip()
     step(f"  repo: {out.splitlines()[-1] if out else 'ok'}")
 
 
