@@ -42,9 +42,11 @@ sed -i "s/^version = \".*\"$/version = \"$version\"/" "$tree/pyproject.toml"
 if [ "$fault" = selfcheck ]; then
   # A release that fails the way a real regression would: the kiosk's entry points die at
   # start (the UI and `python -m kiosk ...`); the updater (kiosk.fleet) still runs.
+  # (At the top of the modules: a line after `sys.exit(main())` would never run.)
   for f in kiosk/__main__.py kiosk/appliance/__main__.py; do
-    printf '\nraise SystemExit("fault injected at build time: this release cannot start")\n' \
-      >> "$tree/$f"
+    grep -q '^from __future__ import annotations$' "$tree/$f"
+    sed -i '/^from __future__ import annotations$/a raise SystemExit("fault injected at build time: this release cannot start")' \
+      "$tree/$f"
   done
 fi
 # The changelog (dpkg's version) is written from the same version: one source, no drift.
