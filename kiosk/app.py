@@ -26,6 +26,7 @@ from drivers.card.protocol import CardReader
 from kiosk.appliance import metrics
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
+from kiosk.fleet.busy import SessionLock
 from kiosk.linkage.client import LinkageClient
 from kiosk.outbox import Outbox, Sender
 from kiosk.outbox.crypto import ensure_outbox_key
@@ -204,6 +205,8 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         holder=GatewayHolderVerifier(linkage),
     )
     closers.append(engine.stop)
+    # While a session is open the fleet updater waits (`python -m kiosk busy`).
+    closers.append(SessionLock(settings.kiosk.state_dir).attach(engine))
     if refusal is not None:
         engine.refuse_service(refusal)
     if not catalogue.enabled:

@@ -27,10 +27,12 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from kiosk.appliance.exits import RESULTS
 from kiosk.appliance.metrics import KioskMetrics, MetricsServer, serve
+from kiosk.fleet.state import UpdateCollector, UpdaterState
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_FILE = REPO / "ops" / "prometheus" / "kiosk-alerts.yml"
@@ -168,6 +170,16 @@ def rules_for_demo(text: str, for_s: float) -> str:
     return shortened
 
 
+def update_state(state: KioskState, now: float) -> UpdaterState:
+    """The fleet updater's state of a simulated kiosk: up to date on stable, except the
+    kiosks on 0.1.0, offered 0.2.0 two days ago (behind, not yet alerting)."""
+    behind = state.version == "0.1.0"
+    return UpdaterState(installed=state.version, offered="0.2.0", ring="stable",
+                        last_check=now - 600, last_attempt=now - 86400,
+                        last_result="up_to_date" if not behind else "outside_window",
+                        behind_since=now - 2 * 86400 if behind else 0.0)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -195,6 +207,7 @@ class Fleet:
                     continue
                 metrics = KioskMetrics()
                 feed(metrics, state, now)
+                metrics.registry.register(UpdateCollector(partial(update_state, state, now)))
                 server = serve(metrics, 0)
                 self._servers.append(server)
                 self.targets[state.name] = server.port

@@ -27,8 +27,21 @@ TARGET_LABELS = {"job", "instance", "kiosk"}
 ALERT_LABELS = {"alertname", "alertstate", "severity"}
 
 
+def update_samples() -> list:
+    """The fleet updater's own metrics (kiosk/fleet/state.py), for a kiosk that rolled back."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from kiosk.fleet.state import UpdaterState, render_metrics
+
+    state = UpdaterState(installed="1.1.0", offered="1.2.0", ring="stable", rollbacks=1,
+                         held=["1.2.0"], last_result="rolled_back", behind_since=1.0)
+    return [s for f in text_string_to_metric_families(render_metrics(state))
+            for s in f.samples]
+
+
 def served_metrics() -> set[str]:
-    return KioskMetrics().metric_names() | PROMETHEUS_SERIES
+    return (KioskMetrics().metric_names() | PROMETHEUS_SERIES
+            | {s.name for s in update_samples()})
 
 
 def served_labels() -> set[str]:
@@ -39,7 +52,8 @@ def served_labels() -> set[str]:
     feed(m, plan_fleet(14)[0], time.time())
     text = generate_latest(m.registry).decode()
     return ({label for f in text_string_to_metric_families(text) for s in f.samples
-             for label in s.labels} | TARGET_LABELS | ALERT_LABELS)
+             for label in s.labels} | TARGET_LABELS | ALERT_LABELS
+            | {label for s in update_samples() for label in s.labels})
 
 
 def panels(board: dict) -> list[dict]:

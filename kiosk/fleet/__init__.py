@@ -1,0 +1,3 @@
+"""Fleet updates: maintenance window, busy check, self-check, rollback.
+
+See docs/fleet-updates.md."""
