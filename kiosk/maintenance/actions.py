@@ -78,6 +78,8 @@ class Maintenance:
             found["outbox"] = probes.outbox_probe(self.outbox)
         found.update(self.extra_probes)
         found["disk"] = health.disk_probe(self.settings.kiosk.state_dir)
+        found["units"] = health.parts_probe(self.settings.kiosk.state_dir)
+        found["sender"] = health.sender_probe(self.settings.kiosk.state_dir)
         found["vpcd"] = health.vpcd_probe()
         found["version"] = health.version_probe
         found["uptime"] = health.uptime_probe

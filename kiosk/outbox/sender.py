@@ -117,7 +117,7 @@ class Sender:
         settle_every: int = 25,
         settle_after_s: float = 0.1,
         report_depth: DepthReport = _no_report,
-        on_tick: Callable[[], None] = _no_tick,
+        on_tick: Callable[[], object] = _no_tick,
     ) -> None:
         self.outbox = outbox
         self.deliverer = deliverer
