@@ -95,9 +95,13 @@ fi
 
 # --- never a half install: what this run creates is removed again if a step fails ---------
 created=()
-track() {  # track PATH...: remember paths that do not exist yet (they are ours to undo)
-  local p
-  for p in "$@"; do [ -e "$p" ] || [ -L "$p" ] || created+=("$p"); done
+track() {  # track PATH...: remember paths that do not exist yet (they are ours to undo),
+  local p       # by their topmost missing folder (install -D and mkdir -p make the parents)
+  for p in "$@"; do
+    [ -e "$p" ] || [ -L "$p" ] && continue
+    while [ "$(dirname "$p")" != "$p" ] && [ ! -e "$(dirname "$p")" ]; do p=$(dirname "$p"); done
+    created+=("$p")
+  done
 }
 rollback() {
   local code=$? i
