@@ -35,6 +35,7 @@ kiosk_store_free_bytes / _size_bytes   gauge      file system of the state dir
 kiosk_starts_total                     counter    service starts, persisted in the state dir
 kiosk_start_time_seconds               gauge      this process's start (Unix time)
 kiosk_service_exits_total              counter    result: systemd's $SERVICE_RESULT (watchdog…)
+kiosk_unit_failures_total              counter    unit: times systemd gave up on it (recovery)
 =====================================  =========  ===========================================
 
 Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
@@ -152,6 +153,10 @@ class KioskMetrics:
             "kiosk_service_exits", "Stops of the kiosk service by systemd's result",
             ["result"], registry=r)
         self._exits_seen: dict[str, int] = {}
+        self.unit_failures = Counter(
+            "kiosk_unit_failures", "Times systemd gave up on a kiosk unit (start limit hit; "
+            "the recovery unit restarts it after a cool-down)", ["unit"], registry=r)
+        self._unit_failures_seen: dict[str, int] = {}
         self._printer_states: set[str] = set(PRINTER_STATES)
         self._lock = threading.Lock()
         self.set_printer_state("unknown")
@@ -242,6 +247,15 @@ class KioskMetrics:
                 seen = self._exits_seen.get(label, 0)
                 self.service_exits.labels(label).inc(max(0, count - seen))
                 self._exits_seen[label] = max(seen, count)
+
+    def set_unit_failures(self, counts: dict[str, int]) -> None:
+        """Persisted counts per unit (`kiosk.appliance.recover`, STATE_DIR/unit-failures.json)."""
+        with self._lock:
+            for unit, count in counts.items():
+                label = safe_label(unit)
+                seen = self._unit_failures_seen.get(label, 0)
+                self.unit_failures.labels(label).inc(max(0, count - seen))
+                self._unit_failures_seen[label] = max(seen, count)
 
     def metric_names(self) -> set[str]:
         """Every series name this exporter can serve (``_total``, ``_bucket``… included),
