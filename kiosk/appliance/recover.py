@@ -14,7 +14,7 @@ as root when UNIT enters ``failed`` — in practice when it hit its start limit
    and ``maintenance health`` says which part is down and since when),
 3. logs the technician alert at priority ``crit`` to the journal,
 4. waits a cool-down that doubles with each failure of the last hour
-   (`cooldown_s`: 30 s, 60 s … capped at 10 min), then ``systemctl reset-failed UNIT`` and
+   (`cooldown_s`: 15 s, 30 s, 60 s … capped at 10 min), then ``systemctl reset-failed UNIT`` and
    ``systemctl start --no-block UNIT``. If UNIT fails again, systemd starts this again:
    no unit stays failed for good.
 
@@ -37,7 +37,7 @@ from pathlib import Path
 
 FAILURES_FILE = "unit-failures.json"
 PARTS_DOWN_DIR = "parts-down"
-COOLDOWN_BASE_S = 30.0
+COOLDOWN_BASE_S = 15.0
 COOLDOWN_CAP_S = 600.0
 RECENT_S = 3600.0
 _UNIT = re.compile(r"^[A-Za-z0-9@._-]{1,200}\.service$")
@@ -75,7 +75,7 @@ def failure_counts(state_dir: Path) -> dict[str, int]:
 
 
 def cooldown_s(recent_failures: int) -> float:
-    """30 s after the first failure of the hour, doubling, at most 10 min."""
+    """15 s after the first failure of the hour, doubling, at most 10 min."""
     return min(COOLDOWN_CAP_S, COOLDOWN_BASE_S * 2.0 ** max(0, recent_failures - 1))
 
 

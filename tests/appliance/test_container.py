@@ -209,7 +209,6 @@ def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lo
     for log in logs:
         assert log.error is None, log.error
         assert len(log.kills) == KILLS
-    assert kill_phase_s < 600, f"the kills took {kill_phase_s:.0f} s (the bound is 10 min)"
     wait_until(kiosk.all_active, 900, "every unit active after the crash loop")
     for unit in nspawn.UNITS:
         assert m.show(unit, "ActiveState") == "active"
@@ -243,3 +242,4 @@ def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lo
     assert verdict["waiting"] == 0 and verdict["dead"] == 0, verdict
     assert verdict["lost"] == 0 and verdict["accepted_twice"] == 0, verdict
     assert kiosk.health()["units"]["status"] == "ok"
+    assert kill_phase_s < 600, f"the kills took {kill_phase_s:.0f} s (the bound is 10 min)"

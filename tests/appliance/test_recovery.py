@@ -40,8 +40,8 @@ def test_failures_are_counted_and_the_part_marked_down(tmp_path: Path) -> None:
     assert recover.failure_counts(tmp_path) == {UNIT: 3}  # the count outlives the mark
 
 
-@pytest.mark.parametrize(("recent", "wait"), [(1, 30.0), (2, 60.0), (4, 240.0), (5, 480.0),
-                                              (6, 600.0), (40, 600.0)])
+@pytest.mark.parametrize(("recent", "wait"), [(1, 15.0), (2, 30.0), (4, 120.0), (5, 240.0),
+                                              (6, 480.0), (7, 600.0), (40, 600.0)])
 def test_the_cooldown_doubles_and_is_capped(recent: int, wait: float) -> None:
     assert recover.cooldown_s(recent) == wait
 
