@@ -241,21 +241,20 @@ class KioskMetrics:
 
     def set_service_exits(self, counts: dict[str, int]) -> None:
         """Persisted counts per ``$SERVICE_RESULT`` (`kiosk.appliance.exits`)."""
-        with self._lock:
-            for result, count in counts.items():
-                label = safe_label(result)
-                seen = self._exits_seen.get(label, 0)
-                self.service_exits.labels(label).inc(max(0, count - seen))
-                self._exits_seen[label] = max(seen, count)
+        self._catch_up(self.service_exits, self._exits_seen, counts)
 
     def set_unit_failures(self, counts: dict[str, int]) -> None:
         """Persisted counts per unit (`kiosk.appliance.recover`, STATE_DIR/unit-failures.json)."""
+        self._catch_up(self.unit_failures, self._unit_failures_seen, counts)
+
+    def _catch_up(self, counter: Counter, seen: dict[str, int], counts: dict[str, int]) -> None:
+        """A counter kept in a file: publish what it gained since we last looked."""
         with self._lock:
-            for unit, count in counts.items():
-                label = safe_label(unit)
-                seen = self._unit_failures_seen.get(label, 0)
-                self.unit_failures.labels(label).inc(max(0, count - seen))
-                self._unit_failures_seen[label] = max(seen, count)
+            for value, count in counts.items():
+                label = safe_label(value)
+                before = seen.get(label, 0)
+                counter.labels(label).inc(max(0, count - before))
+                seen[label] = max(before, count)
 
     def metric_names(self) -> set[str]:
         """Every series name this exporter can serve (``_total``, ``_bucket``… included),
