@@ -237,6 +237,9 @@ def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lo
     print(f"\ncrash loop ({KILLS} kill -9 per unit, in {kill_phase_s:.0f} s):\n  "
           + "\n  ".join(lines))
     assert not m.run("ls", f"{STATE}/parts-down", check=False).stdout.strip(), "marks left"
+    # The UI showed "out of service" while a part it needs was down.
+    ui_log = m.run("journalctl", "-u", "linkage-kiosk.service", "--no-pager", "-o", "cat").stdout
+    assert "kiosk.session: out of service: linkage-" in ui_log
     verdict = json.loads(m.run(PY, INSIDE, "verify", CONFIG, accepted_log,
                                "/var/lib/linkage-reference-server", user="linkage-kiosk",
                                timeout=600).stdout.splitlines()[-1])
