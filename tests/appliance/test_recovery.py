@@ -18,6 +18,7 @@ import pytest
 from kiosk.appliance import recover
 from kiosk.appliance.heartbeat import STALE_AFTER_S, Heartbeat, heartbeat_path, read_beat
 from kiosk.appliance.parts import SENDER, PartsWatch, down_now
+from kiosk.config import Settings
 from kiosk.maintenance.health import Status, parts_probe, sender_probe
 from kiosk.outbox.model import DeliveryResult, ItemKind, OutgoingItem
 from kiosk.outbox.sender import Sender
@@ -208,3 +209,38 @@ def test_the_sender_ticks_from_its_own_loop_and_stops_ticking_when_stuck(
         deliverer.release.set()
         sender.stop(timeout=10)
         outbox.close()
+
+
+def production_settings(tmp_path: Path) -> Settings:
+    from kiosk.config import load_settings
+
+    demo = load_settings(Path(__file__).resolve().parents[2] / "config" / "kiosk.toml")
+    link = demo.linkage.model_copy(update={
+        "ca_file": tmp_path / "ca.pem", "client_cert_file": tmp_path / "kiosk.pem",
+        "client_key_file": tmp_path / "kiosk.key"})
+    return demo.model_copy(update={"demo": demo.demo.model_copy(update={"enabled": False}),
+                                   "linkage": link})
+
+
+def test_a_production_sender_waits_for_its_keys_ticking_then_goes_on(tmp_path: Path) -> None:
+    from kiosk.appliance.keys import missing_keys, wait_for_keys
+
+    settings = production_settings(tmp_path)
+    assert len(missing_keys(settings)) == 3
+    statuses: list[str] = []
+    ticks = 0
+    wake = threading.Event()
+    wake.set()  # no pause between checks in the test
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+        if ticks == 3:  # the technician puts the keys in place
+            for path in (tmp_path / "ca.pem", tmp_path / "kiosk.pem", tmp_path / "kiosk.key"):
+                path.write_text("pem")
+
+    assert wait_for_keys(settings, tick, lambda: False, status=statuses.append, wake=wake)
+    assert ticks == 3 and len(statuses) == 1 and "waiting for the client keys" in statuses[0]
+    # Asked to stop while waiting: returns False, does not deliver.
+    (tmp_path / "kiosk.key").unlink()
+    assert not wait_for_keys(settings, lambda: None, lambda: True, wake=wake)
