@@ -1,6 +1,6 @@
 """The systemd units and scripts/install.sh, checked with systemd's own tools.
 
-systemd is not PID 1 in this container, so nothing is started here: `systemd-analyze
+Nothing is started here (test_container.py runs the units under a real systemd): `systemd-analyze
 verify` and `systemd-analyze security --offline=true` read the unit files as systemd
 would. `verify` insists that ExecStart's binary exists, so the installed units get a
 stand-in prefix whose venv/bin/python is this test run's interpreter.
