@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from drivers.card.protocol import CardReader
 from kiosk.appliance import metrics
+from kiosk.appliance.heartbeat import Heartbeat, heartbeat_path
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
 from kiosk.fleet.busy import SessionLock
@@ -161,7 +162,10 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         closers.append(deliverer.close)
         # First evidence of the network now, so the first menu is not "offline" by default.
         outbox.connectivity.record_probe(deliverer.probe())
-        sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox)
+        # The in-process sender beats too, so `maintenance health` reads one heartbeat.
+        beat = Heartbeat(heartbeat_path(settings.kiosk.state_dir))
+        sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox,
+                        on_tick=beat.beat)
         sender.start_thread()
         closers.append(lambda: sender.stop(timeout=10))
     else:

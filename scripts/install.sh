@@ -14,7 +14,10 @@
 # - DESTDIR=/some/root installs the files below that root (packaging, tests) and skips
 #   everything that changes the running system (users, chown, systemctl, udevadm).
 # - --dry-run prints what would be done and changes nothing.
-set -euo pipefail
+# - Checks every tool it needs before it changes anything (exit 69, naming the missing
+#   ones), and never leaves a half install: if a step fails, every file and folder this
+#   run created is removed again (a user it created stays; what existed is never touched).
+set -Eeuo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=/opt/linkage-kiosk
@@ -32,7 +35,7 @@ DRY_RUN=0
 DESTDIR=${DESTDIR:-}
 READER_CONF_OVERRIDDEN=0
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,6 +72,51 @@ say() { echo "install: $*"; }
 run() {
   if [ "$DRY_RUN" = 1 ]; then echo "+ $*"; else "$@"; fi
 }
+
+# --- 0. every tool this install will call, before anything changes ------------------------
+need=(python3 sed install mktemp)
+[ "$SKIP_VENV" = 1 ] || need+=(pip-via-venv)
+[ "$live_system" = 1 ] && need+=(getent useradd groupadd chown systemctl udevadm)
+missing=()
+for tool in "${need[@]}"; do
+  case "$tool" in
+    pip-via-venv)  # python3 -m venv needs Debian's python3-venv (ensurepip)
+      python3 -m ensurepip --version >/dev/null 2>&1 || missing+=("python3-venv (python3 -m venv)") ;;
+    *) command -v "$tool" >/dev/null 2>&1 || missing+=("$tool") ;;
+  esac
+done
+if [ ${#missing[@]} -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
+  echo "install.sh: (dry run) missing tools: ${missing[*]}; a real install would stop here" >&2
+elif [ ${#missing[@]} -gt 0 ]; then
+  echo "install.sh: missing tools, nothing was changed: ${missing[*]}" >&2
+  echo "  (Debian: apt-get install systemd udev passwd python3-venv coreutils sed)" >&2
+  exit 69
+fi
+
+# --- never a half install: what this run creates is removed again if a step fails ---------
+created=()
+track() {  # track PATH...: remember paths that do not exist yet (they are ours to undo),
+  local p       # by their topmost missing folder (install -D and mkdir -p make the parents)
+  for p in "$@"; do
+    [ -e "$p" ] || [ -L "$p" ] && continue
+    while [ "$(dirname "$p")" != "$p" ] && [ ! -e "$(dirname "$p")" ]; do p=$(dirname "$p"); done
+    created+=("$p")
+  done
+}
+rollback() {
+  local code=$? i
+  trap - ERR
+  [ "$DRY_RUN" = 1 ] && exit "$code"
+  echo "install.sh: a step failed (exit $code); removing the ${#created[@]} path(s) this run created" >&2
+  for (( i=${#created[@]}-1; i>=0; i-- )); do
+    rm -rf -- "${created[$i]}" 2>/dev/null || echo "  could not remove ${created[$i]}" >&2
+  done
+  if [ "${units_placed:-0}" = 1 ] && [ "$live_system" = 1 ]; then
+    systemctl daemon-reload 2>/dev/null || true
+  fi
+  exit "$code"
+}
+trap rollback ERR
 # Only on the live system: users, ownership, systemctl, udevadm.
 live() {
   if [ "$live_system" = 1 ]; then run "$@"; else echo "(staged, skipped) $*"; fi
@@ -96,6 +144,7 @@ fi
 
 D() { echo "$DESTDIR$1"; }
 render() {  # render SRC DEST: fill in the install paths
+  track "$(dirname "$2")" "$2"
   run install -D -m 0644 /dev/null "$2"
   if [ "$DRY_RUN" = 1 ]; then echo "+ render $1 > $2"; return; fi
   sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@CONFDIR@|$CONFDIR|g" \
@@ -116,12 +165,15 @@ for g in video render input audio dialout lp; do
 done
 
 say "directories"
+track "$(D "$PREFIX")" "$(D "$PREFIX")/docs" "$(D "$PREFIX")/share" "$(D "$CONFDIR")" \
+      "$(D "$CONFDIR")/pki" "$(D "$STATEDIR")"
 run install -d -m 0755 "$(D "$PREFIX")" "$(D "$PREFIX")/docs" "$(D "$CONFDIR")"
 # Keys and the PIN hash: owned by the kiosk user, mode 0600 in a 0700 folder. The service
 # still cannot change them (ProtectSystem=strict makes /etc read-only for it).
 run install -d -m 0700 "$(D "$CONFDIR")/pki" "$(D "$STATEDIR")"
 live chown "$KIOSK_USER:$KIOSK_USER" "$(D "$STATEDIR")" "$(D "$CONFDIR")/pki"
 if [ "$MODE" = demo ]; then
+  track "$(D "$SERVER_STATEDIR")"
   run install -d -m 0700 "$(D "$SERVER_STATEDIR")"
   live chown "$KIOSK_USER:$KIOSK_USER" "$(D "$SERVER_STATEDIR")"
 fi
@@ -131,15 +183,18 @@ if [ "$SKIP_VENV" = 1 ]; then
   say "venv skipped (--skip-venv)"
 else
   say "venv in $PREFIX/venv"
+  track "$(D "$PREFIX")/venv"
   run python3 -m venv "$(D "$PREFIX")/venv"
   run "$(D "$PREFIX")/venv/bin/python" -m pip install --quiet --upgrade pip
   run "$(D "$PREFIX")/venv/bin/python" -m pip install --quiet "$src"
 fi
+track "$(D "$PREFIX")/docs/appliance.md"
 run install -m 0644 "$src/docs/appliance.md" "$(D "$PREFIX")/docs/appliance.md"
 
 # --- 4. configuration (never overwrite what a technician has edited) -----------------------
 install_config() {  # install_config SRC DEST MODE
   if [ -e "$2" ]; then say "keeping existing $2"; return; fi
+  track "$2"
   run install -m "$3" "$1" "$2"
   live chown "root:$KIOSK_USER" "$2"
 }
@@ -148,7 +203,10 @@ install_config "$src/config/services.toml" "$(D "$CONFDIR")/services.toml" 0644
 if [ "$MODE" = production ]; then
   install_config "$src/config/kiosk.production.example.toml" "$(D "$CONFDIR")/kiosk.toml" 0640
 else
+  # The files the reference server opens; its unit names them (LINKAGE_*_FILE).
+  track "$(D "$PREFIX")/share/seeds" "$(D "$PREFIX")/share/linkage-api.yaml"
   run install -D -m 0644 "$src/seeds/citizens.json" "$(D "$PREFIX")/share/seeds/citizens.json"
+  run install -D -m 0644 "$src/docs/linkage-api.yaml" "$(D "$PREFIX")/share/linkage-api.yaml"
   demo_config=$(mktemp)
   trap 'rm -f "$demo_config"' EXIT
   # The embedded demo config, pointed at the installed paths and at the reference server
@@ -167,14 +225,21 @@ fi
 # --- 5. systemd units and udev rules -------------------------------------------------------
 units=(linkage-kiosk.service linkage-kiosk-outbox.service)
 [ "$MODE" = demo ] && units+=(linkage-reference-server.service)
-say "units: ${units[*]}"
-for u in "${units[@]}"; do
+say "units: ${units[*]} (+ linkage-kiosk-recover@.service)"
+units_placed=1
+for u in "${units[@]}" linkage-kiosk-recover@.service; do
   render "$src/systemd/$u" "$(D "$UNITDIR")/$u"
 done
+track "$(D "$UDEVDIR")" "$(D "$UDEVDIR")/99-linkage-kiosk-printer.rules"
 run install -D -m 0644 "$src/systemd/99-linkage-kiosk-printer.rules" \
     "$(D "$UDEVDIR")/99-linkage-kiosk-printer.rules"
-live udevadm control --reload
-live udevadm trigger --subsystem-match=usb --subsystem-match=usbmisc --subsystem-match=tty
+# No udev daemon (a container, a chroot): the rules apply at the next boot with udev.
+if [ "$live_system" = 1 ] && [ "$DRY_RUN" = 0 ] && ! udevadm control --ping >/dev/null 2>&1; then
+  say "udev is not running here: printer rules installed, applied when udev runs"
+else
+  live udevadm control --reload
+  live udevadm trigger --subsystem-match=usb --subsystem-match=usbmisc --subsystem-match=tty
+fi
 live systemctl daemon-reload
 if [ "$ENABLE" = 1 ]; then
   live systemctl enable "${units[@]}"

@@ -123,6 +123,7 @@ def feed(metrics: KioskMetrics, state: KioskState, now: float) -> None:
     metrics.set_store_disk(int(size * state.disk_free_fraction), size)
     metrics.set_starts(1, now)
     metrics.set_service_exits(dict.fromkeys(RESULTS, 0))
+    metrics.set_unit_failures({"linkage-kiosk.service": 0, "linkage-kiosk-outbox.service": 0})
     metrics.build.info({"version": state.version})
     metrics.set_vpcd_configured(state.vpcd_exposed)
     # The maintenance health items, as the probes would grade this state (0 ok, 1 warn, 2 fail).

@@ -18,10 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk.appliance.data_files import seeds_file
 from kiosk.domain.identity import CARD_FIELD_LENGTHS, CardIdentity
 from kiosk.domain.text import encode_card_text
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "seeds" / "citizens.json"
+# The checkout's seeds/citizens.json, $LINKAGE_SEEDS_FILE, or the installed copy.
+DEFAULT_PATH = seeds_file()
 SUPPORTED_FORMAT = 1
 
 

@@ -52,6 +52,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     from kiosk.app import attach_speech, build_kiosk
     from kiosk.appliance import metrics
     from kiosk.appliance.host_metrics import HostFacts, count_start
+    from kiosk.appliance.parts import PartsWatch
     from kiosk.appliance.session_metrics import SessionMetrics, record_health
     from kiosk.maintenance.actions import Maintenance
     from kiosk.maintenance.audit import AuditTrail
@@ -78,11 +79,17 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     kiosk = build_kiosk(settings, start_sender=with_sender, card_reader=card_reader)
     server = None
     monitor = None
+    parts = None
     try:
         _apply_profile_override(settings, kiosk.printing.service)
         SessionMetrics(metrics.default).attach(kiosk.engine)
         speech = attach_speech(kiosk)
         kiosk.engine.start()
+        # Out of service while a part it needs is down (a failed unit, a silent sender).
+        parts = PartsWatch(settings.kiosk.state_dir, kiosk.engine.set_parts_down,
+                           watch_sender=not with_sender)
+        parts.check()
+        parts.start()
         app = create_app(settings, kiosk.engine, speech=speech)
         maintenance = Maintenance(
             settings, AuditTrail(settings.kiosk.id, audit_file(settings), outbox=kiosk.outbox),
@@ -97,6 +104,11 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
 
         record_loss(settings, kiosk.outbox)  # the ledger's "N items lost", once per change
         if settings.technician.metrics_port:
+            from kiosk.fleet.state import STATE_DIR, UpdateCollector, load_state
+
+            # The updater's metrics (installed, offered, last attempt, rollbacks).
+            metrics.default.add_collector(
+                "updates", UpdateCollector(lambda: load_state(STATE_DIR)))
             server = metrics.serve(metrics.default, settings.technician.metrics_port)
             log.info("metrics on http://127.0.0.1:%d/metrics", server.port)
             count_start(metrics.default, settings.kiosk.state_dir)
@@ -121,6 +133,8 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
 
         run_app(app, on_started=started)
     finally:
+        if parts is not None:
+            parts.stop()
         if monitor is not None:
             monitor.stop()
         if server is not None:

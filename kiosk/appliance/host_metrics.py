@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kiosk.appliance.exits import read_exits
 from kiosk.appliance.metrics import KioskMetrics
+from kiosk.appliance.recover import failure_counts
 from kiosk.linkage.cert_expiry import certificate_not_after
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class HostFacts:
         self._parsed: dict[str, tuple[float, float]] = {}  # name -> (mtime, not_after)
 
     def refresh(self) -> None:
+        self._m.set_unit_failures(failure_counts(self._state_dir))
         for name, path in self._certificates.items():
             not_after = self._not_after(name, path)
             if not_after is not None:

@@ -38,6 +38,7 @@ kiosk_starts_total                     counter    service starts, persisted in t
 kiosk_start_time_seconds               gauge      this process's start (Unix time)
 kiosk_service_exits_total              counter    result: systemd's $SERVICE_RESULT (watchdog…)
 kiosk_audio_device_ok                  gauge      device: output, jack; 1 while it works/reports
+kiosk_unit_failures_total              counter    unit: times systemd gave up on it (recovery)
 =====================================  =========  ===========================================
 
 Meaning and unit of each: docs/fleet-metrics.md. The kiosk's name is not a label here: the
@@ -51,6 +52,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -96,6 +98,7 @@ class KioskMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._extra: set[str] = set()
         r = self.registry
         self.sessions = Counter("kiosk_sessions", "Finished citizen sessions", ["outcome"],
                                 registry=r)
@@ -169,10 +172,21 @@ class KioskMetrics:
             "kiosk_service_exits", "Stops of the kiosk service by systemd's result",
             ["result"], registry=r)
         self._exits_seen: dict[str, int] = {}
+        self.unit_failures = Counter(
+            "kiosk_unit_failures", "Times systemd gave up on a kiosk unit (start limit hit; "
+            "the recovery unit restarts it after a cool-down)", ["unit"], registry=r)
+        self._unit_failures_seen: dict[str, int] = {}
         self._printer_states: set[str] = set(PRINTER_STATES)
         self._lock = threading.Lock()
         self.set_printer_state("unknown")
 
+
+    def add_collector(self, name: str, collector: Any) -> None:
+        """Serve another collector's families from this registry, once per `name` (the
+        fleet updater's metrics, read from its own state file at each scrape)."""
+        if name not in self._extra:
+            self.registry.register(collector)
+            self._extra.add(name)
     def record_session(self, outcome: str) -> None:
         self.sessions.labels(safe_label(outcome)).inc()
 
@@ -261,12 +275,20 @@ class KioskMetrics:
 
     def set_service_exits(self, counts: dict[str, int]) -> None:
         """Persisted counts per ``$SERVICE_RESULT`` (`kiosk.appliance.exits`)."""
+        self._catch_up(self.service_exits, self._exits_seen, counts)
+
+    def set_unit_failures(self, counts: dict[str, int]) -> None:
+        """Persisted counts per unit (`kiosk.appliance.recover`, STATE_DIR/unit-failures.json)."""
+        self._catch_up(self.unit_failures, self._unit_failures_seen, counts)
+
+    def _catch_up(self, counter: Counter, seen: dict[str, int], counts: dict[str, int]) -> None:
+        """A counter kept in a file: publish what it gained since we last looked."""
         with self._lock:
-            for result, count in counts.items():
-                label = safe_label(result)
-                seen = self._exits_seen.get(label, 0)
-                self.service_exits.labels(label).inc(max(0, count - seen))
-                self._exits_seen[label] = max(seen, count)
+            for value, count in counts.items():
+                label = safe_label(value)
+                before = seen.get(label, 0)
+                counter.labels(label).inc(max(0, count - before))
+                seen[label] = max(before, count)
 
     def metric_names(self) -> set[str]:
         """Every series name this exporter can serve (``_total``, ``_bucket``… included),

@@ -132,28 +132,48 @@ def _salvage(settings: Settings, outbox: Outbox, damaged: Path) -> int:
 
 def _run_sender(settings: Settings, outbox: Outbox) -> int:
     from kiosk.appliance import metrics
+    from kiosk.appliance.heartbeat import Heartbeat, heartbeat_path
+    from kiosk.appliance.keys import wait_for_keys
     from kiosk.appliance.watchdog import Watchdog
     from kiosk.outbox.linkage_deliverer import LinkageDeliverer
     from kiosk.outbox.sender import Sender
 
-    deliverer = LinkageDeliverer.from_settings(
-        settings, report_error=metrics.record_linkage_error)
-    sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox)
+    watchdog = Watchdog()
+    heartbeat = Heartbeat(heartbeat_path(settings.kiosk.state_dir))
+    stopping = False
+
+    def tick() -> None:  # from the sender's own loop: progress, or idle by design
+        watchdog.ping()
+        heartbeat.beat()
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        sender.request_stop()
+        nonlocal stopping
+        stopping = True
+        if sender is not None:
+            sender.request_stop()
 
+    sender: Sender | None = None
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if outbox.last_salvage is not None:  # this process found the store damaged
         record_salvage(settings, outbox, outbox.last_salvage)
     record_loss(settings, outbox)
-    watchdog = Watchdog()
-    watchdog.ready("delivering")
+    # Up (READY=1) before the keys exist: waiting for them is "idle by design", pinged.
+    watchdog.ready("waiting for the client keys")
+    if not wait_for_keys(settings, tick, lambda: stopping, status=watchdog.status):
+        watchdog.stopping()
+        return 0
+    deliverer = LinkageDeliverer.from_settings(
+        settings, report_error=metrics.record_linkage_error)
+    sender = Sender(outbox, deliverer, report_depth=metrics.set_outbox, on_tick=tick)
+    if stopping:
+        sender.request_stop()
+    watchdog.status("delivering")
     try:
         sender.run()
     finally:
         watchdog.stopping()
+        heartbeat.clear()
         deliverer.close()
     return 0
 

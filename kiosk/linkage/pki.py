@@ -10,10 +10,14 @@ kiosk id; it holds public keys only.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import fcntl
 import ipaddress
 import json
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,8 +159,38 @@ def _issue(
     return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
 
 
+_lock_depth = threading.local()
+
+
+@contextlib.contextmanager
+def _pki_lock(pki_dir: Path) -> Iterator[None]:
+    """One maker at a time: in a demo the reference server, the UI and the outbox sender may
+    all start at boot and each creates what is missing. Re-entrant within a thread."""
+    depth = getattr(_lock_depth, "n", 0)
+    if depth:
+        _lock_depth.n = depth + 1
+        try:
+            yield
+        finally:
+            _lock_depth.n = depth
+        return
+    ensure_private_dir(Path(pki_dir))
+    with open(Path(pki_dir) / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _lock_depth.n = 1
+        try:
+            yield
+        finally:
+            _lock_depth.n = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_server_pki(pki_dir: Path, hosts: tuple[str, ...] = SERVER_HOSTS) -> ServerPki:
-    pki_dir = Path(pki_dir)
+    with _pki_lock(pki_dir):
+        return _ensure_server_pki(Path(pki_dir), hosts)
+
+
+def _ensure_server_pki(pki_dir: Path, hosts: tuple[str, ...]) -> ServerPki:
     ca_file = ensure_ca(pki_dir)
     pki = ServerPki(
         ca_file=ca_file,
@@ -222,6 +256,15 @@ def ensure_kiosk_credentials(
     """Issue a client certificate whose CN is the kiosk id, create the device and receipt
     keys, and register the device public key with the server's registry."""
     pki_dir = Path(pki_dir)
+    with _pki_lock(pki_dir):
+        return _ensure_kiosk_credentials(pki_dir, kiosk_id, cert_file, key_file,
+                                         device_key_file, receipt_key_file, valid_days)
+
+
+def _ensure_kiosk_credentials(pki_dir: Path, kiosk_id: str, cert_file: Path | None,
+                              key_file: Path | None, device_key_file: Path | None,
+                              receipt_key_file: Path | None,
+                              valid_days: float) -> KioskCredentials:
     server = ensure_server_pki(pki_dir)
     creds = KioskCredentials(
         kiosk_id=kiosk_id,
@@ -248,6 +291,12 @@ def ensure_demo_pki(settings: Settings) -> ServerPki:
     """
     link = settings.linkage
     pki_dir = link.ca_file.parent
+    with _pki_lock(pki_dir):
+        return _ensure_demo_pki(settings, pki_dir)
+
+
+def _ensure_demo_pki(settings: Settings, pki_dir: Path) -> ServerPki:
+    link = settings.linkage
     server = ensure_server_pki(pki_dir)
     if server.ca_file != link.ca_file:
         raise ValueError(f"demo PKI expects ca_file to be named {CA_FILE}: {link.ca_file}")

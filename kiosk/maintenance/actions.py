@@ -79,6 +79,8 @@ class Maintenance:
             found["outbox_loss"] = probes.outbox_loss_probe(self.outbox)
         found.update(self.extra_probes)
         found["disk"] = health.disk_probe(self.settings.kiosk.state_dir)
+        found["units"] = health.parts_probe(self.settings.kiosk.state_dir)
+        found["sender"] = health.sender_probe(self.settings.kiosk.state_dir)
         found["vpcd"] = health.vpcd_probe()
         found.setdefault("audio", health.audio_probe(self.settings))
         found["version"] = health.version_probe

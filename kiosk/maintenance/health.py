@@ -219,6 +219,47 @@ def vpcd_probe(conf_dirs: tuple[Path, ...] = vpcd.DEFAULT_CONF_DIRS) -> Probe:
     return probe
 
 
+def sender_probe(state_dir: Path) -> Probe:
+    """The outbox sender's heartbeat (`kiosk.appliance.heartbeat`): FAIL "sender not running"
+    once it is older than ``STALE_AFTER_S`` (stopped, crashed, or stuck in a read or lock)."""
+    from kiosk.appliance.heartbeat import STALE_AFTER_S, heartbeat_path, read_beat
+
+    def probe() -> HealthItem:
+        beat = read_beat(heartbeat_path(state_dir))
+        detail: dict[str, DetailValue] = {
+            "last_beat_age_s": None if beat.age_s is None else round(beat.age_s, 1),
+            "pid": beat.pid, "stale_after_s": STALE_AFTER_S}
+        if beat.age_s is None:
+            return HealthItem("sender", Status.FAIL,
+                              "sender not running (no heartbeat): queued items wait; "
+                              "check `systemctl status linkage-kiosk-outbox`", detail)
+        if not beat.running():
+            return HealthItem("sender", Status.FAIL,
+                              f"sender not running (last heartbeat {beat.age_s:.0f} s ago, "
+                              "stuck or stopped): the watchdog restarts it", detail)
+        return HealthItem("sender", Status.OK, f"sender running (beat {beat.age_s:.0f} s ago)",
+                          detail)
+    return probe
+
+
+def parts_probe(state_dir: Path) -> Probe:
+    """Units systemd gave up on and the recovery unit is bringing back (out of service)."""
+    from kiosk.appliance.recover import parts_down
+
+    def probe() -> HealthItem:
+        down = parts_down(state_dir)
+        if not down:
+            return HealthItem("units", Status.OK, "all units up", {"down": None})
+        now = time.time()
+        names = ", ".join(f"{p.unit} (down {_human(int(now - p.since))}, "
+                          f"{p.failures} failure(s))" for p in down)
+        return HealthItem("units", Status.FAIL,
+                          f"out of service: {names}; restarting after a cool-down "
+                          "(journalctl -u linkage-kiosk-recover@*)",
+                          {"down": ", ".join(p.unit for p in down)})
+    return probe
+
+
 def _existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent

@@ -46,6 +46,10 @@ def _no_report(waiting: int, dead: int, oldest_age_s: float | None, /) -> None:
     return None
 
 
+def _no_tick() -> None:
+    return None
+
+
 MAX_RETRY_AFTER_S = 86400.0
 """A Retry-After is obeyed up to a day (a quota resets at midnight); beyond is nonsense."""
 
@@ -113,6 +117,7 @@ class Sender:
         settle_every: int = 25,
         settle_after_s: float = 0.1,
         report_depth: DepthReport = _no_report,
+        on_tick: Callable[[], object] = _no_tick,
     ) -> None:
         self.outbox = outbox
         self.deliverer = deliverer
@@ -127,6 +132,10 @@ class Sender:
         self._probe_interval_s = probe_interval_s
         self._housekeeping_s = housekeeping_s
         self._report_depth = report_depth
+        # "This loop made progress or is idle by design": called from the loop itself after
+        # each round and each settled item (the service pings systemd's watchdog and writes
+        # the heartbeat here), so a stuck read or lock stops it.
+        self._on_tick = on_tick
         self._lease: SenderLease | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -197,6 +206,7 @@ class Sender:
         """
         try:
             while not self._stop.is_set():
+                self._on_tick()
                 try:
                     self.start_lease()
                     self._housekeeping()
@@ -236,6 +246,7 @@ class Sender:
         for item, result in zip(items, self._deliver(items), strict=True):
             self.outbox.connectivity.record_delivery(result)
             group.append(self.policy.settle(item, result, self._clock(), self._rng))
+            self._on_tick()
             if len(group) >= self.settle_every or (
                 time.monotonic() - group_started >= self.settle_after_s
             ):

@@ -129,6 +129,8 @@ class SessionEngine:
         self._reader_ok = True
         self._refused: str | None = None
         """Why the kiosk must not serve at all (e.g. a vpcd reader in production)."""
+        self._parts_down: frozenset[str] = frozenset()
+        """Parts the kiosk needs that are down now (`set_parts_down`): out of service."""
         self._connectivity = Connectivity.ONLINE
         self._queue_accepting = True
         self._language: LanguageCode = default_language
@@ -172,6 +174,19 @@ class SessionEngine:
             self._to_idle()
 
         self._post(refuse)
+
+    def set_parts_down(self, parts: frozenset[str]) -> None:
+        """Out of service while any part it needs is down (e.g. the outbox sender unit);
+        back to idle when none is. A session under way is left to finish."""
+        def apply() -> None:
+            was = bool(self._parts_down)
+            self._parts_down = frozenset(parts)
+            if self._parts_down and not was:
+                log.error("out of service: %s down", ", ".join(sorted(self._parts_down)))
+            if self._screen in (S.IDLE, S.OUT_OF_SERVICE):
+                self._to_idle()  # picks idle or out of service
+
+        self._post(apply)
 
     def start(self) -> None:
         if self._started:
@@ -446,7 +461,8 @@ class SessionEngine:
         self._language = self._default_language
         self._end_message = None
         self._alert = Alert.NONE
-        self._screen = S.IDLE if self._reader_ok else S.OUT_OF_SERVICE
+        serving = self._reader_ok and not self._parts_down
+        self._screen = S.IDLE if serving else S.OUT_OF_SERVICE
         self._arm_timers()
 
     def _current(self, session_id: str, job: int | None = None) -> SessionData | None:
@@ -473,7 +489,7 @@ class SessionEngine:
             self._to_idle(SessionOutcome.OUT_OF_SERVICE)
         elif kind is CardEventKind.READER_ATTACHED:
             self._reader_ok = self._refused is None
-            if self._screen is S.OUT_OF_SERVICE and self._reader_ok:
+            if self._screen is S.OUT_OF_SERVICE and self._reader_ok and not self._parts_down:
                 self._to_idle()
         elif kind is CardEventKind.REMOVED:
             self._card_present = False

@@ -33,9 +33,12 @@ from openapi_core.datatypes import RequestParameters
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from kiosk.appliance.data_files import contract_file
+
 log = logging.getLogger(__name__)
 
-CONTRACT_FILE = Path(__file__).resolve().parents[2] / "docs" / "linkage-api.yaml"
+# The checkout's docs/linkage-api.yaml, $LINKAGE_CONTRACT_FILE, or the installed copy.
+CONTRACT_FILE = contract_file()
 FAULT_SCOPE_KEY = "linkage.fault_injected"
 """Set by the fault middleware when it answers (or rewrites an answer) on purpose."""
 

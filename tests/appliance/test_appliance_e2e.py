@@ -1,9 +1,9 @@
 """The appliance entry point as systemd runs it: `python -m kiosk.appliance`.
 
 A real kiosk process (demo config: simulated card, virtual printer, in-process reference
-server) on an X display, with a notify socket standing in for systemd (systemd is not PID 1
-in this container): READY=1 once the UI runs, WATCHDOG=1 from the Kivy main loop, metrics
-on loopback, and a clean stop on SIGTERM with STOPPING=1.
+server) on an X display, with a notify socket standing in for systemd (the real one runs
+the installed units in test_container.py): READY=1 once the UI runs, WATCHDOG=1 from the
+Kivy main loop, metrics on loopback, and a clean stop on SIGTERM with STOPPING=1.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The systemd units and scripts/install.sh, checked with systemd's own tools.
 
-systemd is not PID 1 in this container, so nothing is started here: `systemd-analyze
+Nothing is started here (test_container.py runs the units under a real systemd): `systemd-analyze
 verify` and `systemd-analyze security --offline=true` read the unit files as systemd
 would. `verify` insists that ExecStart's binary exists, so the installed units get a
 stand-in prefix whose venv/bin/python is this test run's interpreter.
@@ -26,6 +26,8 @@ INSTALL = REPO / "scripts" / "install.sh"
 UNITS = ("linkage-kiosk.service", "linkage-kiosk-outbox.service",
          "linkage-reference-server.service")
 PREFIX = "/opt/linkage-kiosk"
+RECOVER = "linkage-kiosk-recover@.service"
+RECOVER_INSTANCE = "linkage-kiosk-recover@linkage-kiosk-outbox.service.service"
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze not installed")
 
@@ -59,6 +61,9 @@ def units_with_standin_prefix(root: Path, tmp_path: Path) -> Path:
     for unit in UNITS:
         text = (root / "etc/systemd/system" / unit).read_text()
         (out / unit).write_text(text.replace(PREFIX, str(standin)))
+    # The recovery template, as the instance OnFailure= starts (verify needs an instance).
+    text = (root / "etc/systemd/system" / RECOVER).read_text()
+    (out / RECOVER_INSTANCE).write_text(text.replace(PREFIX, str(standin)))
     return out
 
 
@@ -157,11 +162,12 @@ def test_bad_option_is_refused() -> None:
 @needs_analyze
 def test_systemd_analyze_verify_passes(staged: Path, tmp_path: Path) -> None:
     units = units_with_standin_prefix(staged, tmp_path)
-    done = subprocess.run([ANALYZE, "verify", *(str(units / u) for u in UNITS)],
+    done = subprocess.run([ANALYZE, "verify",
+                           *(str(units / u) for u in (*UNITS, RECOVER_INSTANCE))],
                           capture_output=True, text=True, check=False, timeout=120)
     # verify only warns (exit 0) about unknown keys: any output about our units fails too.
     ours = [line for line in (done.stdout + done.stderr).splitlines()
-            if any(u.split(".")[0] in line for u in UNITS)]
+            if any(u.split(".")[0] in line for u in (*UNITS, RECOVER))]
     assert done.returncode == 0 and not ours, done.stdout + done.stderr
 
 
@@ -177,7 +183,7 @@ def test_verify_catches_a_broken_unit(tmp_path: Path, staged: Path) -> None:
 
 
 @needs_analyze
-@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("unit", (*UNITS, RECOVER_INSTANCE))
 def test_exposure_score_is_ok(unit: str, staged: Path, tmp_path: Path) -> None:
     units = units_with_standin_prefix(staged, tmp_path)
     done = subprocess.run(
@@ -202,3 +208,48 @@ def test_watchdog_and_hardening_keys_present() -> None:
     assert "outbox run" in outbox and "PrivateDevices=yes" in outbox
     # Its READY=1 (tests/outbox/test_crash.py reads it on $NOTIFY_SOCKET) reaches systemd.
     assert "Type=notify" in outbox and "Type=exec" not in outbox
+
+
+def tool_dir(tmp_path: Path, leave_out: str) -> Path:
+    """A PATH holding every tool install.sh may call, except ``leave_out``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("python3", "sed", "install", "mktemp", "bash", "dirname", "cat", "id", "rm",
+                 "sort", "grep", "ss", "chmod", "mkdir", "tr", "env"):
+        found = shutil.which(tool)
+        if found and tool != leave_out:
+            (bin_dir / tool).symlink_to(found)
+    return bin_dir
+
+
+def test_a_missing_tool_stops_the_install_before_anything_changes(tmp_path: Path) -> None:
+    conf = tmp_path / "reader.conf.d"
+    conf.mkdir()
+    root = tmp_path / "root"
+    env = {**os.environ, "DESTDIR": str(root), "PATH": str(tool_dir(tmp_path, "sed"))}
+    done = subprocess.run(["bash", str(INSTALL), "--demo", "--skip-venv", "--reader-conf-dir",
+                           str(conf)], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 69, done.stdout + done.stderr
+    assert "missing tools, nothing was changed: sed" in done.stderr
+    assert not root.exists()
+
+
+def test_a_failed_step_leaves_no_half_install(tmp_path: Path) -> None:
+    conf = tmp_path / "reader.conf.d"
+    conf.mkdir()
+    root = tmp_path / "root"
+    # A file where the udev rules folder must go: the install fails at its last steps.
+    (root / "etc/udev").mkdir(parents=True)
+    (root / "etc/udev/rules.d").write_text("in the way\n")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    done = run_install(root, "--demo", reader_conf=conf)
+    assert done.returncode != 0
+    assert "removing the" in done.stderr and "path(s) this run created" in done.stderr
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    # With the obstacle gone the same install succeeds (nothing left behind blocks it).
+    (root / "etc/udev/rules.d").unlink()
+    again = run_install(root, "--demo", reader_conf=conf)
+    assert again.returncode == 0, again.stderr
+    assert (root / "etc/systemd/system/linkage-kiosk-recover@.service").is_file()
+    assert (root / PREFIX.lstrip("/") / "share/linkage-api.yaml").is_file()

@@ -1,7 +1,8 @@
 """sd_notify over a real unix datagram socket; a stalled main loop stops the pings.
 
-systemd cannot run as PID 1 in this container, so the test plays systemd's part of the
-protocol itself: it owns the notify socket, reads the datagrams and applies systemd's rule
+Without booting systemd (test_container.py does, in a container), the test plays
+systemd's part of the protocol itself: it owns the notify socket, reads the datagrams and
+applies systemd's rule
 (no WATCHDOG=1 within WATCHDOG_USEC -> the service is hung and gets killed).
 """
 

@@ -566,3 +566,27 @@ def test_a_refused_kiosk_stays_out_of_service(rig: Rig) -> None:
     rig.clock.advance(30)
     v = rig.engine.view
     assert v.screen is S.OUT_OF_SERVICE and v.identity is None
+
+
+def test_out_of_service_while_a_needed_part_is_down(rig: Rig) -> None:
+    rig.engine.set_parts_down(frozenset({"linkage-kiosk-outbox.service"}))
+    rig.wait(S.OUT_OF_SERVICE)
+    rig.card.insert(1)  # no session starts while a part is down
+    rig.engine.sync()
+    assert rig.engine.view.screen is S.OUT_OF_SERVICE and rig.engine.view.session_id is None
+    rig.card.remove()
+    rig.card.detach()
+    rig.card.attach()  # the reader coming back does not lift it either
+    rig.engine.sync()
+    assert rig.engine.view.screen is S.OUT_OF_SERVICE
+    rig.engine.set_parts_down(frozenset())
+    rig.wait(S.IDLE)
+
+
+def test_a_part_going_down_lets_the_session_under_way_finish(rig: Rig) -> None:
+    rig.to_menu(2)
+    rig.engine.set_parts_down(frozenset({"linkage-reference-server.service"}))
+    rig.engine.sync()
+    assert rig.engine.view.screen is S.MENU and rig.engine.view.session_id is not None
+    rig.card.remove()
+    rig.wait(S.OUT_OF_SERVICE)
