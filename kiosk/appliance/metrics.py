@@ -187,6 +187,7 @@ class KioskMetrics:
         if name not in self._extra:
             self.registry.register(collector)
             self._extra.add(name)
+
     def record_session(self, outcome: str) -> None:
         self.sessions.labels(safe_label(outcome)).inc()
 
