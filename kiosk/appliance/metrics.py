@@ -180,7 +180,6 @@ class KioskMetrics:
         self._lock = threading.Lock()
         self.set_printer_state("unknown")
 
-
     def add_collector(self, name: str, collector: Any) -> None:
         """Serve another collector's families from this registry, once per `name` (the
         fleet updater's metrics, read from its own state file at each scrape)."""
