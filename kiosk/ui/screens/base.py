@@ -11,6 +11,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.session.view import Screen, SessionView
+from kiosk.ui.focus import focusable_in
 from kiosk.ui.style import BODY, TITLE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, rewrap_provisional
@@ -48,6 +49,8 @@ class KioskScreen(KivyScreen):
     """
 
     screen: ClassVar[Screen]
+    cancel_command: ClassVar[str | None] = None
+    """What the keypad's Cancel sends here: one step back, or the end of the session."""
 
     def __init__(self, send: Send, **kwargs: Any) -> None:
         super().__init__(name=self.screen.value, **kwargs)
@@ -63,10 +66,22 @@ class KioskScreen(KivyScreen):
         self.column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap * 2)
         self.scroll.add_widget(self.column)
         self.more = KLabel(role=Role.MUTED, halign="center")
+        # Touch users who cannot swipe scroll with these; keypad users reach them too.
+        self.scroll_up = KButton(key="common.scroll_up", role=Role.SECONDARY_BUTTON,
+                                 action=lambda: self.scroll_by(+1), size_hint_x=None,
+                                 follows_large_text=False, padding=(16, 4))
+        self.scroll_down = KButton(key="common.scroll_down", role=Role.SECONDARY_BUTTON,
+                                   action=lambda: self.scroll_by(-1), size_hint_x=None,
+                                   follows_large_text=False, padding=(16, 4))
+        self.more_row = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=gap,
+                                  height=0)
+        for part in (self.scroll_up, self.more, self.scroll_down):
+            self.more_row.add_widget(part)
+            part.bind(height=self._fit_more_row)
         self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
                                  height=0)
         self.actions.bind(minimum_height=self.actions.setter("height"))
-        for part in (self.header, self.scroll, self.more, self.actions):
+        for part in (self.header, self.scroll, self.more_row, self.actions):
             self.frame.add_widget(part)
         self.add_widget(self.frame)
         self.column.bind(minimum_height=self._fit_column)
@@ -107,11 +122,51 @@ class KioskScreen(KivyScreen):
         # without the cue must not keep it shown (and itself cut off) for good.
         # The cue's height counts whether or not its text was just cleared: its row shrinks a
         # frame later, and a room measured in between flipped the cue back on for good.
-        room = self.scroll.height + self.more.height
-        below = self.column.height > room + 2 and self.scroll.scroll_y > 0.01
+        room = self.scroll.height + self.more_row.height
+        overflow = self.column.height > room + 2
+        below = overflow and self.scroll.scroll_y > 0.01
         key = "common.more_below" if below else ""
         if self.more.key != key:
             self.more.key = key
+        self._show_scroll_button(self.scroll_down, below)
+        self._show_scroll_button(self.scroll_up, overflow and self.scroll.scroll_y < 0.99)
+        self._fit_more_row()
+
+    def _show_scroll_button(self, button: KButton, shown: bool) -> None:
+        if shown == (button.opacity > 0):
+            return
+        button.opacity = 1 if shown else 0
+        button.disabled = not shown
+        button.width = style().target_px * 3 if shown else 0
+
+    def _fit_more_row(self, *_: Any) -> None:
+        parts = (self.more, *(b for b in (self.scroll_up, self.scroll_down) if b.opacity > 0))
+        self.more_row.height = max(p.height for p in parts) if any(
+            p.opacity > 0 and (p is not self.more or p.text) for p in parts) else 0
+
+    def scroll_by(self, direction: int) -> None:
+        """One page up (+1) or down (-1) of the content (the scroll buttons)."""
+        hidden = self.column.height - self.scroll.height
+        if hidden <= 0:
+            return
+        step = self.scroll.height * 0.8 / hidden
+        self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+
+    # -- keypad ---------------------------------------------------------------------------
+
+    def focus_items(self) -> list[KButton]:
+        """What a key reaches here: every control the screen drew, in reading order."""
+        return focusable_in(self)
+
+    def default_focus(self) -> KButton | None:
+        """Where the focus starts: the screen's main action, if it has one."""
+        primary = [b for b in focusable_in(self.actions)
+                   if b.role is Role.PRIMARY_BUTTON and b.enabled]
+        return primary[-1] if primary else None
+
+    def cancel(self) -> None:
+        if self.cancel_command:
+            self.send(self.cancel_command)
 
     def send(self, command: str, *args: Any) -> None:
         self._send(command, *args)
