@@ -41,8 +41,10 @@ class Toolbar(Panel):
         self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
         # Help / call staff on every screen, error screens included (also F1 and the
         # keypad's Help key): repeats the guidance, starts speech, says how to get staff.
-        self.help = KButton(key="toolbar.help", action=app.help,
-                            **{**same, "role": Role.PRIMARY_BUTTON})
+        # A "?" (the sign for help in both languages) keeps the title on one line; its
+        # message key names it for the spoken layer.
+        self.help = KButton(raw="?", action=app.help, **same)
+        self.help.item_key = "toolbar.help"
         for widget in (self.title, self.language, self.large_text, self.contrast, self.help):
             self.add_widget(widget)
         for widget in (self.title, self.language, self.large_text, self.contrast, self.help):
@@ -55,9 +57,10 @@ class Toolbar(Panel):
 
     def _fit(self, *_: Any) -> None:
         buttons = (self.language, self.large_text, self.contrast, self.help)
-        for b in buttons:  # each toggle as wide as its words (on one line when they fit)
+        self.help.width = style().target_px * 1.5
+        for b in buttons[:3]:  # each toggle as wide as its words (on one line when they fit)
             words = _measurer(b.font_name, int(b.font_size))(b.source_text())
-            b.width = min(self.width * 0.18, max(style().target_px * 2,
+            b.width = min(self.width * 0.22, max(style().target_px * 2,
                                                   words + b.padding[0] + b.padding[2] + 4))
         tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
                       for b in (*buttons, self.title))

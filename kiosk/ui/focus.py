@@ -68,7 +68,11 @@ def item_key(button: KButton) -> str:
 
 
 def item_label(button: KButton) -> str:
-    text = button.source_text()
+    """The words of the item: its text (a tile with its line), or the words of a symbol
+    button's item key ("?" is Help)."""
+    key = getattr(button, "item_key", "")
+    tr = style().tr
+    text = tr(key) if key and not button.key and tr.has(key) else button.source_text()
     line = getattr(button, "line", None)  # a service tile's description
     if line is not None and line.source_text():
         text = f"{text}: {line.source_text()}"

@@ -67,17 +67,20 @@ class KioskScreen(KivyScreen):
         self.scroll.add_widget(self.column)
         self.more = KLabel(role=Role.MUTED, halign="center")
         # Touch users who cannot swipe scroll with these; keypad users reach them too.
-        self.scroll_up = KButton(key="common.scroll_up", role=Role.SECONDARY_BUTTON,
-                                 action=lambda: self.scroll_by(+1), size_hint_x=None,
-                                 follows_large_text=False, padding=(16, 4))
-        self.scroll_down = KButton(key="common.scroll_down", role=Role.SECONDARY_BUTTON,
-                                   action=lambda: self.scroll_by(-1), size_hint_x=None,
-                                   follows_large_text=False, padding=(16, 4))
+        # The row is there exactly while the content overflows, always as tall, so showing
+        # a button never changes the room it is measured against.
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=None, follows_large_text=False,
+                    padding=(12, 2), width=style().target_px * 5)
+        self.scroll_up = KButton(key="common.scroll_up", action=lambda: self.scroll_by(+1),
+                                 **same)
+        self.scroll_down = KButton(key="common.scroll_down",
+                                   action=lambda: self.scroll_by(-1), **same)
         self.more_row = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=gap,
                                   height=0)
         for part in (self.scroll_up, self.more, self.scroll_down):
             self.more_row.add_widget(part)
-            part.bind(height=self._fit_more_row)
+        for button in (self.scroll_up, self.scroll_down):
+            self._show_scroll_button(button, False)
         self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
                                  height=0)
         self.actions.bind(minimum_height=self.actions.setter("height"))
@@ -130,19 +133,14 @@ class KioskScreen(KivyScreen):
             self.more.key = key
         self._show_scroll_button(self.scroll_down, below)
         self._show_scroll_button(self.scroll_up, overflow and self.scroll.scroll_y < 0.99)
-        self._fit_more_row()
+        height = max(self.scroll_up.height, self.scroll_down.height) if overflow else 0
+        if self.more_row.height != height:
+            self.more_row.height = height
 
-    def _show_scroll_button(self, button: KButton, shown: bool) -> None:
-        if shown == (button.opacity > 0):
-            return
+    @staticmethod
+    def _show_scroll_button(button: KButton, shown: bool) -> None:
         button.opacity = 1 if shown else 0
         button.disabled = not shown
-        button.width = style().target_px * 3 if shown else 0
-
-    def _fit_more_row(self, *_: Any) -> None:
-        parts = (self.more, *(b for b in (self.scroll_up, self.scroll_down) if b.opacity > 0))
-        self.more_row.height = max(p.height for p in parts) if any(
-            p.opacity > 0 and (p is not self.more or p.text) for p in parts) else 0
 
     def scroll_by(self, direction: int) -> None:
         """One page up (+1) or down (-1) of the content (the scroll buttons)."""
