@@ -215,6 +215,11 @@ class KioskApp(App):
         self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
         self.bridge.start()
 
+    def attach_speech(self, speech: SpeechPort) -> None:
+        """Tell another spoken-guidance layer what happens (tests record the calls)."""
+        self.speech = speech
+        self.focus.speech = speech
+
     def activity(self) -> None:
         """A touch or a key press: restart the inactivity timer, stop the speech."""
         self.speech.citizen_acted()

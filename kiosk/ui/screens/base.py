@@ -131,16 +131,20 @@ class KioskScreen(KivyScreen):
         key = "common.more_below" if below else ""
         if self.more.key != key:
             self.more.key = key
-        self._show_scroll_button(self.scroll_down, below)
-        self._show_scroll_button(self.scroll_up, overflow and self.scroll.scroll_y < 0.99)
+        # Both are there while the content overflows (the focus order stays the same as
+        # the content scrolls); the one with nothing further to go is greyed.
+        self._show_scroll_button(self.scroll_down, overflow, below)
+        self._show_scroll_button(self.scroll_up, overflow,
+                                 overflow and self.scroll.scroll_y < 0.99)
         height = max(self.scroll_up.height, self.scroll_down.height) if overflow else 0
         if self.more_row.height != height:
             self.more_row.height = height
 
     @staticmethod
-    def _show_scroll_button(button: KButton, shown: bool) -> None:
+    def _show_scroll_button(button: KButton, shown: bool, enabled: bool = False) -> None:
         button.opacity = 1 if shown else 0
         button.disabled = not shown
+        button.enabled = enabled
 
     def scroll_by(self, direction: int) -> None:
         """One page up (+1) or down (-1) of the content (the scroll buttons)."""
