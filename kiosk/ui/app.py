@@ -87,6 +87,7 @@ class KioskApp(App):
         self.speech: SpeechPort = speech if speech is not None else NullSpeech()
         self.keypad = Keypad(self, bindings_for(ui))
         self.blanked = False
+        self._blanked_for: str | None = None
         self.demo_controls = demo_controls
         init_style(ui, default_language)
         self.sounds = SoundPlayer(sounds_dir, enabled=ui.sounds)
@@ -212,6 +213,7 @@ class KioskApp(App):
         self._last_alert_id = 0
         style().reset_for_new_session()
         self.new_citizen()
+        self.toggle_blank(False)
         self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
         self.bridge.start()
 
@@ -240,6 +242,7 @@ class KioskApp(App):
         if blank == self.blanked:
             return
         self.blanked = blank
+        self._blanked_for = self.view.session_id if self.view is not None else None
         if blank:
             Window.add_widget(self.blank_cover)
             self.blank_cover.size, self.blank_cover.pos = Window.size, (0, 0)
@@ -280,6 +283,9 @@ class KioskApp(App):
                 if isinstance(screen, KioskScreen):
                     screen.to_top()
             self.new_citizen()
+        if self.blanked and (view.screen in (Screen.IDLE, Screen.OUT_OF_SERVICE) or (
+                view.session_id is not None and view.session_id != self._blanked_for)):
+            self.toggle_blank(False)  # the card is out, or another citizen's card is in
         if s.language != view.language:
             s.language = view.language
         self._play_cues(previous, view)
@@ -327,8 +333,8 @@ class KioskApp(App):
         self._view_drawn(view)
 
     def new_citizen(self) -> None:
-        """Nothing of the last citizen's keypad use stays: no blank, no ring, no help."""
-        self.toggle_blank(False)
+        """Nothing of the last citizen's keypad use stays: no ring, no help (the blank
+        stays until the card is out: the session ends, with its own id, before that)."""
         self.focus.visible = False
         self.focus.screen_changed()
         self.show_help(False)

@@ -2,7 +2,8 @@
 
 The kiosk assumes an ATM-style 12-key USB keypad that the system sees as a keyboard:
 digits 0-9 (the 5 has a tactile dot), Enter (circle), Clear (arrow, Backspace) and
-Cancel (cross, Escape), plus Up/Down, Help and volume +/-. A full keyboard works too (Tab, arrows, F1).
+Cancel (cross, Escape), plus Up/Down, Help and volume +/-. A full keyboard works too
+(Tab, arrows, F1).
 
 Where the screen takes no digits (every citizen screen), 2 and 8 move up and down the
 way a phone keypad's arrows do, 4 and 6 too, and 5 says where the focus is; a PIN field

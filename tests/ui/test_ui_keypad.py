@@ -201,8 +201,8 @@ def test_keys_reach_what_is_below_the_fold(ui: UiDriver, feeder: ViewFeeder) -> 
     ui.key("down")
     ui.app.focus.focus(tiles[-1])
     ui.frames(3)
-    x, y = tiles[-1].to_window(*tiles[-1].pos)
-    vx, vy = viewport.to_window(*viewport.pos)
+    _x, y = tiles[-1].to_window(*tiles[-1].pos)
+    _vx, vy = viewport.to_window(*viewport.pos)
     assert y >= vy - 1 and y + tiles[-1].height <= vy + viewport.height + 1
     assert ui.app.focus.ring.rect is not None
     path = ui.screenshot("keypad-menu-large-last-tile")
