@@ -24,6 +24,7 @@ from kiosk.session.speech import NullSpeech
 from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.focus import drawn
+from kiosk.ui.keymap import key_code
 from kiosk.ui.style import style
 from kiosk.ui.theme import FOCUS_BACKGROUNDS, THEMES, contrast_ratio
 
@@ -108,8 +109,8 @@ def test_no_key_ends_the_app(ui: UiDriver, feeder: ViewFeeder) -> None:
     assert Config.getint("kivy", "exit_on_escape") == 0
     show(ui, feeder, Screen.IDLE)
     for name in ("escape", "f1", "backspace", "enter", "f4", "q"):
-        assert Window.dispatch("on_key_down", __import__("kiosk.ui.keymap").ui.keymap.key_code(
-            name), 0, None, []) is True  # consumed: nothing reaches Kivy's own handlers
+        consumed = Window.dispatch("on_key_down", key_code(name), 0, None, [])
+        assert consumed is True  # nothing reaches Kivy's own handlers (exit, settings)
     assert ui.app._on_request_close(source="keyboard") is True
     ui.frames(2)
     assert EventLoop.status == "started"
