@@ -18,7 +18,7 @@ from kiosk.session.view import Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+from kiosk.ui.widgets import KButton, KLabel, KProgress, _measurer, spacer
 
 
 def photo_texture(jpeg: bytes) -> Texture:
@@ -145,7 +145,7 @@ class IdentityScreen(KioskScreen):
         self._ident: Any = None
         self.show_button = KButton(key="identity.show", role=Role.SECONDARY_BUTTON,
                                    action=self.reveal, size_hint_x=None, padding=(20, 4))
-        self.show_button.bind(texture_size=lambda b, ts: setattr(b, "width", ts[0]))
+        self.show_button.bind(texture_size=self._fit_show, key=self._fit_show)
         show_row = BoxLayout(orientation="horizontal", size_hint_y=None)
         self.show_button.bind(height=show_row.setter("height"))
         show_row.add_widget(self.show_button)
@@ -216,6 +216,14 @@ class IdentityScreen(KioskScreen):
             self.labels[name].key = "" if bare else f"identity.{name}"
             self.labels[name].size_hint_x = 0.001 if bare else 0.24
             self.fields[name].size_hint_x = 0.999 if bare else 0.76
+
+    def _fit_show(self, *_: Any) -> None:
+        """As wide as its words on one line (never wrapped inside a word)."""
+        b = self.show_button
+        words = _measurer(b.font_name, int(b.font_size))(b.source_text())
+        width = min(self.column.width or 10_000, words + b.padding[0] + b.padding[2] + 4)
+        if abs(b.width - width) > 1:
+            b.width = width
 
     def reveal(self) -> None:
         """Show the ID and address, or mask them again."""
