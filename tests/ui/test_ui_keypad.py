@@ -218,7 +218,7 @@ def test_keys_reach_what_is_below_the_fold(ui: UiDriver, feeder: ViewFeeder) -> 
 
 
 def test_identity_masked_until_asked(ui: UiDriver, feeder: ViewFeeder) -> None:
-    show(ui, feeder, Screen.IDENTITY)
+    show(ui, feeder, Screen.IDENTITY, session_id="citizen-masked")  # a card just read
     shown = texts(ui.current)
     assert IDENTITY.cid_display not in shown and IDENTITY.cid_masked in shown
     assert IDENTITY.address.split()[0] not in shown
@@ -236,7 +236,7 @@ def test_identity_masked_until_asked(ui: UiDriver, feeder: ViewFeeder) -> None:
 
 def test_blank_screen_hides_everything_and_keys_still_work(ui: UiDriver,
                                                            feeder: ViewFeeder) -> None:
-    show(ui, feeder, Screen.IDENTITY, identity=replace(IDENTITY))
+    show(ui, feeder, Screen.IDENTITY, identity=replace(IDENTITY), session_id="citizen-blank")
     ui.key("f3")  # the ID in full on screen…
     ui.key("f2")  # …then blanked
     path = ui.screenshot("keypad-blanked")
