@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import Settings, UiSettings
+from kiosk.session.speech import NullSpeech, SpeechPort
 from kiosk.session.view import SessionCommands
 from kiosk.ui.bootstrap import configure_kivy
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
@@ -32,8 +33,12 @@ def ui_settings_for_window(ui: UiSettings, *, demo_panel: bool) -> UiSettings:
 
 def create_app(settings: Settings, engine: SessionCommands, *,
                demo_controls: DemoControls | None = None,
-               ui: UiSettings | None = None) -> KioskApp:
-    """Configure Kivy and build (not run) the app. Call once per process."""
+               ui: UiSettings | None = None,
+               speech: SpeechPort | None = None) -> KioskApp:
+    """Configure Kivy and build (not run) the app. Call once per process.
+
+    ``speech``: what the UI tells spoken guidance (views, focus, keys); `NullSpeech` when
+    none is wired (the composition root passes the audio layer's)."""
     ui = ui or ui_settings_for_window(settings.ui, demo_panel=demo_controls is not None)
     state = settings.kiosk.state_dir
     configure_kivy(ui, kivy_home=state / "kivy")
@@ -41,7 +46,8 @@ def create_app(settings: Settings, engine: SessionCommands, *,
 
     return KioskApp(ui, engine, sounds_dir=state / "sounds",
                     default_language=settings.kiosk.default_language,
-                    demo_controls=demo_controls)
+                    demo_controls=demo_controls,
+                    speech=speech if speech is not None else NullSpeech())
 
 
 def run_app(app: KioskApp, *, on_started: Callable[[KioskApp], Any] | None = None) -> None:
