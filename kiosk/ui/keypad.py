@@ -4,7 +4,7 @@ Every key press counts as activity, like a touch (the inactivity timer restarts,
 timeout warning gives more time) and stops the current speech (`SpeechPort.citizen_acted`).
 The screen shown gets the first say (``on_keypad(press) -> bool``: the PIN pad takes
 digits, the consent screen closes "read more" on Cancel, the timeout warning extends on
-any key); then the generic meaning applies: move, activate, cancel (``cancel()``: one step
+any key); then the generic meaning applies: move, activate, cancel (``keypad_cancel()``: one step
 back or end the session), Help, volume, blank, reveal. Every key is consumed here, so no
 key reaches Kivy's own handlers: Escape never closes the kiosk, F1 opens no settings.
 """
@@ -70,8 +70,8 @@ class Keypad:
         elif action is Action.WHERE:
             focus.announce()
         elif action is Action.CANCEL:
-            cancel = getattr(screen, "cancel", None)
-            if cancel is not None:
+            cancel = getattr(screen, "keypad_cancel", None)
+            if callable(cancel):
                 cancel()
         elif action is Action.HELP:
             app.help()

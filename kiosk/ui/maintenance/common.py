@@ -15,7 +15,7 @@ from kiosk.ui.widgets import KButton, KLabel
 class MaintenanceScreen(KivyScreen):
     """The keypad reaches every button (`kiosk.ui.focus`); Cancel leaves (``cancel``)."""
 
-    def cancel(self) -> None:
+    def keypad_cancel(self) -> None:
         self.controller.leave()
 
     def __init__(self, controller: Any, name: str, **kwargs: Any) -> None:

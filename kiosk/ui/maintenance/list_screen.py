@@ -33,7 +33,7 @@ class ListScreen(MaintenanceScreen):
         self.kind = ""
         self._reload: Callable[[], None] = lambda: None
 
-    def cancel(self) -> None:
+    def keypad_cancel(self) -> None:
         self.go_back()
 
     def go_back(self) -> None:

@@ -166,7 +166,7 @@ class KioskScreen(KivyScreen):
                    if b.role is Role.PRIMARY_BUTTON and b.enabled]
         return primary[-1] if primary else None
 
-    def cancel(self) -> None:
+    def keypad_cancel(self) -> None:
         if self.cancel_command:
             self.send(self.cancel_command)
 

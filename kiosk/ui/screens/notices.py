@@ -53,7 +53,7 @@ class TimeoutScreen(KioskScreen):
 class ErrorScreen(KioskScreen):
     screen = Screen.ERROR
 
-    def cancel(self) -> None:
+    def keypad_cancel(self) -> None:
         """Back where the error offers it, else the end of the session."""
         if self.back.opacity > 0:
             self._back()
