@@ -7,7 +7,6 @@ spoken layer is recorded by a `SpeechPort` double (the audio is the audio port's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -20,21 +19,12 @@ from uikit_feeder import ViewFeeder
 from uikit_samples import IDENTITY, SCREEN_VIEWS
 from uikit_speech import RecordingSpeech
 
-from kiosk.session.speech import NullSpeech
 from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.focus import drawn
 from kiosk.ui.keymap import key_code
 from kiosk.ui.style import style
 from kiosk.ui.theme import FOCUS_BACKGROUNDS, THEMES, contrast_ratio
-
-
-@pytest.fixture
-def speech(kiosk_app: KioskApp) -> Iterator[RecordingSpeech]:
-    recorder = RecordingSpeech()
-    kiosk_app.attach_speech(recorder)
-    yield recorder
-    kiosk_app.attach_speech(NullSpeech())
 
 
 def show(ui: UiDriver, feeder: ViewFeeder, screen: Screen, **extra: object) -> None:

@@ -21,7 +21,6 @@ from PIL import Image
 from uikit_driver import UiDriver
 from uikit_speech import RecordingSpeech
 
-from kiosk.session.speech import NullSpeech
 from kiosk.session.view import PrintStatus, Screen
 from kiosk.ui.app import KioskApp
 
@@ -42,13 +41,6 @@ def stack(tmp_path: Path, kiosk_app: KioskApp) -> Iterator[Stack]:
         kiosk_app.attach_engine(s.kiosk.engine)
         yield s
 
-
-@pytest.fixture
-def speech(kiosk_app: KioskApp) -> Iterator[RecordingSpeech]:
-    recorder = RecordingSpeech()
-    kiosk_app.attach_speech(recorder)
-    yield recorder
-    kiosk_app.attach_speech(NullSpeech())
 
 
 def move_to(ui: UiDriver, speech: RecordingSpeech, item_key: str, limit: int = 20) -> None:
