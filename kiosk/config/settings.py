@@ -140,10 +140,16 @@ class OutboxSettings(Section):
     """Dead items (with payload) are kept this long, then only a receipt record remains."""
 
 
+KeyName = Annotated[str, Field(pattern=r"^([a-z0-9]|f([1-9]|1[0-2])|numpad[a-z0-9]+|[-+=*/.])$")]
+"""A key name of `kiosk.ui.keymap.KEY_CODES` (letters, digits, f1-f12, numpad keys, + - = * / .)."""
+
+
 class UiSettings(Section):
     fullscreen: bool = True
     show_cursor: bool = False
     exit_on_escape: bool = False
+    """Ignored: Escape is the keypad's Cancel and no key ever ends the kiosk (kept so an
+    older config still loads; `kiosk.ui.bootstrap` warns when it is true)."""
     allow_screensaver: bool = False
     screen_dpi: Annotated[float, Field(gt=50, le=600)] = 96.0
     viewing_distance_mm: Annotated[float, Field(ge=300, le=1000)] = 500.0
@@ -162,6 +168,13 @@ class UiSettings(Section):
     large_text_scale: Annotated[float, Field(ge=1.2, le=2.0)] = 1.4
     min_touch_target_mm: Annotated[float, Field(ge=9, le=40)] = 12.0
     """Smallest control the UI draws (9 mm is the floor; bigger suits gloved / shaky hands)."""
+    help_key: KeyName = "numpaddecimal"
+    """A keypad key that also means Help (F1 always does): repeats the screen's guidance and
+    starts spoken guidance. Key names as in `kiosk.ui.keymap.KEY_CODES`."""
+    blank_key: KeyName = "numpadmul"
+    """Blanks / unblanks the screen (F2 always does), so nobody behind reads it."""
+    reveal_key: KeyName = "numpaddivide"
+    """Shows / masks the ID and address on the identity screen (F3 always does)."""
 
 
 class TechnicianSettings(Section):

@@ -57,6 +57,9 @@ class VerificationState(_Wire):
     authorizationURL: str | None = None
     """Only in the answer that starts it: what the QR carries."""
     expiresIn: int | None = None
+    shortCode: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
+    """Only in the answer that starts it: six digits the citizen types in the ThaID app
+    instead of scanning the QR (like RFC 8628's user code); opens the same request."""
 
 
 def start_verification(client: LinkageClient, personal_id: str) -> VerificationState:

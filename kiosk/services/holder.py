@@ -40,7 +40,7 @@ class GatewayHolderVerifier:
     def start(self, cid: str) -> HolderStart:
         state = start_verification(self._linkage, cid)
         return HolderStart(state.verificationID, state.authorizationURL or "",
-                           outcome_of(state))
+                           outcome_of(state), short_code=state.shortCode or "")
 
     def poll(self, verification_id: str) -> HolderCheck:
         state = poll_verification(self._linkage, verification_id)

@@ -685,7 +685,8 @@ class SessionEngine:
             if started.outcome is not HolderOutcome.PENDING:
                 self._post_holder_decided(sid, job, started.outcome, None)
                 return
-            self._post(lambda: self._on_holder_started(sid, job, started.qr_payload))
+            self._post(lambda: self._on_holder_started(sid, job, started.qr_payload,
+                                                       started.short_code))
             while not wait.cancel.wait(self._timeouts.holder_poll_s):
                 check = self._holder.poll(started.verification_id)
                 if check.outcome is not HolderOutcome.PENDING:
@@ -700,11 +701,13 @@ class SessionEngine:
                              ial: float | None) -> None:
         self._post(lambda: self._on_holder_decided(sid, job, outcome, ial))
 
-    def _on_holder_started(self, sid: str, job: int, qr_payload: str) -> None:
+    def _on_holder_started(self, sid: str, job: int, qr_payload: str,
+                           short_code: str = "") -> None:
         s = self._current(sid, job)
         if s is None or self._screen is not S.VERIFY_HOLDER or s.holder_wait is None:
             return
         s.holder_wait.qr_payload = qr_payload
+        s.holder_wait.short_code = short_code
 
     def _on_holder_decided(self, sid: str, job: int, outcome: HolderOutcome,
                            ial: float | None = None) -> None:

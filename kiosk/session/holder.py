@@ -46,6 +46,9 @@ class HolderStart:
     qr_payload: str
     """The authorization request the phone opens (no secret in it); "" when not started."""
     outcome: HolderOutcome = HolderOutcome.PENDING
+    short_code: str = ""
+    """What a citizen who cannot aim the phone at the QR types in the ThaID app instead
+    (the gateway's user code for this request; "" when the gateway gives none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +73,4 @@ class HolderWait:
     service_id: str
     cancel: threading.Event
     qr_payload: str = ""
+    short_code: str = ""

@@ -68,6 +68,8 @@ MESSAGES: dict[str, Text] = {
     "holder.title": Text("ยืนยันว่าท่านเป็นเจ้าของบัตร", "Confirm that this card is yours"),
     "holder.scan": Text("สแกนด้วยแอป ThaID บนโทรศัพท์ของท่าน",
                         "Scan with the ThaID app on your phone"),
+    "holder.code": Text("ไม่ใช้กล้อง? ในแอป ThaID เลือกใส่รหัส แล้วพิมพ์รหัส {code}",
+                        "No camera? In the ThaID app choose Enter code, then type {code}"),
     "holder.asks": Text("ต้องยืนยันตัวตนด้วยแอป ThaID บนโทรศัพท์",
                         "You will confirm with the ThaID app on your phone"),
     "holder.timeout": Text(

@@ -48,7 +48,8 @@ class Screen(StrEnum):
     """Service menu: `SessionView.menu`, unavailable entries greyed with their reason."""
     VERIFY_HOLDER = "verify_holder"
     """A service needs the holder: QR of `SessionView.holder_qr` and one line "scan with
-    the ThaID app on your phone"; back() returns to the menu."""
+    the ThaID app on your phone", or type `SessionView.holder_short_code` in the app;
+    back() returns to the menu."""
     RUNNING = "running"
     """A service is running (Linkage query / submission): spinner + `progress_key`."""
     RESULT = "result"
@@ -201,6 +202,10 @@ class SessionView:
     """On TIMEOUT_WARNING / ERROR: the screen the session returns to."""
     holder_qr: str | None = None
     """On VERIFY_HOLDER: what the QR code carries (None until the gateway answered)."""
+    holder_short_code: str | None = None
+    """On VERIFY_HOLDER: the short code a citizen types in the ThaID app instead of
+    scanning the QR (no sight needed; shown and spoken); None until the gateway answered
+    or when it issues none (docs/holder-verification.md)."""
 
 
 ViewCallback = Callable[[SessionView], None]

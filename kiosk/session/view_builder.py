@@ -147,4 +147,6 @@ def build_view(
         ),
         holder_qr=(s.holder_wait.qr_payload or None) if (
             screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
+        holder_short_code=(s.holder_wait.short_code or None) if (
+            screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
     )

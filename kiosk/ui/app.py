@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.screenmanager import Screen as KivyScreen
 
 from kiosk.config.settings import UiSettings
+from kiosk.session.speech import NullSpeech, SpeechPort
 from kiosk.session.view import (
     Alert,
     Connectivity,
@@ -37,99 +37,22 @@ from kiosk.session.view import (
     SessionView,
 )
 from kiosk.ui.bridge import SessionBridge
+from kiosk.ui.chrome import HIDDEN_TAPS, HIDDEN_WINDOW_S, Banner, BlankCover, Toolbar
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
+from kiosk.ui.focus import FocusManager
+from kiosk.ui.keymap import KeyBindings
+from kiosk.ui.keypad import Keypad
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
 from kiosk.ui.sounds import Cue, SoundPlayer
 from kiosk.ui.step_bar import StepBar
 from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import (
-    KButton,
-    KLabel,
-    Panel,
-    _measurer,
-    load_segmenter,
-    rewrap_provisional,
-)
+from kiosk.ui.widgets import load_segmenter, rewrap_provisional
 
 log = logging.getLogger(__name__)
 
 _ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
-HIDDEN_TAPS = 5
-HIDDEN_WINDOW_S = 4.0
-
-
-class Toolbar(Panel):
-    """Title (hidden gesture target) and the three toggles shown on every screen."""
-
-    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
-        s = style()
-        super().__init__(orientation="horizontal", role=Role.TOOLBAR, size_hint_y=None,
-                         padding=(s.gap_px * 2, s.gap_px), spacing=s.gap_px * 2, **kwargs)
-        self.app = app
-        self.title = KLabel(key="app.title", role=Role.TOOLBAR, bold=True, fit_height=False,
-                            size_hint_x=0.4, follows_large_text=False)
-        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=None, fit_height=False,
-                    follows_large_text=False, padding=(16, 10))
-        self.language = KButton(key="toolbar.language", action=app.toggle_language, **same)
-        self.large_text = KButton(key="toolbar.large_text", action=app.toggle_large_text, **same)
-        self.contrast = KButton(key="toolbar.high_contrast", action=app.toggle_contrast, **same)
-        for widget in (self.title, self.language, self.large_text, self.contrast):
-            self.add_widget(widget)
-        for widget in (self.title, self.language, self.large_text, self.contrast):
-            widget.bind(texture_size=self._fit)
-        self.bind(width=self._fit)
-        s.bind(revision=self._relabel)
-        self._taps: list[float] = []
-        self._relabel()
-        self._fit()
-
-    def _fit(self, *_: Any) -> None:
-        buttons = (self.language, self.large_text, self.contrast)
-        for b in buttons:  # each toggle as wide as its words (on one line when they fit)
-            words = _measurer(b.font_name, int(b.font_size))(b.source_text())
-            b.width = min(self.width * 0.22, max(style().target_px * 2,
-                                                  words + b.padding[0] + b.padding[2] + 4))
-        tallest = max(max(style().target_px, b.texture_size[1] + b.padding[1] + b.padding[3])
-                      for b in (*buttons, self.title))
-        self.height = tallest + self.padding[1] + self.padding[3]
-
-    def _relabel(self, *_: Any) -> None:
-        s = style()
-        self.large_text.key = "toolbar.normal_text" if s.large_text else "toolbar.large_text"
-        self.contrast.key = "toolbar.standard_colours" if s.high_contrast \
-            else "toolbar.high_contrast"
-
-    def on_touch_down(self, touch: Any) -> bool:
-        if self.title.collide_point(*touch.pos):
-            now = time.monotonic()
-            self._taps = [t for t in self._taps if now - t < HIDDEN_WINDOW_S] + [now]
-            if len(self._taps) >= HIDDEN_TAPS:
-                self._taps.clear()
-                self.app.fire_hidden_gesture()
-            return True
-        return super().on_touch_down(touch)
-
-
-class Banner(KLabel):
-    """A full-width notice under the toolbar; collapses to nothing when hidden."""
-
-    shown = False
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(draw_background=True, padding=(24, 6), halign="center",
-                         follows_large_text=False, **kwargs)
-
-    def show(self, key: str | None, **fields: str) -> None:
-        self.shown = bool(key)
-        self.fields = fields
-        self.key = key or ""
-        self.opacity = 1 if self.shown else 0
-        self._fit()
-
-    def _fit(self, *_: Any) -> None:
-        pad = self.padding[1] + self.padding[3]
-        self.height = (self.texture_size[1] + pad) if self.shown else 0
+__all__ = ["HIDDEN_TAPS", "HIDDEN_WINDOW_S", "Banner", "KioskApp", "Toolbar", "save_window_png"]
 
 
 class KioskRoot(BoxLayout):
@@ -144,6 +67,11 @@ class KioskRoot(BoxLayout):
         return super().on_touch_down(touch)
 
 
+def bindings_for(ui: UiSettings) -> KeyBindings:
+    return KeyBindings.from_names(help_keys=(ui.help_key,), blank_keys=("f2", ui.blank_key),
+                                  reveal_keys=("f3", ui.reveal_key))
+
+
 class KioskApp(App):
     title = "Linkage Kiosk"
 
@@ -151,10 +79,15 @@ class KioskApp(App):
 
     def __init__(self, ui: UiSettings, engine: SessionCommands, *, sounds_dir: Path,
                  default_language: LanguageCode = "th",
-                 demo_controls: DemoControls | None = None, **kwargs: Any) -> None:
+                 demo_controls: DemoControls | None = None,
+                 speech: SpeechPort | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ui_settings = ui
         self.engine = engine
+        self.speech: SpeechPort = speech if speech is not None else NullSpeech()
+        self.keypad = Keypad(self, bindings_for(ui))
+        self.blanked = False
+        self._blanked_for: str | None = None
         self.demo_controls = demo_controls
         init_style(ui, default_language)
         self.sounds = SoundPlayer(sounds_dir, enabled=ui.sounds)
@@ -178,15 +111,17 @@ class KioskApp(App):
         self.toolbar = Toolbar(self)
         self.offline_banner = Banner(role=Role.OFFLINE_BANNER, bold=True)
         self.printer_banner = Banner(role=Role.WARNING)
+        self.help_banner = Banner(role=Role.PANEL)
         self.step_bar = StepBar()
         self.manager = ScreenManager(transition=NoTransition())
         for screen_class in SESSION_SCREENS:
             self.register_screen(screen_class(self.send))
-        for widget in (self.toolbar, self.offline_banner, self.printer_banner, self.step_bar,
-                       self.manager):
+        for widget in (self.toolbar, self.help_banner, self.offline_banner,
+                       self.printer_banner, self.step_bar, self.manager):
             kiosk.add_widget(widget)
         self.offline_banner.show(None)
         self.printer_banner.show(None)
+        self.help_banner.show(None)
         root.add_widget(kiosk)
         if self.demo_controls is not None and self.ui_settings.demo_panel:
             from kiosk.ui.demo_panel import DemoPanel
@@ -196,7 +131,16 @@ class KioskApp(App):
                                         size_hint_x=None, width=DEMO_PANEL_WIDTH)
             root.add_widget(self.demo_panel)
         self.manager.current = Screen.IDLE.value
+        self.focus = FocusManager(root.canvas.after, lambda: self.manager.current_screen,
+                                  lambda: self.toolbar, self.speech)
+        self.manager.bind(current=lambda *_: self.focus.screen_changed())
+        self.blank_cover = BlankCover()
+        Window.bind(on_key_down=self.keypad.on_key_down, on_key_up=self.keypad.on_key_up,
+                    on_request_close=self._on_request_close)
         return root
+
+    def _on_request_close(self, *_: Any, source: str = "", **__: Any) -> bool:
+        return source == "keyboard"  # no key ever ends the kiosk (the window manager may)
 
     def open_settings(self, *_: Any) -> bool:
         return False  # F1 must not open Kivy's settings panel on a kiosk
@@ -268,11 +212,44 @@ class KioskApp(App):
         self.view = None
         self._last_alert_id = 0
         style().reset_for_new_session()
+        self.new_citizen()
+        self.toggle_blank(False)
         self.bridge = SessionBridge(engine, Clock.create_trigger(self._draw_pending, 0))
         self.bridge.start()
 
+    def attach_speech(self, speech: SpeechPort) -> None:
+        """Tell another spoken-guidance layer what happens (tests record the calls)."""
+        self.speech = speech
+        self.focus.speech = speech
+
     def activity(self) -> None:
+        """A touch or a key press: restart the inactivity timer, stop the speech."""
+        self.speech.citizen_acted()
         self.send("touch")
+
+    def help(self) -> None:
+        """Help (toolbar, F1, the keypad's Help): say the guidance again, start speech."""
+        self.speech.start_audio_mode()
+        self.speech.repeat()
+        self.show_help(not self.help_banner.shown)
+
+    def show_help(self, shown: bool) -> None:
+        self.help_banner.show("help.banner" if shown else None)
+
+    def toggle_blank(self, blank: bool | None = None) -> None:
+        """Blank or show the screen (privacy in audio mode); keys keep working."""
+        blank = (not self.blanked) if blank is None else blank
+        if blank == self.blanked:
+            return
+        self.blanked = blank
+        self._blanked_for = self.view.session_id if self.view is not None else None
+        if blank:
+            Window.add_widget(self.blank_cover)
+            self.blank_cover.size, self.blank_cover.pos = Window.size, (0, 0)
+            Window.bind(size=self.blank_cover.setter("size"))
+        else:
+            Window.unbind(size=self.blank_cover.setter("size"))
+            Window.remove_widget(self.blank_cover)
 
     def toggle_language(self) -> None:
         s = style()
@@ -305,6 +282,10 @@ class KioskApp(App):
             for screen in self.screens.values():
                 if isinstance(screen, KioskScreen):
                     screen.to_top()
+            self.new_citizen()
+        if self.blanked and (view.screen in (Screen.IDLE, Screen.OUT_OF_SERVICE) or (
+                view.session_id is not None and view.session_id != self._blanked_for)):
+            self.toggle_blank(False)  # the card is out, or another citizen's card is in
         if s.language != view.language:
             s.language = view.language
         self._play_cues(previous, view)
@@ -351,7 +332,15 @@ class KioskApp(App):
             self.manager.current = view.screen.value
         self._view_drawn(view)
 
+    def new_citizen(self) -> None:
+        """Nothing of the last citizen's keypad use stays: no ring, no help (the blank
+        stays until the card is out: the session ends, with its own id, before that)."""
+        self.focus.visible = False
+        self.focus.screen_changed()
+        self.show_help(False)
+
     def _view_drawn(self, view: SessionView) -> None:
+        self.speech.view_shown(view)
         for listener in self._drawn_listeners:
             listener(view)
 

@@ -61,7 +61,10 @@ def configure_kivy(ui: UiSettings, *, kivy_home: Path) -> None:
     }
     for key, value in graphics.items():
         Config.set("graphics", key, value)
-    Config.set("kivy", "exit_on_escape", "1" if ui.exit_on_escape else "0")
+    # Escape is the keypad's Cancel: no key ever ends the kiosk (the technician stops it).
+    if ui.exit_on_escape:
+        log.warning("ui: exit_on_escape is ignored: Escape is the keypad's Cancel key")
+    Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "keyboard_mode", "system")
     # A right click must not leave red multitouch dots on a touch kiosk.

@@ -2,8 +2,10 @@
 
 ``python -m kiosk.ui.contact_sheet --out DIR`` (needs an X display; ``make demo`` runs it
 after the tour) writes one PNG per screen/case/variant plus ``index.html``, and exits 1
-when the layout checker (`kiosk.ui.layout_check`) found a fault. The test suite uses
-`run_matrix` on its own window without writing pictures.
+when the layout checker (`kiosk.ui.layout_check`) found a fault. The "focused" column
+shows each screen as a keypad user meets it: the focus ring on the screen's first item
+(`FOCUS_VARIANTS`); a screen whose focus draws no ring inside the window is a fault.
+The test suite uses `run_matrix` on its own window without writing pictures.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kiosk.session.view import SessionView
 from kiosk.ui.layout_cases import VARIANTS, Case, Variant, build_cases
 
 MAX_FRAMES = 40
+FOCUS_VARIANTS = (Variant("th", False, False), Variant("en", True, True))
+"""The pictures with the keypad focus ring: normal Thai and large high-contrast English."""
 
 
 @dataclass
@@ -29,6 +33,11 @@ class Shot:
     variant: Variant
     faults: list[str]
     png: Path | None = None
+    focused: bool = False
+
+    @property
+    def column(self) -> str:
+        return f"{self.variant.label}-focused" if self.focused else self.variant.label
 
 
 @dataclass
@@ -93,23 +102,51 @@ def show(app: Any, view: SessionView, variant: Variant, idle: Callable[[], None]
                          f"in {MAX_FRAMES} frames; still moving: {moving}")
 
 
+def ring_faults(app: Any) -> list[str]:
+    """The keypad focus is on a drawn item with its ring inside the window."""
+    from kivy.core.window import Window
+
+    from kiosk.ui.focus import drawn
+
+    focus = app.focus
+    button, rect = focus.focused, focus.ring.rect
+    if button is None or not drawn(button):
+        return ["focus: nothing focused"]
+    if rect is None:
+        return [f"focus: no ring around {button.key or button.raw!r}"]
+    x, y, w, h = rect
+    if x < 0 or y < 0 or x + w > Window.width or y + h > Window.height:
+        return [f"focus: ring of {button.key or button.raw!r} leaves the window"]
+    return []
+
+
 def run_matrix(app: Any, idle: Callable[[], None], *, out_dir: Path | None = None,
                cases: list[Case] | None = None,
-               variants: tuple[Variant, ...] = VARIANTS) -> Matrix:
+               variants: tuple[Variant, ...] = VARIANTS,
+               focus_variants: tuple[Variant, ...] = ()) -> Matrix:
     from kiosk.ui.layout_check import check_layout
 
     matrix = Matrix()
     seq = app.view.seq + 1000 if app.view is not None else 1000
     for case in cases if cases is not None else build_cases():
-        for variant in variants:
+        for variant, focused in (*((v, False) for v in variants),
+                                 *((v, True) for v in focus_variants)):
             seq += 1
             show(app, case.view(seq, variant), variant, idle)
             faults = [str(f) for f in check_layout(
                 app.manager.current_screen,
                 chrome(app), app.manager)]
-            shot = Shot(case, variant, faults)
+            if focused:
+                app.focus.move(0)  # as after the first key press
+                for _ in range(3):
+                    idle()
+                faults += ring_faults(app)
+            shot = Shot(case, variant, faults, focused=focused)
             if out_dir is not None:
-                shot.png = app.screenshot(out_dir / f"{case.label}-{variant.label}.png")
+                shot.png = app.screenshot(out_dir / f"{case.label}-{shot.column}.png")
+            if focused:
+                app.focus.visible = False
+                app.focus.track()
             matrix.shots.append(shot)
     return matrix
 
@@ -119,7 +156,8 @@ def write_index(matrix: Matrix, out_dir: Path) -> Path:
     rows: dict[str, list[Shot]] = {}
     for shot in matrix.shots:
         rows.setdefault(shot.case.label, []).append(shot)
-    head = "".join(f"<th>{html.escape(v.label)}</th>" for v in VARIANTS)
+    columns = list(dict.fromkeys(s.column for s in matrix.shots))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = []
     for label, shots in rows.items():
         cells = []
@@ -170,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         matrix = run_matrix(app, EventLoop.idle, out_dir=args.out,
                             cases=build_cases(settings.demo.seeds_file,
-                                              settings.session.services_file))
+                                              settings.session.services_file),
+                            focus_variants=FOCUS_VARIANTS)
     finally:
         app.stop()
         EventLoop.close()

@@ -37,17 +37,17 @@ def create_app(settings: Settings, engine: SessionCommands, *,
                speech: SpeechPort | None = None) -> KioskApp:
     """Configure Kivy and build (not run) the app. Call once per process.
 
-    `speech`: the spoken guidance (``kiosk.app.attach_speech``); NullSpeech by default."""
+    ``speech``: what the UI tells spoken guidance (views, focus, keys); `NullSpeech` when
+    none is wired (the composition root passes ``kiosk.app.attach_speech``'s)."""
     ui = ui or ui_settings_for_window(settings.ui, demo_panel=demo_controls is not None)
     state = settings.kiosk.state_dir
     configure_kivy(ui, kivy_home=state / "kivy")
     from kiosk.ui.app import KioskApp
 
-    app = KioskApp(ui, engine, sounds_dir=state / "sounds",
-                   default_language=settings.kiosk.default_language,
-                   demo_controls=demo_controls)
-    app.speech = speech or NullSpeech()  # type: ignore[attr-defined]
-    return app
+    return KioskApp(ui, engine, sounds_dir=state / "sounds",
+                    default_language=settings.kiosk.default_language,
+                    demo_controls=demo_controls,
+                    speech=speech if speech is not None else NullSpeech())
 
 
 def run_app(app: KioskApp, *, on_started: Callable[[KioskApp], Any] | None = None) -> None:

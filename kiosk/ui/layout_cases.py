@@ -140,7 +140,11 @@ def build_cases(seeds_file: Path | None = None, services_file: Path | None = Non
     common: dict[str, Any] = dict(consent_services=ids, consent_text=catalogue.consent.text(),
                                   consent_names=tuple(s.name.text() for s in catalogue.enabled),
                                   progress=0.4, progress_key="session.running",
-                                  countdown_s=23, extensions_left=9)
+                                  countdown_s=23, extensions_left=9,
+                                  holder_qr="https://thaid.example/api/v2/oauth2/auth/?"
+                                            "response_type=code&client_id=linkage-kiosk&"
+                                            "state=Qy3kz0Qm1u9nJ2v8D4cLwT6sRbXoHfPe",
+                                  holder_short_code="482913")
     typical_fields = dict(common, identity=typical, menu=menu_online, result=result_typical,
                           error_key="service.failed", print_status=PrintStatus.PRINTED)
     extreme_fields = dict(common, identity=extreme, menu=menu_offline, result=result_extreme,

@@ -36,7 +36,9 @@ class ServiceTile(KButton):
     """``title`` in bold, ``line`` under it in regular weight; ``line`` may be ""."""
 
     def __init__(self, title: str, line: str, *, padding: tuple[int, int] = (20, 6),
-                 **kwargs: Any) -> None:
+                 item_key: str = "", **kwargs: Any) -> None:
+        self.item_key = item_key
+        """``service.<id>``: what the spoken layer names the focused tile by."""
         # The tile needs the line before KButton's first restyle reads its height.
         self.line = TileLine(self, raw=line, halign="left")
         self._tile_padding = (padding[0], padding[1]) * 2

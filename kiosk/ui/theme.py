@@ -63,7 +63,11 @@ class Theme:
     pairs: dict[Role, tuple[str, str]]
     background: str
     accent: str
-    """Progress bars, focus rings: non-text, needs 3:1 against the background (WCAG 1.4.11)."""
+    """Progress bars: non-text, needs 3:1 against the background (WCAG 1.4.11)."""
+    focus: str = "#D9480F"
+    """The keypad focus ring, drawn just outside the focused control: 3:1 or more against
+    every background it can sit on (page, panel, toolbar, secondary fill) (WCAG 1.4.11 /
+    2.4.13); `FOCUS_BACKGROUNDS` lists them, tests/ui check the pairs and the pixels."""
 
     def pair(self, role: Role) -> tuple[str, str]:
         return self.pairs[role]
@@ -92,6 +96,7 @@ HIGH_CONTRAST = Theme(
     name="high_contrast",
     background="#000000",
     accent="#FFD400",
+    focus="#00E5FF",
     pairs={
         Role.BODY: ("#FFFFFF", "#000000"),
         Role.MUTED: ("#E6E6E6", "#000000"),
@@ -106,6 +111,10 @@ HIGH_CONTRAST = Theme(
         Role.TOOLBAR: ("#FFFFFF", "#000000"),
     },
 )
+
+FOCUS_BACKGROUNDS = (Role.BODY, Role.PANEL, Role.TOOLBAR, Role.SECONDARY_BUTTON)
+"""Where a focus ring is drawn: around controls on the page, on panels and in the toolbar
+(the secondary fill: a ring next to a neighbouring secondary button)."""
 
 THEMES: dict[str, Theme] = {t.name: t for t in (STANDARD, HIGH_CONTRAST)}
 

@@ -7,11 +7,13 @@ Two faces:
   nonce, PKCE S256) and returns the URL the kiosk shows as a QR; ``GET
   /api/holder/verifications/{id}`` answers ``{verified, pid_matches, ial, verified_at}``.
 - phone-facing, on its own TLS listener without client certificates (a phone has none):
-  ``GET /thaid/callback?code&state``, the registered redirect URI. It exchanges the code at
-  the provider's token endpoint with the client secret (HTTP Basic, which only this
-  gateway holds) and the PKCE verifier, validates the ID token (RS256 against the
-  provider's JWKS, ``iss``, ``aud``, ``nonce``, ``exp``) and compares its ``pid`` with the
-  card's.
+  ``GET /thaid/code?code=NNNNNN`` opens the request of a short code typed in the ThaID
+  app (for a citizen who cannot aim the camera at the QR: a 302 to the same authorization
+  URL, single use), and ``GET /thaid/callback?code&state``, the registered redirect URI.
+  It exchanges the code at the provider's token endpoint with the client secret (HTTP
+  Basic, which only this gateway holds) and the PKCE verifier, validates the ID token
+  (RS256 against the provider's JWKS, ``iss``, ``aud``, ``nonce``, ``exp``) and compares
+  its ``pid`` with the card's.
 
 OAuth and JOSE come from Authlib and joserfc. The ID token and the card's pid are dropped
 as soon as the verification is decided; the audit keeps only the approver's masked pid,
@@ -59,6 +61,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("linkage_server.holder")
 
 CALLBACK_PATH = "/thaid/callback"
+CODE_PATH = "/thaid/code"
+SHORT_CODE_DIGITS = 6
 SCOPE = "openid pid given_name family_name given_name_en family_name_en birthdate ial"
 VERIFICATION_TTL_S = 180.0
 PROVIDER_TIMEOUT_S = 10.0
@@ -93,6 +97,7 @@ class _Verification:
     ial: float | None = None
     verified_at: dt.datetime | None = None
     authorization_url: str = ""
+    short_code: str = ""
 
     def answer(self, *, with_url: bool = False) -> VerificationState:
         return VerificationState(
@@ -100,7 +105,8 @@ class _Verification:
             verified=self.status is HolderStatus.VERIFIED, pid_matches=self.pid_matches,
             ial=self.ial, verified_at=self.verified_at,
             authorizationURL=self.authorization_url if with_url else None,
-            expiresIn=max(0, int(self.expires_at - time.time())) if with_url else None)
+            expiresIn=max(0, int(self.expires_at - time.time())) if with_url else None,
+            shortCode=(self.short_code or None) if with_url else None)
 
 
 @dataclass(frozen=True)
@@ -135,11 +141,13 @@ class HolderGateway:
         self.audit: list[AuditRecord] = []
         self._by_id: dict[str, _Verification] = {}
         self._by_state: dict[str, _Verification] = {}
+        self._by_code: dict[str, _Verification] = {}
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._tag_key = secrets.token_bytes(32)
         self.public_app = Starlette(routes=[
             Route(CALLBACK_PATH, self.callback, methods=["GET"]),
+            Route(CODE_PATH, self.by_code, methods=["GET"]),
         ])
 
     # -- provider metadata ----------------------------------------------------------------------
@@ -191,6 +199,8 @@ class HolderGateway:
                     metadata["authorization_endpoint"], state=v.state, nonce=v.nonce,
                     code_verifier=v.code_verifier)
             v.authorization_url = url
+            v.short_code = self._new_code()
+            self._by_code[v.short_code] = v
         except (httpx.HTTPError, ValueError, KeyError, Refused) as exc:
             log.warning("holder %s: ThaID provider unreachable at start (%s)", v.id,
                         type(exc).__name__)
@@ -233,6 +243,28 @@ class HolderGateway:
             if v.expires_at < cutoff:
                 self._by_id.pop(vid, None)
                 self._by_state.pop(v.state, None)
+                self._by_code.pop(v.short_code, None)
+
+    def _new_code(self) -> str:
+        """Six digits no pending verification holds (a typed code finds one request)."""
+        while True:
+            code = f"{secrets.randbelow(10 ** SHORT_CODE_DIGITS):0{SHORT_CODE_DIGITS}d}"
+            if code not in self._by_code:
+                return code
+
+    async def by_code(self, request: Request) -> Response:
+        """The ThaID app sends the short code the citizen typed: open that request.
+
+        Single use and only while pending; guessing one gains nothing, because the request
+        still needs the ThaID login of the card's own holder (another account: mismatch)."""
+        code = request.query_params.get("code", "")
+        v = self._by_code.pop(code, None)
+        if v is not None:
+            self._expire_if_due(v)
+        if v is None or v.status is not HolderStatus.PENDING:
+            return self._to_phone(404, "unknown_code")
+        return Response(status_code=302, headers={"Location": v.authorization_url,
+                                                  "Cache-Control": "no-store"})
 
     # -- phone-facing ---------------------------------------------------------------------------
     async def callback(self, request: Request) -> Response:
@@ -315,6 +347,7 @@ class HolderGateway:
         v.verified_at = dt.datetime.now(dt.UTC) if status is HolderStatus.VERIFIED else None
         v.card_pid = None  # decided: the card's pid is no longer needed
         self._by_state.pop(v.state, None)
+        self._by_code.pop(v.short_code, None)
         self._record(v.kiosk_id, pid, ial, outcome)
         log.info("holder %s: %s (%s)", v.id, status, outcome)
 
@@ -328,7 +361,9 @@ class HolderGateway:
                 "mismatch": "This ThaID account does not match the card in the kiosk.",
                 "expired": "This request has expired. Please start again at the kiosk.",
                 "provider_down": "ThaID is not answering. Please ask at the counter.",
-                "refused": "This request could not be confirmed. Please ask at the counter."}
+                "refused": "This request could not be confirmed. Please ask at the counter.",
+                "unknown_code": "No kiosk request has this code. Please check the code on "
+                                "the kiosk, or start again there."}
         return JSONResponse({"outcome": outcome, "message": text[outcome]}, status_code=status,
                             headers={"Cache-Control": "no-store"})
 

@@ -209,7 +209,8 @@ def build() -> dict[str, Any]:
             "startHolderVerification",
             "Holder verification with ThaID (docs/holder-verification.md): the gateway starts "
             "an OpenID Connect authorization request (state, nonce, PKCE S256) for the card "
-            "in the slot; `authorizationURL` is what the kiosk shows as a QR. Status "
+            "in the slot; `authorizationURL` is what the kiosk shows as a QR, `shortCode` "
+            "what a citizen who cannot aim at the QR types in the ThaID app instead. Status "
             "`provider_down` when ThaID does not answer",
             request=H.StartVerification,
             responses=_ok(H.VerificationState, "Started (or already decided: provider_down)",

@@ -41,6 +41,17 @@ def approve(authorization_url: str, pid: str, *, ca_file: Path, timeout_s: float
         return PhoneResult(answer.status_code, _json(answer), location)
 
 
+def approve_with_code(code_url: str, code: str, pid: str, *, ca_file: Path,
+                      timeout_s: float = 30.0) -> PhoneResult:
+    """The app without the camera: the citizen types the kiosk's short code; the app opens
+    the request it names (``code_url``: the gateway's ``/thaid/code``), then as `approve`."""
+    with httpx.Client(verify=_tls(ca_file), timeout=timeout_s) as http:
+        opened = http.get(code_url, params={"code": code})
+    if opened.status_code != 302:
+        return PhoneResult(opened.status_code, _json(opened), "")
+    return approve(opened.headers["location"], pid, ca_file=ca_file, timeout_s=timeout_s)
+
+
 def deliver(redirect_url: str, *, ca_file: Path, timeout_s: float = 30.0) -> PhoneResult:
     """Open a redirect URL again (a replayed code/state, as an attacker would)."""
     with httpx.Client(verify=_tls(ca_file), timeout=timeout_s) as http:

@@ -26,7 +26,9 @@ configure_kivy(UI, kivy_home=_KIVY_HOME)
 from kivy.base import EventLoop  # noqa: E402
 from uikit_driver import UiDriver  # noqa: E402
 from uikit_feeder import ViewFeeder  # noqa: E402
+from uikit_speech import RecordingSpeech  # noqa: E402
 
+from kiosk.session.speech import NullSpeech  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 
 
@@ -62,3 +64,12 @@ def ui(kiosk_app: KioskApp) -> UiDriver:
     driver = UiDriver(kiosk_app)
     driver.frames(2)
     return driver
+
+
+@pytest.fixture
+def speech(kiosk_app: KioskApp) -> Iterator[RecordingSpeech]:
+    """What the UI tells the spoken layer, recorded (NullSpeech again afterwards)."""
+    recorder = RecordingSpeech()
+    kiosk_app.attach_speech(recorder)
+    yield recorder
+    kiosk_app.attach_speech(NullSpeech())

@@ -33,6 +33,21 @@ def test_every_screen_and_variant_lays_out_cleanly(kiosk_app: KioskApp,
     assert not matrix.faults, "\n".join(matrix.faults)
 
 
+def test_every_screen_shows_its_focus_ring(kiosk_app: KioskApp, feeder: ViewFeeder) -> None:
+    """The contact sheet's focused column: a ring on a drawn item of every screen."""
+    from kiosk.ui.contact_sheet import FOCUS_VARIANTS
+
+    load_segmenter().join(30)
+    cases = build_cases()
+    out = ARTIFACTS / "layout-focused"
+    matrix = run_matrix(kiosk_app, EventLoop.idle, out_dir=out, cases=cases, variants=(),
+                        focus_variants=FOCUS_VARIANTS)
+    assert len(matrix.shots) == len(cases) * len(FOCUS_VARIANTS)
+    assert all(s.focused for s in matrix.shots)
+    write_index(matrix, out)
+    assert not matrix.faults, "\n".join(matrix.faults)
+
+
 def test_the_checker_sees_overlap_clipping_fold_and_weak_buttons(kiosk_app: KioskApp,
                                                                  feeder: ViewFeeder) -> None:
     """Faults planted in a real screen after layout are each reported."""

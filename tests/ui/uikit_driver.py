@@ -73,6 +73,21 @@ class UiDriver:
         assert found, f"no button showing {text!r} on {self.app.manager.current}"
         return found[0]
 
+    def key(self, name: str, *, modifiers: tuple[str, ...] = (), frames: int = 2) -> None:
+        """Press and release one key through Kivy's keyboard path (as SDL delivers it)."""
+        from kivy.core.window import Window
+
+        from kiosk.ui.keymap import key_code
+
+        code = key_code(name)
+        Window.dispatch("on_key_down", code, 0, None, list(modifiers))
+        Window.dispatch("on_key_up", code, 0)
+        self.frames(frames)
+
+    def keys(self, *names: str) -> None:
+        for name in names:
+            self.key(name)
+
     def screenshot(self, name: str) -> Path:
         self.frames(2)
         return self.app.screenshot(ARTIFACTS / f"{name}.png")

@@ -66,7 +66,8 @@ SCREEN_VIEWS: dict[Screen, dict[str, Any]] = {
         holder_qr="https://thaid.example/api/v2/oauth2/auth/?response_type=code&client_id="
                   "linkage-kiosk-gateway&state=Qy3kz0Qm1u9nJ2v8D4cLwT6sRbXoHfPe&nonce="
                   "a8Xk2LmQ9vR3tY7uWc1ZpN5sJ0eHdGfB&code_challenge=g-k8RjgWDIec66KexDGn_4o"
-                  "_1mClgFyvoDIfiGg0m9g&code_challenge_method=S256"),
+                  "_1mClgFyvoDIfiGg0m9g&code_challenge_method=S256",
+        holder_short_code="482913"),
     Screen.RUNNING: dict(screen=Screen.RUNNING, progress_key="session.running"),
     Screen.RESULT: dict(screen=Screen.RESULT, result=RESULT),
     Screen.PRINTING: dict(screen=Screen.PRINTING, progress=0.7),

@@ -13,6 +13,11 @@ from kiosk.ui.widgets import KButton, KLabel
 
 
 class MaintenanceScreen(KivyScreen):
+    """The keypad reaches every button (`kiosk.ui.focus`); Cancel leaves (``cancel``)."""
+
+    def keypad_cancel(self) -> None:
+        self.controller.leave()
+
     def __init__(self, controller: Any, name: str, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.controller = controller

@@ -33,6 +33,9 @@ class ListScreen(MaintenanceScreen):
         self.kind = ""
         self._reload: Callable[[], None] = lambda: None
 
+    def keypad_cancel(self) -> None:
+        self.go_back()
+
     def go_back(self) -> None:
         self.controller.app.show_screen(self.controller.menu_screen.name)
         self.controller.refresh_now()

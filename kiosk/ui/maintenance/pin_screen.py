@@ -1,5 +1,9 @@
 """Technician PIN entry: keypad, masked digits, lockout countdown.
 
+The physical keypad works too: its digits type, Clear deletes, Enter checks, Cancel
+leaves; the spoken layer hears only that a digit was typed, never which
+(`SpeechPort.digit_entered(secret=True)`, EN 301 549 5.1.3.8).
+
 The check (a scrypt hash, ~0.1 s) runs on the controller's worker thread; while a
 lockout lasts the keypad is disabled and the remaining wait counts down once a second.
 """
@@ -13,6 +17,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.maintenance.pin import PIN_MAX_DIGITS, PinCheck, PinResult
 from kiosk.ui.icons import ICON_FONT, KEYPAD_SYMBOLS
+from kiosk.ui.keymap import Action, KeyPress
 from kiosk.ui.maintenance.common import MaintenanceScreen, button
 from kiosk.ui.style import TITLE, style
 from kiosk.ui.theme import Role
@@ -22,6 +27,9 @@ PIN_SCREEN = "maint_pin"
 
 
 class PinScreen(MaintenanceScreen):
+    digits_are_text = True
+    """Every keypad digit is a PIN digit here (no 2/8 moves)."""
+
     def __init__(self, controller: Any, **kwargs: Any) -> None:
         super().__init__(controller, PIN_SCREEN, **kwargs)
         self.digits = ""
@@ -58,9 +66,27 @@ class PinScreen(MaintenanceScreen):
         self.status.raw = "Enter the technician PIN"
         self.status.role = Role.MUTED
 
+    def default_focus(self) -> KButton:
+        return self.keys["OK"]
+
+    def on_keypad(self, press: KeyPress) -> bool:
+        if press.action is Action.DIGIT and press.digit is not None:
+            self.press(press.digit)
+        elif press.action is Action.CLEAR:
+            self.press("⌫")
+        elif press.action is Action.ACTIVATE and self.digits:
+            self.press("OK")  # Enter checks what was typed, wherever the focus is
+        else:
+            return False
+        return True
+
     def press(self, label: str) -> None:
-        if self._locked():
+        if self._locked() or not self.keys[label].enabled:
             return
+        if label.isdigit():
+            speech = getattr(self.controller.app, "speech", None)
+            if speech is not None:
+                speech.digit_entered(secret=True)
         if label == "⌫":
             self.digits = self.digits[:-1]
         elif label == "OK":

@@ -11,6 +11,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.session.view import Screen, SessionView
+from kiosk.ui.focus import focusable_in
 from kiosk.ui.style import BODY, TITLE, style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, rewrap_provisional
@@ -48,6 +49,8 @@ class KioskScreen(KivyScreen):
     """
 
     screen: ClassVar[Screen]
+    cancel_command: ClassVar[str | None] = None
+    """What the keypad's Cancel sends here: one step back, or the end of the session."""
 
     def __init__(self, send: Send, **kwargs: Any) -> None:
         super().__init__(name=self.screen.value, **kwargs)
@@ -63,10 +66,25 @@ class KioskScreen(KivyScreen):
         self.column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap * 2)
         self.scroll.add_widget(self.column)
         self.more = KLabel(role=Role.MUTED, halign="center")
+        # Touch users who cannot swipe scroll with these; keypad users reach them too.
+        # The row is there exactly while the content overflows, always as tall, so showing
+        # a button never changes the room it is measured against.
+        same = dict(role=Role.SECONDARY_BUTTON, size_hint_x=None, follows_large_text=False,
+                    padding=(12, 2), width=style().target_px * 5)
+        self.scroll_up = KButton(key="common.scroll_up", action=lambda: self.scroll_by(+1),
+                                 **same)
+        self.scroll_down = KButton(key="common.scroll_down",
+                                   action=lambda: self.scroll_by(-1), **same)
+        self.more_row = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=gap,
+                                  height=0)
+        for part in (self.scroll_up, self.more, self.scroll_down):
+            self.more_row.add_widget(part)
+        for button in (self.scroll_up, self.scroll_down):
+            self._show_scroll_button(button, False)
         self.actions = BoxLayout(orientation="vertical", size_hint_y=None, spacing=gap,
                                  height=0)
         self.actions.bind(minimum_height=self.actions.setter("height"))
-        for part in (self.header, self.scroll, self.more, self.actions):
+        for part in (self.header, self.scroll, self.more_row, self.actions):
             self.frame.add_widget(part)
         self.add_widget(self.frame)
         self.column.bind(minimum_height=self._fit_column)
@@ -107,11 +125,50 @@ class KioskScreen(KivyScreen):
         # without the cue must not keep it shown (and itself cut off) for good.
         # The cue's height counts whether or not its text was just cleared: its row shrinks a
         # frame later, and a room measured in between flipped the cue back on for good.
-        room = self.scroll.height + self.more.height
-        below = self.column.height > room + 2 and self.scroll.scroll_y > 0.01
+        room = self.scroll.height + self.more_row.height
+        overflow = self.column.height > room + 2
+        below = overflow and self.scroll.scroll_y > 0.01
         key = "common.more_below" if below else ""
         if self.more.key != key:
             self.more.key = key
+        # Both are there while the content overflows (the focus order stays the same as
+        # the content scrolls); the one with nothing further to go is greyed.
+        self._show_scroll_button(self.scroll_down, overflow, below)
+        self._show_scroll_button(self.scroll_up, overflow,
+                                 overflow and self.scroll.scroll_y < 0.99)
+        height = max(self.scroll_up.height, self.scroll_down.height) if overflow else 0
+        if self.more_row.height != height:
+            self.more_row.height = height
+
+    @staticmethod
+    def _show_scroll_button(button: KButton, shown: bool, enabled: bool = False) -> None:
+        button.opacity = 1 if shown else 0
+        button.disabled = not shown
+        button.enabled = enabled
+
+    def scroll_by(self, direction: int) -> None:
+        """One page up (+1) or down (-1) of the content (the scroll buttons)."""
+        hidden = self.column.height - self.scroll.height
+        if hidden <= 0:
+            return
+        step = self.scroll.height * 0.8 / hidden
+        self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+
+    # -- keypad ---------------------------------------------------------------------------
+
+    def focus_items(self) -> list[KButton]:
+        """What a key reaches here: every control the screen drew, in reading order."""
+        return focusable_in(self)
+
+    def default_focus(self) -> KButton | None:
+        """Where the focus starts: the screen's main action, if it has one."""
+        primary = [b for b in focusable_in(self.actions)
+                   if b.role is Role.PRIMARY_BUTTON and b.enabled]
+        return primary[-1] if primary else None
+
+    def keypad_cancel(self) -> None:
+        if self.cancel_command:
+            self.send(self.cancel_command)
 
     def send(self, command: str, *args: Any) -> None:
         self._send(command, *args)

@@ -18,7 +18,7 @@ from kiosk.session.view import Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+from kiosk.ui.widgets import KButton, KLabel, KProgress, _measurer, spacer
 
 
 def photo_texture(jpeg: bytes) -> Texture:
@@ -123,9 +123,13 @@ class ReadingScreen(KioskScreen):
 
 
 class IdentityScreen(KioskScreen):
-    """Name, ID and photo while the citizen holds the card; the photo fills in when read."""
+    """Name, ID and photo while the citizen holds the card; the photo fills in when read.
+
+    The ID is shown masked and the address hidden until the citizen asks to see them
+    ("show", or the keypad's reveal key): people behind read neither (privacy, PDPA)."""
 
     screen = Screen.IDENTITY
+    cancel_command = "finish"
 
     def build(self) -> None:
         self.heading = self.title("identity.title")
@@ -136,6 +140,17 @@ class IdentityScreen(KioskScreen):
         self.fields: dict[str, KLabel] = {}
         self.labels: dict[str, KLabel] = {}
         self.column.add_widget(self._grid(("cid", "name")))
+        self.revealed = False
+        self._session: str | None = None
+        self._ident: Any = None
+        self.show_button = KButton(key="identity.show", role=Role.SECONDARY_BUTTON,
+                                   action=self.reveal, size_hint_x=None, padding=(20, 4))
+        self.show_button.bind(texture_size=self._fit_show, key=self._fit_show)
+        show_row = BoxLayout(orientation="horizontal", size_hint_y=None)
+        self.show_button.bind(height=show_row.setter("height"))
+        show_row.add_widget(self.show_button)
+        show_row.add_widget(Widget())
+        self.column.add_widget(show_row)
         row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
         self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
@@ -202,17 +217,42 @@ class IdentityScreen(KioskScreen):
             self.labels[name].size_hint_x = 0.001 if bare else 0.24
             self.fields[name].size_hint_x = 0.999 if bare else 0.76
 
+    def _fit_show(self, *_: Any) -> None:
+        """As wide as its words on one line (never wrapped inside a word)."""
+        b = self.show_button
+        words = _measurer(b.font_name, int(b.font_size))(b.source_text())
+        width = min(self.column.width or 10_000, words + b.padding[0] + b.padding[2] + 4)
+        if abs(b.width - width) > 1:
+            b.width = width
+
+    def reveal(self) -> None:
+        """Show the ID and address, or mask them again."""
+        self.revealed = not self.revealed
+        self.show_button.key = "identity.hide" if self.revealed else "identity.show"
+        if self._ident is not None:
+            self._show_private(self._ident)
+
+    def _show_private(self, ident: Any) -> None:
+        self.fields["cid"].raw = ident.cid_display if self.revealed else ident.cid_masked
+        self.fields["address"].key = "" if self.revealed else "identity.address_hidden"
+        self.fields["address"].raw = ident.address if self.revealed else ""
+        self.fields["address"].role = Role.BODY if self.revealed else Role.MUTED
+
     def render(self, view: SessionView) -> None:
         ident = view.identity
         if ident is None:
             return
+        if view.session_id != self._session:  # each citizen starts masked
+            self._session = view.session_id
+            self.revealed = False
+            self.show_button.key = "identity.show"
+        self._ident = ident
         english = view.language == "en"
         name = ident.name_en if english and ident.name_en else ident.name_th
         self.fields["name"].raw = name
         self._columns()
-        self.fields["cid"].raw = ident.cid_display
+        self._show_private(ident)
         self.fields["birth_date"].raw = ident.birth_date.pick(view.language)
-        self.fields["address"].raw = ident.address
         self.fields["card_expiry"].raw = ident.card_expiry.pick(view.language)
         self.expired.key = "identity.card_expired" if ident.card_expired else ""
         self.expired.draw_background = ident.card_expired

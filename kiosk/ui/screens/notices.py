@@ -6,6 +6,7 @@ from typing import Any
 
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.i18n import catalogue
+from kiosk.ui.keymap import Action, KeyPress
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE
 from kiosk.ui.theme import Role
@@ -16,6 +17,16 @@ class TimeoutScreen(KioskScreen):
     """One big button buys more time; touching anywhere also counts (WCAG 2.2.1)."""
 
     screen = Screen.TIMEOUT_WARNING
+    cancel_command = "extend"
+
+    def on_keypad(self, press: KeyPress) -> bool:
+        """Any key gives more time (the key press itself already counts as activity);
+        Help, volume and blank still do what they say."""
+        if press.action in (Action.HELP, Action.VOLUME_UP, Action.VOLUME_DOWN, Action.BLANK,
+                            Action.NEXT, Action.PREVIOUS, Action.WHERE):
+            return False
+        self.send("extend")
+        return True
 
     def build(self) -> None:
         self.column.add_widget(spacer())
@@ -41,6 +52,13 @@ class TimeoutScreen(KioskScreen):
 
 class ErrorScreen(KioskScreen):
     screen = Screen.ERROR
+
+    def keypad_cancel(self) -> None:
+        """Back where the error offers it, else the end of the session."""
+        if self.back.opacity > 0:
+            self._back()
+        else:
+            self.send("finish")
 
     def build(self) -> None:
         self.title("error.title", role=Role.ERROR, draw_background=True, padding=(16, 12))

@@ -8,6 +8,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
 from kiosk.ui.icons import DEFAULT_SERVICE_ICON, SERVICE_ICONS
+from kiosk.ui.keymap import Action, KeyPress
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.service_tile import ServiceTile
 from kiosk.ui.style import HERO, LARGE, style
@@ -27,6 +28,14 @@ class ConsentScreen(KioskScreen):
     """A short notice and the services in words fit one screen; "read more" shows it all."""
 
     screen = Screen.CONSENT
+    cancel_command = "decline"
+
+    def on_keypad(self, press: KeyPress) -> bool:
+        """Cancel first closes the full notice (one step back), then declines."""
+        if press.action is Action.CANCEL and self.notice.raw:
+            self._toggle()
+            return True
+        return False
 
     def build(self) -> None:
         self.title("consent.title")
@@ -72,6 +81,7 @@ class MenuScreen(KioskScreen):
     "more below" cue. The offline banner says which services still work (`KioskApp`)."""
 
     screen = Screen.MENU
+    cancel_command = "finish"
 
     def build(self) -> None:
         # No title: the step bar's highlighted "4 Choose a service" says it, and the room
@@ -137,7 +147,8 @@ class MenuScreen(KioskScreen):
         return ServiceTile(entry.name.pick(view.language), tile_line(entry, view),
                            enabled=entry.available, role=Role.PRIMARY_BUTTON,
                            icon=SERVICE_ICONS.get(service_id, DEFAULT_SERVICE_ICON),
-                           action=lambda: self.send("choose_service", service_id))
+                           action=lambda: self.send("choose_service", service_id),
+                           item_key=f"service.{service_id}")
 
 
 _TILE_REASONS = {
@@ -181,6 +192,7 @@ class RunningScreen(KioskScreen):
 
 class ResultScreen(KioskScreen):
     screen = Screen.RESULT
+    cancel_command = "back"
 
     def build(self) -> None:
         self.heading = self.title()

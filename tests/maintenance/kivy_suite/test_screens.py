@@ -302,3 +302,46 @@ def test_watchdog_pings_come_from_the_kivy_main_loop(ui: UiDriver) -> None:
             event.cancel()
             sock.close()
             wd.close()
+
+
+def test_pin_by_the_physical_keypad_is_never_spoken(ui: UiDriver, app: KioskApp,
+                                                    controller: MaintenanceController,
+                                                    world: World) -> None:
+    """The keypad's digits type the PIN (the screen had on-screen digits only), Clear
+    deletes, Enter checks, Cancel leaves; the spoken layer hears that a digit was typed,
+    never which."""
+    from uikit_speech import RecordingSpeech
+
+    from kiosk.session.speech import NullSpeech
+
+    world.clock.now += 10_000  # past any lockout an earlier test left
+    if controller.active:
+        controller.leave()
+    controller.open_pin_entry()
+    screen = controller.pin_screen
+    wait(ui, lambda: app.manager.current == "maint_pin"
+         and all(k.enabled for k in screen.keys.values()), what="PIN keypad ready")
+    speech = RecordingSpeech()
+    app.attach_speech(speech)
+    try:
+        ui.key("escape")  # Cancel leaves the PIN screen…
+        wait(ui, lambda: app.manager.current != "maint_pin", what="left by Cancel")
+        controller.open_pin_entry()
+        wait(ui, lambda: app.manager.current == "maint_pin"
+             and all(k.enabled for k in screen.keys.values()), what="PIN keypad again")
+        for digit in PIN:
+            ui.key(f"numpad{digit}")  # 2, 4, 5, 6 and 8 are digits here, not moves
+        assert screen.digits == PIN
+        assert all(ch in "● " for ch in screen.entry.raw)  # shown as dots only
+        ui.key("backspace")
+        assert screen.digits == PIN[:-1]
+        ui.key(PIN[-1])  # the top-row digits too
+        assert speech.of("digit_entered") == [True] * (len(PIN) + 1)
+        spoken = " ".join(label for _k, label, _p, _t in speech.of("focus_moved"))
+        assert PIN not in spoken
+        ui.key("enter")
+        wait(ui, lambda: app.manager.current == "maint_menu", what="menu by Enter")
+        ui.key("escape")  # …and the menu's Cancel leaves maintenance
+        wait(ui, lambda: not controller.active, what="left maintenance")
+    finally:
+        app.attach_speech(NullSpeech())
