@@ -248,4 +248,8 @@ def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lo
     assert verdict["waiting"] == 0 and verdict["dead"] == 0, verdict
     assert verdict["lost"] == 0 and verdict["accepted_twice"] == 0, verdict
     assert kiosk.health()["units"]["status"] == "ok"
-    assert kill_phase_s < 600, f"the kills took {kill_phase_s:.0f} s (the bound is 10 min)"
+    # The kills' pace is the test's input, not a property of the kiosk: each kill waits for
+    # the unit to be back, so a slow (loaded) machine spreads them out. What must hold is
+    # that the pace was dense enough to hit every unit's start limit, asserted above
+    # ("gave up >= 1"); the time it took is reported, not asserted.
+    print(f"  kill phase: {kill_phase_s:.0f} s")
