@@ -17,7 +17,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -50,7 +49,7 @@ from kiosk.outbox.schema import MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
-IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MAX_KEY_LENGTH = 255
 MAX_PAYLOAD_BYTES = 1024 * 1024
 
 
@@ -493,10 +492,8 @@ class OutboxStore:
         if not isinstance(payload, bytes | bytearray) or len(payload) > MAX_PAYLOAD_BYTES:
             raise StoreError(f"payload must be bytes of at most {MAX_PAYLOAD_BYTES}")
         key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
-        if not IDEMPOTENCY_KEY.fullmatch(key):
-            # The Linkage API takes only this form (docs/linkage-api.yaml, Idempotency-Key):
-            # an item with another key would be refused with a 400 at every delivery.
-            raise StoreError("idempotency key must be a lowercase UUID (8-4-4-4-12 hex digits)")
+        if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
+            raise StoreError("idempotency key must be 1-255 printable ASCII characters")
         now = self._clock()
         item_id = new_item_id(now)
         sealed = self._sealer.seal(item_id, key, bytes(payload))
