@@ -28,8 +28,13 @@ from uikit_driver import UiDriver  # noqa: E402
 from uikit_feeder import ViewFeeder  # noqa: E402
 from uikit_speech import RecordingSpeech  # noqa: E402
 
+from kiosk.app import speech_lexicon  # noqa: E402
+from kiosk.audio.inventory import Lexicon  # noqa: E402
+from kiosk.audio.standin import build_standin  # noqa: E402
+from kiosk.config import load_settings  # noqa: E402
 from kiosk.session.speech import NullSpeech  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
+from tests.audio.audio_rig import Rig, make_rig  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,3 +78,25 @@ def speech(kiosk_app: KioskApp) -> Iterator[RecordingSpeech]:
     kiosk_app.attach_speech(recorder)
     yield recorder
     kiosk_app.attach_speech(NullSpeech())
+
+
+# --- the real spoken guidance: the espeak-ng stand-in pack, ALSA's file plugin into a WAV
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return speech_lexicon(load_settings(Path(__file__).parents[2] / "config" / "kiosk.toml"))
+
+
+@pytest.fixture(scope="session")
+def pack_dir(tmp_path_factory: pytest.TempPathFactory, lexicon: Lexicon) -> Path:
+    root = tmp_path_factory.mktemp("prompts")
+    build_standin(root, lexicon)
+    return root
+
+
+@pytest.fixture
+def rig(pack_dir: Path, lexicon: Lexicon, tmp_path: Path) -> Iterator[Rig]:
+    """`AudioSpeech` with headphones in, played through ALSA into ``tmp_path/speech.wav``."""
+    rig = make_rig(pack_dir, lexicon, tmp_path / "speech.wav", headphones=True)
+    yield rig
+    rig.speech.close()

@@ -27,15 +27,11 @@ from PIL import Image
 from uikit_driver import UiDriver
 from uikit_speech import RecordingSpeech
 
-from kiosk.app import speech_lexicon
-from kiosk.audio.inventory import Lexicon
-from kiosk.audio.standin import build_standin
 from kiosk.audio.utterance import Utterance
-from kiosk.config import load_settings
 from kiosk.session.speech import NullSpeech
 from kiosk.session.view import PrintStatus, Screen
 from kiosk.ui.app import KioskApp
-from tests.audio.audio_rig import Rig, make_rig
+from tests.audio.audio_rig import Rig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from session.stack import Stack, real_stack
@@ -55,34 +51,6 @@ def stack(tmp_path: Path, kiosk_app: KioskApp) -> Iterator[Stack]:
         yield s
 
 
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return speech_lexicon(load_settings(Path(__file__).parents[2] / "config" / "kiosk.toml"))
-
-
-@pytest.fixture(scope="module")
-def pack_dir(tmp_path_factory: pytest.TempPathFactory, lexicon: Lexicon) -> Path:
-    root = tmp_path_factory.mktemp("prompts")
-    build_standin(root, lexicon)
-    return root
-
-
-@pytest.fixture
-def rig(pack_dir: Path, lexicon: Lexicon, tmp_path: Path) -> Iterator[Rig]:
-    rig = make_rig(pack_dir, lexicon, tmp_path / "keys-only.wav", headphones=True)
-    yield rig
-    rig.speech.close()
-
-
-@pytest.fixture
-def speech(kiosk_app: KioskApp, rig: Rig) -> Iterator[RecordingSpeech]:
-    """The UI's calls, recorded and passed on to the real speech."""
-    recorder = RecordingSpeech(inner=rig.speech)
-    kiosk_app.attach_speech(recorder)
-    yield recorder
-    kiosk_app.attach_speech(NullSpeech())
-
-
 def listen(rig: Rig, language: str, first_key: str | None = None,
            has: str | None = None) -> Utterance:
     """Wait for the screen's utterance (starting with `first_key`, or holding `has`) and
@@ -98,6 +66,16 @@ def listen(rig: Rig, language: str, first_key: str | None = None,
     rig.settle()
     assert rig.speech.spoken[-1][1] is said  # nothing cut it short
     return said
+
+
+@pytest.fixture
+def speech(kiosk_app: KioskApp, stack: Stack, rig: Rig) -> Iterator[RecordingSpeech]:
+    """The UI's calls, recorded and passed on to the real speech; attached once this test's
+    engine is (a late view of the last test's engine must not reach this speech)."""
+    recorder = RecordingSpeech(inner=rig.speech)
+    kiosk_app.attach_speech(recorder)
+    yield recorder
+    kiosk_app.attach_speech(NullSpeech())
 
 
 def move_to(ui: UiDriver, speech: RecordingSpeech, item_key: str, limit: int = 20) -> None:
