@@ -7,14 +7,18 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: demo test lint pytest test-twice bench system venv clean install fleet-demo \
+.PHONY: demo test lint pytest test-twice bench system venv prompts clean install fleet-demo \
         deb repo lock lint-deb fleet-update-demo
 
-demo: venv
-	$(PY) -m kiosk prompts build
+demo: venv prompts
 	$(PY) -m kiosk demo
 
-test: venv lint pytest
+test: venv lint prompts pytest
+
+# The espeak-ng stand-in prompt pack in [audio] pack_dir (.state/prompts), brought up to date
+# (only changed clips are rebuilt): `python -m kiosk prompts check` then exits 0.
+prompts: venv
+	$(PY) -m kiosk prompts build
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -317,9 +317,13 @@ def _headphone_jack(settings: Settings) -> Any:
 
 
 def attach_speech(kiosk: Kiosk, **devices: Any) -> Any:
-    """Build the speech (`build_speech`) for a built kiosk, let it follow the session's
-    views and close it with the kiosk. The UI (``create_app(speech=…)``) adds focus moves,
-    keys and Help; a view it passes again is ignored (views carry an increasing seq)."""
+    """Build the speech (`build_speech`) for a built kiosk and close it with the kiosk.
+
+    Give it to the UI (``create_app(speech=…)``): speech follows the views the UI DRAWS
+    (one path, on the UI thread, in order with the focus moves, keys and Help), not the
+    engine's views, so it never speaks a screen the citizen does not have yet, and a
+    screen's guidance is not cut by the focus announcement the UI makes as it draws it. A
+    view passed again (same seq) or a countdown tick is not spoken again (the planner)."""
     from kiosk.audio.pack import PackError
 
     try:
@@ -332,5 +336,4 @@ def attach_speech(kiosk: Kiosk, **devices: Any) -> Any:
         return NullSpeech()
     if hasattr(speech, "close"):
         kiosk._closers.append(speech.close)
-    kiosk._closers.append(kiosk.engine.subscribe(speech.view_shown))
     return speech

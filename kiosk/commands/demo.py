@@ -8,8 +8,10 @@ play a scripted tour of several citizens and services, leaving a screenshot of e
 screen and every printed receipt in one folder (``<state>/demo-run-<time>/``), whose path
 it prints last, plus the layout checker's contact sheet of every screen x content extreme x
 language/text size/contrast (``contact-sheet/index.html``, `kiosk.ui.contact_sheet`).
-The tour runs through the session's own script runner
-(`kiosk.services.scripted`), the same one behind ``python -m kiosk run-script``.
+The first citizen is served by KEYS ONLY (`kiosk.ui.keys_tour`); what the spoken guidance
+played for that session is left as ``session-audio.wav``. The rest of the tour runs
+through the session's own script runner (`kiosk.services.scripted`), the same one behind
+``python -m kiosk run-script``.
 """
 
 from __future__ import annotations
@@ -225,6 +227,9 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
             # show the final word-by-word line breaks, not the provisional ones.
             segmenter_ready.wait(15)
             try:
+                from kiosk.ui.keys_tour import keys_only_session
+
+                outcome["keys_only"] = keys_only_session(app, kiosk.engine, devices, speech)
                 outcome.update(play_tour(kiosk.engine, devices, args.pace))
             finally:
                 from kivy.clock import Clock
@@ -243,6 +248,8 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
                "session_audio": str(audio) if audio.exists() else None,
                "contact_sheet": sheet, **outcome}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    if outcome.get("keys_only", {}).get("failure"):
+        outcome.setdefault("failures", []).append(f"keys only: {outcome['keys_only']['failure']}")
     for failure in outcome.get("failures", []):
         print(f"demo tour: {failure}", file=sys.stderr)
     print(f"demo screenshots and receipts: {out_dir}")

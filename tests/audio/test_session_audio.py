@@ -1,6 +1,7 @@
 """Every service from card-in to receipt through the real stack (reference Linkage server
 over mutual TLS, virtual ESC/POS printer, SQLite outbox), with the spoken guidance
-subscribed to the session's views as the UI is, headphones in, in Thai and in English.
+subscribed to the engine's views here (no UI: in the kiosk it follows the views the UI
+draws; `tests/ui/test_ui_keys_only.py` is that path), headphones in, Thai and English.
 The WAV that ALSA wrote holds each screen's clips in order, sample for sample."""
 
 from __future__ import annotations

@@ -28,8 +28,11 @@ from uikit_driver import UiDriver  # noqa: E402
 from uikit_feeder import ViewFeeder  # noqa: E402
 from uikit_speech import RecordingSpeech  # noqa: E402
 
+from kiosk.audio.inventory import Lexicon  # noqa: E402
 from kiosk.session.speech import NullSpeech  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
+from tests.audio.audio_rig import Rig, make_rig  # noqa: E402
+from tests.audio.conftest import lexicon, pack_dir  # noqa: E402, F401  (the same pack fixtures)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,3 +76,14 @@ def speech(kiosk_app: KioskApp) -> Iterator[RecordingSpeech]:
     kiosk_app.attach_speech(recorder)
     yield recorder
     kiosk_app.attach_speech(NullSpeech())
+
+
+# --- the real spoken guidance: the espeak-ng stand-in pack (`lexicon`, `pack_dir` from
+# tests/audio), ALSA's file plugin into a WAV
+
+@pytest.fixture
+def rig(pack_dir: Path, lexicon: Lexicon, tmp_path: Path) -> Iterator[Rig]:  # noqa: F811
+    """`AudioSpeech` with headphones in, played through ALSA into ``tmp_path/speech.wav``."""
+    rig = make_rig(pack_dir, lexicon, tmp_path / "speech.wav", headphones=True)
+    yield rig
+    rig.speech.close()

@@ -1,5 +1,6 @@
-"""A SpeechPort test double that records every call (the audio itself is the other port's
-test: this only shows what the UI told the spoken layer, and when)."""
+"""A SpeechPort test double that records every call (what the UI told the spoken layer, and
+when), optionally passing each call on to a real one (`inner`: the keys-only test's
+`AudioSpeech`, whose sound is checked in the WAV ALSA wrote)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.session.speech import SpeechPort
 from kiosk.session.view import Screen, SessionView
 
 
@@ -14,19 +16,23 @@ from kiosk.session.view import Screen, SessionView
 class RecordingSpeech:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    inner: SpeechPort | None = None
 
-    def _add(self, name: str, value: Any = None) -> None:
+    def _add(self, name: str, value: Any = None, *args: Any, **kwargs: Any) -> None:
         with self.lock:
             self.calls.append((name, value))
+        if self.inner is not None:
+            getattr(self.inner, name)(*args, **kwargs)
 
     def view_shown(self, view: SessionView) -> None:
-        self._add("view_shown", view)
+        self._add("view_shown", view, view)
 
     def focus_moved(self, item_key: str, label: str, position: int, total: int) -> None:
-        self._add("focus_moved", (item_key, label, position, total))
+        self._add("focus_moved", (item_key, label, position, total),
+                  item_key, label, position, total)
 
     def digit_entered(self, *, secret: bool) -> None:
-        self._add("digit_entered", secret)
+        self._add("digit_entered", secret, secret=secret)
 
     def citizen_acted(self) -> None:
         self._add("citizen_acted")
@@ -35,7 +41,7 @@ class RecordingSpeech:
         self._add("repeat")
 
     def volume_step(self, delta: int) -> None:
-        self._add("volume_step", delta)
+        self._add("volume_step", delta, delta)
 
     def start_audio_mode(self) -> None:
         self._add("start_audio_mode")
