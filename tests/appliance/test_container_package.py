@@ -1,0 +1,155 @@
+"""The Debian package under a real systemd: the .deb this tree builds
+(tests/fleet_updates/debs.py, the cache test_package.py uses) installed with apt inside a
+private container (systemd-nspawn --boot --private-network on an overlay of the cached
+Debian 12 root, tests/appliance/container/nspawn.py), made a demo kiosk as
+docs/fleet-updates.md ("A demo kiosk from the package") says, then switched on again:
+
+- every kiosk unit is active within 60 s of that boot, none crash-looped;
+- the updater's self-check (`python -m kiosk.fleet selfcheck`) passes with systemd running
+  the units: units active, outbox readable, pcscd answering, the UI drawing frames (its
+  watchdog fed for two periods);
+- the outbox unit stopped on purpose makes the same self-check fail, naming the unit.
+
+The printer check is left out: the demo prints to a virtual printer, the container has no
+/dev/kiosk-printer. Skipped, with the reason, where nspawn or the package build cannot run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from simulators.fleet_update_demo import kiosk_config
+from tests.appliance.container import nspawn
+from tests.appliance.test_container import BOOT_LIMIT_S, wait_until
+
+pytestmark = [pytest.mark.container, pytest.mark.slow]
+
+PY = "/opt/linkage-kiosk/venv/bin/python"
+FLEET = "/etc/linkage-kiosk/fleet.toml"
+UNITS = nspawn.UNITS
+CHECKS = ("units", "outbox", "card_reader", "ui_frames")
+# What an image builder does: no service starts while the package is unpacked (the kiosk's
+# configuration comes after it); the boot that follows starts them.
+POLICY_RC_D = "#!/bin/sh\nexit 101\n"
+
+
+def fleet_toml() -> str:
+    units = ", ".join(f'"{u}"' for u in UNITS)
+    checks = ", ".join(f'"{c}"' for c in CHECKS)
+    return ('[repository]\nurl = "http://127.0.0.1:9/linkage-kiosk"\nring = "stable"\n'
+            'keyring = "/usr/share/keyrings/linkage-kiosk-fleet.gpg"\n'
+            '[window]\nstart = "01:00"\nend = "05:00"\n'
+            f'[selfcheck]\ndeadline_s = 120\nunits = [{units}]\nchecks = [{checks}]\n')
+
+
+@dataclass
+class Kiosk:
+    machine: nspawn.Machine
+    install_s: float
+    up_after_boot_s: float
+    restarts_at_boot: dict[str, str]
+
+    def selfcheck(self) -> subprocess.CompletedProcess[str]:
+        return self.machine.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "selfcheck",
+                                check=False, timeout=120)
+
+
+def _deb_or_skip() -> Path:
+    missing = [t for t in ("dpkg-buildpackage", "dh_virtualenv") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (scripts/system-packages-dev.txt)")
+    from tests.fleet_updates.debs import built_deb
+    return built_deb()
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
+    reason = nspawn.unavailable()
+    if reason:
+        print(f"\ncontainer tests skipped: {reason}")
+        pytest.skip(reason)
+    deb = _deb_or_skip()
+    try:
+        root = nspawn.build_root()
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"\ncontainer tests skipped: {exc}")
+        pytest.skip(str(exc))
+    work = tmp_path_factory.mktemp("nspawn-deb")
+    # No wheelhouse: the package carries its own venv (an empty folder for the bind mount).
+    machine = nspawn.Machine(root, work / "upper", work / "no-wheels",
+                             f"kiosk-deb-{int(time.time())}")
+    machine.wheels.mkdir()
+    try:
+        machine.boot()
+        machine.run("systemctl", "is-system-running", "--wait", check=False, timeout=120)
+        started = time.monotonic()
+        machine.write("/usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
+        # (/var/tmp: the container's /tmp is its own tmpfs.) No network inside: every
+        # dependency must already be in the root (root-packages.txt).
+        (machine.upper / "var/tmp").mkdir(parents=True, exist_ok=True)
+        shutil.copy(deb, machine.upper / "var/tmp" / deb.name)
+        machine.run("apt-get", "-q", "-y", "--no-download", "install",
+                    f"/var/tmp/{deb.name}", timeout=600)
+        machine.run("rm", "/usr/sbin/policy-rc.d", f"/var/tmp/{deb.name}")
+        install_s = time.monotonic() - started
+        # The operator's demo steps (docs/fleet-updates.md): the demo config, the reference
+        # server unit the package ships disabled, the display, the self-check's units.
+        machine.write("/etc/linkage-kiosk/kiosk.toml", kiosk_config(8443), 0o640)
+        machine.run("chgrp", "linkage-kiosk", "/etc/linkage-kiosk/kiosk.toml")
+        machine.write(FLEET, fleet_toml())
+        machine.write("/etc/systemd/system/kiosk-test-display.service", nspawn.DISPLAY_UNIT)
+        machine.write("/etc/linkage-kiosk/environment", "DISPLAY=:0\nSDL_VIDEODRIVER=x11\n")
+        machine.run("systemctl", "daemon-reload")
+        machine.run("systemctl", "enable", "linkage-reference-server.service",
+                    "kiosk-test-display.service")
+        machine.poweroff()
+        machine.boot()  # the boot that counts: installed and configured, switched on
+        assert machine.booted_at is not None
+        wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
+                   "every unit active after boot")
+        up_after_boot = time.monotonic() - machine.booted_at
+        restarts = {u: machine.show(u, "NRestarts") for u in UNITS}
+        print(f"\npackage in container: apt install {install_s:.1f} s; every unit active "
+              f"{up_after_boot:.1f} s after boot")
+        yield Kiosk(machine, install_s, up_after_boot, restarts)
+    finally:
+        machine.poweroff()
+        machine.kill()
+
+
+def test_package_units_come_up_within_60s_and_the_selfcheck_passes_then_fails_when_one_stops(
+        kiosk: Kiosk) -> None:
+    m = kiosk.machine
+    assert kiosk.up_after_boot_s < BOOT_LIMIT_S
+    for unit in UNITS:
+        assert m.show(unit, "UnitFileState") == "enabled", unit
+        assert kiosk.restarts_at_boot[unit] == "0", f"{unit} crash-looped at boot"
+    assert m.show("linkage-kiosk-update.timer", "ActiveState") == "active"
+    said: list[str] = []
+
+    def passes() -> bool:
+        done = kiosk.selfcheck()
+        said[:] = [done.stdout]
+        return done.returncode == 0
+
+    took = wait_until(passes, 120, f"self-check passing ({said})", every_s=5.0)
+    assert m.booted_at is not None
+    print(f"\nself-check passed {time.monotonic() - m.booted_at:.1f} s after boot "
+          f"({took:.1f} s after the units were up):\n{said[0]}")
+    lines = said[0].splitlines()
+    assert sorted(line.split(":")[0] for line in lines) == sorted(f"ok {c}" for c in CHECKS)
+
+    m.run("systemctl", "stop", "linkage-kiosk-outbox.service")
+    failed = kiosk.selfcheck()
+    print(f"outbox unit stopped:\n{failed.stdout}")
+    assert failed.returncode == 1
+    assert "FAIL units: linkage-kiosk-outbox.service=inactive" in failed.stdout
+    m.run("systemctl", "start", "linkage-kiosk-outbox.service")
+    wait_until(passes, 120, f"self-check passing again ({said})", every_s=5.0)
