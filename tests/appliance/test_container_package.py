@@ -49,6 +49,16 @@ def fleet_toml() -> str:
             f'[selfcheck]\ndeadline_s = 120\nunits = [{units}]\nchecks = [{checks}]\n')
 
 
+def offline(machine: nspawn.Machine, script: str) -> None:
+    """``sh -c script`` in the container's root with nothing booted (nspawn, no --boot)."""
+    done = subprocess.run(
+        ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--private-network",
+         f"--machine={machine.name}", "-D", str(machine.root),
+         f"--overlay={machine.root}:{machine.upper}:/", "sh", "-c", script],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, f"{script} -> {done.returncode}\n{done.stdout[-3000:]}"
+
+
 @dataclass
 class Kiosk:
     machine: nspawn.Machine
@@ -87,29 +97,25 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
                              f"kiosk-deb-{int(time.time())}")
     machine.wheels.mkdir()
     try:
-        machine.boot()
-        machine.run("systemctl", "is-system-running", "--wait", check=False, timeout=120)
         started = time.monotonic()
+        # Before the first boot, as an image is made: apt in the container's root (nspawn
+        # without --boot; no network: every dependency must be in root-packages.txt), no
+        # service started meanwhile (policy-rc.d). The files go in while nothing runs on the
+        # overlay. (/var/tmp: nspawn gives /tmp its own tmpfs.)
         machine.write("/usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
-        # (/var/tmp: the container's /tmp is its own tmpfs.) No network inside: every
-        # dependency must already be in the root (root-packages.txt).
         (machine.upper / "var/tmp").mkdir(parents=True, exist_ok=True)
         shutil.copy(deb, machine.upper / "var/tmp" / deb.name)
-        machine.run("apt-get", "-q", "-y", "--no-download", "install",
-                    f"/var/tmp/{deb.name}", timeout=600)
-        machine.run("rm", "/usr/sbin/policy-rc.d", f"/var/tmp/{deb.name}")
+        offline(machine, f"apt-get -q -y install /var/tmp/{deb.name} && "
+                         f"rm /usr/sbin/policy-rc.d /var/tmp/{deb.name}")
         install_s = time.monotonic() - started
         # The operator's demo steps (docs/fleet-updates.md): the demo config, the reference
         # server unit the package ships disabled, the display, the self-check's units.
         machine.write("/etc/linkage-kiosk/kiosk.toml", kiosk_config(8443), 0o640)
-        machine.run("chgrp", "linkage-kiosk", "/etc/linkage-kiosk/kiosk.toml")
         machine.write(FLEET, fleet_toml())
         machine.write("/etc/systemd/system/kiosk-test-display.service", nspawn.DISPLAY_UNIT)
         machine.write("/etc/linkage-kiosk/environment", "DISPLAY=:0\nSDL_VIDEODRIVER=x11\n")
-        machine.run("systemctl", "daemon-reload")
-        machine.run("systemctl", "enable", "linkage-reference-server.service",
-                    "kiosk-test-display.service")
-        machine.poweroff()
+        offline(machine, "chgrp linkage-kiosk /etc/linkage-kiosk/kiosk.toml && systemctl "
+                         "enable linkage-reference-server.service kiosk-test-display.service")
         machine.boot()  # the boot that counts: installed and configured, switched on
         assert machine.booted_at is not None
         wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
