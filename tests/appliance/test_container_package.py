@@ -38,15 +38,25 @@ CHECKS = ("units", "outbox", "card_reader", "ui_frames")
 # What an image builder does: no service starts while the package is unpacked (the kiosk's
 # configuration comes after it); the boot that follows starts them.
 POLICY_RC_D = "#!/bin/sh\nexit 101\n"
+REPO_PORT = 8080
+DEADLINE_S = 30
+BAD = "0.1.1"
+REPO_UNIT = f"""[Unit]
+Description=The fleet's signed apt repository on loopback (container test only)
+[Service]
+ExecStart=/usr/bin/python3 -m http.server --bind 127.0.0.1 --directory /srv/fleet {REPO_PORT}
+[Install]
+WantedBy=multi-user.target
+"""
 
 
 def fleet_toml() -> str:
     units = ", ".join(f'"{u}"' for u in UNITS)
     checks = ", ".join(f'"{c}"' for c in CHECKS)
-    return ('[repository]\nurl = "http://127.0.0.1:9/linkage-kiosk"\nring = "stable"\n'
+    return (f'[repository]\nurl = "http://127.0.0.1:{REPO_PORT}"\nring = "canary"\n'
             'keyring = "/usr/share/keyrings/linkage-kiosk-fleet.gpg"\n'
-            '[window]\nstart = "01:00"\nend = "05:00"\n'
-            f'[selfcheck]\ndeadline_s = 120\nunits = [{units}]\nchecks = [{checks}]\n')
+            '[window]\nstart = "00:00"\nend = "23:59"\n'
+            f'[selfcheck]\ndeadline_s = {DEADLINE_S}\nunits = [{units}]\nchecks = [{checks}]\n')
 
 
 def offline(machine: nspawn.Machine, script: str) -> None:
@@ -86,6 +96,11 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
         print(f"\ncontainer tests skipped: {reason}")
         pytest.skip(reason)
     deb = _deb_or_skip()
+    from tests.fleet_updates.conftest import fleet_repo
+    from tests.fleet_updates.debs import build_version
+    repo = tmp_path_factory.mktemp("fleet-repo")
+    fleet_repo(repo, "key")
+    fleet_repo(repo, "publish", str(deb), str(build_version(BAD, fault=True)))
     try:
         root = nspawn.build_root()
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -112,10 +127,17 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
         # server unit the package ships disabled, the display, the self-check's units.
         machine.write("/etc/linkage-kiosk/kiosk.toml", kiosk_config(8443), 0o640)
         machine.write(FLEET, fleet_toml())
+        # The fleet's signed repository, served inside (the container has loopback only).
+        shutil.copytree(repo / "aptly" / "public", machine.upper / "srv/fleet")
+        machine.write("/etc/systemd/system/fleet-repo.service", REPO_UNIT)
+        (machine.upper / "usr/share/keyrings").mkdir(parents=True, exist_ok=True)
+        shutil.copy(repo / "fleet-keyring.gpg",
+                    machine.upper / "usr/share/keyrings/linkage-kiosk-fleet.gpg")
         machine.write("/etc/systemd/system/kiosk-test-display.service", nspawn.DISPLAY_UNIT)
         machine.write("/etc/linkage-kiosk/environment", "DISPLAY=:0\nSDL_VIDEODRIVER=x11\n")
         offline(machine, "chgrp linkage-kiosk /etc/linkage-kiosk/kiosk.toml && systemctl "
-                         "enable linkage-reference-server.service kiosk-test-display.service")
+                         "enable linkage-reference-server.service kiosk-test-display.service "
+                         "fleet-repo.service")
         machine.boot()  # the boot that counts: installed and configured, switched on
         assert machine.booted_at is not None
         wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
@@ -159,3 +181,23 @@ def test_package_units_come_up_within_60s_and_the_selfcheck_passes_then_fails_wh
     assert "FAIL units: linkage-kiosk-outbox.service=inactive" in failed.stdout
     m.run("systemctl", "start", "linkage-kiosk-outbox.service")
     wait_until(passes, 120, f"self-check passing again ({said})", every_s=5.0)
+
+
+def test_a_release_failing_its_selfcheck_under_systemd_is_rolled_back(kiosk: Kiosk) -> None:
+    from tests.fleet_updates.debs import VERSION
+    m = kiosk.machine
+    started = time.monotonic()
+    run = m.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "update", check=False,
+                timeout=600)
+    took = time.monotonic() - started
+    print(f"\nupdate {VERSION} -> {BAD} (fails to start) under systemd: exit "
+          f"{run.returncode} after {took:.1f} s\n{run.stdout[-2500:]}")
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert f"installing {BAD} over {VERSION}" in run.stdout
+    assert "linkage-kiosk.service=" in run.stdout  # the units check saw the UI down
+    assert m.run("dpkg-query", "-W", "-f=${Version}", "linkage-kiosk").stdout == VERSION
+    status = m.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "status").stdout
+    assert '"rollbacks": 1' in status and BAD in status
+    # Not yet shown (the first run left the units not all active 60 s after the rollback;
+    # cause not yet found — see docs/fleet-updates.md): every unit active again after the
+    # rollback, and the next run leaving the held release alone.

@@ -24,3 +24,15 @@ def built_deb() -> Path:
         subprocess.run([str(ROOT / "packaging/build-deb.sh"), "--out", str(out)], check=True,
                        capture_output=True)
     return built
+
+
+def build_version(version: str, fault: bool = False) -> Path:
+    """Another version from the same tree (``--fault selfcheck``: a release that cannot start)."""
+    out = CACHE / tree_hash() / ("fault" if fault else "ok")
+    arch = subprocess.check_output(["dpkg", "--print-architecture"], text=True).strip()
+    built = out / f"linkage-kiosk_{version}_{arch}.deb"
+    if not built.exists():
+        args = [str(ROOT / "packaging/build-deb.sh"), "--out", str(out), "--version", version]
+        subprocess.run([*args, *(["--fault", "selfcheck"] if fault else [])], check=True,
+                       capture_output=True)
+    return built
