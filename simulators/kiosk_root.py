@@ -19,7 +19,7 @@ CACHE = Path("/var/cache/linkage-kiosk/roots")
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 INCLUDE = ("systemd", "systemd-sysv", "dbus", "adduser", "python3", "libpython3.11", "pcscd",
-           "libpcsclite1", "libgl1", "libegl1", "libmtdev1", "libusb-1.0-0",
+           "libpcsclite1", "libasound2", "libgl1", "libegl1", "libmtdev1", "libusb-1.0-0",
            "fonts-thai-tlwg", "openssl", "gpgv", "ca-certificates", "sqlite3")
 
 

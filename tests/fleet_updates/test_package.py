@@ -11,7 +11,6 @@ The build takes minutes: it is cached per content of the tree in
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,12 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from simulators.fleet_update_demo import tree_hash
 from simulators.kiosk_root import KioskRoot
-from tests.fleet_updates.conftest import ROOT, need
-
-CACHE = Path("/var/cache/linkage-kiosk/debs/test")
-VERSION = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)[1]
+from tests.fleet_updates.conftest import need
+from tests.fleet_updates.debs import VERSION, built_deb
 
 
 def _root_or_skip() -> None:
@@ -36,13 +32,7 @@ def _root_or_skip() -> None:
 @pytest.fixture(scope="module")
 def deb() -> Path:
     _root_or_skip()
-    out = CACHE / tree_hash()
-    arch = subprocess.check_output(["dpkg", "--print-architecture"], text=True).strip()
-    built = out / f"linkage-kiosk_{VERSION}_{arch}.deb"
-    if not built.exists():
-        subprocess.run([str(ROOT / "packaging/build-deb.sh"), "--out", str(out)], check=True,
-                       capture_output=True)
-    return built
+    return built_deb()
 
 
 @pytest.fixture(scope="module")
