@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: demo test lint pytest test-twice bench system venv prompts clean install fleet-demo \
+.PHONY: test-container demo test lint pytest test-twice bench system venv prompts clean install fleet-demo \
         deb repo lock lint-deb fleet-update-demo
 
 demo: venv prompts
@@ -23,8 +23,13 @@ prompts: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# The real-systemd container tests (tests/appliance/test_container*.py) run apart:
+# `make test-container` (root, systemd-nspawn; ~15 min). They are not in `make test`.
 pytest: venv
-	scripts/with-display.sh $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-display.sh $(PY) -m pytest -m "not container" $(PYTEST_ARGS)
+
+test-container: venv
+	$(PY) -m pytest -m container -s $(PYTEST_ARGS)
 
 # A real Prometheus scraping 60 simulated kiosks; prints the firing alerts (docs/fleet-metrics.md).
 fleet-demo: venv

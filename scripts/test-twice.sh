@@ -23,7 +23,7 @@ echo "test-twice: CPU hogs on $(nproc) core(s): ${hogs[*]}"
 first=${TEST_TWICE_SEED:-$(( (RANDOM << 15) | RANDOM ))}
 for seed in "$first" "$((first + 1))"; do
   echo "== test-twice: pytest -p randomly --randomly-seed=$seed"
-  scripts/with-display.sh "$PY" -m pytest -p randomly -p no:cacheprovider \
+  scripts/with-display.sh "$PY" -m pytest -m "not container" -p randomly -p no:cacheprovider \
     --randomly-seed="$seed" "$@"
 done
 echo "test-twice: both runs passed (seeds $first and $((first + 1))) under load"
