@@ -201,18 +201,23 @@ def test_pcscd_restart_mid_photo_ready_within_2s_and_the_card_counts_as_pulled(
         port.read_identity()
         progress: list[int] = []
         failed: list[BaseException] = []
+        moved = threading.Condition()
+
+        def step(done: int, total: int) -> None:
+            with moved:
+                progress.append(done)
+                moved.notify_all()
 
         def photo() -> None:
             try:
-                reader.read_photo(slot.reader, lambda done, total: progress.append(done))
+                reader.read_photo(slot.reader, step)
             except BaseException as exc:  # handed to the test thread
                 failed.append(exc)
 
         worker = threading.Thread(target=photo)
         worker.start()
-        deadline = time.monotonic() + 10
-        while len(progress) < 3 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        with moved:  # woken by each progress step, bounded by a deadline
+            moved.wait_for(lambda: len(progress) >= 3 or bool(failed), timeout=10)
         assert len(progress) >= 3, "the photo read did not start"
         mark = len(events.drain())
         back = pcsc_stack.restart()  # mid-photo; returns once pcscd lists readers again
