@@ -10,6 +10,7 @@ citizen ID (masked where one must be named) and never a body.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -53,7 +54,11 @@ class Exchange:
     attempts: int
     wall_ms: float
     server_ms: float | None
-    """From ``Server-Timing: app;dur=`` — the centre's own processing time."""
+    """From ``Server-Timing: total;dur=`` — all of the centre's time for the call (an
+    older centre's ``app;dur=`` when it sends no ``total``)."""
+    server_timings: dict[str, float] = field(default_factory=dict)
+    """Every ``Server-Timing`` metric with a ``dur`` (``total``, ``limits``, ``contract``,
+    ``app``, ``wait``…), in ms."""
 
 
 @dataclass(frozen=True)
@@ -344,10 +349,11 @@ class LinkageClient:
                 attempts -= 1  # the re-login is not a retry of the call itself
                 self.auth.relogin(bearer)
                 continue
-            server_ms = _server_timing(result.headers)
+            timings = parse_server_timing(result.headers.get("server-timing", ""))
+            server_ms = timings.get("total", timings.get("app"))
             if 200 <= result.status < 300:
                 self.last = Exchange(result.request_id, path, result.status, attempts,
-                                     (self.clock() - started) * 1000, server_ms)
+                                     (self.clock() - started) * 1000, server_ms, timings)
                 log.debug("linkage %s %s -> %d in %.1f ms (server %.1f ms) request %s", method,
                           path, result.status, self.last.wall_ms, server_ms or 0.0,
                           result.request_id)
@@ -465,15 +471,15 @@ class LinkageClient:
                            status_code=result.status, retry_after_s=retry_after)
 
 
-def _server_timing(headers: httpx.Headers) -> float | None:
-    for part in headers.get("server-timing", "").split(","):
-        name, _, params = part.strip().partition(";")
-        if name == "app":
-            for param in params.split(";"):
-                key, _, value = param.strip().partition("=")
-                if key == "dur":
-                    try:
-                        return float(value)
-                    except ValueError:
-                        return None
-    return None
+def parse_server_timing(value: str) -> dict[str, float]:
+    """``Server-Timing`` (W3C): ``name;dur=1.2;desc="x", other;dur=0.4`` → {name: ms}.
+    Metrics without a numeric ``dur`` are left out; the first of a repeated name wins."""
+    timings: dict[str, float] = {}
+    for part in value.split(","):
+        name, *params = (p.strip() for p in part.split(";"))
+        for param in params:
+            key, _, raw = param.partition("=")
+            if key.strip().lower() == "dur" and name and name not in timings:
+                with contextlib.suppress(ValueError):
+                    timings[name] = float(raw.strip().strip('"'))
+    return timings

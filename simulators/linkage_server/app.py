@@ -54,6 +54,7 @@ from simulators.linkage_server.store import (
     StoredResponse,
     payload_hash,
 )
+from simulators.linkage_server.timing import ServerTiming, Timed
 from simulators.linkage_server.tls import client_common_name
 
 if TYPE_CHECKING:
@@ -192,14 +193,16 @@ class LinkageServer:
 
             routes += admin_routes(self)
         starlette = Starlette(routes=routes)
-        # Outermost the request limits (nothing is buffered past them, not even by the
-        # contract check); then every request and answer checked against
-        # docs/linkage-api.yaml.
+        # Outermost the Server-Timing of everything the server does (`timing.py`); then
+        # the request limits (nothing is buffered past them, not even by the contract
+        # check); then every request and answer checked against docs/linkage-api.yaml.
         self.contract = Contract()
-        self.asgi_app: ASGIApp = RequestLimits(
-            ContractMiddleware(RequestIdMiddleware(FaultMiddleware(starlette, self.faults)),
-                               self.contract),
-            admin_token=self.admin_token, body_timeout_s=body_timeout_s)
+        app: ASGIApp = Timed(RequestIdMiddleware(FaultMiddleware(starlette, self.faults)),
+                             "app")
+        app = Timed(ContractMiddleware(app, self.contract), "contract")
+        app = Timed(RequestLimits(app, admin_token=self.admin_token,
+                                  body_timeout_s=body_timeout_s), "limits")
+        self.asgi_app: ASGIApp = ServerTiming(app)
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _wrap(self, handler: Callable[..., Awaitable[Response]], *, auth: bool = True
@@ -497,8 +500,8 @@ class LinkageServer:
 
 
 class RequestIdMiddleware:
-    """Echo X-Request-ID (a fresh one when the request had none valid) and report the server's
-    own time in ``Server-Timing: app;dur=<ms>`` so clients can subtract it."""
+    """Echo X-Request-ID (a fresh one when the request had none valid). The server's time
+    is reported by the outermost layer (`timing.ServerTiming`), not here."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -507,15 +510,12 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
         echo, valid = request_id_echo(scope)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                duration = (time.perf_counter() - started) * 1000
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", echo))
-                headers.append((b"server-timing", f"app;dur={duration:.3f}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -74,7 +74,10 @@ IDEMPOTENCY_PARAM = {
 RESPONSE_HEADERS = {
     "X-Request-ID": {"description": "The request's X-Request-ID, echoed",
                      "required": True, "schema": {"type": "string"}},
-    "Server-Timing": {"description": "`app;dur=<ms>`: the centre's own processing time",
+    "Server-Timing": {"description": "W3C Server-Timing, set by the centre's outermost "
+                      "layer: `total;dur=<ms>` (all of its time for the request), then each "
+                      "layer's own share: `limits`, `contract`, `app` (and `wait`: a "
+                      "long-poll's bounded wait, part of `app`)",
                       "schema": {"type": "string"}},
 }
 
