@@ -206,7 +206,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         default_language=settings.kiosk.default_language,
         read_photo=settings.card.read_photo,
         queue_health=OutboxQueueHealth(outbox),
-        holder=GatewayHolderVerifier(linkage),
+        holder=GatewayHolderVerifier(linkage, settings.linkage.holder_wait_s),
     )
     closers.append(engine.stop)
     # While a session is open the fleet updater waits (`python -m kiosk busy`).

@@ -121,8 +121,20 @@ class LinkageSettings(Section):
     total_timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
     max_response_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    holder_wait_s: Annotated[float, Field(ge=0, le=10)] = 8.0
+    """Each ThaID holder poll is a long-poll of this many seconds: the gateway answers as
+    soon as the phone's approval is decided (0: plain polls every ``holder_poll_s``). Must
+    leave 1.5 s of ``read_timeout_s`` and ``total_timeout_s`` for the answer."""
     embedded_server: bool = False
     """Demo only: start the reference Linkage server in-process on ``base_url``'s port."""
+
+    @model_validator(mode="after")
+    def _wait_within_the_call(self) -> LinkageSettings:
+        if self.holder_wait_s and self.holder_wait_s + 1.5 > min(self.read_timeout_s,
+                                                                 self.total_timeout_s):
+            raise ValueError("holder_wait_s must be at least 1.5 s below read_timeout_s "
+                             "and total_timeout_s")
+        return self
 
 
 class OutboxSettings(Section):
@@ -209,8 +221,10 @@ class SessionSettings(Section):
     """Guard for a card read, a service or a print that never answers."""
     holder_timeout_s: Annotated[float, Field(ge=30, le=600)] = 120.0
     """How long the ThaID QR waits for the citizen's phone (docs/holder-verification.md)."""
-    holder_poll_s: Annotated[float, Field(ge=0.2, le=10)] = 1.0
-    """How often the kiosk asks the gateway whether the phone has answered."""
+    holder_poll_s: Annotated[float, Field(ge=0.2, le=10)] = 0.25
+    """Pause after each answer of the gateway before the next poll (the first poll goes at
+    once). Each poll is a long-poll of ``[linkage] holder_wait_s``, so a waiting kiosk asks
+    60 / (holder_wait_s + holder_poll_s) times a minute: 7.3 with the defaults."""
     slip_validity_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """How long an officer accepts a printed registry slip (in its signed QR)."""
     ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"

@@ -395,7 +395,9 @@ class LinkageClient:
         # A ready URL and a plain Request: build_request's merging costs ~0.1 ms a call.
         url = self._urls.get(path)
         if url is None:
-            url = self._urls[path] = httpx.URL(self.base_url.rstrip("/") + path)
+            url = httpx.URL(self.base_url.rstrip("/") + path)
+            if len(self._urls) < 64:  # fixed paths; not one entry per verification ID
+                self._urls[path] = url
         # No single wait may outlast the call's total budget.
         remaining = max(0.001, deadline - self.clock())
         timeouts = self.timeouts

@@ -38,6 +38,12 @@ def deadline(at: float) -> Iterator[None]:
         _local.at = previous
 
 
+def time_left() -> float | None:
+    """Seconds left of the deadline set on this thread (``None``: none is set)."""
+    at: float | None = getattr(_local, "at", None)
+    return None if at is None else at - time.monotonic()
+
+
 def _left(timeout: float | None, error: type[Exception]) -> float | None:
     at: float | None = getattr(_local, "at", None)
     if at is None:

@@ -3,25 +3,34 @@
 The kiosk asks the agency gateway (the Linkage server, over the same mutual-TLS link and
 login as every other call) to start a ThaID authorization for the card in the slot, shows
 the returned authorization URL as a QR code, and polls the verification until it is
-decided. The gateway holds the ThaID client secret, exchanges the code and validates the ID
-token; the kiosk never sees the token, nor the pid of whoever approved: only
+decided. Each poll is a long-poll (``?wait=S``): the gateway answers the moment the phone's
+approval is decided, or ``pending`` after S seconds; S always fits inside the call's own
+deadline and read timeout (`long_poll_wait`), so a poll never outlives its call. The
+gateway holds the ThaID client secret, exchanges the code and validates the ID token;
+the kiosk never sees the token, nor the pid of whoever approved: only
 ``{verified, pid_matches, ial, verified_at}`` (docs/holder-verification.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.linkage import deadline as call_deadline
 from kiosk.linkage.models import LoginChallenge, LoginConfirm, LoginRequest, TokenResponse
 
 if TYPE_CHECKING:
     from kiosk.linkage.client import LinkageClient
 
 VERIFICATIONS_PATH = "/api/holder/verifications"
+MAX_WAIT_S = 10.0
+"""Longest long-poll wait the gateway grants (``?wait=``; docs/linkage-api.yaml)."""
+ANSWER_MARGIN_S = 1.5
+"""Time kept, within the call's budget, for the answer after the wait ends."""
 
 
 class HolderStatus(StrEnum):
@@ -67,9 +76,27 @@ def start_verification(client: LinkageClient, personal_id: str) -> VerificationS
                               StartVerification(personalID=personal_id), VerificationState)
 
 
-def poll_verification(client: LinkageClient, verification_id: str) -> VerificationState:
-    return client._call_model("GET", f"{VERIFICATIONS_PATH}/{verification_id}", None,
-                              VerificationState)
+def long_poll_wait(client: LinkageClient, wait_s: float) -> float:
+    """The wait to ask for: `wait_s`, cut so that the answer still arrives within the
+    call's deadline — the client's read timeout, its total and retry budgets, and any
+    deadline already set on this thread (`kiosk.linkage.deadline`) — less
+    `ANSWER_MARGIN_S`; whole tenths of a second, 0 when nothing is left."""
+    budget = min(client.timeouts.read_s, client.timeouts.total_s, client.retry.total_s)
+    left = call_deadline.time_left()
+    if left is not None:
+        budget = min(budget, left)
+    wait = min(wait_s, MAX_WAIT_S, budget - ANSWER_MARGIN_S)
+    return max(0.0, math.floor(wait * 10) / 10)
+
+
+def poll_verification(client: LinkageClient, verification_id: str, wait_s: float = 0.0
+                      ) -> VerificationState:
+    """The verification's state; with `wait_s`, a long-poll (see `long_poll_wait`)."""
+    wait = long_poll_wait(client, wait_s) if wait_s > 0 else 0.0
+    path = f"{VERIFICATIONS_PATH}/{verification_id}"
+    if wait > 0:
+        path += f"?wait={wait:g}"
+    return client._call_model("GET", path, None, VerificationState)
 
 
 def holder_login(client: LinkageClient, personal_id: str, verification_id: str

@@ -1,7 +1,10 @@
 """The session's `HolderVerifierPort` over the agency gateway (the Linkage server).
 
 Start and poll go through the kiosk's Linkage client: mutual TLS, the same login, typed
-errors. The answer holds no token and no pid of the approver, only the decision.
+errors. Each poll is a long-poll of `wait_s` (``[linkage] holder_wait_s``), cut to fit the
+call's deadline: the decision arrives as soon as the gateway has it, and a poll whose
+session was cancelled (card removed) ends within that wait. The answer holds no token and
+no pid of the approver, only the decision.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ def outcome_of(state: VerificationState) -> HolderOutcome:
 
 
 class GatewayHolderVerifier:
-    def __init__(self, linkage: LinkageClient) -> None:
+    def __init__(self, linkage: LinkageClient, wait_s: float = 0.0) -> None:
         self._linkage = linkage
+        self._wait_s = wait_s
 
     def start(self, cid: str) -> HolderStart:
         state = start_verification(self._linkage, cid)
@@ -43,5 +47,5 @@ class GatewayHolderVerifier:
                            outcome_of(state), short_code=state.shortCode or "")
 
     def poll(self, verification_id: str) -> HolderCheck:
-        state = poll_verification(self._linkage, verification_id)
+        state = poll_verification(self._linkage, verification_id, self._wait_s)
         return HolderCheck(outcome_of(state), state.ial, state.verified_at)

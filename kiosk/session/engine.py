@@ -687,11 +687,14 @@ class SessionEngine:
                 return
             self._post(lambda: self._on_holder_started(sid, job, started.qr_payload,
                                                        started.short_code))
-            while not wait.cancel.wait(self._timeouts.holder_poll_s):
+            # The first poll at once (a long-poll: it returns when the phone is decided),
+            # then one holder_poll_s after each answer.
+            while not wait.cancel.is_set():
                 check = self._holder.poll(started.verification_id)
                 if check.outcome is not HolderOutcome.PENDING:
                     self._post_holder_decided(sid, job, check.outcome, check.ial)
                     return
+                wait.cancel.wait(self._timeouts.holder_poll_s)
         except Exception as exc:
             log.warning("session %s: holder verification failed (%s)", sid,
                         type(exc).__name__)

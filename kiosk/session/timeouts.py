@@ -25,7 +25,7 @@ class Timeouts:
     work_timeout_s: float = 60.0
     holder_timeout_s: float = 120.0
     """How long the ThaID QR waits for the phone (finding the app takes a while)."""
-    holder_poll_s: float = 1.0
+    holder_poll_s: float = 0.25
 
     def __post_init__(self) -> None:
         if self.warning_s < 20 or self.max_extensions < 10:

@@ -5,7 +5,11 @@ Two faces:
 - kiosk-facing, on the Linkage server's mutual-TLS listener (kiosk certificate + bearer):
   ``POST /api/holder/verifications`` {personalID} starts an authorization request (state,
   nonce, PKCE S256) and returns the URL the kiosk shows as a QR; ``GET
-  /api/holder/verifications/{id}`` answers ``{verified, pid_matches, ial, verified_at}``.
+  /api/holder/verifications/{id}`` answers ``{verified, pid_matches, ial, verified_at}``;
+  with ``?wait=S`` (a long-poll, at most ``MAX_WAIT_S``) it answers as soon as the
+  verification is decided, or with ``pending`` after S seconds. A waiting poll is a parked
+  coroutine, not a worker: bounded in time, and in number (``max_waiters``; past it a poll
+  answers at once, as without ``wait``).
 - phone-facing, on its own TLS listener without client certificates (a phone has none):
   ``GET /thaid/code?code=NNNNNN`` opens the request of a short code typed in the ThaID
   app (for a citizen who cannot aim the camera at the QR: a 302 to the same authorization
@@ -22,12 +26,14 @@ as soon as the verification is decided; the audit keeps only the approver's mask
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import logging
 import secrets
 import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,11 +55,13 @@ from starlette.routing import Route
 from kiosk.domain import mask_cid
 from kiosk.linkage import errors as E
 from kiosk.linkage.holder import (
+    MAX_WAIT_S,
     VERIFICATIONS_PATH,
     HolderStatus,
     StartVerification,
     VerificationState,
 )
+from simulators.linkage_server.timing import record
 
 if TYPE_CHECKING:
     from simulators.linkage_server.app import LinkageServer
@@ -67,6 +75,8 @@ SCOPE = "openid pid given_name family_name given_name_en family_name_en birthdat
 VERIFICATION_TTL_S = 180.0
 PROVIDER_TIMEOUT_S = 10.0
 CLOCK_LEEWAY_S = 60
+MAX_WAITERS = 2000
+"""Long-polls parked at once, over all kiosks; past it a poll answers at once."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,9 @@ class _Verification:
     verified_at: dt.datetime | None = None
     authorization_url: str = ""
     short_code: str = ""
+    waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(
+        default_factory=list)
+    """Long-polls parked on this verification (each on its own listener's loop)."""
 
     def answer(self, *, with_url: bool = False) -> VerificationState:
         return VerificationState(
@@ -145,6 +158,11 @@ class HolderGateway:
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._tag_key = secrets.token_bytes(32)
+        self.max_waiters = MAX_WAITERS
+        self.waiting = 0
+        """Long-polls parked now (on the kiosk-facing loop)."""
+        self.waiting_changed = threading.Condition()
+        """Notified when `waiting` changes (tests wait on it with a deadline)."""
         self.public_app = Starlette(routes=[
             Route(CALLBACK_PATH, self.callback, methods=["GET"]),
             Route(CODE_PATH, self.by_code, methods=["GET"]),
@@ -215,6 +233,47 @@ class HolderGateway:
             return None
         self._expire_if_due(v)
         return v.answer()
+
+    async def wait_decided(self, kiosk_id: str, verification_id: str, wait_s: float
+                           ) -> VerificationState | None:
+        """`get`, but a pending verification is answered when it is decided, or after
+        `wait_s` (≤ `MAX_WAIT_S`, and no later than its expiry), whichever is first."""
+        v = self._by_id.get(verification_id)
+        if v is None or v.kiosk_id != kiosk_id:
+            return None
+        self._expire_if_due(v)
+        wait_s = min(wait_s, MAX_WAIT_S, max(0.0, v.expires_at - time.time()) + 0.05)
+        if v.status is HolderStatus.PENDING and wait_s > 0 and self.waiting < self.max_waiters:
+            entry = (asyncio.get_running_loop(), asyncio.Event())
+            v.waiters.append(entry)
+            self._count_waiting(+1)
+            try:
+                if v.status is HolderStatus.PENDING:  # decided between the check and here?
+                    await asyncio.wait_for(entry[1].wait(), wait_s)
+            except TimeoutError:
+                pass
+            finally:
+                v.waiters.remove(entry)
+                self._count_waiting(-1)
+            self._expire_if_due(v)
+        return v.answer()
+
+    def _count_waiting(self, step: int) -> None:
+        with self.waiting_changed:
+            self.waiting += step
+            self.waiting_changed.notify_all()
+
+    def wake_all(self) -> None:
+        """Answer every parked long-poll now (a listener shutting down)."""
+        for v in list(self._by_id.values()):
+            self._wake(v)
+
+    @staticmethod
+    def _wake(v: _Verification) -> None:
+        for loop, event in list(v.waiters):
+            # The decision may come on the phone-facing listener's loop, in another thread.
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
 
     def _expire_if_due(self, v: _Verification) -> None:
         if v.status is HolderStatus.PENDING and v.expires_at < time.time():
@@ -350,6 +409,7 @@ class HolderGateway:
         self._by_code.pop(v.short_code, None)
         self._record(v.kiosk_id, pid, ial, outcome)
         log.info("holder %s: %s (%s)", v.id, status, outcome)
+        self._wake(v)  # after the status is set: a poll parking now sees one or the other
 
     def _record(self, kiosk_id: str, pid: str | None, ial: float | None, outcome: str) -> None:
         masked = mask_cid(pid) if pid else ""
@@ -377,10 +437,26 @@ def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
         return _json(await gateway.start(kiosk_id, body.personalID), status=201)
 
     async def poll(request: Request, kiosk_id: str) -> Response:
-        answer = gateway.get(kiosk_id, request.path_params["vid"])
+        wait_s = _wait_param(request.query_params.get("wait"))
+        started = time.perf_counter()
+        answer = await gateway.wait_decided(kiosk_id, request.path_params["vid"], wait_s)
+        if wait_s:
+            record(request.scope, "wait", (time.perf_counter() - started) * 1000)
         if answer is None:
             raise ApiError(E.NotFound, "no such verification")
         return _json(answer)
+
+    def _wait_param(raw: str | None) -> float:
+        if raw is None:
+            return 0.0
+        try:
+            wait_s = float(raw)
+        except ValueError:
+            wait_s = -1.0
+        if not 0 <= wait_s <= MAX_WAIT_S:  # also NaN
+            raise ApiError(E.InvalidRequest,
+                           f"invalid request: wait must be 0 to {MAX_WAIT_S:g} seconds")
+        return wait_s
 
     wrap: Callable[[Callable[..., Awaitable[Response]]], Any] = server._wrap
     return [

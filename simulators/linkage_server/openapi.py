@@ -36,6 +36,14 @@ VERIFICATION_ID_PARAM = {
     "schema": {"type": "string", "minLength": 8, "maxLength": 64},
 }
 
+WAIT_PARAM = {
+    "name": "wait", "in": "query", "required": False,
+    "description": "Long-poll: answer as soon as the verification is decided, or with "
+                   "`pending` after this many seconds (default 0: at once). The gateway "
+                   "parks a bounded number of waits; past that it answers at once",
+    "schema": {"type": "number", "minimum": 0, "maximum": H.MAX_WAIT_S},
+}
+
 SERVICE_DESCRIPTIONS = {
     1: "Person record (Linkage 2 service 1)",
     9: "Name-change history (Linkage 2 service 9)",
@@ -222,8 +230,10 @@ def build() -> dict[str, Any]:
             "pollHolderVerification",
             "The decision so far: `{status, verified, pid_matches, ial, verified_at}`. "
             "pid_matches: the person who confirmed in ThaID holds the card. No token and "
-            "no pid of the approver are ever returned",
-            request=None, extra_params=[VERIFICATION_ID_PARAM],
+            "no pid of the approver are ever returned. With `wait`, a long-poll: the "
+            "answer comes when the phone's approval is decided (Server-Timing `wait` says "
+            "how long it was held)",
+            request=None, extra_params=[VERIFICATION_ID_PARAM, WAIT_PARAM],
             responses={**_ok(H.VerificationState, "The verification's state"),
                        "404": _error("No such verification for this kiosk", [90500])})},
     }

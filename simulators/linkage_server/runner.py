@@ -100,6 +100,8 @@ class RunningServer:
         return {s.key: s for s in self.server.store.submission_stats()}
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.server.holder is not None:  # parked long-polls answer now, not after their wait
+            self.server.holder.wake_all()
         self._uvicorn.should_exit = True
         self._thread.join(timeout)
         self.server.store.close()

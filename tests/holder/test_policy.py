@@ -51,10 +51,26 @@ def test_holder_timing_comes_from_the_typed_config(tmp_path: Path) -> None:
     config = CATALOGUE.parent / "kiosk.toml"
     settings = load_settings(config)
     assert timeouts_from(settings).holder_timeout_s == settings.session.holder_timeout_s
-    text = config.read_text("utf-8").replace("holder_poll_s = 1.0", "holder_poll_s = 0")
+    text = config.read_text("utf-8").replace("holder_poll_s = 0.25", "holder_poll_s = 0")
     text = text.replace('services_file = "services.toml"',
                         f'services_file = "{CATALOGUE}"')
     bad = tmp_path / "kiosk.toml"
     bad.write_text(text, "utf-8")
     with pytest.raises(ConfigError, match=r"session\.holder_poll_s"):
         load_settings(bad)
+
+
+@pytest.mark.parametrize("line", ["holder_wait_s = 9.0", "holder_wait_s = 11",
+                                  'holder_wait_s = "8"'])
+def test_a_long_poll_that_cannot_fit_its_call_names_the_key(tmp_path: Path, line: str) -> None:
+    from kiosk.config import load_settings
+
+    config = CATALOGUE.parent / "kiosk.toml"
+    assert load_settings(config).linkage.holder_wait_s == 8.0
+    text = config.read_text("utf-8").replace("holder_wait_s = 8.0", line)
+    text = text.replace('services_file = "services.toml"', f'services_file = "{CATALOGUE}"')
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as info:  # 9 s + 1.5 s > read_timeout_s 10 s; > 10; text
+        load_settings(bad)
+    assert "holder_wait_s" in str(info.value) and str(bad) in str(info.value)
