@@ -60,6 +60,7 @@ connect_timeout_s = 2.0
 read_timeout_s = 5.0
 total_timeout_s = 8.0
 max_attempts = 2
+holder_wait_s = 3.0
 
 [outbox]
 database = "{root / 'state' / 'outbox.sqlite3'}"
