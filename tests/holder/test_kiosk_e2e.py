@@ -123,3 +123,22 @@ def test_demo_panel_phone_controls_answer_the_qr(stack: Stack) -> None:
     e.wait_for(lambda v: v.holder_qr is not None and v.screen is S.VERIFY_HOLDER, 20)
     controls.approve_on_phone("holder")
     assert e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30).screen is S.RESULT
+
+
+def test_card_removed_during_a_parked_long_poll_frees_the_worker_within_the_wait(
+        stack: Stack) -> None:
+    gateway = stack.holder.gateway
+    _to_qr(stack, 0, [])
+    with gateway.waiting_changed:  # the kiosk's first poll went at once and is parked
+        assert gateway.waiting_changed.wait_for(lambda: gateway.waiting == 1, 15)
+    stack.devices.remove()
+    stack.kiosk.engine.wait_for(lambda v: v.screen is S.IDLE, 15)
+    wait_s = stack.kiosk.settings.linkage.holder_wait_s
+    with gateway.waiting_changed:  # not a poll more after its wait ends
+        assert gateway.waiting_changed.wait_for(lambda: gateway.waiting == 0, wait_s + 5)
+    # The next citizen's verification runs normally.
+    qr = _to_qr(stack, 0, []).holder_qr
+    assert qr is not None
+    stack.devices.phone("holder", qr)
+    v = stack.kiosk.engine.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30)
+    assert v.screen is S.RESULT, v.error_key
