@@ -10,7 +10,8 @@ round trip on the pooled connection), so the ratios say what ThaID adds.
     .venv/bin/python bench/holder.py [--runs 40]
 
 Prints a table, then ONE JSON object of the figures as the last line. The phone step is the
-citizen's side; the kiosk only waits for it (QR on screen, polling every holder_poll_s).
+citizen's side; the kiosk only waits for it (QR on screen, a long-poll parked at the
+gateway: bench/session.py times the kiosk's reaction to the decision).
 """
 
 from __future__ import annotations

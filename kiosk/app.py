@@ -153,6 +153,11 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
 
     linkage = LinkageClient.from_settings(settings, report_error=metrics.record_linkage_error)
     closers.append(linkage.close)
+    # The holder long-polls park at the gateway for up to holder_wait_s: on connections of
+    # their own, so no query, probe or holder login ever waits behind one.
+    holder_linkage = LinkageClient.from_settings(
+        settings, report_error=metrics.record_linkage_error, max_connections=2)
+    closers.append(holder_linkage.close)
     outbox = Outbox(settings.outbox, kiosk_id)
     closers.append(outbox.close)
     sender = None
@@ -206,7 +211,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         default_language=settings.kiosk.default_language,
         read_photo=settings.card.read_photo,
         queue_health=OutboxQueueHealth(outbox),
-        holder=GatewayHolderVerifier(linkage, settings.linkage.holder_wait_s),
+        holder=GatewayHolderVerifier(holder_linkage, settings.linkage.holder_wait_s),
     )
     closers.append(engine.stop)
     # While a session is open the fleet updater waits (`python -m kiosk busy`).

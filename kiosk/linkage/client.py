@@ -137,6 +137,9 @@ class LinkageClient:
     max_response_bytes: int = 2 * 1024 * 1024
     pooled: bool = True
     """False opens a new TLS connection per call (the benchmark's baseline only)."""
+    max_connections: int = 1
+    """Calls at once (each on its own keep-alive connection); 2 for the holder long-polls,
+    so a poll of a session that was just cancelled does not hold up the next one's."""
     coalesce_writes: bool = True
     """Send each request's headers and body as one TLS record (see `coalesce.py`)."""
     sleep: Callable[[float], None] = time.sleep
@@ -151,8 +154,8 @@ class LinkageClient:
         if not self.base_url.startswith("https://"):
             raise ValueError("the Linkage base URL must be https")
         limits = httpx.Limits(
-            max_connections=1,
-            max_keepalive_connections=1 if self.pooled else 0,
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_connections if self.pooled else 0,
             # Below the server's idle timeout (uvicorn: 30 s), so we never reuse a connection
             # the server is closing at that moment.
             keepalive_expiry=20.0,
