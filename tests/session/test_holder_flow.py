@@ -146,3 +146,24 @@ def test_optional_runs_without_asking_and_the_audit_says_so(rig: Rig) -> None:
     service = next(e for e in rig.audit.events if e.kind == "service")
     assert service.details["holder_verified"] == "no"
     engine.stop()
+
+
+def test_the_first_poll_goes_at_once_and_not_after_the_poll_interval(rig: Rig) -> None:
+    # A poll interval far beyond the wait below: only a poll made at once can answer.
+    engine = SessionEngine(
+        card=rig.card, runners=rig.services.runners(), printer=rig.printer,
+        connectivity=rig.net, audit=rig.audit, catalogue=rig.engine._catalogue,
+        clock=rig.clock, kiosk_id="TEST-0004", holder=rig.holder,
+        timeouts=Timeouts(holder_poll_s=600.0))
+    rig.engine.stop()
+    rig.engine = engine
+    rig.clock.settle = engine.sync
+    engine.start()
+    try:
+        rig.to_menu(1)
+        engine.choose_service(REQUIRED)
+        result = rig.wait(S.RESULT, timeout=20.0)
+        assert result.result is not None and result.result.service_id == REQUIRED
+        assert rig.holder.polls == 1
+    finally:
+        engine.stop()
