@@ -149,6 +149,7 @@ class KioskApp(App):
         return False  # F1 must not open Kivy's settings panel on a kiosk
 
     def on_start(self) -> None:
+        self.sounds.preload()  # no file or device opened later, in a session's frame
         self.bridge.start()
         # The word dictionary loads after the idle screen is up (it takes ~1 s of CPU);
         # until then long Thai lines break at spaces or between letter clusters.
