@@ -10,9 +10,9 @@ is an axis-aligned rectangle needs none of that: `ScissorPush` sets the GL sciss
 which costs nothing per pixel.
 
 `use_scissor(widget)` swaps the stencil instructions of a `StencilView`-like widget for a
-scissor box that follows the widget's window rectangle. `drop_stencil(manager)` removes
-the `ScreenManager`'s clip: with `NoTransition` every screen has exactly the manager's
-size and position, so there is nothing outside it to clip.
+scissor box that follows the widget's window rectangle. `drop_stencil(widget)` removes
+a clip that clips nothing: the `ScreenManager`'s (with `NoTransition` every screen has
+exactly the manager's size and position) and a contained `Image`'s (the photo, the QR).
 """
 
 from __future__ import annotations
@@ -47,9 +47,14 @@ def _cut(canvas: Any, first: type, last: type) -> int | None:
 
 
 def drop_stencil(widget: Widget) -> None:
-    """Remove a widget's own stencil clip (its children are drawn unclipped)."""
-    _cut(widget.canvas.before, StencilPush, StencilUse)
-    _cut(widget.canvas.after, StencilUnUse, StencilPop)
+    """Remove a widget's own stencil clip (what it draws is then unclipped).
+
+    For a `ScreenManager` without transitions, and for an `Image` with
+    ``fit_mode="contain"`` (Kivy 2.3 clips every image, for ``"cover"``; a contained
+    picture never leaves its box)."""
+    for group in (widget.canvas.before, widget.canvas, widget.canvas.after):
+        _cut(group, StencilPush, StencilUse)
+        _cut(group, StencilUnUse, StencilPop)
 
 
 class ScissorClip:
