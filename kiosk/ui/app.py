@@ -38,6 +38,7 @@ from kiosk.session.view import (
 )
 from kiosk.ui.bridge import SessionBridge
 from kiosk.ui.chrome import HIDDEN_TAPS, HIDDEN_WINDOW_S, Banner, BlankCover, Toolbar
+from kiosk.ui.clip import drop_stencil
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.focus import FocusManager
 from kiosk.ui.keymap import KeyBindings
@@ -114,6 +115,8 @@ class KioskApp(App):
         self.help_banner = Banner(role=Role.PANEL)
         self.step_bar = StepBar()
         self.manager = ScreenManager(transition=NoTransition())
+        # Screens are exactly the manager's size: its stencil clip only costs drawing time.
+        drop_stencil(self.manager)
         for screen_class in SESSION_SCREENS:
             self.register_screen(screen_class(self.send))
         for widget in (self.toolbar, self.help_banner, self.offline_banner,
@@ -146,6 +149,7 @@ class KioskApp(App):
         return False  # F1 must not open Kivy's settings panel on a kiosk
 
     def on_start(self) -> None:
+        self.sounds.preload()  # no file or device opened later, in a session's frame
         self.bridge.start()
         # The word dictionary loads after the idle screen is up (it takes ~1 s of CPU);
         # until then long Thai lines break at spaces or between letter clusters.

@@ -83,6 +83,14 @@ class SoundPlayer:
         self._paths = ensure_cue_files(directory) if enabled else {}
         self._warned = False
 
+    def preload(self) -> None:
+        """Load every cue now (start-up): reading a WAV file and opening the audio device
+        are disk and device work that must not happen on the UI thread mid-session, in
+        the frame the first card goes in."""
+        if self.enabled:
+            for cue in self._paths:
+                self._load(cue)
+
     def _load(self, cue: Cue) -> object | None:
         if cue in self._sounds:
             return self._sounds[cue]

@@ -185,6 +185,7 @@ class KLabel(Label):
             else s.metrics.font_px(self.step)
         self.color = s.fg(self.effective_role())
         self._bg_colour.rgba = s.bg(self.effective_role()) if self.draw_background else (0, 0, 0, 0)
+        self._move_bg()
         text = self.source_text()
         width = self.width - self.padding[0] - self.padding[2]
         final = True
@@ -209,8 +210,10 @@ class KLabel(Label):
                 if self.text else 0
 
     def _move_bg(self, *_: Any) -> None:
+        # Without a background the rectangle is empty, not transparent: a software
+        # renderer (llvmpipe) paints every pixel of a transparent one all the same.
         self._bg_rect.pos = self.pos
-        self._bg_rect.size = self.size
+        self._bg_rect.size = self.size if self.draw_background else (0, 0)
 
 
 class KButton(ButtonBehavior, KLabel):
@@ -284,6 +287,7 @@ class KButton(ButtonBehavior, KLabel):
         texture = getattr(self, "_icon_texture", None)
         if texture is None or not self.text:
             self._icon_colour.rgba = (0, 0, 0, 0)
+            self._icon_rect.size = (0, 0)  # drawn as nothing, not as a transparent square
             return
         measure = _measurer(self.font_name, int(self.font_size))
         widest = max(measure(line) for line in self.text.split("\n"))

@@ -15,6 +15,7 @@ from kivy.uix.image import Image
 from kivy.uix.widget import Widget
 
 from kiosk.session.view import Screen, SessionView
+from kiosk.ui.clip import drop_stencil
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
@@ -153,6 +154,7 @@ class IdentityScreen(KioskScreen):
         self.column.add_widget(show_row)
         row = BoxLayout(orientation="horizontal", spacing=gap * 3, size_hint_y=None)
         self.photo = Image(size_hint_x=0.28, fit_mode="contain")
+        drop_stencil(self.photo)  # contained: Kivy's clip would only cost drawing
         self.photo_note = KLabel(key="identity.photo_loading", role=Role.MUTED,
                                  halign="center", fit_height=False, size_hint_x=0.28)
         self.photo_box = BoxLayout(size_hint_x=0.28)

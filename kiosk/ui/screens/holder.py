@@ -15,6 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
 from kiosk.session.view import Screen, SessionView
+from kiosk.ui.clip import drop_stencil
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import style
 from kiosk.ui.theme import Role
@@ -57,6 +58,7 @@ class HolderScreen(KioskScreen):
         # The row fills the viewport, or grows (and scrolls) when the words need more.
         row = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=gap * 3)
         self.qr = Image(fit_mode="contain", size_hint_x=0.35)
+        drop_stencil(self.qr)  # contained: Kivy's clip would only cost drawing
         words = BoxLayout(orientation="vertical", spacing=gap, size_hint=(0.65, None),
                           pos_hint={"center_y": 0.5})
         words.bind(minimum_height=words.setter("height"))
