@@ -34,19 +34,16 @@ from kiosk.session.ports import (
     ClockPort,
     ConnectivityPort,
     PrinterPort,
-    PrintResult,
     QueueHealthPort,
     ServiceRunner,
-    SessionPortError,
     StaticQueueHealth,
     TimerHandle,
 )
+from kiosk.session.shell_jobs import ShellJobs
 from kiosk.session.timeouts import Timeouts, TimerKind
-from kiosk.session.view import LanguageCode, MenuEntry, PrintStatus, SessionView, ViewCallback
+from kiosk.session.view import LanguageCode, MenuEntry, SessionView, ViewCallback
 
 log = logging.getLogger("kiosk.session")
-PHOTO_UNREADABLE_KEY = "card.photo_unreadable"
-"""Said in place of the photo when it could not be read (any cause): the identity stands."""
 _CARD_EVENTS: dict[CardEventKind, ev.Event] = {
     CardEventKind.REMOVED: ev.CardRemoved(), CardEventKind.MUTE: ev.CardMute(),
     CardEventKind.READER_ATTACHED: ev.ReaderAttached(),
@@ -54,7 +51,7 @@ _CARD_EVENTS: dict[CardEventKind, ev.Event] = {
 Item = ev.Event | Callable[[], None] | None
 
 
-class SessionShell:
+class SessionShell(ShellJobs):
     """Implements `kiosk.session.view.SessionCommands` around the pure core."""
 
     def __init__(
@@ -335,81 +332,6 @@ class SessionShell:
         except Exception:
             log.exception("audit record %s failed", event.kind)
 
-    # ------------------------------------------------------------ jobs (worker threads)
-
-    def _job_read_card(self, job: fx.ReadCard) -> None:
-        """Read identity, then (optionally) the photo."""
-        sid, n = job.session_id, job.job
-        try:
-            card = self._card.read_identity()
-        except SessionPortError as exc:
-            self._post(ev.JobFailed(sid, n, ev.JobKind.READ, _failure(exc)))
-            return
-        except Exception as exc:  # a driver bug must still end in a defined state
-            log.exception("card read failed (%s)", type(exc).__name__)
-            self._post(ev.JobFailed(sid, n, ev.JobKind.READ,
-                                    ev.Failure("session.remove_card_retry", None, False)))
-            return
-        self._post(ev.JobFinished(sid, n, ev.JobKind.READ, card))
-        if not job.with_photo:
-            return
-        try:
-            photo = self._card.read_photo(lambda p: self._post(ev.PhotoProgress(sid, p)))
-        except Exception as exc:
-            # The identity stands; the photo is said to be unreadable, never shown broken.
-            log.warning("photo read failed: %s (%s)", type(exc).__name__,
-                        getattr(exc, "message_key", ""))
-            self._post(ev.PhotoRead(sid, None, PHOTO_UNREADABLE_KEY))
-            return
-        self._post(ev.PhotoRead(sid, photo))
-
-    def _job_service(self, job: fx.RunService, consent: Future[None] | None) -> None:
-        sid, n = job.session_id, job.job
-        try:
-            if consent is not None:
-                consent.result()
-            outcome = self._runners[job.handler](job.request)
-        except SessionPortError as exc:
-            self._post(ev.JobFailed(sid, n, ev.JobKind.SERVICE, _failure(exc)))
-            return
-        except Exception:
-            log.exception("service %s failed", job.request.service_id)
-            self._post(ev.JobFailed(sid, n, ev.JobKind.SERVICE, ev.Failure("service.failed")))
-            return
-        self._post(ev.JobFinished(sid, n, ev.JobKind.SERVICE, outcome))
-
-    def _job_holder_start(self, job: fx.StartHolder) -> None:
-        assert self._holder is not None
-        self._holder_call(job.session_id, job.job, ev.JobKind.HOLDER_START,
-                          lambda: self._holder.start(job.cid))  # type: ignore[union-attr]
-
-    def _job_holder_poll(self, job: fx.PollHolder, stop: threading.Event) -> None:
-        """Wait `delay_s` unless the session stops waiting first; then ask once."""
-        assert self._holder is not None
-        if (job.delay_s > 0 and stop.wait(job.delay_s)) or stop.is_set():
-            return
-        self._holder_call(job.session_id, job.job, ev.JobKind.HOLDER_POLL,
-                          lambda: self._holder.poll(job.verification_id))  # type: ignore[union-attr]
-
-    def _holder_call(self, sid: str, n: int, kind: ev.JobKind, call: Callable[[], object]
-                     ) -> None:
-        try:
-            answer = call()
-        except Exception as exc:
-            log.warning("session %s: holder verification failed (%s)", sid,
-                        type(exc).__name__)
-            self._post(ev.JobFailed(sid, n, kind, ev.Failure("holder.provider_down")))
-            return
-        self._post(ev.JobFinished(sid, n, kind, answer))
-
-    def _job_print(self, job: fx.Print) -> None:
-        try:
-            result = self._printer.print_receipt(job.session_id, job.document)
-        except Exception:
-            log.exception("printing failed")
-            result = PrintResult(PrintStatus.FAILED, "printer.failed")
-        self._post(ev.JobFinished(job.session_id, job.job, ev.JobKind.PRINT, result))
-
     def _recheck_printer(self) -> None:
         """After paper out: ask the printer again (on its worker) whether it is back."""
         check = getattr(self._printer, "check_ready", None)
@@ -425,7 +347,3 @@ class SessionShell:
             self._post(ev.PrinterChecked(ready))
 
         self._print_pool.submit(job)
-
-
-def _failure(exc: SessionPortError) -> ev.Failure:
-    return ev.Failure(exc.message_key, exc.text, exc.recoverable)
