@@ -41,6 +41,7 @@ from kiosk.session.ports import (
 )
 from kiosk.session.shell_jobs import ShellJobs
 from kiosk.session.timeouts import Timeouts, TimerKind
+from kiosk.session.transitions import On
 from kiosk.session.view import LanguageCode, MenuEntry, SessionView, ViewCallback
 
 log = logging.getLogger("kiosk.session")
@@ -186,40 +187,40 @@ class SessionShell(ShellJobs):
 
     # ------------------------------------------------------------ UI commands
 
-    def _command(self, kind: ev.CommandKind, arg: str = "") -> None:
+    def _command(self, kind: On, arg: str = "") -> None:
         self._post(ev.Command(kind, arg, self._clock.now()))
 
     def proceed(self) -> None:
-        self._command(ev.CommandKind.PROCEED)
+        self._command(On.PROCEED)
 
     def choose_service(self, service_id: str) -> None:
-        self._command(ev.CommandKind.CHOOSE, service_id)
+        self._command(On.CHOOSE, service_id)
 
     def give_consent(self) -> None:
-        self._command(ev.CommandKind.CONSENT)
+        self._command(On.CONSENT)
 
     def decline(self) -> None:
-        self._command(ev.CommandKind.DECLINE)
+        self._command(On.DECLINE)
 
     def extend(self) -> None:
-        self._command(ev.CommandKind.TOUCH)
+        self._command(On.TOUCH)
 
     def touch(self) -> None:
-        self._command(ev.CommandKind.TOUCH)
+        self._command(On.TOUCH)
 
     def print_result(self) -> None:
-        self._command(ev.CommandKind.PRINT)
+        self._command(On.PRINT)
 
     def back(self) -> None:
-        self._command(ev.CommandKind.BACK)
+        self._command(On.BACK)
 
     def finish(self) -> None:
-        self._command(ev.CommandKind.FINISH)
+        self._command(On.FINISH)
 
     def set_language(self, language: LanguageCode) -> None:
         if language not in ("th", "en"):
             raise ValueError(f"unsupported language {language!r}")
-        self._command(ev.CommandKind.LANGUAGE, language)
+        self._command(On.LANGUAGE, language)
 
     def report_fault(self, fault_ref: str) -> None:
         """A screen failed (any thread): the core ends the session safely."""

@@ -22,7 +22,6 @@ S = Screen
 CFG = Config(catalogue=load_catalogue(CATALOGUE), kiosk_id="TEST-CORE", holder_available=True)
 AT = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
 OUTCOME = ServiceOutcome(ResultView("card_status", Text("ผล", "Result")), receipt={"r": 1})
-K = ev.CommandKind
 TIMER_OF = {On.INACTIVE: TimerKind.INACTIVE, On.WORK_TIMEOUT: TimerKind.WORK,
             On.COUNTDOWN: TimerKind.COUNTDOWN_TICK, On.TAKE_CARD_DUE: TimerKind.TAKE_CARD}
 
@@ -50,7 +49,7 @@ class Drive:
     def fire(self, kind: TimerKind) -> list[fx.Effect]:
         return self(ev.TimerFired(kind, self.state.timers[kind]))
 
-    def cmd(self, kind: ev.CommandKind, arg: str = "") -> list[fx.Effect]:
+    def cmd(self, kind: On, arg: str = "") -> list[fx.Effect]:
         return self(ev.Command(kind, arg, AT))
 
     def done(self, kind: ev.JobKind, result: object) -> list[fx.Effect]:
@@ -74,19 +73,19 @@ def drive_to(screen: Screen) -> Drive:
     d.done(ev.JobKind.READ, citizen(1))
     if screen is S.IDENTITY:
         return d
-    d.cmd(K.PROCEED)
+    d.cmd(On.PROCEED)
     if screen is S.CONSENT:
         return d
-    d.cmd(K.CONSENT)
+    d.cmd(On.CONSENT)
     if screen is S.MENU:
         return d
     if screen is S.TIMEOUT_WARNING:
         d.fire(TimerKind.INACTIVE)
         return d
     if screen is S.VERIFY_HOLDER:
-        d.cmd(K.CHOOSE, "registry_record")
+        d.cmd(On.CHOOSE, "registry_record")
         return d
-    d.cmd(K.CHOOSE, "card_status")
+    d.cmd(On.CHOOSE, "card_status")
     if screen is S.RUNNING:
         return d
     if screen is S.ERROR:
@@ -96,9 +95,9 @@ def drive_to(screen: Screen) -> Drive:
     if screen is S.RESULT:
         return d
     if screen is S.PRINTING:
-        d.cmd(K.PRINT)
+        d.cmd(On.PRINT)
         return d
-    d.cmd(K.FINISH)
+    d.cmd(On.FINISH)
     if screen is S.FINISHED:
         return d
     d.fire(TimerKind.TAKE_CARD)
@@ -138,4 +137,4 @@ def event_for(on: On, d: Drive) -> ev.Event:
     if on in simple:
         return simple[on]
     arg = {On.CHOOSE: "card_status", On.LANGUAGE: "en"}.get(on, "")
-    return ev.Command(K(on.value), arg, AT)
+    return ev.Command(on, arg, AT)

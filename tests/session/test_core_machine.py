@@ -12,7 +12,7 @@ from kiosk.session.core import effects as fx
 from kiosk.session.core import events as ev
 from kiosk.session.holder import HolderCheck, HolderOutcome, HolderStart
 from kiosk.session.timeouts import TimerKind
-from kiosk.session.transitions import WAITING_FOR_CITIZEN, WORKING
+from kiosk.session.transitions import WAITING_FOR_CITIZEN, WORKING, On
 from kiosk.session.values import PrintResult
 from kiosk.session.view import Connectivity, PrintStatus, Screen
 
@@ -87,9 +87,9 @@ class Session(RuleBasedStateMachine):
     def kiosk_event(self, event: ev.Event) -> None:
         self.feed(event)
 
-    @rule(kind=st.sampled_from(list(ev.CommandKind)), service=st.sampled_from(SERVICES))
-    def command(self, kind: ev.CommandKind, service: str) -> None:
-        arg = {ev.CommandKind.CHOOSE: service, ev.CommandKind.LANGUAGE: "en"}.get(kind, "")
+    @rule(kind=st.sampled_from(sorted(ev.COMMANDS)), service=st.sampled_from(SERVICES))
+    def command(self, kind: On, service: str) -> None:
+        arg = {On.CHOOSE: service, On.LANGUAGE: "en"}.get(kind, "")
         self.feed(ev.Command(kind, arg, AT))
 
     @precondition(lambda self: bool(self.state.timers))

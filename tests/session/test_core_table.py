@@ -168,7 +168,7 @@ def test_holder_polls_at_once_then_every_poll_interval() -> None:
     d.done(ev.JobKind.HOLDER_POLL, HolderCheck(HolderOutcome.PENDING))
     again = next(e for e in d.effects if isinstance(e, F.PollHolder))
     assert again.delay_s == d.state.config.timeouts.holder_poll_s
-    d.cmd(ev.CommandKind.BACK)
+    d.cmd(On.BACK)
     assert F.StopHolder(d.sid) in d.effects
     late = d.state
     d(ev.JobFinished(late.session.id if late.session else "", start.job,

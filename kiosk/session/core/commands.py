@@ -6,12 +6,12 @@ from kiosk.session.catalogue import ServiceDef
 from kiosk.session.core.effects import Print, RecordConsent, RunService, StartHolder, StopHolder
 from kiosk.session.core.events import Command, Event
 from kiosk.session.core.machine import Move, log
+from kiosk.session.core.view import menu_of
 from kiosk.session.outcome import SessionOutcome
 from kiosk.session.state import HolderWait, SessionData
 from kiosk.session.transitions import WAITING_FOR_CITIZEN
 from kiosk.session.values import AuditEvent, ConsentRecord, ServiceRequest
-from kiosk.session.view import Alert, Connectivity, MenuEntry, PrintStatus, Screen
-from kiosk.session.view_builder import build_menu
+from kiosk.session.view import Alert, Connectivity, PrintStatus, Screen
 
 S = Screen
 
@@ -69,21 +69,13 @@ def decline(m: Move, _: Event) -> None:
     m._end_session("session.declined", SessionOutcome.DECLINED)
 
 
-def menu_of(m: Move) -> tuple[MenuEntry, ...]:
-    st, s = m.st, m.st.session
-    return build_menu(m.cfg.catalogue, connectivity=st.connectivity,
-                      queue_accepting=st.queue_accepting, printer_ready=st.printer_ready,
-                      holder_verified=s is not None and s.holder_verified,
-                      holder_available=m.cfg.holder_available)
-
-
 def choose(m: Move, event: Event) -> None:
     assert isinstance(event, Command)
     s = m.st.session
     if s is None or s.card is None or s.consent is None:
         return
     service = m.cfg.catalogue.get(event.arg)
-    entry = next((e for e in menu_of(m) if e.service_id == event.arg), None)
+    entry = next((e for e in menu_of(m.st) if e.service_id == event.arg), None)
     if service is None or entry is None or not entry.available:
         return
     s.selected = service.id

@@ -10,19 +10,9 @@ from kiosk.session.timeouts import TimerKind
 from kiosk.session.transitions import On
 from kiosk.session.view import Connectivity, Text
 
-
-class CommandKind(StrEnum):
-    """The citizen's commands (`SessionCommands`); ``extend`` is a ``touch``."""
-
-    PROCEED = "proceed"
-    CONSENT = "consent"
-    DECLINE = "decline"
-    CHOOSE = "choose"
-    PRINT = "print"
-    BACK = "back"
-    FINISH = "finish"
-    TOUCH = "touch"
-    LANGUAGE = "language"
+COMMANDS = frozenset({On.PROCEED, On.CONSENT, On.DECLINE, On.CHOOSE, On.PRINT, On.BACK,
+                      On.FINISH, On.TOUCH, On.LANGUAGE})
+"""The table's columns that are the citizen's commands (``extend`` is a ``touch``)."""
 
 
 class JobKind(StrEnum):
@@ -70,11 +60,15 @@ class ReaderDetached:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    kind: CommandKind
+    kind: On
     arg: str = ""
     """The service id (CHOOSE) or the language (LANGUAGE)."""
     at: dt.datetime | None = None
     """Wall-clock time of the command (the consent record needs it)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in COMMANDS:
+            raise ValueError(f"{self.kind} is not a command")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +176,7 @@ _PLAIN_ON: dict[type, On] = {
 def rule_key(event: Event) -> On:
     """The column of the table (`kiosk.session.transitions.RULES`) this event is in."""
     if isinstance(event, Command):
-        return On(event.kind.value)
+        return event.kind
     if isinstance(event, TimerFired):
         return _TIMER_ON[event.kind]
     if isinstance(event, JobFinished):
