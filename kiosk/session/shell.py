@@ -250,12 +250,21 @@ class SessionShell(ShellJobs):
             except Exception:
                 # A bug must not kill the kiosk: wipe, say so, keep the loop alive.
                 log.exception("session engine: unexpected error")
-                self._state, effects = core.step(self._state, ev.InternalError())
+                effects = self._fail_safe()
             for effect in effects:
                 try:
                     self._run(effect)
                 except Exception:
                     log.exception("session effect %s failed", type(effect).__name__)
+
+    def _fail_safe(self) -> list[fx.Effect]:
+        try:
+            self._state, effects = core.step(self._state, ev.InternalError())
+        except Exception:  # the fail-safe itself failed: drop everything, start over
+            log.exception("session engine: fail-safe failed; starting from a clean state")
+            self._state = core.State.initial(self._state.config)
+            return [fx.PublishView()]
+        return effects
 
     def _publish(self) -> None:
         view = core.view_of(self._state, self._view.seq + 1)
