@@ -225,6 +225,8 @@ class SessionSettings(Section):
     """Pause after each answer of the gateway before the next poll (the first poll goes at
     once). Each poll is a long-poll of ``[linkage] holder_wait_s``, so a waiting kiosk asks
     60 / (holder_wait_s + holder_poll_s) times a minute: 7.3 with the defaults."""
+    fault_window_s: Annotated[float, Field(ge=60, le=86400)] = 600.0
+    """Three screen faults within this many seconds put the kiosk out of service."""
     slip_validity_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """How long an officer accepts a printed registry slip (in its signed QR)."""
     ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"

@@ -337,7 +337,8 @@ class OutboxAudit:
 
     TYPES: ClassVar[dict[str, str]] = {"consent": "session.consent", "service": "session.service",
              "print": "session.print", "session_end": "session.end",
-             "holder_verification": "session.holder_verification"}
+             "holder_verification": "session.holder_verification",
+             "ui_fault": "session.ui_fault"}
 
     def __init__(self, outbox: _Outbox, kiosk_id: str) -> None:
         self._outbox = outbox

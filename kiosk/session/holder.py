@@ -10,7 +10,6 @@ ends it. The port never hands the engine a token or the approver's pid, only an 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -64,13 +63,3 @@ class HolderVerifierPort(Protocol):
     def start(self, cid: str) -> HolderStart: ...
 
     def poll(self, verification_id: str) -> HolderCheck: ...
-
-
-@dataclass
-class HolderWait:
-    """A verification in progress (session state, engine thread)."""
-
-    service_id: str
-    cancel: threading.Event
-    qr_payload: str = ""
-    short_code: str = ""

@@ -13,40 +13,21 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from kiosk.observers import Subscribers
-from kiosk.session.view import Connectivity, IdentitySummary, PrintStatus, ResultView, Text
+from kiosk.session.values import AuditEvent as AuditEvent
+from kiosk.session.values import CardEvent as CardEvent
+from kiosk.session.values import CardEventKind as CardEventKind
+from kiosk.session.values import CardRead as CardRead
+from kiosk.session.values import ConsentRecord as ConsentRecord
+from kiosk.session.values import PrintResult as PrintResult
+from kiosk.session.values import ServiceOutcome as ServiceOutcome
+from kiosk.session.values import ServiceRequest as ServiceRequest
+from kiosk.session.values import SessionPortError as SessionPortError
+from kiosk.session.view import Connectivity
 
 # ---------------------------------------------------------------- card
-
-
-class CardEventKind(StrEnum):
-    READER_ATTACHED = "reader_attached"
-    READER_DETACHED = "reader_detached"
-    INSERTED = "inserted"
-    REMOVED = "removed"
-    MUTE = "mute"
-    """A card is in the slot but does not answer (upside down): ask to turn it round."""
-
-
-@dataclass(frozen=True, slots=True)
-class CardEvent:
-    kind: CardEventKind
-    reader: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CardRead:
-    """What one card read gives the session (adapter-formatted)."""
-
-    cid: str
-    """13 digits. Held only in memory for the session; log `summary.cid_masked` instead."""
-    summary: IdentitySummary
-    identity: object
-    """The driver's full identity record (e.g. `CardIdentity`), for the service handlers."""
 
 
 class CardPort(Protocol):
@@ -66,53 +47,7 @@ class CardPort(Protocol):
 # ---------------------------------------------------------------- errors
 
 
-class SessionPortError(Exception):
-    """A port failed in a way the citizen should hear about."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        message_key: str,
-        text: Text | None = None,
-        recoverable: bool = True,
-    ) -> None:
-        super().__init__(message)
-        self.message_key = message_key
-        self.text = text
-        self.recoverable = recoverable
-
-
 # ---------------------------------------------------------------- services
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRecord:
-    """What the citizen agreed to; goes to the audit trail with the masked ID only."""
-
-    session_id: str
-    given_at: dt.datetime
-    services: tuple[str, ...]
-    linkage_services: tuple[int, ...]
-    cid_masked: str
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceRequest:
-    session_id: str
-    service_id: str
-    cid: str
-    identity: object
-    consent: ConsentRecord
-    language: str
-    online: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceOutcome:
-    result: ResultView
-    receipt: object | None = None
-    """The receipt document (kiosk.receipts model) to print, if the service has one."""
 
 
 class ServiceRunner(Protocol):
@@ -122,14 +57,6 @@ class ServiceRunner(Protocol):
 
 
 # ---------------------------------------------------------------- printer
-
-
-@dataclass(frozen=True, slots=True)
-class PrintResult:
-    status: PrintStatus
-    reason_key: str | None = None
-    text: Text | None = None
-    """The printer's own words for ``reason_key`` (cover open, not responding...)."""
 
 
 class PrinterPort(Protocol):
@@ -143,16 +70,6 @@ class ConnectivityPort(Protocol):
     def current(self) -> Connectivity: ...
 
     def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    kind: str
-    """``consent``, ``service``, ``print``, ``session_end``."""
-    at: dt.datetime
-    session_id: str
-    cid_masked: str
-    details: dict[str, str] = field(default_factory=dict)
 
 
 class AuditPort(Protocol):

@@ -1,18 +1,31 @@
-"""What one citizen's session holds, and how it is wiped (PDPA: card data only in memory)."""
+"""What one citizen's session holds (PDPA: card data only in memory, for this session).
+
+Plain values owned by the pure core (`kiosk.session.core`): each step works on a copy, so a
+state once published is never changed and dropping the session drops every reference.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import dataclasses
 from dataclasses import dataclass
 
-from kiosk.session.holder import HolderWait
-from kiosk.session.ports import CardRead, ConsentRecord, ServiceOutcome
+from kiosk.session.values import CardRead, ConsentRecord, ServiceOutcome
 from kiosk.session.view import Screen, Text
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, slots=True)
+class HolderWait:
+    """A ThaID verification in progress: which service waits, what the screen shows."""
+
+    service_id: str
+    verification_id: str = ""
+    qr_payload: str = ""
+    short_code: str = ""
+
+
+@dataclass(slots=True)
 class SessionData:
-    """One citizen's session; touched only on the engine thread."""
+    """One citizen's session."""
 
     id: str
     card: CardRead | None = None
@@ -21,7 +34,6 @@ class SessionData:
     photo_problem: str | None = None
     """Message key when the photo could not be read (e.g. ``card.photo_unreadable``)."""
     consent: ConsentRecord | None = None
-    consent_future: Future[None] | None = None
     outcome: ServiceOutcome | None = None
     selected: str | None = None
     job: int = 0
@@ -32,25 +44,12 @@ class SessionData:
     """The person at the kiosk confirmed with ThaID that they hold this card (session only)."""
     holder_wait: HolderWait | None = None
 
-    def stop_holder_wait(self) -> None:
-        if self.holder_wait is not None:
-            self.holder_wait.cancel.set()
-            self.holder_wait = None
+    def copy(self) -> SessionData:
+        return dataclasses.replace(self)
 
     def next_job(self) -> int:
         self.job += 1
         return self.job
-
-    def wipe(self) -> None:
-        self.card = None
-        self.photo = None
-        self.photo_problem = None
-        self.consent = None
-        self.consent_future = None
-        self.outcome = None
-        self.selected = None
-        self.holder_verified = False
-        self.stop_holder_wait()
 
 
 @dataclass(frozen=True, slots=True)

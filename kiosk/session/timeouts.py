@@ -1,12 +1,10 @@
-"""Session timers: how long the kiosk waits, which timer each screen runs, stale-proof arming."""
+"""Session timers: how long the kiosk waits and which timer each screen runs (pure)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.session.ports import ClockPort, TimerHandle
 from kiosk.session.transitions import WAITING_FOR_CITIZEN, WORKING
 from kiosk.session.view import Screen
 
@@ -26,6 +24,8 @@ class Timeouts:
     holder_timeout_s: float = 120.0
     """How long the ThaID QR waits for the phone (finding the app takes a while)."""
     holder_poll_s: float = 0.25
+    fault_window_s: float = 600.0
+    """Three screen faults within this window: out of service (technician alert)."""
 
     def __post_init__(self) -> None:
         if self.warning_s < 20 or self.max_extensions < 10:
@@ -56,32 +56,3 @@ def plan_timer(screen: Screen, *, has_session: bool, card_present: bool, t: Time
         # A card that could not be read must come out too: keep reminding.
         return t.take_card_repeat_s, TimerKind.TAKE_CARD
     return None
-
-
-class TimerSet:
-    """Timers that post their handler to the engine queue; cancelling makes queued fires stale.
-
-    A timer may already sit in the queue when it is cancelled, so each fire checks the
-    generation it was armed in.
-    """
-
-    def __init__(self, clock: ClockPort, post: Callable[[Callable[[], None]], None]) -> None:
-        self._clock = clock
-        self._post = post
-        self._gen = 0
-        self._timers: list[TimerHandle] = []
-
-    def after(self, delay: float, handler: Callable[[], None]) -> None:
-        gen = self._gen
-
-        def fire() -> None:
-            if gen == self._gen:
-                handler()
-
-        self._timers.append(self._clock.call_later(delay, lambda: self._post(fire)))
-
-    def cancel(self) -> None:
-        self._gen += 1
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()

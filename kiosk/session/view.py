@@ -92,6 +92,9 @@ class Alert(StrEnum):
     TAKE_CARD = "take_card"
     TIMEOUT = "timeout"
     ERROR = "error"
+    UI_FAULTS = "ui_faults"
+    """Out of service after repeated screen faults: a technician must look (message key
+    ``session.out_of_service_faults``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +209,8 @@ class SessionView:
     """On VERIFY_HOLDER: the short code a citizen types in the ThaID app instead of
     scanning the QR (no sight needed; shown and spoken); None until the gateway answered
     or when it issues none (docs/holder-verification.md)."""
+    fault_ref: str = ""
+    """After a screen fault ended the session: the reference staff look up ("" otherwise)."""
 
 
 ViewCallback = Callable[[SessionView], None]
@@ -262,4 +267,9 @@ class SessionCommands(Protocol):
 
     def touch(self) -> None:
         """Any user activity (resets the inactivity timer)."""
+        ...
+
+    def report_fault(self, fault_ref: str) -> None:
+        """A screen failed while drawn or handling input: end the session safely (data
+        wiped, audited, "take your card"); three within ``fault_window_s``: out of service."""
         ...

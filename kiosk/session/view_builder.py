@@ -1,4 +1,4 @@
-"""Turns the engine's state into the `SessionView` the UI draws (pure: no threads, no I/O)."""
+"""Turns the session's state into the `SessionView` the UI draws (pure: no threads, no I/O)."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def build_menu(catalogue: Catalogue, *, connectivity: Connectivity, queue_accept
     return tuple(entries)
 
 
-def progress_key(screen: Screen, session: SessionData | None, end_message: str | None
-                 ) -> str | None:
+def progress_key(screen: Screen, session: SessionData | None, end_message: str | None,
+                 out_of_service_key: str = "session.no_reader") -> str | None:
     if screen is S.READING:
         return "session.reading_card"
     if screen is S.IDENTITY and session is not None and session.photo_loading:
@@ -70,7 +70,7 @@ def progress_key(screen: Screen, session: SessionData | None, end_message: str |
     if screen is S.IDLE:
         return "session.insert_card"
     if screen is S.OUT_OF_SERVICE:
-        return "session.no_reader"
+        return out_of_service_key
     return None
 
 
@@ -95,6 +95,8 @@ def build_view(
     alert: Alert,
     alert_id: int,
     holder_available: bool = True,
+    fault_ref: str = "",
+    out_of_service_key: str = "session.no_reader",
 ) -> SessionView:
     """The menu is only shown once consent is given; `error` only on the ERROR screen."""
     s = session
@@ -129,7 +131,7 @@ def build_view(
         selected_service=s.selected if s is not None else None,
         result=result,
         progress=progress if screen in (S.READING, S.IDENTITY) else None,
-        progress_key=progress_key(screen, s, end_message),
+        progress_key=progress_key(screen, s, end_message, out_of_service_key),
         countdown_s=countdown if screen is S.TIMEOUT_WARNING else None,
         extensions_left=max(0, max_extensions - s.extensions_used) if s else 0,
         error_key=shown_error.key if shown_error else None,
@@ -149,4 +151,5 @@ def build_view(
             screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
         holder_short_code=(s.holder_wait.short_code or None) if (
             screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
+        fault_ref=fault_ref if screen in (S.FINISHED, S.TAKE_CARD) else "",
     )

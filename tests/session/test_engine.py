@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from kiosk.session.engine import TRANSITIONS, SessionEngine, Timeouts
-from kiosk.session.ports import SessionPortError
+from kiosk.session.ports import CardEventKind, SessionPortError
 from kiosk.session.view import Alert, Connectivity, PrintStatus, Screen
 
 from .conftest import Rig, citizen, quiesce, wait_until
@@ -504,6 +504,10 @@ def test_every_transition_of_the_table_is_taken(rig: Rig) -> None:
     rig.wait(S.VERIFY_HOLDER)
     e.back()
     rig.wait(S.MENU)
+    rig.card.remove()
+    rig.wait(S.IDLE)
+    rig.card._emit(CardEventKind.MUTE)  # idle→error: a card that does not answer
+    assert rig.wait(S.ERROR).error_key == "card.mute"
     rig.card.remove()
     rig.wait(S.IDLE)
 
