@@ -85,7 +85,8 @@ def timeouts_from(settings: Settings) -> Timeouts:
         inactivity_s=ui.inactivity_timeout_s, warning_s=ui.timeout_warning_s,
         max_extensions=ui.max_extensions, take_card_after_s=session.take_card_after_s,
         take_card_repeat_s=session.take_card_repeat_s, work_timeout_s=session.work_timeout_s,
-        holder_timeout_s=session.holder_timeout_s, holder_poll_s=session.holder_poll_s)
+        holder_timeout_s=session.holder_timeout_s, holder_poll_s=session.holder_poll_s,
+        fault_window_s=session.fault_window_s)
 
 
 def _start_embedded_server(settings: Settings) -> Any:

@@ -211,6 +211,9 @@ class SessionSettings(Section):
     """How long the ThaID QR waits for the citizen's phone (docs/holder-verification.md)."""
     holder_poll_s: Annotated[float, Field(ge=0.2, le=10)] = 1.0
     """How often the kiosk asks the gateway whether the phone has answered."""
+    fault_window_s: Annotated[float, Field(ge=60, le=86400)] = 600.0
+    """Three screen faults within this many seconds put the kiosk out of service with a
+    technician alert (each fault ends its citizen's session safely)."""
     slip_validity_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """How long an officer accepts a printed registry slip (in its signed QR)."""
     ticket_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")] = "A"

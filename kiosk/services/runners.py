@@ -337,7 +337,8 @@ class OutboxAudit:
 
     TYPES: ClassVar[dict[str, str]] = {"consent": "session.consent", "service": "session.service",
              "print": "session.print", "session_end": "session.end",
-             "holder_verification": "session.holder_verification"}
+             "holder_verification": "session.holder_verification",
+             "ui_fault": "session.ui_fault"}
 
     def __init__(self, outbox: _Outbox, kiosk_id: str) -> None:
         self._outbox = outbox
@@ -364,7 +365,8 @@ class OutboxAudit:
     def record(self, event: AuditEvent) -> None:
         services = [int(s) for s in event.details.get("linkage_services", "").split(",") if s]
         outcome = event.details.get("status") or event.details.get("reason") or \
-            event.details.get("outcome") or event.details.get("service")
+            event.details.get("outcome") or event.details.get("ref") or \
+            event.details.get("service")
         wire = M.AuditEvent(
             eventID=str(uuid.uuid4()), occurredAt=event.at, type=self.TYPES[event.kind],
             kioskID=self._kiosk_id, maskedID=event.cid_masked or None,

@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from kiosk.observers import Subscribers
 from kiosk.session.catalogue import Catalogue, ServiceDef
+from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY, FaultBudget, check_fault_ref
 from kiosk.session.holder import MESSAGE_KEYS, HolderOutcome, HolderVerifierPort, HolderWait
 from kiosk.session.holder import TIMEOUT_KEY as HOLDER_TIMEOUT_KEY
 from kiosk.session.outcome import SessionOutcome
@@ -145,6 +146,8 @@ class SessionEngine:
         self._print_status = PrintStatus.NONE
         self._end_message: str | None = None
         self._timers = TimerSet(clock, self._post)
+        self._faults = FaultBudget(self._timeouts.fault_window_s)
+        self._fault_ref = ""
         self._timer_handlers: dict[TimerKind, Callable[[], None]] = {
             TimerKind.INACTIVE: self._on_inactive,
             TimerKind.WORK: self._on_work_timeout,
@@ -343,7 +346,7 @@ class SessionEngine:
             log.exception("session view subscriber failed")
 
     def _build_view(self, seq: int) -> SessionView:
-        return build_view(
+        view = build_view(
             seq,
             screen=self._screen,
             session=self._session,
@@ -364,6 +367,8 @@ class SessionEngine:
             alert_id=self._alert_id,
             holder_available=self._holder is not None,
         )
+        fault = self._fault_fields()
+        return dataclasses.replace(view, **fault) if fault else view
 
     def _menu(self) -> tuple[MenuEntry, ...]:
         s = self._session
@@ -926,3 +931,39 @@ class SessionEngine:
                 log.exception("audit record %s failed", kind)
 
         self._audit_pool.submit(record)
+
+    # ------------------------------------------------------------ UI faults
+
+    def report_fault(self, fault_ref: str) -> None:
+        ref = check_fault_ref(fault_ref)
+        self._post(lambda: self._on_ui_fault(ref, self._clock.monotonic()))
+
+    def _on_ui_fault(self, ref: str, at: float) -> None:
+        self._faults, spent = self._faults.note(at)
+        self._fault_ref = ref
+        log.error("ui fault %s on screen %s (session %s)", ref, self._screen, self._sid())
+        if spent and self._refused is None:
+            self._refused = f"{self._faults.limit} screen faults within " \
+                            f"{self._faults.window_s:g} s (last {ref})"
+            self._reader_ok = False
+            log.error("TECHNICIAN ALERT [ui] %s: out of service after %s", Alert.UI_FAULTS,
+                      self._refused)
+        s = self._session
+        if s is not None:
+            self._audit_async(s, "ui_fault", {"ref": ref, "screen": self._screen.value})
+            self._end_session(FAULT_KEY, SessionOutcome.ERROR)  # wiped; take-card alarm
+            return
+        if self._screen in (S.IDLE, S.OUT_OF_SERVICE) and self._refused is not None:
+            self._to_idle()  # no card in: out of service now
+        self._end_message = FAULT_KEY  # the view changes (its ref): published again
+        self._raise_alert(Alert.UI_FAULTS if spent else Alert.ERROR)
+
+    def _fault_fields(self) -> dict[str, object]:
+        """What a view says after a fault: its ref while the card is asked back (no session
+        since), and the reason while out of service because of faults."""
+        if self._screen is S.OUT_OF_SERVICE and self._refused is not None and self._fault_ref:
+            return {"fault_ref": self._fault_ref, "progress_key": OUT_OF_SERVICE_KEY,
+                    "alert": Alert.UI_FAULTS}
+        if self._end_message == FAULT_KEY and self._session is None:
+            return {"fault_ref": self._fault_ref}
+        return {}

@@ -30,6 +30,14 @@ MESSAGES: dict[str, Text] = {
                                       "Please remove your card and insert it again"),
     "session.declined": Text("ท่านไม่ได้ให้ความยินยอม ไม่มีการขอข้อมูลใด ๆ",
                              "You did not consent; no data was requested"),
+    "session.fault": Text(
+        "เกิดข้อผิดพลาด ข้อมูลของท่านถูกลบแล้ว กรุณารับบัตรประชาชนคืน"
+        " แล้วแจ้งเลขอ้างอิงนี้กับเจ้าหน้าที่",
+        "Something went wrong. Your data has been cleared. Please take your card and"
+        " tell a staff member this reference"),
+    "session.out_of_service_faults": Text(
+        "ตู้ไม่พร้อมให้บริการ กรุณาใช้บริการที่เคาน์เตอร์ และแจ้งเจ้าหน้าที่",
+        "This kiosk is out of service. Please go to the counter and tell a staff member"),
     "session.no_reader": Text("ตู้ไม่พร้อมให้บริการ กรุณาติดต่อเจ้าหน้าที่",
                               "Out of service; please ask a staff member"),
     "service.unavailable_offline": Text(

@@ -26,10 +26,14 @@ class Timeouts:
     holder_timeout_s: float = 120.0
     """How long the ThaID QR waits for the phone (finding the app takes a while)."""
     holder_poll_s: float = 1.0
+    fault_window_s: float = 600.0
+    """Three UI faults within this many seconds: out of service (`kiosk.session.faults`)."""
 
     def __post_init__(self) -> None:
         if self.warning_s < 20 or self.max_extensions < 10:
             raise ValueError("timeouts must allow >= 20 s to extend and >= 10 extensions")
+        if self.fault_window_s <= 0:
+            raise ValueError("the fault window must be longer than 0 s")
 
 
 class TimerKind(enum.Enum):

@@ -92,6 +92,8 @@ class Alert(StrEnum):
     TAKE_CARD = "take_card"
     TIMEOUT = "timeout"
     ERROR = "error"
+    UI_FAULTS = "ui_faults"
+    """Technician alert: three screen faults in the fault window, the kiosk stopped serving."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,10 @@ class SessionView:
     """On VERIFY_HOLDER: the short code a citizen types in the ThaID app instead of
     scanning the QR (no sight needed; shown and spoken); None until the gateway answered
     or when it issues none (docs/holder-verification.md)."""
+    fault_ref: str = ""
+    """After a screen fault (`SessionCommands.report_fault`): its reference for staff
+    ("F-" and 8 hex digits), while the kiosk asks for the card back or is out of service
+    because of faults; "" otherwise."""
 
 
 ViewCallback = Callable[[SessionView], None]
@@ -262,4 +268,12 @@ class SessionCommands(Protocol):
 
     def touch(self) -> None:
         """Any user activity (resets the inactivity timer)."""
+        ...
+
+    def report_fault(self, fault_ref: str) -> None:
+        """The UI failed drawing a screen or handling a touch or key (`kiosk.ui.fault`).
+
+        With a citizen session: wipe it, audit ``ui_fault`` (ref and screen only), end it
+        ("session.fault", take-card reminder). Without one: publish again. The third fault
+        within `Timeouts.fault_window_s` puts the kiosk out of service (Alert.UI_FAULTS)."""
         ...
