@@ -160,8 +160,8 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
     release: list[threading.Event] = []
     if screen is S.IDLE:
         rig.insert()
-        rig.to(S.IDENTITY)  # the idle screen failed as the card came in? no: on the way back
-        devices.remove()
+        rig.to(S.IDENTITY)
+        devices.remove()  # idle is drawn again
     elif screen is S.READING:
         release.append(rig.gate(engine._card, "read_identity"))
         rig.insert()
@@ -208,6 +208,7 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
     elif screen is S.TAKE_CARD:
         rig.to_menu()
         engine.finish()
+        rig.to(S.FINISHED)  # its reminder timer runs from here
         rig.clock.advance(engine._timeouts.take_card_after_s)
     elif screen is S.OUT_OF_SERVICE:
         engine.set_parts_down(frozenset({"test-part"}))
