@@ -33,7 +33,7 @@ from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY, new_fault_ref
 from kiosk.session.messages import MESSAGES
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.style import FONT_REGULAR, HERO, LARGE, SCRIPT
+from kiosk.ui.style import FONT_REGULAR, LARGE, SCRIPT
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, spacer
 
@@ -63,9 +63,11 @@ class FaultScreen(KioskScreen):
         super().__init__(send, name=FAULT_SCREEN, **kwargs)
 
     def build(self) -> None:
+        # The title in the fixed header (it keeps its size in large text: the message and
+        # the reference get the room), as on the error screen.
+        self.title("fault.title", halign="center", role=Role.ERROR, draw_background=True,
+                   padding=(16, 12))
         self.column.add_widget(spacer())
-        self.title("fault.title", step=HERO, halign="center", role=Role.ERROR,
-                   draw_background=True, padding=(16, 24))
         self.message = self.text(FAULT_KEY, step=LARGE, halign="center")
         self.ref = self.text("fault.ref", halign="center", role=Role.MUTED,
                              fields={"ref": ""})
