@@ -195,6 +195,7 @@ class FaultGuard(ExceptionHandler):
         fault_screen = app.screens[FAULT_SCREEN]
         assert isinstance(fault_screen, FaultScreen)
         fault_screen.show_fault(ref, out_of_service, app.help)
+        app.overlay = None  # a technician's screen gives way too: the session views follow
         app.step_bar.set_shown(False)
         if app.manager.current != FAULT_SCREEN:
             app.manager.current = FAULT_SCREEN

@@ -127,6 +127,12 @@ class Rig:
         self.engine.give_consent()
         return self.to(S.MENU)
 
+    def print_a_result(self) -> None:
+        self.to_menu()
+        self.engine.choose_service("card_status")
+        self.to(S.RESULT)
+        self.engine.print_result()
+
     def wait_fault_screen(self) -> str:
         ui = self.ui
         ui.wait_until(lambda: ui.app.manager.current == FAULT_SCREEN
@@ -192,10 +198,7 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
         engine.choose_service("card_status")
     elif screen is S.PRINTING:
         release.append(rig.gate(engine._printer, "print_receipt"))
-        rig.to_menu()
-        engine.choose_service("card_status")
-        rig.to(S.RESULT)
-        engine.print_result()
+        rig.print_a_result()
     elif screen is S.FINISHED:
         rig.to_menu()
         engine.finish()
@@ -203,11 +206,8 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
         rig.to_menu()
         rig.clock.advance(engine._timeouts.inactivity_s)
     elif screen is S.ERROR:
-        devices.paper(False)
-        rig.to_menu()
-        engine.choose_service("card_status")
-        rig.to(S.RESULT)
-        engine.print_result()
+        devices.paper(False)  # the print fails: the error screen
+        rig.print_a_result()
     elif screen is S.TAKE_CARD:
         rig.to_menu()
         engine.finish()
