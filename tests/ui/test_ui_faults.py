@@ -452,3 +452,17 @@ def test_the_fault_screen_lays_out_cleanly_in_every_variant(kiosk_app: KioskApp,
     assert kiosk_app.manager.current == FAULT_SCREEN
     shown = texts(kiosk_app.manager.current_screen)
     assert "F-0a1b2c3d" in shown
+
+
+def test_the_fault_screen_falls_back_to_a_bare_label(kiosk_app: KioskApp) -> None:
+    """If even its styled text fails, the fault screen still says it in both languages."""
+    from kivy.uix.label import Label
+
+    from kiosk.session.messages import MESSAGES
+    from kiosk.ui.fault import FaultScreen
+
+    screen = FaultScreen(lambda *_: None)  # not registered: the app's own stays as it is
+    screen.show_bare("F-0a1b2c3d", out_of_service=False)
+    (bare,) = screen.children
+    assert isinstance(bare, Label) and "F-0a1b2c3d" in bare.text
+    assert MESSAGES["session.fault"].th in bare.text and MESSAGES["session.fault"].en in bare.text
