@@ -97,7 +97,7 @@ class FaultScreen(KioskScreen):
         text = f"{MESSAGES[key].th}\n{MESSAGES[key].en}\n{ref}"
         if self._bare is None:
             self._bare = Label(text=text, halign="center", font_size="28sp",
-                               font_name=FONT_REGULAR)
+                               font_name=str(FONT_REGULAR))
             try:
                 self._bare.font_script_name = SCRIPT
             except Exception:  # an older SDL2 text provider: Latin still shows
