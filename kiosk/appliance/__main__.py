@@ -56,9 +56,10 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     from kiosk.appliance.session_metrics import SessionMetrics, record_health
     from kiosk.maintenance.actions import Maintenance
     from kiosk.maintenance.audit import AuditTrail
-    from kiosk.maintenance.health import HealthMonitor
+    from kiosk.maintenance.health import HealthMonitor, ui_faults_probe
     from kiosk.maintenance.paths import audit_file, lockout_file
     from kiosk.maintenance.pin import PinGate
+    from kiosk.session.view import Alert
     from kiosk.ui.launch import create_app, run_app
     from kiosk.ui.maintenance import attach_maintenance, on_main_thread, stop_app_on_sigterm
 
@@ -96,6 +97,9 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
             card_reader=kiosk.card_reader, printing=kiosk.printing.service,
             outbox=kiosk.outbox, linkage_factory=lambda: kiosk.linkage,
             restart=on_main_thread(app.stop))
+        maintenance.extra_probes["ui_faults"] = ui_faults_probe(
+            lambda: tuple(app.fault_guard.faults),
+            lambda: kiosk.engine.view.alert is Alert.UI_FAULTS)
         if kiosk.outbox.last_salvage is not None:  # the store replaced a damaged database
             from kiosk.commands.outbox import record_salvage
 

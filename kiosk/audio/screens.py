@@ -11,6 +11,7 @@ from __future__ import annotations
 from kiosk.audio import splice
 from kiosk.audio.inventory import Lexicon, text_key
 from kiosk.audio.utterance import Clip, Item, Pause, Say, personal
+from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY
 from kiosk.session.view import (
     LanguageCode,
     PrintStatus,
@@ -141,10 +142,20 @@ def _finished(s: Speaker, view: SessionView, receipt: ResultView | None) -> list
     return out
 
 
+def _fault(s: Speaker, view: SessionView) -> tuple[Item, ...]:
+    """The fault screen (`kiosk.ui.fault`): what happened, the next step, the reference for
+    staff character by character (not personal: it names the fault, not the citizen)."""
+    key = OUT_OF_SERVICE_KEY if view.progress_key == OUT_OF_SERVICE_KEY else FAULT_KEY
+    return (*s.key("fault.title"), *s.key(key), Pause(),
+            *s.template("fault.ref", {"ref": splice.code(view.fault_ref)}))
+
+
 def screen_items(lexicon: Lexicon, view: SessionView, *,
                  receipt: ResultView | None = None) -> tuple[Item, ...]:
     """Everything `view` says (the planner filters personal items for the loudspeaker)."""
     s = Speaker(lexicon, view.language)
+    if view.fault_ref:
+        return _fault(s, view)
     out: list[Item] = []
     for key in _TITLE_HINT[view.screen]:
         out += s.key(key)

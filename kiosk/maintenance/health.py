@@ -17,7 +17,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,6 +257,28 @@ def parts_probe(state_dir: Path) -> Probe:
                           f"out of service: {names}; restarting after a cool-down "
                           "(journalctl -u linkage-kiosk-recover@*)",
                           {"down": ", ".join(p.unit for p in down)})
+    return probe
+
+
+def ui_faults_probe(faults: Callable[[], Sequence[str]], out_of_service: Callable[[], bool]
+                    ) -> Probe:
+    """Screen faults the UI contained since it started (`kiosk.ui.fault`): their references
+    (the journal's ``UI FAULT F-…`` lines say where), and whether they stopped the kiosk."""
+    def probe() -> HealthItem:
+        refs = list(faults())
+        detail: dict[str, DetailValue] = {"faults": len(refs),
+                                          "last": refs[-1] if refs else None}
+        if out_of_service():
+            return HealthItem("ui_faults", Status.FAIL,
+                              f"out of service after {len(refs)} screen faults (last "
+                              f"{refs[-1] if refs else '?'}): journalctl -u linkage-kiosk "
+                              "-g 'UI FAULT', then Restart app", detail)
+        if refs:
+            return HealthItem("ui_faults", Status.WARN,
+                              f"{len(refs)} screen fault(s) contained, each session ended "
+                              f"safely (last {refs[-1]}): journalctl -u linkage-kiosk "
+                              "-g 'UI FAULT'", detail)
+        return HealthItem("ui_faults", Status.OK, "no screen faults", detail)
     return probe
 
 

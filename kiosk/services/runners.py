@@ -365,7 +365,8 @@ class OutboxAudit:
     def record(self, event: AuditEvent) -> None:
         services = [int(s) for s in event.details.get("linkage_services", "").split(",") if s]
         outcome = event.details.get("status") or event.details.get("reason") or \
-            event.details.get("outcome") or event.details.get("service")
+            event.details.get("outcome") or event.details.get("ref") or \
+            event.details.get("service")
         wire = M.AuditEvent(
             eventID=str(uuid.uuid4()), occurredAt=event.at, type=self.TYPES[event.kind],
             kioskID=self._kiosk_id, maskedID=event.cid_masked or None,

@@ -30,6 +30,14 @@ MESSAGES: dict[str, Text] = {
                                       "Please remove your card and insert it again"),
     "session.declined": Text("ท่านไม่ได้ให้ความยินยอม ไม่มีการขอข้อมูลใด ๆ",
                              "You did not consent; no data was requested"),
+    "session.fault": Text(
+        "กรุณารับบัตรประชาชนคืน ข้อมูลของท่านถูกลบแล้ว กรุณาแจ้งเลขอ้างอิงด้านล่างกับเจ้าหน้าที่",
+        "Please take your ID card. Your data has been cleared. Please tell a staff member"
+        " the reference below."),
+    "session.out_of_service_faults": Text(
+        "ตู้นี้หยุดให้บริการชั่วคราว กรุณาใช้บริการที่เคาน์เตอร์ และแจ้งเลขอ้างอิงด้านล่างกับเจ้าหน้าที่",
+        "This kiosk is out of service. Please go to the counter and tell a staff member the"
+        " reference below."),
     "session.no_reader": Text("ตู้ไม่พร้อมให้บริการ กรุณาติดต่อเจ้าหน้าที่",
                               "Out of service; please ask a staff member"),
     "service.unavailable_offline": Text(

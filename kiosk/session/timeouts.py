@@ -30,6 +30,8 @@ class Timeouts:
     def __post_init__(self) -> None:
         if self.warning_s < 20 or self.max_extensions < 10:
             raise ValueError("timeouts must allow >= 20 s to extend and >= 10 extensions")
+        if self.fault_window_s <= 0:
+            raise ValueError("the fault window must be longer than 0 s")
 
 
 class TimerKind(enum.Enum):

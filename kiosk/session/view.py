@@ -93,8 +93,7 @@ class Alert(StrEnum):
     TIMEOUT = "timeout"
     ERROR = "error"
     UI_FAULTS = "ui_faults"
-    """Out of service after repeated screen faults: a technician must look (message key
-    ``session.out_of_service_faults``)."""
+    """Technician alert: three screen faults in the fault window, the kiosk stopped serving."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +209,9 @@ class SessionView:
     scanning the QR (no sight needed; shown and spoken); None until the gateway answered
     or when it issues none (docs/holder-verification.md)."""
     fault_ref: str = ""
-    """After a screen fault ended the session: the reference staff look up ("" otherwise)."""
+    """After a screen fault (`SessionCommands.report_fault`): its reference for staff
+    ("F-" and 8 hex digits), while the kiosk asks for the card back or is out of service
+    because of faults; "" otherwise."""
 
 
 ViewCallback = Callable[[SessionView], None]
@@ -270,6 +271,9 @@ class SessionCommands(Protocol):
         ...
 
     def report_fault(self, fault_ref: str) -> None:
-        """A screen failed while drawn or handling input: end the session safely (data
-        wiped, audited, "take your card"); three within ``fault_window_s``: out of service."""
+        """The UI failed drawing a screen or handling a touch or key (`kiosk.ui.fault`).
+
+        With a citizen session: wipe it, audit ``ui_fault`` (ref and screen only), end it
+        ("session.fault", take-card reminder). Without one: publish again. The third fault
+        within `Timeouts.fault_window_s` puts the kiosk out of service (Alert.UI_FAULTS)."""
         ...

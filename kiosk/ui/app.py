@@ -40,6 +40,7 @@ from kiosk.ui.bridge import SessionBridge
 from kiosk.ui.chrome import HIDDEN_TAPS, HIDDEN_WINDOW_S, Banner, BlankCover, Toolbar
 from kiosk.ui.clip import drop_stencil
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
+from kiosk.ui.fault import FaultGuard, FaultScreen, UnbuiltScreen, safe_traceback
 from kiosk.ui.focus import FocusManager
 from kiosk.ui.keymap import KeyBindings
 from kiosk.ui.keypad import Keypad
@@ -65,7 +66,13 @@ class KioskRoot(BoxLayout):
 
     def on_touch_down(self, touch: Any) -> bool:
         self.app.activity()
-        return super().on_touch_down(touch)
+        return self.app.fault_guard.run("touch", super().on_touch_down, touch, default=True)
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return self.app.fault_guard.run("touch", super().on_touch_move, touch, default=True)
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return self.app.fault_guard.run("touch", super().on_touch_up, touch, default=True)
 
 
 def bindings_for(ui: UiSettings) -> KeyBindings:
@@ -100,6 +107,8 @@ class KioskApp(App):
         self._drawn_listeners: list[Callable[[SessionView], None]] = []
         self._last_alert_id = 0
         self._switch_soon = Clock.create_trigger(self._switch_to_view_screen, 0)
+        self.fault_guard = FaultGuard(self)
+        """Contains an exception in drawing, a touch or a key (`kiosk.ui.fault`)."""
 
     # ------------------------------------------------------------ build
 
@@ -117,8 +126,9 @@ class KioskApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         # Screens are exactly the manager's size: its stencil clip only costs drawing time.
         drop_stencil(self.manager)
+        self.register_screen(FaultScreen(self.send))
         for screen_class in SESSION_SCREENS:
-            self.register_screen(screen_class(self.send))
+            self.register_screen(self._build_screen(screen_class))
         for widget in (self.toolbar, self.help_banner, self.offline_banner,
                        self.printer_banner, self.step_bar, self.manager):
             kiosk.add_widget(widget)
@@ -138,9 +148,19 @@ class KioskApp(App):
                                   lambda: self.toolbar, self.speech)
         self.manager.bind(current=lambda *_: self.focus.screen_changed())
         self.blank_cover = BlankCover()
-        Window.bind(on_key_down=self.keypad.on_key_down, on_key_up=self.keypad.on_key_up,
+        Window.bind(on_key_down=self.fault_guard.wrap("key", self.keypad.on_key_down),
+                    on_key_up=self.fault_guard.wrap("key", self.keypad.on_key_up),
                     on_request_close=self._on_request_close)
         return root
+
+    def _build_screen(self, screen_class: type[KioskScreen]) -> KivyScreen:
+        """The screen, or a stand-in whose every view is a fault (its build raised)."""
+        try:
+            return screen_class(self.send)
+        except Exception as exc:
+            log.error("screen %s could not be built: %s", screen_class.screen.value,
+                      safe_traceback(exc))
+            return UnbuiltScreen.standing_in_for(screen_class)(self.send)
 
     def _on_request_close(self, *_: Any, source: str = "", **__: Any) -> bool:
         return source == "keyboard"  # no key ever ends the kiosk (the window manager may)
@@ -150,6 +170,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self.sounds.preload()  # no file or device opened later, in a session's frame
+        self.fault_guard.install()
         self.bridge.start()
         # The word dictionary loads after the idle screen is up (it takes ~1 s of CPU);
         # until then long Thai lines break at spaces or between letter clusters.
@@ -167,6 +188,7 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.bridge.stop()
+        self.fault_guard.uninstall()
 
     # ------------------------------------------------------------ extension points
 
@@ -215,6 +237,7 @@ class KioskApp(App):
         self.engine = engine
         self.view = None
         self._last_alert_id = 0
+        self.fault_guard.pending = None  # the old engine's fault needs no answer any more
         style().reset_for_new_session()
         self.new_citizen()
         self.toggle_blank(False)
@@ -276,6 +299,9 @@ class KioskApp(App):
             self._apply(view)
 
     def _apply(self, view: SessionView) -> None:
+        self.fault_guard.run(f"drawing {view.screen.value}", self._draw, view, default=None)
+
+    def _draw(self, view: SessionView) -> None:
         previous = self.view
         self.view = view
         s = style()
@@ -308,8 +334,17 @@ class KioskApp(App):
         needs_printer = view.screen in (Screen.MENU, Screen.RESULT)
         self.printer_banner.show("banner.printer" if needs_printer and not view.printer_ready
                                  else None)
+        if self.fault_guard.holds(view):
+            # The fault screen stays (the failing screen is not drawn again); the session's
+            # answer to the fault is said through the speech path like any view.
+            self.fault_guard.show_for(view)
+            if view.fault_ref:
+                self._view_drawn(view)
+            return
         if self.overlay is not None:
             return
+        if not self.step_bar.shown:
+            self.step_bar.set_shown(True)  # back from the fault screen
         self.step_bar.show(view)
         screen = self.screens[view.screen.value]
         if isinstance(screen, KioskScreen):
@@ -329,8 +364,11 @@ class KioskApp(App):
         self._switch_to_view_screen()
 
     def _switch_to_view_screen(self, *_: Any) -> None:
+        self.fault_guard.run("switching screens", self._switch_now, default=None)
+
+    def _switch_now(self) -> None:
         view = self.view
-        if view is None or self.overlay is not None:
+        if view is None or self.overlay is not None or self.fault_guard.holds(view):
             return
         if self.manager.current != view.screen.value:
             self.manager.current = view.screen.value
@@ -349,7 +387,11 @@ class KioskApp(App):
             listener(view)
 
     def _rerender(self) -> None:
-        if self.view is not None and self.overlay is None:
+        self.fault_guard.run("redrawing", self._redraw, default=None)
+
+    def _redraw(self) -> None:
+        if self.view is not None and self.overlay is None and not self.fault_guard.holds(
+                self.view):
             screen = self.screens[self.view.screen.value]
             if isinstance(screen, KioskScreen):
                 from dataclasses import replace

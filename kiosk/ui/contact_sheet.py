@@ -94,12 +94,19 @@ def show(app: Any, view: SessionView, variant: Variant, idle: Callable[[], None]
     for _ in range(MAX_FRAMES):
         idle()
         last, now = now, _signature(app)
-        stable = stable + 1 if now == last and app.manager.current == view.screen.value else 0
+        stable = stable + 1 if now == last and app.manager.current == shown_name(view) else 0
         if stable >= 2:
             return
     moving = sorted({str(a) for a, b in zip(last or (), now, strict=False) if a != b})[:4]
     raise AssertionError(f"layout of {view.screen.value} [{variant.label}] never settled "
                          f"in {MAX_FRAMES} frames; still moving: {moving}")
+
+
+def shown_name(view: SessionView) -> str:
+    """The screen that draws ``view``: the fault screen for a view after a fault."""
+    from kiosk.ui.fault import FAULT_SCREEN
+
+    return FAULT_SCREEN if view.fault_ref else view.screen.value
 
 
 def ring_faults(app: Any) -> list[str]:

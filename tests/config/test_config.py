@@ -78,6 +78,8 @@ def test_every_key_of_the_examples_is_known() -> None:
         (("profiles_file = \"printer-profiles.toml\"", "profiles_file = \"missing.toml\""),
          "key 'printer.profiles_file': Value error, file"),
         (("[kiosk]", "[kiosk]\n[surprise]\nx = 1\n[kiosk]"), None),
+        (("fault_window_s = 600.0", "fault_window_s = 5"),
+         "key 'session.fault_window_s': Input should be greater than or equal to 60"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(

@@ -145,3 +145,21 @@ def test_monitor_refreshes_live() -> None:
     assert reports[0].item("count").summary != reports[1].item("count").summary
     # Stopped means stopped: the refreshing thread has ended, so no report can follow.
     assert thread is not None and not thread.is_alive()
+
+
+def test_ui_faults_item_names_the_references_and_the_out_of_service() -> None:
+    from kiosk.maintenance.health import ui_faults_probe
+
+    refs: list[str] = []
+    stopped = [False]
+    probe = ui_faults_probe(lambda: refs, lambda: stopped[0])
+    assert probe().status is Status.OK
+    refs.append("F-0000abcd")
+    item = probe()
+    assert item.status is Status.WARN and "F-0000abcd" in item.summary
+    assert item.detail == {"faults": 1, "last": "F-0000abcd"}
+    refs.extend(["F-00000002", "F-00000003"])
+    stopped[0] = True
+    item = probe()
+    assert item.status is Status.FAIL and "out of service after 3" in item.summary
+    assert "F-00000003" in item.summary and "Restart app" in item.summary

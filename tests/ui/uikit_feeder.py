@@ -67,3 +67,4 @@ class ViewFeeder:
     def finish(self) -> None: self._record("finish")
     def set_language(self, language: str) -> None: self._record("set_language", language)
     def touch(self) -> None: self._record("touch")
+    def report_fault(self, fault_ref: str) -> None: self._record("report_fault", fault_ref)

@@ -61,7 +61,8 @@ class KioskScreen(KivyScreen):
     """What the keypad's Cancel sends here: one step back, or the end of the session."""
 
     def __init__(self, send: Send, **kwargs: Any) -> None:
-        super().__init__(name=self.screen.value, **kwargs)
+        kwargs.setdefault("name", self.screen.value)  # the fault screen has its own
+        super().__init__(**kwargs)
         self._send = send
         gap = style().gap_px
         self.frame = BoxLayout(orientation="vertical", padding=(gap * 4, gap * 2),
