@@ -23,6 +23,7 @@ from kiosk.session import core
 from kiosk.session.catalogue import Catalogue
 from kiosk.session.core import effects as fx
 from kiosk.session.core import events as ev
+from kiosk.session.faults import check_fault_ref
 from kiosk.session.holder import HolderVerifierPort
 from kiosk.session.outcome import SessionOutcome
 from kiosk.session.ports import (
@@ -222,9 +223,14 @@ class SessionShell(ShellJobs):
             raise ValueError(f"unsupported language {language!r}")
         self._command(On.LANGUAGE, language)
 
+    @property
+    def timeouts(self) -> Timeouts:
+        """The session's timers (read-only; tests advance a manual clock by them)."""
+        return self._state.config.timeouts
+
     def report_fault(self, fault_ref: str) -> None:
         """A screen failed (any thread): the core ends the session safely."""
-        self._post(ev.UiFault(str(fault_ref), self._clock.monotonic()))
+        self._post(ev.UiFault(check_fault_ref(fault_ref), self._clock.monotonic()))
 
     # ------------------------------------------------------------ the loop
 

@@ -74,6 +74,10 @@ def progress_key(screen: Screen, session: SessionData | None, end_message: str |
     return None
 
 
+FAULT_REF_SHOWN = frozenset({Screen.FINISHED, Screen.TAKE_CARD, Screen.IDLE, Screen.OUT_OF_SERVICE})
+"""Screens whose view carries the last screen fault's reference (staff read it out)."""
+
+
 def build_view(
     seq: int,
     *,
@@ -151,5 +155,5 @@ def build_view(
             screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
         holder_short_code=(s.holder_wait.short_code or None) if (
             screen is S.VERIFY_HOLDER and s is not None and s.holder_wait is not None) else None,
-        fault_ref=fault_ref if screen in (S.FINISHED, S.TAKE_CARD) else "",
+        fault_ref=fault_ref if screen in FAULT_REF_SHOWN else "",
     )

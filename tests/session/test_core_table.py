@@ -194,10 +194,14 @@ def test_ui_fault_ends_the_session_and_three_stop_the_kiosk() -> None:
     assert d.state.screen is S.IDLE and d.state.fault_ref == ""
     d(ev.UiFault("REF-2", 20.0))  # no session: the view is only published again
     assert d.state.screen is S.IDLE
+    assert d.state.fault_ref == "REF-2"  # the UI learns the core answered
     d.insert()
+    assert d.state.fault_ref == ""
     d(ev.UiFault("REF-3", 30.0))
+    assert d.state.screen is S.FINISHED and d.state.session is None  # the card back first
+    d(ev.CardRemoved())
     assert d.state.screen is S.OUT_OF_SERVICE and d.state.session is None
-    assert d.state.alert is Alert.UI_FAULTS
+    assert d.state.alert is Alert.UI_FAULTS and d.state.fault_ref == "REF-3"
     d(ev.ReaderAttached())
     d(ev.CardRemoved())
     assert d.state.screen is S.OUT_OF_SERVICE  # until a restart

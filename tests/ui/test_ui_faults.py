@@ -201,7 +201,7 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
         engine.finish()
     elif screen is S.TIMEOUT_WARNING:
         rig.to_menu()
-        rig.clock.advance(engine._timeouts.inactivity_s)
+        rig.clock.advance(engine.timeouts.inactivity_s)
     elif screen is S.ERROR:
         devices.paper(False)  # the print fails: the error screen
         rig.print_a_result()
@@ -209,7 +209,7 @@ def reach(rig: Rig, screen: Screen) -> Callable[[], None]:
         rig.to_menu()
         engine.finish()
         rig.to(S.FINISHED)  # its reminder timer runs from here
-        rig.clock.advance(engine._timeouts.take_card_after_s)
+        rig.clock.advance(engine.timeouts.take_card_after_s)
     elif screen is S.OUT_OF_SERVICE:
         engine.set_parts_down(frozenset({"test-part"}))
     else:  # pragma: no cover - a new screen must be added here

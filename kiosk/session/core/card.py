@@ -18,17 +18,15 @@ from kiosk.session.core.events import (
     UiFault,
 )
 from kiosk.session.core.machine import Move, log
+from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY, FaultBudget
 from kiosk.session.outcome import SessionOutcome
 from kiosk.session.state import ErrorInfo, SessionData
 from kiosk.session.values import CardRead
 from kiosk.session.view import Alert, PrintStatus, Screen
 
 S = Screen
-FAULT_KEY = "session.fault"
-"""The take-card message after a screen fault (texts: kiosk.session.messages)."""
-FAULTS_OUT_OF_SERVICE_KEY = "session.out_of_service_faults"
+FAULTS_OUT_OF_SERVICE_KEY = OUT_OF_SERVICE_KEY
 """The technician's message when repeated faults put the kiosk out of service."""
-FAULTS_TO_STOP = 3
 
 
 def reader_detached(m: Move, _: Event) -> None:
@@ -55,6 +53,7 @@ def card_inserted(m: Move, event: Event) -> None:
     if st.refused is not None:
         return
     st.session = SessionData(id=event.session_id)
+    st.fault_ref = ""
     st.language = m.cfg.default_language
     st.print_status = PrintStatus.NONE
     st.progress = 0.0
@@ -139,22 +138,23 @@ def refused(m: Move, event: Event) -> None:
 
 
 def ui_fault(m: Move, event: Event) -> None:
-    """A screen failed: end the session like an error; the third fault in the window stops
-    the kiosk (a technician must look) instead of looping."""
+    """A screen failed: end the session like an error (the card comes back first); the
+    third fault in the window stops the kiosk (a technician must look) instead of looping.
+    The views after it carry the fault's reference, which tells the UI the core answered."""
     assert isinstance(event, UiFault)
     st = m.st
-    window = m.cfg.timeouts.fault_window_s
-    st.fault_times = (*(t for t in st.fault_times if event.at - t < window), event.at)
+    budget, spent = FaultBudget(m.cfg.timeouts.fault_window_s, times=st.fault_times).note(
+        event.at)
+    st.fault_times = budget.times
     screen = st.screen
     m.audit("ui_fault", {"ref": event.ref, "screen": str(screen)})
     log.error("screen fault %s on %s (%d in the window)", event.ref, screen,
               len(st.fault_times))
-    if len(st.fault_times) >= FAULTS_TO_STOP:
+    if spent:
         st.faulted = True
         log.error("out of service: %s", FAULTS_OUT_OF_SERVICE_KEY)
-        m.to_idle()
-        m.raise_alert(Alert.UI_FAULTS)
-    elif st.session is not None:
-        m._end_session(FAULT_KEY, SessionOutcome.ERROR)
-        if st.screen is S.FINISHED:
-            st.fault_ref = event.ref
+    if st.session is not None:
+        m._end_session(FAULT_KEY, SessionOutcome.ERROR)  # wiped; take-card alarm
+    elif spent:
+        m.to_idle()  # no card in: out of service now
+    st.fault_ref = event.ref

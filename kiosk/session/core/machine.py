@@ -191,8 +191,11 @@ class Move:
         st.print_status = PrintStatus.NONE
         st.language = self.cfg.default_language
         st.end_message = None
-        st.fault_ref = ""
-        if not st.faulted:
+        if st.faulted:  # out of service for a technician: the alert and last ref stay
+            if st.alert is not Alert.UI_FAULTS:
+                self.raise_alert(Alert.UI_FAULTS)
+        else:
+            st.fault_ref = ""
             st.alert = Alert.NONE
         st.screen = S.IDLE if st.serving else S.OUT_OF_SERVICE
         self.arm()
