@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_probe(args: argparse.Namespace) -> int:
-    system = open_printing(load_settings(args.config))
+    from kiosk.app import virtual_printer  # the composition root, only when it is needed
+
+    system = open_printing(load_settings(args.config), virtual=virtual_printer)
     try:
         result = system.service.probe()
         setting = system.profile.status_mode

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from kiosk.app import virtual_printer
 from kiosk.config import ConfigError, load_settings
 from kiosk.printing import messages
 from kiosk.printing.setup import open_printing
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-        system = open_printing(settings)
+        system = open_printing(settings, virtual=virtual_printer)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -29,10 +29,9 @@ import logging
 import secrets
 import ssl
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from authlib.common.security import generate_token
@@ -54,9 +53,7 @@ from kiosk.linkage.holder import (
     StartVerification,
     VerificationState,
 )
-
-if TYPE_CHECKING:
-    from simulators.linkage_server.app import LinkageServer
+from simulators.linkage_server.api import ApiError, ReadBody, Wrap, json_response
 
 log = logging.getLogger("linkage_server.holder")
 
@@ -368,21 +365,20 @@ class HolderGateway:
                             headers={"Cache-Control": "no-store"})
 
 
-def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
+def kiosk_routes(gateway: HolderGateway, *, wrap: Wrap, read_body: ReadBody[Any]
+                 ) -> list[Route]:
     """The mutual-TLS routes, wrapped like every other kiosk call (certificate + bearer)."""
-    from simulators.linkage_server.app import ApiError, _json
 
     async def start(request: Request, kiosk_id: str) -> Response:
-        body = await server._body(request, StartVerification)
-        return _json(await gateway.start(kiosk_id, body.personalID), status=201)
+        body = await read_body(request, StartVerification)
+        return json_response(await gateway.start(kiosk_id, body.personalID), status=201)
 
     async def poll(request: Request, kiosk_id: str) -> Response:
         answer = gateway.get(kiosk_id, request.path_params["vid"])
         if answer is None:
             raise ApiError(E.NotFound, "no such verification")
-        return _json(answer)
+        return json_response(answer)
 
-    wrap: Callable[[Callable[..., Awaitable[Response]]], Any] = server._wrap
     return [
         Route(VERIFICATIONS_PATH, wrap(start), methods=["POST"]),
         Route(VERIFICATIONS_PATH + "/{vid}", wrap(poll), methods=["GET"]),

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from kiosk.linkage.pki import ServerPki, ensure_server_pki
-from simulators.linkage_server.app import LinkageServer, ServerPolicy
+from simulators.linkage_server.api import ServerPolicy
+from simulators.linkage_server.app import LinkageServer
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.limits import HEADER_TIMEOUT_S

@@ -10,6 +10,7 @@ import pytest
 from kiosk.audio import planner as p
 from kiosk.audio.inventory import Lexicon
 from kiosk.audio.utterance import Clip, Say
+from kiosk.commands.contact_sheet import build_cases
 from kiosk.session.view import (
     IdentitySummary,
     PrintStatus,
@@ -19,7 +20,7 @@ from kiosk.session.view import (
     SessionView,
     Text,
 )
-from kiosk.ui.layout_cases import VARIANTS, build_cases
+from kiosk.ui.layout_cases import VARIANTS
 
 CID = "1-1017-00012-34-5"
 IDENTITY = IdentitySummary(

@@ -14,9 +14,9 @@ from drivers.card.protocol import (
     CardRemovedError,
     ChipNumberReader,
 )
-from drivers.card.simulated import SimulatedCardReader
 from simulators.seeds import SeedCitizen, SeedData
 from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.reader import SimulatedCardReader
 
 from .conftest import Rig, card_for
 
