@@ -28,22 +28,24 @@ from typing import TypeVar
 from smartcard import scard
 
 from drivers.card import thai_id
-from drivers.card.protocol import (
+from drivers.card.errors import (
     CardCommunicationError,
     CardError,
+    CardMuteError,
+    CardRemovedError,
+    NotThaiIdCard,
+    ReaderUnavailable,
+)
+from drivers.card.protocol import (
     CardEvent,
     CardInserted,
     CardListener,
     CardMute,
-    CardMuteError,
     CardRemoved,
-    CardRemovedError,
     CardState,
-    NotThaiIdCard,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
-    ReaderUnavailable,
 )
 from drivers.card.readers import ReaderMatch, usb_id_for_channel
 from drivers.card.thai_id import CardSession

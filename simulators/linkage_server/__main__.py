@@ -20,7 +20,8 @@ from simulators.linkage_server.api import ServerPolicy
 from simulators.linkage_server.app import LinkageServer
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.limits import BODY_TIMEOUT_S
-from simulators.linkage_server.runner import bind_socket, uvicorn_config
+from simulators.linkage_server.runner import uvicorn_config
+from simulators.serving import bind_socket
 
 
 def _hours(text: str) -> tuple[dt.time, dt.time]:

@@ -8,18 +8,15 @@ import threading
 import pytest
 
 from drivers.card import thai_id
+from drivers.card.errors import CardDataInvalid, CardRemovedError, NotThaiIdCard, ReaderUnavailable
 from drivers.card.protocol import (
-    CardDataInvalid,
     CardInserted,
     CardReader,
     CardRemoved,
-    CardRemovedError,
     CardState,
-    NotThaiIdCard,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
-    ReaderUnavailable,
 )
 from simulators.seeds import SeedData
 from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator

@@ -19,7 +19,12 @@ from authlib.common.security import generate_token
 
 from kiosk.linkage import errors as E
 from kiosk.linkage.client import LinkageClient
-from kiosk.linkage.holder import HolderStatus, poll_verification, start_verification
+from kiosk.linkage.holder import (
+    HolderStatus,
+    VerificationState,
+    poll_verification,
+    start_verification,
+)
 from simulators.thaid import phone
 from simulators.thaid.provider import INTROSPECT_PATH, TOKEN_PATH, Fault
 from simulators.thaid.stack import CLIENT_ID, HolderStack
@@ -36,6 +41,16 @@ def _approve(stack: HolderStack, client: LinkageClient, card_pid: str, phone_pid
     assert started.authorizationURL is not None
     return started.verificationID, phone.approve(started.authorizationURL, phone_pid,
                                                  ca_file=stack.ca_file)
+
+
+def _to_redirect(http: httpx.Client, client: LinkageClient, pid: str
+                 ) -> tuple[VerificationState, str]:
+    """Start a verification and approve it on the provider's page, stopping at the
+    redirect a phone would follow back to the gateway: ``(started, location)``."""
+    started = start_verification(client, pid)
+    assert started.authorizationURL is not None
+    location = http.post(started.authorizationURL, data={"pid": pid}).headers["location"]
+    return started, location
 
 
 def _refused(stack: HolderStack, client: LinkageClient, vid: str, outcome: str) -> None:
@@ -122,11 +137,8 @@ def test_replayed_code_is_refused(stack: HolderStack, client: LinkageClient, hol
 def test_provider_refuses_a_code_twice(stack: HolderStack, client: LinkageClient,
                                        holder_pid: str) -> None:
     """The provider's own single-use rule (an oracle check of the simulator)."""
-    started = start_verification(client, holder_pid)
-    assert started.authorizationURL is not None
     with httpx.Client(verify=_tls(stack), follow_redirects=False) as http:
-        location = http.post(started.authorizationURL, data={"pid": holder_pid}
-                             ).headers["location"]
+        started, location = _to_redirect(http, client, holder_pid)
         code = parse_qs(urlsplit(location).query)["code"][0]
         verifier = stack.gateway._by_id[started.verificationID].code_verifier
         basic = base64.b64encode(f"{CLIENT_ID}:{stack.gateway.rp.client_secret}".encode())
@@ -180,11 +192,8 @@ def test_provider_down(stack: HolderStack, client: LinkageClient, holder_pid: st
 
 def test_provider_down_at_the_token_endpoint(stack: HolderStack, client: LinkageClient,
                                              holder_pid: str) -> None:
-    started = start_verification(client, holder_pid)
-    assert started.authorizationURL is not None
     with httpx.Client(verify=_tls(stack), follow_redirects=False) as http:
-        location = http.post(started.authorizationURL, data={"pid": holder_pid}
-                             ).headers["location"]
+        started, location = _to_redirect(http, client, holder_pid)
         stack.provider.set_fault(Fault.DOWN)
         answer = http.get(location)
     assert answer.status_code == 502
