@@ -53,6 +53,20 @@ def _to_redirect(http: httpx.Client, client: LinkageClient, pid: str
     return started, location
 
 
+def _spy_on_id_tokens(stack: HolderStack) -> list[str]:
+    """Every ID token the gateway validates from now on, in order (the gateway's own
+    validation still runs)."""
+    tokens: list[str] = []
+    original = stack.gateway._validate
+
+    async def spy(id_token: str, nonce: str) -> dict[str, object]:
+        tokens.append(id_token)
+        return await original(id_token, nonce)
+
+    stack.gateway._validate = spy  # type: ignore[method-assign]
+    return tokens
+
+
 def _refused(stack: HolderStack, client: LinkageClient, vid: str, outcome: str) -> None:
     state = poll_verification(client, vid)
     assert state.status is HolderStatus.REFUSED
@@ -236,14 +250,7 @@ def test_nothing_of_the_token_is_logged_unmasked(
         caplog: pytest.LogCaptureFixture) -> None:
     """Privacy: no log line (any logger, DEBUG) carries a pid, a token, a code or the secret;
     the kiosk's answers carry no token and no pid; the audit keeps masked pids only."""
-    seen_tokens: list[str] = []
-    original = stack.gateway._validate
-
-    async def spy(id_token: str, nonce: str) -> dict[str, object]:
-        seen_tokens.append(id_token)
-        return await original(id_token, nonce)
-
-    stack.gateway._validate = spy  # type: ignore[method-assign]
+    seen_tokens = _spy_on_id_tokens(stack)
     caplog.set_level(logging.DEBUG)
     answers = []
     for phone_pid in (holder_pid, other_pid):
@@ -283,14 +290,7 @@ def test_discovery_and_id_token_carry_the_thaid_fields(
     assert meta["introspection_endpoint"].endswith("/api/v2/oauth2/introspect/")
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert "client_secret_basic" in meta["token_endpoint_auth_methods_supported"]
-    tokens: list[str] = []
-    original = stack.gateway._validate
-
-    async def spy(id_token: str, nonce: str) -> dict[str, object]:
-        tokens.append(id_token)
-        return await original(id_token, nonce)
-
-    stack.gateway._validate = spy  # type: ignore[method-assign]
+    tokens = _spy_on_id_tokens(stack)
     _approve(stack, client, holder_pid, holder_pid)
     decoded = jwt.decode(tokens[0], keys, algorithms=["RS256"])
     assert decoded.header["alg"] == "RS256"
