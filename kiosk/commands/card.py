@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"ok": False, "error": "--seed-citizen needs the simulated driver"}))
             return 2
         from simulators.seeds import load_seeds
-        from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+        from simulators.vcard.card import ThaiIdCardEmulator
+        from simulators.vcard.profile import CardProfile
 
         citizen = load_seeds().citizens[args.seed_citizen]
         reader.insert(ThaiIdCardEmulator(CardProfile.from_seed(citizen)))  # type: ignore[attr-defined]

@@ -19,8 +19,9 @@ from drivers.card.protocol import (
     ReaderState,
 )
 from simulators.seeds import SeedData
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.photos import jpeg_of_length
+from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.reader import SimulatedCardReader
 
 from .conftest import Events, card_for

@@ -29,7 +29,8 @@ from kiosk.printing.journal import JobState
 from kiosk.printing.setup import PrintSystem, open_printing
 from simulators.linkage_server.runner import RunningServer
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
 from simulators.vcard.reader import SimulatedCardReader
 from simulators.vprinter import VirtualPrinter
 

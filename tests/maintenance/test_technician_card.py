@@ -10,7 +10,8 @@ from drivers.card.protocol import CardError, CardReader
 from kiosk.maintenance.pin import PinGate
 from kiosk.maintenance.technician_card import TechnicianCard, TechnicianCardReader
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
 from simulators.vcard.reader import SimulatedCardReader
 
 
