@@ -246,10 +246,11 @@ def build_app() -> tuple[Any, Callable[[], None]]:
     configure_kivy(ui, kivy_home=Path(tempfile.mkdtemp(prefix="kiosk-bench-kivy-")))
     from kivy.base import EventLoop
 
+    from kiosk.commands.contact_sheet import build_cases
     from kiosk.session.view import Screen
     from kiosk.ui.app import KioskApp
     from kiosk.ui.contact_sheet import StaticViews, show
-    from kiosk.ui.layout_cases import VARIANTS, build_cases
+    from kiosk.ui.layout_cases import VARIANTS
     from kiosk.ui.widgets import load_segmenter
 
     app = KioskApp(ui, StaticViews(), sounds_dir=Path(tempfile.mkdtemp()) / "none")

@@ -51,9 +51,10 @@ from drivers.card import apdu, thai_id
 from drivers.card.pcsc import PcscCardReader
 from drivers.card.protocol import CardEvent, CardInserted, CardRemoved
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.framing import Framing
 from simulators.vcard.pcsc_stack import PcscStack
+from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.vpcd import VirtualCard
 
 FRAMINGS = {

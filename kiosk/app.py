@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from drivers.card.protocol import CardReader
@@ -73,6 +73,34 @@ class Kiosk:
             except Exception:
                 log.exception("while shutting down")
         self._closers.clear()
+
+
+def create_card_reader(
+    driver: Literal["simulated", "pcsc"], *, reader_filter: str = "", reader_usb_id: str = "",
+    transmit_retries: int = 2,
+) -> CardReader:
+    """The card reader ``[card] driver`` names. ``pcsc``: a real reader through pcscd;
+    ``simulated``: the in-process virtual card (insert cards with
+    :meth:`simulators.vcard.reader.SimulatedCardReader.insert`). ``reader_filter`` /
+    ``reader_usb_id``: which reader is the citizen's (:mod:`drivers.card.readers`)."""
+    if driver == "pcsc":
+        from drivers.card.pcsc import PcscCardReader  # pyscard only when it is needed
+
+        return PcscCardReader(reader_filter=reader_filter, reader_usb_id=reader_usb_id,
+                              transmit_retries=transmit_retries)
+    if driver == "simulated":
+        from simulators.vcard.reader import SimulatedCardReader
+
+        return SimulatedCardReader()
+    raise ValueError(f"unknown card driver {driver!r}")
+
+
+def virtual_printer(out_dir: Path, *, width: int, dpi: int) -> Any:
+    """The demo's printer (``[printer] transport = "virtual"``): the virtual ESC/POS printer
+    in-process, for :func:`kiosk.printing.setup.open_printing` to start."""
+    from simulators.vprinter import VirtualPrinter  # demo only
+
+    return VirtualPrinter(out_dir, width=width, dpi=dpi)
 
 
 def catalogue_path(settings: Settings) -> Path:
@@ -181,13 +209,11 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
         prober.start()
         closers.append(prober.stop)
 
-    printing = open_printing(settings)
+    printing = open_printing(settings, virtual=virtual_printer)
     closers.append(printing.close)
 
     refusal = None
     if card_reader is None:
-        from drivers.card.factory import create_card_reader
-
         card_reader = create_card_reader(settings.card.driver,
                                          reader_filter=settings.card.reader_filter,
                                          reader_usb_id=settings.card.reader_usb_id,

@@ -82,7 +82,8 @@ class KioskDevices:
             log.info("phone: %s", type(exc).__name__)
 
     def insert(self, citizen_index: int) -> None:
-        from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+        from simulators.vcard.card import ThaiIdCardEmulator
+        from simulators.vcard.profile import CardProfile
 
         citizen = self._seeds.citizens[citizen_index]
         self._inserted = citizen_index

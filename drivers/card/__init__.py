@@ -1,50 +1,9 @@
 """The Thai ID card reader: typed Protocol, PC/SC and simulated implementations.
 
-See ``drivers/card/README.md`` for the public surface and the design decisions.
+See ``drivers/card/README.md`` for the public surface and the design decisions. The names
+here are those of :mod:`drivers.card.protocol` (events, states, the Protocol and, as part
+of its contract, the errors of :mod:`drivers.card.errors`).
 """
 
-from drivers.card.protocol import (
-    CardCommunicationError,
-    CardDataInvalid,
-    CardError,
-    CardEvent,
-    CardInserted,
-    CardListener,
-    CardMute,
-    CardMuteError,
-    CardReader,
-    CardRemoved,
-    CardRemovedError,
-    CardState,
-    ChipNumberReader,
-    NotThaiIdCard,
-    PhotoProgress,
-    PhotoUnreadable,
-    ReaderAttached,
-    ReaderDetached,
-    ReaderState,
-    ReaderUnavailable,
-)
-
-__all__ = [
-    "CardCommunicationError",
-    "CardDataInvalid",
-    "CardError",
-    "CardEvent",
-    "CardInserted",
-    "CardListener",
-    "CardMute",
-    "CardMuteError",
-    "CardReader",
-    "CardRemoved",
-    "CardRemovedError",
-    "CardState",
-    "ChipNumberReader",
-    "NotThaiIdCard",
-    "PhotoProgress",
-    "PhotoUnreadable",
-    "ReaderAttached",
-    "ReaderDetached",
-    "ReaderState",
-    "ReaderUnavailable",
-]
+from drivers.card.protocol import *  # noqa: F403
+from drivers.card.protocol import __all__ as __all__

@@ -3,14 +3,14 @@
 Everything that turns card bytes into a decision lives here or in
 :mod:`drivers.card.transport` (the 7816 framing rules) so it can be fuzzed: for any byte
 string, :func:`parse_response` and :func:`expect_selected` either return a value or raise
-one of the driver's own :class:`~drivers.card.protocol.CardError` subclasses.
+one of the driver's own :class:`~drivers.card.errors.CardError` subclasses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.card.protocol import CardCommunicationError, NotThaiIdCard
+from drivers.card.errors import CardCommunicationError, NotThaiIdCard
 
 MOI_AID = bytes.fromhex("A000000054480001")
 NHSO_AID = bytes.fromhex("A000000054480083")

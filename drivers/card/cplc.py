@@ -8,12 +8,12 @@ the serial is unique only per fabricator and chip type, so the three together na
 The other fields (OS, dates, batch, personaliser) describe a production run, not a chip.
 
 Like :mod:`drivers.card.apdu`, everything here is fuzzed: for any bytes, :func:`chip_no_from_cplc`
-returns a chip number or raises :class:`~drivers.card.protocol.CardDataInvalid`.
+returns a chip number or raises :class:`~drivers.card.errors.CardDataInvalid`.
 """
 
 from __future__ import annotations
 
-from drivers.card.protocol import CardDataInvalid
+from drivers.card.errors import CardDataInvalid
 
 GET_CPLC = bytes.fromhex("80CA9F7F2D")
 """GET DATA, tag 9F7F, Le = 45 (tag + length byte + 42 bytes)."""

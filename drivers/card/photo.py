@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 
-from drivers.card.protocol import PhotoUnreadable
+from drivers.card.errors import PhotoUnreadable
 
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 SOS, EOI = 0xDA, 0xD9

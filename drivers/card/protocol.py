@@ -2,14 +2,15 @@
 
 Two implementations of equal standing satisfy it: :class:`drivers.card.pcsc.PcscCardReader`
 (pyscard over pcscd: real readers, or the virtual card through vpcd) and
-:class:`drivers.card.simulated.SimulatedCardReader` (in-process, no pcscd: the demo).
+:class:`simulators.vcard.reader.SimulatedCardReader` (in-process, no pcscd: the demo).
 
 Events arrive on the driver's own background thread through the ``listener`` given to
 :meth:`CardReader.start`; the driver knows nothing of a UI, so a UI must hop threads itself.
 Reads are blocking calls meant for a worker thread, never for the UI thread.
 
-Every failure is a :class:`CardError` with a ``message_key`` the UI translates for the
-citizen and a stable ``reason`` for technicians. No error carries card data (PDPA).
+Every failure is a :class:`~drivers.card.errors.CardError` with a ``message_key`` the UI
+translates for the citizen and a stable ``reason`` for technicians. No error carries card
+data (PDPA).
 """
 
 from __future__ import annotations
@@ -19,11 +20,43 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from kiosk.errors import KeyedError
+from drivers.card.errors import (
+    CardCommunicationError,
+    CardDataInvalid,
+    CardError,
+    CardMuteError,
+    CardRemovedError,
+    NotThaiIdCard,
+    PhotoUnreadable,
+    ReaderUnavailable,
+)
 
 if TYPE_CHECKING:
-    from drivers.card.thai_id import NhsoRights
+    from drivers.card.nhso import NhsoRights
     from kiosk.domain.identity import CardIdentity
+
+__all__ = [  # the errors are part of the reader's contract: named here as well
+    "CardCommunicationError",
+    "CardDataInvalid",
+    "CardError",
+    "CardEvent",
+    "CardInserted",
+    "CardListener",
+    "CardMute",
+    "CardMuteError",
+    "CardReader",
+    "CardRemoved",
+    "CardRemovedError",
+    "CardState",
+    "ChipNumberReader",
+    "NotThaiIdCard",
+    "PhotoProgress",
+    "PhotoUnreadable",
+    "ReaderAttached",
+    "ReaderDetached",
+    "ReaderState",
+    "ReaderUnavailable",
+]
 
 
 class ReaderState(Enum):
@@ -81,78 +114,6 @@ CardEvent = ReaderAttached | ReaderDetached | CardInserted | CardRemoved | CardM
 CardListener = Callable[[CardEvent], None]
 PhotoProgress = Callable[[int, int], None]
 """Called as ``progress(bytes_read, bytes_total)`` after each photo chunk."""
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-class CardError(KeyedError):
-    """Base of every error the card driver raises."""
-
-    default_message_key = "card.read_failed"
-    default_reason = "card_error"
-
-
-class CardRemovedError(CardError):
-    """The card left the reader before the read finished. Nothing partial is returned."""
-
-    default_message_key = "card.removed_during_read"
-    default_reason = "removed"
-
-
-class NotThaiIdCard(CardError):
-    """The card does not carry the MOI applet (bank card, transit card, other ID)."""
-
-    default_message_key = "card.not_thai_id"
-    default_reason = "not_thai_id"
-
-
-class CardMuteError(CardError):
-    """A card is in the slot but gives no ATR: upside down, the wrong way round, or a dead
-    chip. The citizen can act: turn the card over, chip first, face up."""
-
-    default_message_key = "card.mute"
-    default_reason = "mute"
-
-
-class CardDataInvalid(CardError):
-    """The card answered, but a field fails validation (check digit, date, encoding, JPEG)."""
-
-    default_message_key = "card.invalid_data"
-    default_reason = "invalid_data"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        message_key: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        super().__init__(message, message_key=message_key, reason=reason)
-        self.field = field
-
-
-class PhotoUnreadable(CardDataInvalid):
-    """The photo area holds no whole JPEG (empty fill, longer than the area, cut, does not
-    decode). The identity stands; the photo is said to be unreadable and never shown."""
-
-    default_message_key = "card.photo_unreadable"
-    default_reason = "photo.undecodable"
-
-
-class ReaderUnavailable(CardError):
-    """No PC/SC service, or the named reader is not attached."""
-
-    default_message_key = "reader.unavailable"
-    default_reason = "reader_unavailable"
-
-
-class CardCommunicationError(CardError):
-    """Unexpected status word, short response, transport failure: ask to re-insert."""
-
-    default_message_key = "card.read_failed"
-    default_reason = "communication"
 
 
 # ----------------------------------------------------------------------------- protocol

@@ -19,21 +19,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from drivers.card import apdu, cplc, transport
+from drivers.card.errors import CardCommunicationError, CardDataInvalid, CardError
+from drivers.card.nhso import NHSO_LAYOUT, NhsoRights, nhso_from_fields
 from drivers.card.photo import validated_photo
-from drivers.card.protocol import (
-    CardCommunicationError,
-    CardDataInvalid,
-    CardError,
-    PhotoProgress,
-)
+from drivers.card.protocol import PhotoProgress
 from kiosk.domain.errors import DomainError
 from kiosk.domain.identity import CardIdentity
 from kiosk.domain.text import decode_card_text
-from kiosk.domain.thai_date import ThaiDate
 
 # Field name -> (offset, length) in the MOI file.
 MOI_LAYOUT: dict[str, tuple[int, int]] = {
@@ -62,18 +57,6 @@ SW_END_OF_FILE = 0x6282
 SW_WRONG_OFFSET = 0x6B00
 """ISO 7816-4 table 6: wrong parameters P1-P2 (offset outside the file)."""
 
-NHSO_LAYOUT: dict[str, tuple[int, int]] = {
-    "main_rights": (0x0004, 0x3C),
-    "sub_rights": (0x0040, 0x64),
-    "main_hospital": (0x00A4, 0x50),
-    "sub_hospital": (0x00F4, 0x50),
-    "paid_type": (0x0144, 1),
-    "issue": (0x0145, 8),
-    "expiry": (0x014D, 8),
-    "update": (0x0155, 8),
-    "change_count": (0x015D, 1),
-}
-NHSO_FILE_SIZE = 0x015E
 
 
 def spans(layout: Mapping[str, tuple[int, int]]) -> list[tuple[int, int]]:
@@ -253,54 +236,6 @@ def read_photo(session: CardSession, progress: PhotoProgress | None = None) -> b
 
 
 # ----------------------------------------------------------------------------- NHSO
-
-
-@dataclass(frozen=True, repr=False)
-class NhsoRights:
-    """Health-insurance rights from the NHSO applet (text decoded, dates validated)."""
-
-    main_rights: str
-    sub_rights: str
-    main_hospital: str
-    sub_hospital: str
-    paid_type: str
-    issue_date: ThaiDate | None
-    expiry_date: ThaiDate | None
-    update_date: ThaiDate | None
-    change_count: int
-
-    def __repr__(self) -> str:  # health data: never in logs
-        return "NhsoRights(<redacted>)"
-
-
-def nhso_from_fields(fields: Mapping[str, bytes]) -> NhsoRights:
-    missing = [name for name in NHSO_LAYOUT if not fields.get(name)]
-    if missing:
-        raise CardDataInvalid(f"NHSO fields missing: {', '.join(missing)}",
-                              field=f"nhso.{missing[0]}", reason="nhso.fields_missing")
-    name = ""
-    try:
-        text: dict[str, str] = {}
-        for name, raw in fields.items():
-            text[name] = decode_card_text(raw) if name != "change_count" else ""
-        dates: dict[str, ThaiDate | None] = {}
-        for name in ("issue", "expiry", "update"):
-            dates[name] = ThaiDate.parse_be(text[name]) if text[name].strip() else None
-    except DomainError as exc:
-        raise CardDataInvalid(
-            exc.message, field=f"nhso.{name}", message_key=exc.message_key, reason=exc.reason
-        ) from None
-    return NhsoRights(
-        main_rights=text["main_rights"],
-        sub_rights=text["sub_rights"],
-        main_hospital=text["main_hospital"],
-        sub_hospital=text["sub_hospital"],
-        paid_type=text["paid_type"],
-        issue_date=dates["issue"],
-        expiry_date=dates["expiry"],
-        update_date=dates["update"],
-        change_count=fields["change_count"][0],
-    )
 
 
 def read_nhso(session: CardSession) -> NhsoRights | None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from drivers.card.apdu import Response
-from drivers.card.protocol import CardCommunicationError
+from drivers.card.errors import CardCommunicationError
 
 GET_RESPONSE_INS = 0xC0
 MAX_DATA = 256

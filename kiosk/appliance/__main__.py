@@ -69,7 +69,7 @@ def run(settings: Settings, *, with_sender: bool = False) -> int:
     controllers: list[Any] = []
     card_reader = None
     if settings.technician.technician_card_ids:
-        from drivers.card.factory import create_card_reader
+        from kiosk.app import create_card_reader
         from kiosk.maintenance.technician_card import TechnicianCardReader
 
         card_reader = TechnicianCardReader(

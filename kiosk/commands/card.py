@@ -13,7 +13,6 @@ import json
 import threading
 import time
 
-from drivers.card.factory import create_card_reader
 from drivers.card.protocol import CardEvent, CardInserted, CardState
 from kiosk.config import load_settings
 from kiosk.maintenance.card_check import card_report
@@ -42,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     driver = args.driver or settings.card.driver
+    from kiosk.app import create_card_reader  # the composition root, only when it is needed
+
     reader = create_card_reader(driver, reader_filter=settings.card.reader_filter,
                                 reader_usb_id=settings.card.reader_usb_id,
                                 transmit_retries=settings.card.transmit_retries)  # fmt: skip
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"ok": False, "error": "--seed-citizen needs the simulated driver"}))
             return 2
         from simulators.seeds import load_seeds
-        from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+        from simulators.vcard.card import ThaiIdCardEmulator
+        from simulators.vcard.profile import CardProfile
 
         citizen = load_seeds().citizens[args.seed_citizen]
         reader.insert(ThaiIdCardEmulator(CardProfile.from_seed(citizen)))  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ Without one (no ``$DISPLAY``, or it does not answer): re-run itself under ``xvfb
 play a scripted tour of several citizens and services, leaving a screenshot of every
 screen and every printed receipt in one folder (``<state>/demo-run-<time>/``), whose path
 it prints last, plus the layout checker's contact sheet of every screen x content extreme x
-language/text size/contrast (``contact-sheet/index.html``, `kiosk.ui.contact_sheet`).
+language/text size/contrast (``contact-sheet/index.html``, `kiosk.commands.contact_sheet`).
 The first citizen is served by KEYS ONLY (`kiosk.ui.keys_tour`); what the spoken guidance
 played for that session is left as ``session-audio.wav``. The rest of the tour runs
 through the session's own script runner (`kiosk.services.scripted`), the same one behind
@@ -200,7 +200,7 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
     from drivers.audio.jack import SimulatedJack
     from kiosk.app import attach_speech, build_kiosk
     from kiosk.config.loader import ensure_private_dir
-    from kiosk.ui.launch import create_app, run_app
+    from kiosk.ui.launch import create_app, run_app, stop_after
     from simulators.kiosk_devices import KioskDevices
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -217,6 +217,8 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
         kiosk.engine.start()
         app = create_app(settings, kiosk.engine, ui=_demo_ui(settings, panel=False),
                          speech=speech)
+        from kiosk.ui.recorder import ScreenRecorder
+
         shots = ScreenRecorder(app, out_dir)
         app.on_view_drawn(shots.on_view)
 
@@ -232,9 +234,7 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
                 outcome["keys_only"] = keys_only_session(app, kiosk.engine, devices, speech)
                 outcome.update(play_tour(kiosk.engine, devices, args.pace))
             finally:
-                from kivy.clock import Clock
-
-                Clock.schedule_once(lambda _dt: app.stop(), max(0.5, args.pace))
+                stop_after(app, max(0.5, args.pace))
 
         run_app(app, on_started=lambda _app: threading.Thread(
             target=play, name="demo-tour", daemon=True).start())
@@ -259,9 +259,8 @@ def headless(settings: Any, args: argparse.Namespace) -> int:
 def _contact_sheet(args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
     """Every screen x content extreme x variant, checked and photographed (its own window:
     Kivy opens one per process)."""
-    command = [sys.executable, "-m", "kiosk.ui.contact_sheet", "--out", str(out_dir)]
-    if args.config:
-        command += ["--config", str(args.config)]
+    config = ["--config", str(args.config)] if args.config else []
+    command = [sys.executable, "-m", "kiosk", *config, "contact-sheet", "--out", str(out_dir)]
     done = subprocess.run(command, capture_output=True, text=True)
     faults = [line for line in done.stderr.splitlines() if line.startswith("layout: ")]
     for line in faults:
@@ -330,36 +329,6 @@ def _copy_receipts(kiosk: Any, out_dir: Path) -> int:
     for count, receipt in enumerate(printer.receipts, start=1):
         shutil.copy2(receipt.path, out_dir / f"receipt-{count:02d}-{receipt.path.name}")
     return count
-
-
-class ScreenRecorder:
-    """A PNG of each new screen (and each language / connectivity change of it)."""
-
-    def __init__(self, app: Any, out_dir: Path) -> None:
-        self.app = app
-        self.out_dir = out_dir
-        self.count = 0
-        self._last: tuple[Any, ...] | None = None
-
-    def on_view(self, view: Any) -> None:
-        from kivy.clock import Clock
-
-        key = (view.screen, view.language, view.offline, view.print_status,
-               view.identity is not None and view.identity.photo is not None)
-        if key == self._last:
-            return
-        self._last = key
-        seq = view.seq
-        # Two frames later the labels have re-wrapped and the frame is on screen.
-        Clock.schedule_once(lambda _dt: self._shoot(seq, view), 0.25)
-
-    def _shoot(self, seq: int, view: Any) -> None:
-        current = self.app.view
-        if current is None or current.screen is not view.screen:
-            return  # already moved on; the next screen gets its own picture
-        self.count += 1
-        name = f"{self.count:02d}-{view.screen.value}-{view.language}.png"
-        self.app.screenshot(self.out_dir / name)
 
 
 class SimulatorControls:

@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         "set-profile": dict(printer=True, outbox=True, linkage=False),
         "log": dict(printer=False, outbox=False, linkage=False),
     }.get(args.action, dict(printer=False, outbox=True, linkage=False))
-    with open_maintenance(settings, **needs) as m:
+    from kiosk.app import virtual_printer  # the composition root, only when it is needed
+
+    with open_maintenance(settings, virtual_printer=virtual_printer, **needs) as m:
         return _dispatch(m, args)
 
 

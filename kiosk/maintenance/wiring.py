@@ -22,6 +22,7 @@ from kiosk.maintenance.scrub import scrub
 
 if TYPE_CHECKING:
     from kiosk.linkage.client import LinkageClient
+    from kiosk.printing.setup import VirtualPrinterFactory
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ def _failed(key: str, what: str, exc: BaseException) -> Callable[[], HealthItem]
 
 @contextlib.contextmanager
 def open_maintenance(settings: Settings, *, printer: bool = True, outbox: bool = True,
-                     linkage: bool = True) -> Iterator[Maintenance]:
+                     linkage: bool = True, virtual_printer: VirtualPrinterFactory | None = None,
+                     ) -> Iterator[Maintenance]:
+    """``virtual_printer``: the demo's printer, from the composition root (see
+    :func:`kiosk.printing.setup.open_printing`)."""
     closers: list[Callable[[], Any]] = []
     extra: dict[str, Callable[[], HealthItem]] = {}
     print_service = None
@@ -44,7 +48,7 @@ def open_maintenance(settings: Settings, *, printer: bool = True, outbox: bool =
             try:
                 from kiosk.printing.setup import open_printing
 
-                system = open_printing(settings)
+                system = open_printing(settings, virtual=virtual_printer)
                 closers.append(system.close)
                 print_service = system.service
                 wanted = effective_profile_name(settings)

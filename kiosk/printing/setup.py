@@ -1,12 +1,14 @@
 """Build the printing stack from the configuration (`[printer]` in the kiosk TOML).
 
-    system = open_printing(settings)      # PrintSystem: service, journal, profile
+    system = open_printing(settings, virtual=...)   # PrintSystem: service, journal, profile
     system.service.print_receipt(session_id, document)
     system.close()
 
 ``transport = "virtual"`` (the demo) starts the virtual printer in-process on a free
 loopback port, writing PNGs to ``virtual_output_dir``; the kiosk reaches it with the real
-network transport, so the demo runs the same code as a kiosk with a LAN printer.
+network transport, so the demo runs the same code as a kiosk with a LAN printer. Which
+virtual printer is the composition root's choice (``virtual``:
+:func:`kiosk.app.virtual_printer`); this module never imports a simulator.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from drivers.printer.escpos_transports import (
     CupsTransport,
@@ -24,6 +26,7 @@ from drivers.printer.escpos_transports import (
     UsbTransport,
 )
 from drivers.printer.protocol import PrinterTransport
+from kiosk.config.loader import ConfigError
 from kiosk.config.settings import PrinterSettings, Settings
 from kiosk.crypto_at_rest import ensure_key_file, load_cipher
 from kiosk.printing.journal import PrintJournal
@@ -31,6 +34,18 @@ from kiosk.printing.service import PrintService
 from kiosk.receipts.profiles import PrinterProfile, load_profile
 
 JOURNAL_KEY_WHAT = "print journal key (printer.journal_key_file)"
+
+
+class VirtualPrinter(Protocol):
+    """The demo's in-process printer as the printing stack starts and stops it."""
+
+    def start_tcp(self, host: str, port: int) -> int: ...
+
+    def stop(self) -> None: ...
+
+
+VirtualPrinterFactory = Callable[..., VirtualPrinter]
+"""``factory(out_dir, width=dots_per_line, dpi=dpi)`` (``simulators.vprinter.VirtualPrinter``)."""
 
 
 @dataclass
@@ -73,26 +88,28 @@ def transport_factory(printer: PrinterSettings, *, host: str | None = None,
     return lambda: CupsTransport(printer.cups_name, timeout)
 
 
-def open_printing(settings: Settings) -> PrintSystem:
+def open_printing(settings: Settings, *, virtual: VirtualPrinterFactory | None = None
+                  ) -> PrintSystem:
     printer = settings.printer
     profile = load_profile(printer.profiles_file, printer.profile)
     database, key_file = journal_paths(settings)
     ensure_key_file(key_file)
     journal = PrintJournal(database, load_cipher(key_file, what=JOURNAL_KEY_WHAT),
                            retention_days=printer.journal_retention_days)
-    virtual = None
+    virtual_printer = None
     closers: list[Callable[[], None]] = [journal.close]
     if printer.transport == "virtual":
-        from simulators.vprinter import VirtualPrinter  # demo only
-
+        if virtual is None:
+            raise ConfigError('printer.transport = "virtual" is the demo\'s simulated printer: '
+                              "only the kiosk app and its commands start it")
         out_dir = printer.virtual_output_dir or settings.kiosk.state_dir / "receipts"
-        virtual = VirtualPrinter(out_dir, width=profile.dots_per_line, dpi=profile.dpi)
-        port = virtual.start_tcp("127.0.0.1", 0)
-        closers.append(virtual.stop)
+        virtual_printer = virtual(out_dir, width=profile.dots_per_line, dpi=profile.dpi)
+        port = virtual_printer.start_tcp("127.0.0.1", 0)
+        closers.append(virtual_printer.stop)
         factory = transport_factory(printer, host="127.0.0.1", port=port)
     else:
         factory = transport_factory(printer)
     service = PrintService(factory, profile, journal, timeout_s=printer.timeout_s)
     if profile.status_mode == "auto":
         service.start_probe()  # once at start; again after the printer was unreachable
-    return PrintSystem(service, journal, profile, virtual, closers)
+    return PrintSystem(service, journal, profile, virtual_printer, closers)

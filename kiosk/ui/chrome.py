@@ -8,7 +8,7 @@ mode privacy): nothing is drawn but black, touches go nowhere, keys still work.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kivy.graphics import Color, Rectangle
 from kivy.uix.widget import Widget
@@ -17,8 +17,20 @@ from kiosk.ui.style import style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, Panel, _measurer
 
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+
+class ToolbarHost(Protocol):
+    """What the toolbar asks of the app (:class:`kiosk.ui.app.KioskApp`)."""
+
+    def toggle_language(self) -> None: ...
+
+    def toggle_large_text(self) -> None: ...
+
+    def toggle_contrast(self) -> None: ...
+
+    def help(self) -> None: ...
+
+    def fire_hidden_gesture(self) -> None: ...
+
 
 HIDDEN_TAPS = 5
 HIDDEN_WINDOW_S = 4.0
@@ -27,7 +39,7 @@ HIDDEN_WINDOW_S = 4.0
 class Toolbar(Panel):
     """Title (hidden gesture target), the three toggles and Help, shown on every screen."""
 
-    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+    def __init__(self, app: ToolbarHost, **kwargs: Any) -> None:
         s = style()
         super().__init__(orientation="horizontal", role=Role.TOOLBAR, size_hint_y=None,
                          padding=(s.gap_px * 2, s.gap_px), spacing=s.gap_px * 2, **kwargs)

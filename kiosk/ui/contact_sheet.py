@@ -1,16 +1,16 @@
 """Draw every screen × case × variant, check its layout, and keep a contact sheet.
 
-``python -m kiosk.ui.contact_sheet --out DIR`` (needs an X display; ``make demo`` runs it
-after the tour) writes one PNG per screen/case/variant plus ``index.html``, and exits 1
-when the layout checker (`kiosk.ui.layout_check`) found a fault. The "focused" column
-shows each screen as a keypad user meets it: the focus ring on the screen's first item
-(`FOCUS_VARIANTS`); a screen whose focus draws no ring inside the window is a fault.
+``python -m kiosk contact-sheet --out DIR`` (:mod:`kiosk.commands.contact_sheet`; needs an
+X display; ``make demo`` runs it after the tour) writes one PNG per screen/case/variant
+plus ``index.html``, and exits 1 when the layout checker (`kiosk.ui.layout_check`) found
+a fault. The "focused" column shows each screen as a keypad user meets it: the focus ring
+on the screen's first item (`FOCUS_VARIANTS`); a screen whose focus draws no ring inside
+the window is a fault.
 The test suite uses `run_matrix` on its own window without writing pictures.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import sys
 import tempfile
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.config.settings import Settings
 from kiosk.session.view import SessionView
-from kiosk.ui.layout_cases import VARIANTS, Case, Variant, build_cases
+from kiosk.ui.layout_cases import VARIANTS, Case, Variant
 
 MAX_FRAMES = 40
 FOCUS_VARIANTS = (Variant("th", False, False), Variant("en", True, True))
@@ -127,15 +128,15 @@ def ring_faults(app: Any) -> list[str]:
     return []
 
 
-def run_matrix(app: Any, idle: Callable[[], None], *, out_dir: Path | None = None,
-               cases: list[Case] | None = None,
+def run_matrix(app: Any, idle: Callable[[], None], cases: list[Case], *,
+               out_dir: Path | None = None,
                variants: tuple[Variant, ...] = VARIANTS,
                focus_variants: tuple[Variant, ...] = ()) -> Matrix:
     from kiosk.ui.layout_check import check_layout
 
     matrix = Matrix()
     seq = app.view.seq + 1000 if app.view is not None else 1000
-    for case in cases if cases is not None else build_cases():
+    for case in cases:
         for variant, focused in (*((v, False) for v in variants),
                                  *((v, True) for v in focus_variants)):
             seq += 1
@@ -188,14 +189,9 @@ def write_index(matrix: Matrix, out_dir: Path) -> Path:
     return index
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.contact_sheet")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--config", type=Path)
-    args = parser.parse_args(argv)
-    from kiosk.config import load_settings
-
-    settings = load_settings(args.config)
+def draw_sheet(settings: Settings, out_dir: Path, cases: list[Case]) -> int:
+    """Draw, check and photograph ``cases`` in a window of their own (Kivy opens one per
+    process) into ``out_dir``; 1 when the layout checker found a fault."""
     from kiosk.ui.bootstrap import configure_kivy
 
     ui = settings.ui.model_copy(update={"demo_panel": False, "fullscreen": False})
@@ -204,29 +200,23 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.ui.app import KioskApp
 
-    app = KioskApp(ui, StaticViews(), sounds_dir=args.out / "no-sounds",
+    app = KioskApp(ui, StaticViews(), sounds_dir=out_dir / "no-sounds",
                    default_language=settings.kiosk.default_language)
     app._run_prepare()
     EventLoop.start()
     from kiosk.ui.widgets import load_segmenter
 
     load_segmenter().join(30)  # the pictures show the final word-by-word line breaks
-    args.out.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        matrix = run_matrix(app, EventLoop.idle, out_dir=args.out,
-                            cases=build_cases(settings.demo.seeds_file,
-                                              settings.session.services_file),
+        matrix = run_matrix(app, EventLoop.idle, cases, out_dir=out_dir,
                             focus_variants=FOCUS_VARIANTS)
     finally:
         app.stop()
         EventLoop.close()
-    index = write_index(matrix, args.out)
+    index = write_index(matrix, out_dir)
     for fault in matrix.faults:
         print(f"layout: {fault}", file=sys.stderr)
     print(f"contact sheet: {index} ({len(matrix.shots)} pictures, "
           f"{len(matrix.faults)} faults)")
     return 1 if matrix.faults else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,16 +13,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from kiosk.session.speech import SpeechPort
+from kiosk.ui.focus import FocusManager
 from kiosk.ui.keymap import Action, Hold5, KeyBindings, KeyPress, action_for
 
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+
+class KeypadHost(Protocol):
+    """What the keypad asks of the app (:class:`kiosk.ui.app.KioskApp`)."""
+
+    speech: SpeechPort
+    focus: FocusManager
+    manager: Any
+    """The screen manager: its ``current_screen`` gets the keys first."""
+    def activity(self) -> None: ...
+
+    def help(self) -> None: ...
+
+    def toggle_blank(self) -> None: ...
 
 
 class Keypad:
-    def __init__(self, app: KioskApp, bindings: KeyBindings,
+    def __init__(self, app: KeypadHost, bindings: KeyBindings,
                  now: Callable[[], float] = time.monotonic) -> None:
         self.app = app
         self.bindings = bindings

@@ -72,3 +72,10 @@ def run_app(app: KioskApp, *, on_started: Callable[[KioskApp], Any] | None = Non
     finally:
         watchdog.stopping()
         watchdog.close()
+
+
+def stop_after(app: KioskApp, delay_s: float) -> None:
+    """From any thread: end the app's main loop ``delay_s`` from now (the demo's tour)."""
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: app.stop(), delay_s)

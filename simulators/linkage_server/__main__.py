@@ -16,10 +16,12 @@ import uvicorn
 
 from kiosk.config.loader import write_secret
 from kiosk.linkage.pki import ensure_kiosk_credentials, ensure_server_pki
-from simulators.linkage_server.app import LinkageServer, ServerPolicy
+from simulators.linkage_server.api import ServerPolicy
+from simulators.linkage_server.app import LinkageServer
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.limits import BODY_TIMEOUT_S
-from simulators.linkage_server.runner import bind_socket, uvicorn_config
+from simulators.linkage_server.runner import uvicorn_config
+from simulators.serving import bind_socket
 
 
 def _hours(text: str) -> tuple[dt.time, dt.time]:

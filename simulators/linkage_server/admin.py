@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-if TYPE_CHECKING:
-    from simulators.linkage_server.app import LinkageServer
-
+from simulators.linkage_server.api import ServerPolicy
+from simulators.linkage_server.faults import FaultInjector
+from simulators.linkage_server.store import Store
 
 _POLICY_NUMBERS = {"daily_quota": int, "token_ttl_s": float, "consent_max_age_s": float,
                    "submission_processing_s": float}
@@ -46,9 +46,9 @@ def _checked_policy_value(key: str, value: Any) -> Any:
     return kind(value)
 
 
-def admin_routes(server: LinkageServer) -> list[Route]:
+def admin_routes(faults: FaultInjector, store: Store, policy: ServerPolicy) -> list[Route]:
     async def get_faults(request: Request) -> JSONResponse:
-        return JSONResponse(server.faults.snapshot())
+        return JSONResponse(faults.snapshot())
 
     async def put_faults(request: Request) -> JSONResponse:
         """Body: {"kind": "latency", "count": 3, "latency_ms": 200} (or a list of those)."""
@@ -57,26 +57,25 @@ def admin_routes(server: LinkageServer) -> list[Route]:
         try:
             for item in items:
                 params: dict[str, Any] = dict(item)
-                server.faults.set(params.pop("kind"), **params)
+                faults.set(params.pop("kind"), **params)
         except (KeyError, TypeError, ValueError) as exc:
             return JSONResponse({"error": f"bad fault: {exc}"}, status_code=400)
-        return JSONResponse(server.faults.snapshot())
+        return JSONResponse(faults.snapshot())
 
     async def delete_faults(request: Request) -> JSONResponse:
-        server.faults.clear(request.query_params.get("kind"))
-        return JSONResponse(server.faults.snapshot())
+        faults.clear(request.query_params.get("kind"))
+        return JSONResponse(faults.snapshot())
 
     async def submissions(request: Request) -> JSONResponse:
-        return JSONResponse([asdict(s) for s in server.store.submission_stats()])
+        return JSONResponse([asdict(s) for s in store.submission_stats()])
 
     async def audit(request: Request) -> JSONResponse:
-        return JSONResponse(server.store.audit_events_for_admin())
+        return JSONResponse(store.audit_events_for_admin())
 
     async def put_policy(request: Request) -> JSONResponse:
         body = await request.json()
         if not isinstance(body, dict):
             raise TypeError("policy must be a JSON object")
-        policy = server.policy
         values = {k: _checked_policy_value(k, body[k]) for k in _POLICY_NUMBERS if k in body}
         if "service_hours" in body:
             hours = body["service_hours"]
@@ -87,11 +86,11 @@ def admin_routes(server: LinkageServer) -> list[Route]:
         for key, value in values.items():
             setattr(policy, key, value)
         if body.get("reset_quota"):
-            server.store.reset_quota()
-        return JSONResponse(server.policy_dict())
+            store.reset_quota()
+        return JSONResponse(policy.as_dict())
 
     async def get_policy(request: Request) -> JSONResponse:
-        return JSONResponse(server.policy_dict())
+        return JSONResponse(policy.as_dict())
 
     return [
         Route(path, _bad_input_is_400(handler), methods=[method])

@@ -17,13 +17,13 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +34,13 @@ from kiosk.domain import mask_cid
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.pki import read_registry
+from simulators.linkage_server.api import (
+    ApiError,
+    ModelT,
+    ServerPolicy,
+    error_response,
+    json_response,
+)
 from simulators.linkage_server.contract import Contract, ContractMiddleware
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector, FaultKind, FaultMiddleware
@@ -63,37 +70,7 @@ if TYPE_CHECKING:
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 CHALLENGE_TTL_S = 60.0
 CLOCK_SKEW_S = 120.0
-DEFAULT_JOB = "KIOSK-SELF-SERVICE"
 REQUEST_ID_VALID = "linkage.request_id_valid"
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-@dataclass
-class ServerPolicy:
-    """Run-time switchable rules. Demo default: always open, no quota."""
-
-    service_hours: tuple[dt.time, dt.time] | None = None
-    """Bangkok local time window; None = always open."""
-    daily_quota: int | None = None
-    """Requests per kiosk per Bangkok day (query + card status); None = unlimited."""
-    token_ttl_s: float = 3600.0
-    consent_max_age_s: float = 600.0
-    submission_processing_s: float = 0.0
-    """Simulated agency processing time (makes the 409 in-flight window observable)."""
-    jobs: dict[str, frozenset[int]] = field(
-        default_factory=lambda: {DEFAULT_JOB: frozenset(int(s) for s in M.ServiceId)}
-    )
-
-
-class ApiError(Exception):
-    def __init__(self, error: type[E.LinkageError], message: str,
-                 retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.error = error
-        self.message = message
-        self.retry_after_s = retry_after_s
-
 
 @dataclass
 class _Token:
@@ -122,25 +99,6 @@ SERVICE_INFO = [
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _json(model: BaseModel | dict[str, Any], status: int = 200,
-          headers: dict[str, str] | None = None) -> Response:
-    if isinstance(model, BaseModel):
-        body = model.model_dump_json(exclude_none=False).encode()
-    else:
-        body = json.dumps(model, ensure_ascii=False).encode()
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-def _error_response(err: ApiError) -> Response:
-    body = M.ErrorBody(errorNumber=err.error.error_number or 0, errorMessage=err.message)
-    headers = {}
-    if err.retry_after_s is not None:
-        headers["Retry-After"] = str(max(0, int(err.retry_after_s)))
-    if err.error.http_status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="linkage"'
-    return _json(body, err.error.http_status, headers)
 
 
 def _is_canonical_uuid(text: str) -> bool:
@@ -182,16 +140,16 @@ class LinkageServer:
         ]
         from simulators.linkage_server.slip_verify import slip_routes  # officers' slip check
 
-        routes += slip_routes(self)
+        routes += slip_routes(registry_file.parent)
         self.holder = holder
         if holder is not None:  # ThaID holder verification (simulators/linkage_server/holder)
             from simulators.linkage_server.holder import kiosk_routes
 
-            routes += kiosk_routes(self, holder)
+            routes += kiosk_routes(holder, wrap=self._wrap, read_body=self._body)
         if enable_admin:
             from simulators.linkage_server.admin import admin_routes
 
-            routes += admin_routes(self)
+            routes += admin_routes(self.faults, self.store, self.policy)
         starlette = Starlette(routes=routes)
         # Outermost the Server-Timing of everything the server does (`timing.py`); then
         # the request limits (nothing is buffered past them, not even by the contract
@@ -218,7 +176,7 @@ class LinkageServer:
                     raise ApiError(E.InvalidRequest, "X-Request-ID header (UUID) required")
                 return await handler(request, kiosk_id)
             except ApiError as err:
-                return _error_response(err)
+                return error_response(err)
 
         return endpoint
 
@@ -306,7 +264,7 @@ class LinkageServer:
         self._challenges[challenge_id] = (kiosk_id, challenge, now + CHALLENGE_TTL_S)
         if person is not None:
             self._login_person[challenge_id] = person
-        return _json(M.LoginChallenge(
+        return json_response(M.LoginChallenge(
             challengeID=challenge_id, challenge=challenge,
             expiresAt=_utcnow() + dt.timedelta(seconds=CHALLENGE_TTL_S)))
 
@@ -328,15 +286,15 @@ class LinkageServer:
                           M.login_message(kiosk_id, challenge))
         except (InvalidSignature, ValueError, binascii.Error):
             raise ApiError(E.NotLoggedIn, "device signature invalid") from None
-        return _json(self._issue_token(kiosk_id, person))
+        return json_response(self._issue_token(kiosk_id, person))
 
     async def renew(self, request: Request, kiosk_id: str) -> Response:
         old = request.headers["authorization"].partition(" ")[2]
         entry = self._tokens.pop(old, None)
-        return _json(self._issue_token(kiosk_id, entry.personal_id if entry else None))
+        return json_response(self._issue_token(kiosk_id, entry.personal_id if entry else None))
 
     async def services(self, request: Request, kiosk_id: str) -> Response:
-        return _json(M.ServiceList(services=SERVICE_INFO))
+        return json_response(M.ServiceList(services=SERVICE_INFO))
 
     # -- query ------------------------------------------------------------------------------------
     async def query(self, request: Request, kiosk_id: str) -> Response:
@@ -349,7 +307,7 @@ class LinkageServer:
         self._check_person(request, body.consent.personalID)
         self._check_hours_and_quota(kiosk_id)
         results = [self._one_service(item, body.consent, allowed) for item in body.data]
-        return _json(M.QueryResponse(
+        return json_response(M.QueryResponse(
             data=results, executeTimeMs=(time.perf_counter() - started) * 1000,
             serverTime=_utcnow()))
 
@@ -409,12 +367,12 @@ class LinkageServer:
             body.chipNo is not None and card.chip_no is not None
             and body.chipNo.upper() != card.chip_no.upper()
         ):
-            return _json(M.CardStatusResponse(code=4, desc="not found or does not match",
+            return json_response(M.CardStatusResponse(code=4, desc="not found or does not match",
                                               isError=False, cardState="unknown", isLatest=None))
         state = card.state
         if state == "active" and card.expired:
             state = "expired"
-        return _json(M.CardStatusResponse(
+        return json_response(M.CardStatusResponse(
             code=0, desc="normal" if state == "active" else state, isError=False,
             cardState=state, isLatest=card.is_latest, expiresOn=card.expiry))
 
@@ -443,7 +401,7 @@ class LinkageServer:
         try:
             response = await self._process_submission(request, raw)
         except ApiError as err:
-            response = _error_response(err)
+            response = error_response(err)
         except BaseException:
             # Nothing decided: leave the key retryable rather than stuck in flight.
             self.store.finish_submission(kiosk_id, key, StoredResponse(500, b"{}"))
@@ -472,7 +430,7 @@ class LinkageServer:
         receipt = M.SubmissionReceipt(
             submissionID=str(uuid.uuid4()), kind=body.kind, status="accepted",
             receivedAt=_utcnow(), maskedID=mask_cid(body.personalID))
-        return _json(receipt, 201)
+        return json_response(receipt, 201)
 
     # -- audit ------------------------------------------------------------------------------------
     async def audit_events(self, request: Request, kiosk_id: str) -> Response:
@@ -489,14 +447,8 @@ class LinkageServer:
             for e in body.events
         ]
         accepted, duplicates = self.store.add_audit_events(rows)
-        return _json(M.AuditAck(accepted=accepted, duplicates=duplicates))
+        return json_response(M.AuditAck(accepted=accepted, duplicates=duplicates))
 
-    def policy_dict(self) -> dict[str, Any]:
-        data = asdict(self.policy)
-        hours = self.policy.service_hours
-        data["service_hours"] = None if hours is None else [h.strftime("%H:%M") for h in hours]
-        data["jobs"] = {k: sorted(v) for k, v in self.policy.jobs.items()}
-        return data
 
 
 class RequestIdMiddleware:

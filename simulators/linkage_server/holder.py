@@ -35,10 +35,9 @@ import secrets
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from authlib.common.security import generate_token
@@ -61,10 +60,8 @@ from kiosk.linkage.holder import (
     StartVerification,
     VerificationState,
 )
+from simulators.linkage_server.api import ApiError, ReadBody, Wrap, json_response
 from simulators.linkage_server.timing import record
-
-if TYPE_CHECKING:
-    from simulators.linkage_server.app import LinkageServer
 
 log = logging.getLogger("linkage_server.holder")
 
@@ -428,13 +425,13 @@ class HolderGateway:
                             headers={"Cache-Control": "no-store"})
 
 
-def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
+def kiosk_routes(gateway: HolderGateway, *, wrap: Wrap, read_body: ReadBody[Any]
+                 ) -> list[Route]:
     """The mutual-TLS routes, wrapped like every other kiosk call (certificate + bearer)."""
-    from simulators.linkage_server.app import ApiError, _json
 
     async def start(request: Request, kiosk_id: str) -> Response:
-        body = await server._body(request, StartVerification)
-        return _json(await gateway.start(kiosk_id, body.personalID), status=201)
+        body = await read_body(request, StartVerification)
+        return json_response(await gateway.start(kiosk_id, body.personalID), status=201)
 
     async def poll(request: Request, kiosk_id: str) -> Response:
         wait_s = _wait_param(request.query_params.get("wait"))
@@ -444,7 +441,7 @@ def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
             record(request.scope, "wait", (time.perf_counter() - started) * 1000)
         if answer is None:
             raise ApiError(E.NotFound, "no such verification")
-        return _json(answer)
+        return json_response(answer)
 
     def _wait_param(raw: str | None) -> float:
         if raw is None:
@@ -458,7 +455,6 @@ def kiosk_routes(server: LinkageServer, gateway: HolderGateway) -> list[Route]:
                            f"invalid request: wait must be 0 to {MAX_WAIT_S:g} seconds")
         return wait_s
 
-    wrap: Callable[[Callable[..., Awaitable[Response]]], Any] = server._wrap
     return [
         Route(VERIFICATIONS_PATH, wrap(start), methods=["POST"]),
         Route(VERIFICATIONS_PATH + "/{vid}", wrap(poll), methods=["GET"]),

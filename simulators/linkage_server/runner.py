@@ -9,24 +9,23 @@ Port 0 binds a free port (several test runs may share this machine).
 
 from __future__ import annotations
 
-import socket
 import ssl
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import uvicorn
 
 from kiosk.linkage.pki import ServerPki, ensure_server_pki
-from simulators.linkage_server.app import LinkageServer, ServerPolicy
+from simulators.linkage_server.api import ServerPolicy
+from simulators.linkage_server.app import LinkageServer
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.limits import HEADER_TIMEOUT_S
 from simulators.linkage_server.store import SubmissionStats
 from simulators.linkage_server.tls import ClientCertProtocol, guarded_protocol
+from simulators.serving import StopOnExit, bind_socket, start_in_thread
 
 if TYPE_CHECKING:
     from simulators.linkage_server.holder import HolderGateway
@@ -56,25 +55,8 @@ def uvicorn_config(server: LinkageServer, pki: ServerPki, *, host: str, port: in
     )
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket (port 0: a free one).
-
-    ``IPPROTO_TCP`` must be explicit: asyncio only sets TCP_NODELAY on sockets whose
-    ``proto`` says TCP, and without it every answer (headers and body written separately)
-    waits ~40 ms for the client's delayed ACK.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    # Listening now: a client told the URL before uvicorn is up waits instead of failing.
-    sock.listen(128)
-    return sock
-
-
 @dataclass
-class RunningServer:
+class RunningServer(StopOnExit):
     base_url: str
     port: int
     server: LinkageServer
@@ -106,12 +88,6 @@ class RunningServer:
         self._thread.join(timeout)
         self.server.store.close()
 
-    def __enter__(self) -> RunningServer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
 
 def run_in_thread(
@@ -139,16 +115,8 @@ def run_in_thread(
     bound_port = sock.getsockname()[1]
     uv = uvicorn.Server(uvicorn_config(server, pki, host=host, port=bound_port,
                                        header_timeout_s=header_timeout_s))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},
-                              name=f"linkage-server:{bound_port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout_s
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            uv.should_exit = True
-            sock.close()
-            raise RuntimeError("reference Linkage server did not start")
-        time.sleep(0.01)
+    thread = start_in_thread(uv, sock, name="reference Linkage server",
+                             startup_timeout_s=startup_timeout_s)
     url_host = f"[{host}]" if ":" in host else host
     return RunningServer(
         base_url=f"https://{url_host}:{bound_port}", port=bound_port, server=server, pki=pki,

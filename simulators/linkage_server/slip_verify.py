@@ -14,16 +14,13 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-if TYPE_CHECKING:
-    from simulators.linkage_server.app import LinkageServer
 
 MAX_BODY = 16 * 1024
 KEYS_FILE = "receipt-keys.json"
@@ -116,8 +113,9 @@ def _fields(raw: object) -> list[list[str]] | None:
     return raw
 
 
-def slip_routes(server: LinkageServer) -> list[Route]:
-    keys_file = server.registry_file.parent / KEYS_FILE
+def slip_routes(keys_dir: Path) -> list[Route]:
+    """The officers' check; the kiosks' receipt keys are read from ``keys_dir``."""
+    keys_file = keys_dir / KEYS_FILE
 
     async def verify_slip(request: Request) -> JSONResponse:
         raw = await request.body()

@@ -8,16 +8,14 @@ the test/demo PKI (`kiosk.linkage.pki`); port 0 binds a free port.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from kiosk.linkage.pki import ServerPki, ensure_server_pki
-from simulators.linkage_server.runner import bind_socket
+from simulators.serving import StopOnExit, bind_socket, start_in_thread
 from simulators.thaid.provider import Client, Person, ThaidProvider
 
 
@@ -41,21 +39,12 @@ def serve_tls(app: ASGIApp, pki: ServerPki, *, host: str = "127.0.0.1", port: in
                             ssl_keyfile=str(pki.key_file), lifespan="off",
                             log_config=None, log_level="warning", access_log=False)
     uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]},
-                              name=f"{name}:{bound}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout_s
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            uv.should_exit = True
-            sock.close()
-            raise RuntimeError(f"{name} did not start")
-        time.sleep(0.01)
+    thread = start_in_thread(uv, sock, name=name, startup_timeout_s=startup_timeout_s)
     return TlsThread(f"https://{host}:{bound}", bound, uv, thread)
 
 
 @dataclass
-class RunningProvider:
+class RunningProvider(StopOnExit):
     provider: ThaidProvider
     tls: TlsThread
 
@@ -65,13 +54,6 @@ class RunningProvider:
 
     def stop(self) -> None:
         self.tls.stop()
-
-    def __enter__(self) -> RunningProvider:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
 
 def run_provider(pki_dir: Path, *, clients: tuple[Client, ...] = (),

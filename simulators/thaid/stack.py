@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from kiosk.config.loader import read_secret, write_secret
 from kiosk.linkage.pki import ensure_server_pki
@@ -23,6 +22,7 @@ from simulators.linkage_server.faults import FaultInjector
 from simulators.linkage_server.holder import CALLBACK_PATH, HolderGateway, RelyingParty
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 from simulators.seeds import load_seeds
+from simulators.serving import StopOnExit
 from simulators.thaid.provider import Client, Person, ThaidProvider
 from simulators.thaid.runner import RunningProvider, TlsThread, run_provider, serve_tls
 
@@ -31,7 +31,7 @@ SECRET_FILE = "thaid-client-secret"
 
 
 @dataclass
-class HolderStack:
+class HolderStack(StopOnExit):
     server: RunningServer
     thaid: RunningProvider
     gateway: HolderGateway
@@ -58,13 +58,6 @@ class HolderStack:
         self.callback.stop()
         self.server.stop()
         self.thaid.stop()
-
-    def __enter__(self) -> HolderStack:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
 
 def people_from_seeds() -> dict[str, Person]:

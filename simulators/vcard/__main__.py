@@ -30,7 +30,6 @@ from pathlib import Path
 
 from kiosk.domain.citizen_id import mask_cid
 from simulators.seeds import load_seeds
-from simulators.vcard.card import ATR_VARIANTS, Faults
 from simulators.vcard.control import (
     VirtualCardController,
     default_control_path,
@@ -38,6 +37,7 @@ from simulators.vcard.control import (
     send,
     serve,
 )
+from simulators.vcard.profile import ATR_VARIANTS, Faults
 from simulators.vcard.vpcd import VirtualCard
 
 DEFAULT_PORT = 0x8C7B

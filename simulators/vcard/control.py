@@ -21,8 +21,9 @@ from typing import Any
 
 from kiosk.domain.citizen_id import mask_cid
 from simulators.seeds import SeedCitizen, load_seeds
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.framing import Framing
+from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.vpcd import VirtualCard
 
 

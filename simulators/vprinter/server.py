@@ -48,7 +48,7 @@ from pathlib import Path
 from drivers.printer.status import PaperLevel, encode_asb, encode_status, gs_r_paper_byte
 from simulators.vprinter.interpreter import Interpreter
 from simulators.vprinter.paper import Paper
-from simulators.vprinter.sources import PtySource, Source, TcpSource, _Disconnect
+from simulators.vprinter.sources import Disconnect, PtySource, Source, TcpSource
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ class VirtualPrinter:
 
     # -- byte accounting shared by both transports ----------------------------------------------
 
-    def _account(self, chunk: bytes) -> tuple[bytes, str | None]:
+    def account(self, chunk: bytes) -> tuple[bytes, str | None]:
         """Apply armed faults to an incoming chunk; return what the firmware sees."""
         f = self.faults
         limits = [(f.disconnect_after, "disconnect"), (f.paper_out_after, "paper_out")]
@@ -354,7 +354,7 @@ class VirtualPrinter:
         source.on_received = on_received
         try:
             interpreter.run()
-        except (EOFError, _Disconnect, OSError):
+        except (EOFError, Disconnect, OSError):
             pass
         finally:
             self._save(paper, complete=False, transport=transport)
@@ -371,7 +371,7 @@ class VirtualPrinter:
             self.dead = True
             self._save(paper, complete=False, transport=transport)
         else:
-            raise _Disconnect()
+            raise Disconnect()
 
     # -- TCP ---------------------------------------------------------------------------------
 
@@ -414,6 +414,9 @@ class VirtualPrinter:
         self.pty_path = os.ttyname(slave)
         self._spawn(self._pty_loop, "vprinter-pty")
         return self.pty_path
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     def host_baud(self) -> int:
         assert self._slave is not None

@@ -1,7 +1,7 @@
 """Where the virtual printer's firmware reads from: a TCP connection or the serial pty.
 
 Each source applies the printer's armed faults to a chunk as it arrives
-(`VirtualPrinter._account`), hands the received bytes to the real-time scanner
+(`Firmware.account`), hands the received bytes to the real-time scanner
 (``on_received``: real-time commands are acted on at receipt, wherever they are), and
 paces the line: the TCP side to a throttle, the pty side to the host's baud rate (8N1).
 """
@@ -13,20 +13,43 @@ import select
 import socket
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from simulators.vprinter.server import VirtualPrinter
+from typing import Protocol
 
 
-class _Disconnect(Exception):
+class LineFaults(Protocol):
+    """The armed faults a source applies to the line itself."""
+
+    throttle_bytes_per_s: float | None
+    baud: int | None
+
+
+class Firmware(Protocol):
+    """What a source needs of the printer it feeds (:class:`~simulators.vprinter.server.
+    VirtualPrinter`)."""
+
+    dead: bool
+    tcp_bytes_per_s: float | None
+
+    @property
+    def faults(self) -> LineFaults: ...
+
+    def account(self, chunk: bytes) -> tuple[bytes, str | None]:
+        """The part of ``chunk`` taken before an armed fault strikes, and that fault."""
+        ...
+
+    def host_baud(self) -> int: ...
+
+    def stopping(self) -> bool: ...
+
+
+class Disconnect(Exception):
     """Injected fault: drop the connection now."""
 
 
 class Source:
     """Buffered exact reads; faults are applied to each chunk as it arrives."""
 
-    def __init__(self, printer: VirtualPrinter) -> None:
+    def __init__(self, printer: Firmware) -> None:
         self.printer = printer
         self.buffer = bytearray()
         self.pending_fault: str | None = None
@@ -46,14 +69,14 @@ class Source:
                 self.on_fault(fault)
                 if self.printer.dead:
                     self.buffer.clear()
-                    raise _Disconnect()
+                    raise Disconnect()
                 self.buffer += self.after_fault  # paper out: the stream goes on
                 continue
             chunk = self._fetch()
             if self.printer.dead:
                 continue  # switched off: the line is drained but nothing is processed
             self.on_chunk()
-            seen, self.pending_fault = self.printer._account(chunk)
+            seen, self.pending_fault = self.printer.account(chunk)
             self.after_fault = chunk[len(seen):]
             self.on_received(seen)
             self.buffer += seen
@@ -63,7 +86,7 @@ class Source:
 
 
 class TcpSource(Source):
-    def __init__(self, printer: VirtualPrinter, conn: socket.socket) -> None:
+    def __init__(self, printer: Firmware, conn: socket.socket) -> None:
         super().__init__(printer)
         self.conn = conn
         self.reset = False
@@ -82,20 +105,20 @@ class TcpSource(Source):
     def read(self, n: int) -> bytes:
         try:
             return super().read(n)
-        except _Disconnect:
+        except Disconnect:
             self.reset = True
             raise
 
 
 class PtySource(Source):
-    def __init__(self, printer: VirtualPrinter, master: int) -> None:
+    def __init__(self, printer: Firmware, master: int) -> None:
         super().__init__(printer)
         self.master = master
         self._due = time.monotonic()
 
     def _fetch(self) -> bytes:
         printer = self.printer
-        while not printer._stop.is_set():
+        while not printer.stopping():
             baud = printer.host_baud()
             # Read about 10 ms of line time at once: smooth throttling, few wake-ups.
             want = max(1, baud // 1000)

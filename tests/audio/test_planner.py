@@ -10,6 +10,7 @@ import pytest
 from kiosk.audio import planner as p
 from kiosk.audio.inventory import Lexicon
 from kiosk.audio.utterance import Clip, Say
+from kiosk.commands.contact_sheet import build_cases
 from kiosk.session.view import (
     IdentitySummary,
     PrintStatus,
@@ -19,7 +20,7 @@ from kiosk.session.view import (
     SessionView,
     Text,
 )
-from kiosk.ui.layout_cases import VARIANTS, build_cases
+from kiosk.ui.layout_cases import VARIANTS
 
 CID = "1-1017-00012-34-5"
 IDENTITY = IdentitySummary(
@@ -144,24 +145,22 @@ def test_timeout_warning_said_once_with_its_countdown(lexicon: Lexicon) -> None:
     assert "speech.any_key" in keys
 
 
-def test_receipt_is_read_once_printed(lexicon: Lexicon) -> None:
+@pytest.mark.parametrize(("status", "key", "reads_receipt"), [
+    (PrintStatus.PRINTED, "finished.print.printed", True),
+    (PrintStatus.UNCONFIRMED, "finished.print.unconfirmed", False),  # claims no receipt
+])
+def test_receipt_is_read_only_once_printed(lexicon: Lexicon, status: PrintStatus, key: str,
+                                           reads_receipt: bool) -> None:
     _, effects = run(lexicon, [
         p.ViewShown(view(Screen.RESULT, seq=1, result=RESULT)),
-        p.ViewShown(view(Screen.FINISHED, seq=2, print_status=PrintStatus.PRINTED))],
+        p.ViewShown(view(Screen.FINISHED, seq=2, print_status=status))],
         headphones=True)
     keys = spoken(effects)[-1].utterance.clip_keys()
-    assert "finished.print.printed" in keys
-    said = keys[keys.index("speech.receipt_says"):]
-    assert "month.3" in said and "finished.take_card" in said
-
-
-def test_unconfirmed_print_does_not_claim_a_receipt(lexicon: Lexicon) -> None:
-    _, effects = run(lexicon, [
-        p.ViewShown(view(Screen.RESULT, seq=1, result=RESULT)),
-        p.ViewShown(view(Screen.FINISHED, seq=2, print_status=PrintStatus.UNCONFIRMED))],
-        headphones=True)
-    keys = spoken(effects)[-1].utterance.clip_keys()
-    assert "finished.print.unconfirmed" in keys and "speech.receipt_says" not in keys
+    assert key in keys
+    assert ("speech.receipt_says" in keys) is reads_receipt
+    if reads_receipt:
+        said = keys[keys.index("speech.receipt_says"):]
+        assert "month.3" in said and "finished.take_card" in said
 
 
 def test_error_says_its_next_step(lexicon: Lexicon) -> None:

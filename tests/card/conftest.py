@@ -16,8 +16,9 @@ import pytest
 from drivers.card.pcsc import PcscCardReader
 from drivers.card.protocol import CardEvent, CardInserted
 from simulators.seeds import SeedCitizen, SeedData, load_seeds
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.pcsc_stack import PcscStack, VpcdSlot
+from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.vpcd import VirtualCard
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from drivers.card import apdu, cplc, thai_id, transport
 from drivers.card.protocol import CardDataInvalid, CardError
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
 
 PLANS: list[Callable[[thai_id.CardSession], Any]] = [
     thai_id.read_identity,

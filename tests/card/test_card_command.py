@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.maintenance.card_check import card_report
 from simulators.seeds import SeedData
-from simulators.vcard.card import Faults
+from simulators.vcard.profile import Faults
 
 from .conftest import Rig, card_for, wait_slot_empty
 

@@ -14,9 +14,10 @@ from drivers.card.protocol import (
     CardRemovedError,
     ChipNumberReader,
 )
-from drivers.card.simulated import SimulatedCardReader
 from simulators.seeds import SeedCitizen, SeedData
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile, Faults
+from simulators.vcard.reader import SimulatedCardReader
 
 from .conftest import Rig, card_for
 

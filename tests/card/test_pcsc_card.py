@@ -24,8 +24,8 @@ from drivers.card.protocol import (
     ReaderUnavailable,
 )
 from simulators.seeds import SeedCitizen, SeedData
-from simulators.vcard.card import Faults
 from simulators.vcard.pcsc_stack import PcscStack
+from simulators.vcard.profile import Faults
 
 from .conftest import Rig, card_for
 

@@ -25,8 +25,8 @@ from kiosk.config.loader import ConfigError
 from kiosk.services.card import CardReaderPort
 from kiosk.session.ports import CardEventKind
 from simulators.seeds import SeedData
-from simulators.vcard.card import Faults
 from simulators.vcard.pcsc_stack import PcscStack
+from simulators.vcard.profile import Faults
 from simulators.vcard.vpcd import VirtualCard
 
 from .conftest import Events, card_for, wait_slot_empty
@@ -244,8 +244,9 @@ def test_pcscd_restart_mid_photo_ready_within_2s_and_the_card_counts_as_pulled(
 def test_the_session_hears_a_reader_leave_with_the_card_and_the_last_reader_leave(
     seeds: SeedData,
 ) -> None:
-    from drivers.card.simulated import SimulatedCardReader
-    from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+    from simulators.vcard.card import ThaiIdCardEmulator
+    from simulators.vcard.profile import CardProfile
+    from simulators.vcard.reader import SimulatedCardReader
 
     for with_card in (True, False):
         sim = SimulatedCardReader(readers=["Citizen 00 00", "Other 00 00"])

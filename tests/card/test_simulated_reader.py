@@ -8,23 +8,21 @@ import threading
 import pytest
 
 from drivers.card import thai_id
+from drivers.card.errors import CardDataInvalid, CardRemovedError, NotThaiIdCard, ReaderUnavailable
 from drivers.card.protocol import (
-    CardDataInvalid,
     CardInserted,
     CardReader,
     CardRemoved,
-    CardRemovedError,
     CardState,
-    NotThaiIdCard,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
-    ReaderUnavailable,
 )
-from drivers.card.simulated import SimulatedCardReader
 from simulators.seeds import SeedData
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.photos import jpeg_of_length
+from simulators.vcard.profile import CardProfile, Faults
+from simulators.vcard.reader import SimulatedCardReader
 
 from .conftest import Events, card_for
 
@@ -133,8 +131,8 @@ def test_fault_specs_round_trip() -> None:
 
 
 def test_factory_picks_the_configured_driver() -> None:
-    from drivers.card.factory import create_card_reader
     from drivers.card.pcsc import PcscCardReader
+    from kiosk.app import create_card_reader
 
     assert isinstance(create_card_reader("simulated"), SimulatedCardReader)
     pcsc = create_card_reader("pcsc", reader_filter="ACS", transmit_retries=1)

@@ -12,7 +12,7 @@ import pytest
 
 from drivers.card.protocol import CardInserted, CardRemoved, CardRemovedError
 from simulators.seeds import SeedData
-from simulators.vcard.card import Faults
+from simulators.vcard.profile import Faults
 
 from .conftest import Rig, card_for
 

@@ -19,7 +19,12 @@ from authlib.common.security import generate_token
 
 from kiosk.linkage import errors as E
 from kiosk.linkage.client import LinkageClient
-from kiosk.linkage.holder import HolderStatus, poll_verification, start_verification
+from kiosk.linkage.holder import (
+    HolderStatus,
+    VerificationState,
+    poll_verification,
+    start_verification,
+)
 from simulators.thaid import phone
 from simulators.thaid.provider import INTROSPECT_PATH, TOKEN_PATH, Fault
 from simulators.thaid.stack import CLIENT_ID, HolderStack
@@ -36,6 +41,30 @@ def _approve(stack: HolderStack, client: LinkageClient, card_pid: str, phone_pid
     assert started.authorizationURL is not None
     return started.verificationID, phone.approve(started.authorizationURL, phone_pid,
                                                  ca_file=stack.ca_file)
+
+
+def _to_redirect(http: httpx.Client, client: LinkageClient, pid: str
+                 ) -> tuple[VerificationState, str]:
+    """Start a verification and approve it on the provider's page, stopping at the
+    redirect a phone would follow back to the gateway: ``(started, location)``."""
+    started = start_verification(client, pid)
+    assert started.authorizationURL is not None
+    location = http.post(started.authorizationURL, data={"pid": pid}).headers["location"]
+    return started, location
+
+
+def _spy_on_id_tokens(stack: HolderStack) -> list[str]:
+    """Every ID token the gateway validates from now on, in order (the gateway's own
+    validation still runs)."""
+    tokens: list[str] = []
+    original = stack.gateway._validate
+
+    async def spy(id_token: str, nonce: str) -> dict[str, object]:
+        tokens.append(id_token)
+        return await original(id_token, nonce)
+
+    stack.gateway._validate = spy  # type: ignore[method-assign]
+    return tokens
 
 
 def _refused(stack: HolderStack, client: LinkageClient, vid: str, outcome: str) -> None:
@@ -122,11 +151,8 @@ def test_replayed_code_is_refused(stack: HolderStack, client: LinkageClient, hol
 def test_provider_refuses_a_code_twice(stack: HolderStack, client: LinkageClient,
                                        holder_pid: str) -> None:
     """The provider's own single-use rule (an oracle check of the simulator)."""
-    started = start_verification(client, holder_pid)
-    assert started.authorizationURL is not None
     with httpx.Client(verify=_tls(stack), follow_redirects=False) as http:
-        location = http.post(started.authorizationURL, data={"pid": holder_pid}
-                             ).headers["location"]
+        started, location = _to_redirect(http, client, holder_pid)
         code = parse_qs(urlsplit(location).query)["code"][0]
         verifier = stack.gateway._by_id[started.verificationID].code_verifier
         basic = base64.b64encode(f"{CLIENT_ID}:{stack.gateway.rp.client_secret}".encode())
@@ -180,11 +206,8 @@ def test_provider_down(stack: HolderStack, client: LinkageClient, holder_pid: st
 
 def test_provider_down_at_the_token_endpoint(stack: HolderStack, client: LinkageClient,
                                              holder_pid: str) -> None:
-    started = start_verification(client, holder_pid)
-    assert started.authorizationURL is not None
     with httpx.Client(verify=_tls(stack), follow_redirects=False) as http:
-        location = http.post(started.authorizationURL, data={"pid": holder_pid}
-                             ).headers["location"]
+        started, location = _to_redirect(http, client, holder_pid)
         stack.provider.set_fault(Fault.DOWN)
         answer = http.get(location)
     assert answer.status_code == 502
@@ -227,14 +250,7 @@ def test_nothing_of_the_token_is_logged_unmasked(
         caplog: pytest.LogCaptureFixture) -> None:
     """Privacy: no log line (any logger, DEBUG) carries a pid, a token, a code or the secret;
     the kiosk's answers carry no token and no pid; the audit keeps masked pids only."""
-    seen_tokens: list[str] = []
-    original = stack.gateway._validate
-
-    async def spy(id_token: str, nonce: str) -> dict[str, object]:
-        seen_tokens.append(id_token)
-        return await original(id_token, nonce)
-
-    stack.gateway._validate = spy  # type: ignore[method-assign]
+    seen_tokens = _spy_on_id_tokens(stack)
     caplog.set_level(logging.DEBUG)
     answers = []
     for phone_pid in (holder_pid, other_pid):
@@ -274,14 +290,7 @@ def test_discovery_and_id_token_carry_the_thaid_fields(
     assert meta["introspection_endpoint"].endswith("/api/v2/oauth2/introspect/")
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert "client_secret_basic" in meta["token_endpoint_auth_methods_supported"]
-    tokens: list[str] = []
-    original = stack.gateway._validate
-
-    async def spy(id_token: str, nonce: str) -> dict[str, object]:
-        tokens.append(id_token)
-        return await original(id_token, nonce)
-
-    stack.gateway._validate = spy  # type: ignore[method-assign]
+    tokens = _spy_on_id_tokens(stack)
     _approve(stack, client, holder_pid, holder_pid)
     decoded = jwt.decode(tokens[0], keys, algorithms=["RS256"])
     assert decoded.header["alg"] == "RS256"

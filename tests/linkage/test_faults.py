@@ -46,15 +46,24 @@ def test_transient_5xx_is_retried_with_jittered_backoff(waits: Any, server: Runn
     assert server.faults.fired[FaultKind.ERROR_5XX] == 2
 
 
-def test_persistent_5xx_gives_up_after_bounded_attempts(waits: Any, server: RunningServer,
-                                                       ordinary: Any) -> None:
+@pytest.mark.parametrize(("fault", "params", "error", "key", "fired", "waited"), [
+    (FaultKind.ERROR_5XX, {"status": 500}, E.ServiceUnavailable, "linkage.unavailable",
+     3, 2),  # max_attempts, no more
+    (FaultKind.MALFORMED_JSON, {"count": 1}, E.ProtocolError, "linkage.protocol_error",
+     1, 0),  # a broken answer is not asked again
+], ids=["persistent 5xx gives up after bounded attempts", "malformed JSON"])
+def test_a_failing_answer_is_its_typed_error(
+        waits: Any, server: RunningServer, ordinary: Any, fault: FaultKind,
+        params: dict[str, Any], error: type[E.LinkageError], key: str, fired: int,
+        waited: int) -> None:
     client, sleeper = waits
-    server.faults.set(FaultKind.ERROR_5XX, status=500)
-    with pytest.raises(E.ServiceUnavailable) as info:
+    server.faults.set(fault, **params)
+    with pytest.raises(error) as info:
         client.query(consent_for(ordinary), [1])
-    assert info.value.message_key == "linkage.unavailable"
-    assert server.faults.fired[FaultKind.ERROR_5XX] == 3  # max_attempts, no more
-    assert len(sleeper.waits) == 2
+    assert info.value.message_key == key
+    assert info.value.request_id
+    assert server.faults.fired[fault] == fired
+    assert len(sleeper.waits) == waited
 
 
 def test_retry_after_is_honoured(waits: Any, server: RunningServer, ordinary: Any) -> None:
@@ -118,16 +127,6 @@ def test_read_timeout(server: RunningServer, creds: KioskCredentials, ordinary: 
         with pytest.raises(E.LinkageTimeout):
             client.query(consent_for(ordinary), [1])
         assert server.faults.fired[FaultKind.LATENCY] == 3  # retried, bounded
-
-
-def test_malformed_json_is_a_protocol_error(waits: Any, server: RunningServer,
-                                            ordinary: Any) -> None:
-    client, _ = waits
-    server.faults.set(FaultKind.MALFORMED_JSON, count=1)
-    with pytest.raises(E.ProtocolError) as info:
-        client.query(consent_for(ordinary), [1])
-    assert info.value.message_key == "linkage.protocol_error"
-    assert info.value.request_id
 
 
 def test_oversized_answer_is_a_protocol_error(server: RunningServer, creds: KioskCredentials,

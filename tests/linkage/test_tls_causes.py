@@ -13,7 +13,7 @@ import logging
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -110,28 +110,32 @@ def _named(client: LinkageClient, kind: type[E.TlsRefused], words: str,
     assert "not reachable" not in item.summary
 
 
-def test_centre_refusing_our_certificate_is_named(
-    server: RunningServer, creds: KioskCredentials, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def _rogue_kiosk(creds: KioskCredentials, tmp_path: Path) -> ssl.SSLContext:
     rogue = ensure_kiosk_credentials(tmp_path / "rogue-pki", creds.kiosk_id)
-    sleeps = NoSleep()
-    ctx = tls_context(creds.ca_file, rogue.cert_file, rogue.key_file)
-    with make_client(server, creds, ssl_context=ctx, sleep=sleeps) as client:
-        _named(client, E.CertificateRefusedByCentre,
-               "the Linkage Center refused this kiosk's client certificate", caplog, sleeps)
+    return tls_context(creds.ca_file, rogue.cert_file, rogue.key_file)
 
 
-def test_our_refusal_of_the_centres_certificate_is_named(
+def _other_centre_ca(creds: KioskCredentials, tmp_path: Path) -> ssl.SSLContext:
+    other = ensure_server_pki(tmp_path / "other-pki")
+    return tls_context(other.ca_file, creds.cert_file, creds.key_file)
+
+
+@pytest.mark.parametrize(("context", "error", "words"), [
+    (_rogue_kiosk, E.CertificateRefusedByCentre,
+     "the Linkage Center refused this kiosk's client certificate"),
+    (_other_centre_ca, E.CentreCertificateRefused,
+     "this kiosk refused the Linkage Center's certificate"),
+], ids=["centre refuses ours", "we refuse the centre's"])
+def test_a_refused_certificate_is_named_by_side(
     server: RunningServer, creds: KioskCredentials, tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    context: Callable[[KioskCredentials, Path], ssl.SSLContext],
+    error: type[E.TlsRefused], words: str,
 ) -> None:
-    other = ensure_server_pki(tmp_path / "other-pki")
     sleeps = NoSleep()
-    ctx = tls_context(other.ca_file, creds.cert_file, creds.key_file)
-    with make_client(server, creds, ssl_context=ctx, sleep=sleeps) as client:
-        _named(client, E.CentreCertificateRefused,
-               "this kiosk refused the Linkage Center's certificate", caplog, sleeps)
+    with make_client(server, creds, ssl_context=context(creds, tmp_path),
+                     sleep=sleeps) as client:
+        _named(client, error, words, caplog, sleeps)
 
 
 def test_a_certificate_for_another_host_is_named(

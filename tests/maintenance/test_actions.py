@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from drivers.card.simulated import SimulatedCardReader
 from drivers.printer.status import PaperLevel
 from kiosk.config import Settings, load_settings
 from kiosk.domain.citizen_id import mask_cid
@@ -30,7 +29,10 @@ from kiosk.printing.journal import JobState
 from kiosk.printing.setup import PrintSystem, open_printing
 from simulators.linkage_server.runner import RunningServer
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
+from simulators.vcard.reader import SimulatedCardReader
+from simulators.vprinter import VirtualPrinter
 
 from .conftest import write_config
 from .helpers import open_outbox
@@ -43,7 +45,7 @@ def live_settings(tmp_path: Path, server: RunningServer) -> Settings:
 
 @pytest.fixture
 def printing(live_settings: Settings) -> Iterator[PrintSystem]:
-    system = open_printing(live_settings)
+    system = open_printing(live_settings, virtual=VirtualPrinter)
     try:
         yield system
     finally:

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from drivers.card.protocol import CardError, CardReader
-from drivers.card.simulated import SimulatedCardReader
 from kiosk.maintenance.pin import PinGate
 from kiosk.maintenance.technician_card import TechnicianCard, TechnicianCardReader
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
+from simulators.vcard.reader import SimulatedCardReader
 
 
 def test_technician_card_opens_maintenance_and_never_reaches_the_session(

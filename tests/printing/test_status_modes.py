@@ -89,3 +89,19 @@ def test_printer_probe_command(tmp_path: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["ok"] and report["found"] == "dle_eot" and report["job_end_confirmed"]
     assert report["status_mode_setting"] == "auto"
+
+
+def test_printer_demo_and_jobs_commands(capsys) -> None:
+    """``python -m kiosk printer demo``: both samples printed on the demo config's virtual
+    printer and their pictures named; ``printer jobs`` then lists them."""
+    from kiosk.__main__ import main
+
+    assert main(["printer", "demo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    printed = [line for line in out if line.startswith("job ")]
+    assert len(printed) == 2 and all(": printed (" in line for line in printed), out
+    assert sum(line.strip().startswith("receipt image: ") for line in out) == 2
+    job_ids = {line.split()[1].rstrip(":") for line in printed}
+    assert main(["printer", "jobs"]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert job_ids <= listed

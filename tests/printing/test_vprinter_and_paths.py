@@ -19,6 +19,7 @@ from kiosk.receipts.model import Document, Paragraph, Row
 from kiosk.receipts.native import NativeTextRenderer
 from kiosk.receipts.render import render_receipt
 from kiosk.receipts.samples import record_slip
+from simulators.vprinter import VirtualPrinter
 from simulators.vprinter.offline import print_bytes
 
 from .conftest import REPO, new_session
@@ -90,7 +91,7 @@ def test_demo_config_prints_to_the_in_process_virtual_printer(tmp_path: Path) ->
     path = tmp_path / "kiosk.toml"
     path.write_text(config, encoding="utf-8")
     settings = load_settings(path)
-    system = open_printing(settings)
+    system = open_printing(settings, virtual=VirtualPrinter)
     try:
         outcome = system.service.print_receipt(new_session(), record_slip())
         assert outcome.printed

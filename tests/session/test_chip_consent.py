@@ -14,7 +14,8 @@ import pytest
 
 from kiosk.session.view import Screen, SessionView
 from simulators.seeds import SeedCitizen, load_seeds
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile, Faults
 
 from .stack import Stack, real_stack
 

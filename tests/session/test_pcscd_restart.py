@@ -12,8 +12,9 @@ import pytest
 
 from kiosk.session.view import Screen
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, Faults, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.pcsc_stack import PcscStack
+from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.vpcd import VirtualCard
 
 from .stack import Stack, real_stack

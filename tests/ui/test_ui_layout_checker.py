@@ -1,8 +1,9 @@
 """The layout checker over every session screen × content case × display variant.
 
 Screens come from the engine's `Screen` enum (a new state is covered by default); content
-from the seeds' extremes (`kiosk.ui.layout_cases`). Pictures: ``make demo`` leaves the
-contact sheet; set LAYOUT_SHEET=1 to write it here too (test-artifacts/ui/layout/).
+from the seeds' extremes (`kiosk.commands.contact_sheet.build_cases`). Pictures:
+``make demo`` leaves the contact sheet; set LAYOUT_SHEET=1 to write it here too
+(test-artifacts/ui/layout/).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from kivy.base import EventLoop
 from uikit_driver import ARTIFACTS
 from uikit_feeder import ViewFeeder
 
+from kiosk.commands.contact_sheet import build_cases
 from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.contact_sheet import run_matrix, write_index
-from kiosk.ui.layout_cases import VARIANTS, build_cases
+from kiosk.ui.layout_cases import VARIANTS
 from kiosk.ui.widgets import load_segmenter
 
 
@@ -26,7 +28,7 @@ def test_every_screen_and_variant_lays_out_cleanly(kiosk_app: KioskApp,
     cases = build_cases()
     assert {c.screen for c in cases} == set(Screen)
     out = ARTIFACTS / "layout" if os.environ.get("LAYOUT_SHEET") else None
-    matrix = run_matrix(kiosk_app, EventLoop.idle, out_dir=out, cases=cases)
+    matrix = run_matrix(kiosk_app, EventLoop.idle, cases, out_dir=out)
     assert len(matrix.shots) == len(cases) * len(VARIANTS)
     if out is not None:
         write_index(matrix, out)
@@ -40,7 +42,7 @@ def test_every_screen_shows_its_focus_ring(kiosk_app: KioskApp, feeder: ViewFeed
     load_segmenter().join(30)
     cases = build_cases()
     out = ARTIFACTS / "layout-focused"
-    matrix = run_matrix(kiosk_app, EventLoop.idle, out_dir=out, cases=cases, variants=(),
+    matrix = run_matrix(kiosk_app, EventLoop.idle, cases, out_dir=out, variants=(),
                         focus_variants=FOCUS_VARIANTS)
     assert len(matrix.shots) == len(cases) * len(FOCUS_VARIANTS)
     assert all(s.focused for s in matrix.shots)

@@ -15,10 +15,11 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from uikit_feeder import ViewFeeder
 
+from kiosk.commands.contact_sheet import build_cases
 from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.contact_sheet import chrome, show
-from kiosk.ui.layout_cases import VARIANTS, build_cases
+from kiosk.ui.layout_cases import VARIANTS
 from kiosk.ui.layout_check import check_layout, contains, window_rect
 from kiosk.ui.style import FONT_BOLD, FONT_REGULAR, style
 from kiosk.ui.widgets import load_segmenter

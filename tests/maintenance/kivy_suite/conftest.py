@@ -33,7 +33,6 @@ from kivy.base import EventLoop  # noqa: E402
 from uikit_driver import UiDriver  # noqa: E402
 from uikit_feeder import ViewFeeder  # noqa: E402
 
-from drivers.card.simulated import SimulatedCardReader  # noqa: E402
 from kiosk.config import Settings, load_settings  # noqa: E402
 from kiosk.linkage.client import LinkageClient  # noqa: E402
 from kiosk.linkage.pki import ensure_kiosk_credentials  # noqa: E402
@@ -47,6 +46,8 @@ from kiosk.printing.setup import PrintSystem, open_printing  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.ui.maintenance import MaintenanceController, attach_maintenance  # noqa: E402
 from simulators.linkage_server.runner import RunningServer, run_in_thread  # noqa: E402
+from simulators.vcard.reader import SimulatedCardReader  # noqa: E402
+from simulators.vprinter import VirtualPrinter  # noqa: E402
 
 from ..conftest import write_config  # noqa: E402
 
@@ -74,7 +75,7 @@ class World:
         self.settings: Settings = load_settings(write_config(
             root, base_url=self.server.base_url,
             technician_extra=f'technician_card_ids = ["{TECH_CARD}"]'))
-        self.printing: PrintSystem = open_printing(self.settings)
+        self.printing: PrintSystem = open_printing(self.settings, virtual=VirtualPrinter)
         ensure_outbox_key(self.settings.outbox)
         self.outbox = Outbox(self.settings.outbox, self.settings.kiosk.id)
         self.outbox.wait_open(10)

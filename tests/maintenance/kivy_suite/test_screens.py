@@ -29,7 +29,8 @@ from kiosk.ui.app import KioskApp
 from kiosk.ui.maintenance import MaintenanceController, start_watchdog_pings
 from kiosk.ui.widgets import KButton
 from simulators.seeds import load_seeds
-from simulators.vcard.card import CardProfile, ThaiIdCardEmulator
+from simulators.vcard.card import ThaiIdCardEmulator
+from simulators.vcard.profile import CardProfile
 
 from .conftest import PIN, TECH_CARD, World
 

@@ -1,5 +1,8 @@
 """The in-process card reader: the virtual card's APDU engine without pcscd.
 
+A :class:`drivers.card.protocol.CardReader` of equal standing with the PC/SC one; it lives
+beside the emulator it drives, so ``drivers/`` never imports ``simulators/``. Chosen only
+by the composition root (``[card] driver = "simulated"``, :func:`kiosk.app.create_card_reader`).
 Used by ``make demo`` on machines without pcscd and by fast tests. It runs the very same
 read plan (:mod:`drivers.card.thai_id`) against the very same emulator the vpcd virtual card
 uses (:class:`simulators.vcard.card.ThaiIdCardEmulator`), so faults behave alike. Events
@@ -16,17 +19,16 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from drivers.card import thai_id
+from drivers.card.errors import CardRemovedError, ReaderUnavailable
 from drivers.card.protocol import (
     CardEvent,
     CardInserted,
     CardListener,
     CardRemoved,
-    CardRemovedError,
     CardState,
     ReaderAttached,
     ReaderDetached,
     ReaderState,
-    ReaderUnavailable,
 )
 from drivers.card.thai_id import CardSession
 from simulators.vcard.card import CardPulled, ThaiIdCardEmulator
