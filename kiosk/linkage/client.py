@@ -132,6 +132,9 @@ class LinkageClient:
     max_response_bytes: int = 2 * 1024 * 1024
     pooled: bool = True
     """False opens a new TLS connection per call (the benchmark's baseline only)."""
+    max_connections: int = 1
+    """Pooled connections (and so calls at once from several threads); the outbox's
+    concurrent drain (`OutboxSettings.delivery_concurrency`) opens up to this many."""
     coalesce_writes: bool = True
     """Send each request's headers and body as one TLS record (see `coalesce.py`)."""
     sleep: Callable[[float], None] = time.sleep
@@ -145,9 +148,11 @@ class LinkageClient:
     def __post_init__(self) -> None:
         if not self.base_url.startswith("https://"):
             raise ValueError("the Linkage base URL must be https")
+        if not 1 <= self.max_connections <= 64:
+            raise ValueError("max_connections must be 1-64")
         limits = httpx.Limits(
-            max_connections=1,
-            max_keepalive_connections=1 if self.pooled else 0,
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_connections if self.pooled else 0,
             # Below the server's idle timeout (uvicorn: 30 s), so we never reuse a connection
             # the server is closing at that moment.
             keepalive_expiry=20.0,
