@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -49,7 +50,8 @@ from kiosk.outbox.schema import MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
-MAX_KEY_LENGTH = 255
+IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The only Idempotency-Key the Linkage API takes (docs/linkage-api.yaml): a lowercase UUID."""
 MAX_PAYLOAD_BYTES = 1024 * 1024
 
 
@@ -59,6 +61,10 @@ _open_lock = threading.Lock()
 
 class StoreError(Exception):
     """A request the outbox refuses (unknown item, reused key, ...)."""
+
+
+class InvalidIdempotencyKey(StoreError, ValueError):
+    """An enqueue with a key the Linkage API would refuse (400) at every delivery."""
 
 
 class CorruptDatabase(StoreError):
@@ -486,14 +492,18 @@ class OutboxStore:
         """Store an item durably (fsynced on return) and give back its reference number.
 
         ``idempotency_key`` lets a caller repeat an enqueue safely: the same key returns the
-        first item's receipt; the same key with a different payload is refused.
+        first item's receipt; the same key with a different payload is refused. It must be
+        a lowercase UUID (`InvalidIdempotencyKey` otherwise); None makes a fresh one.
         """
         kind = ItemKind(kind)
         if not isinstance(payload, bytes | bytearray) or len(payload) > MAX_PAYLOAD_BYTES:
             raise StoreError(f"payload must be bytes of at most {MAX_PAYLOAD_BYTES}")
         key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
-        if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
-            raise StoreError("idempotency key must be 1-255 printable ASCII characters")
+        if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
+            # Stored, it would be refused with a 400 at every delivery and end dead.
+            raise InvalidIdempotencyKey(
+                "idempotency key must be a lowercase UUID (8-4-4-4-12 hex digits, as the "
+                f"Linkage API requires), not {key!r:.60}")
         now = self._clock()
         item_id = new_item_id(now)
         sealed = self._sealer.seal(item_id, key, bytes(payload))
