@@ -228,3 +228,37 @@ def test_concurrency_beyond_the_client_pool_is_refused(server: RunningServer,
             LinkageDeliverer(client, concurrency=3)
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("value", ["0", "33", '"8"'])
+def test_a_bad_delivery_concurrency_names_the_key_and_the_file(tmp_path: Path, value: str):
+    from kiosk.config import load_settings
+    from kiosk.config.loader import ConfigError
+
+    from .linkage_env import write_kiosk_config
+
+    path = write_kiosk_config(tmp_path, "https://127.0.0.1:1")
+    text = path.read_text("utf-8").replace(
+        "backoff_cap_s = 0.3", f"backoff_cap_s = 0.3\ndelivery_concurrency = {value}")
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "delivery_concurrency" in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_the_deliverer_from_settings_pools_one_connection_per_delivery(tmp_path: Path):
+    from kiosk.config import load_settings
+    from kiosk.linkage.pki import ensure_demo_pki
+
+    from .linkage_env import write_kiosk_config
+
+    path = write_kiosk_config(tmp_path, "https://127.0.0.1:1")
+    path.write_text(path.read_text("utf-8").replace(
+        "backoff_cap_s = 0.3", "backoff_cap_s = 0.3\ndelivery_concurrency = 5"), "utf-8")
+    settings = load_settings(path)
+    ensure_demo_pki(settings)
+    deliverer = LinkageDeliverer.from_settings(settings)
+    try:
+        assert (deliverer.concurrency, deliverer.client.max_connections) == (5, 5)
+    finally:
+        deliverer.close()
