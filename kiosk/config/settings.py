@@ -150,6 +150,9 @@ class OutboxSettings(Section):
     """Retry n waits uniform(0, min(cap, base·2^(n-1))); a Retry-After is a floor."""
     dead_retention_days: Annotated[int, Field(ge=1, le=365)] = 30
     """Dead items (with payload) are kept this long, then only a receipt record remains."""
+    delivery_concurrency: Annotated[int, Field(ge=1, le=32)] = 8
+    """Submissions in flight at once while draining (each on its own pooled HTTP/1.1
+    connection of the Linkage client); 1 delivers one item at a time."""
 
 
 KeyName = Annotated[str, Field(pattern=r"^([a-z0-9]|f([1-9]|1[0-2])|numpad[a-z0-9]+|[-+=*/.])$")]

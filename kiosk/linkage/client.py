@@ -138,8 +138,10 @@ class LinkageClient:
     pooled: bool = True
     """False opens a new TLS connection per call (the benchmark's baseline only)."""
     max_connections: int = 1
-    """Calls at once (each on its own keep-alive connection); 2 for the holder long-polls,
-    so a poll of a session that was just cancelled does not hold up the next one's."""
+    """Pooled connections, so calls at once from several threads (each on its own keep-alive
+    connection): the outbox's concurrent drain (`OutboxSettings.delivery_concurrency`) opens
+    up to this many; the holder's client has 2, so a poll of a session that was just
+    cancelled does not hold up the next one's."""
     coalesce_writes: bool = True
     """Send each request's headers and body as one TLS record (see `coalesce.py`)."""
     sleep: Callable[[float], None] = time.sleep
@@ -153,6 +155,8 @@ class LinkageClient:
     def __post_init__(self) -> None:
         if not self.base_url.startswith("https://"):
             raise ValueError("the Linkage base URL must be https")
+        if not 1 <= self.max_connections <= 64:
+            raise ValueError("max_connections must be 1-64")
         limits = httpx.Limits(
             max_connections=self.max_connections,
             max_keepalive_connections=self.max_connections if self.pooled else 0,

@@ -36,7 +36,13 @@ from kiosk.outbox.model import (
 )
 from kiosk.outbox.sender import RetryPolicy, Sender
 from kiosk.outbox.service import Outbox
-from kiosk.outbox.store import KeyMismatch, OutboxStore, SchemaTooNew, StoreError
+from kiosk.outbox.store import (
+    InvalidIdempotencyKey,
+    KeyMismatch,
+    OutboxStore,
+    SchemaTooNew,
+    StoreError,
+)
 
 __all__ = [
     "ConnectivityState",
@@ -44,6 +50,7 @@ __all__ = [
     "Deliverer",
     "DeliveryResult",
     "EnqueueReceipt",
+    "InvalidIdempotencyKey",
     "ItemKind",
     "ItemState",
     "KeyMismatch",

@@ -5,16 +5,24 @@ Payloads in the outbox are the wire JSON of the Linkage contract: a submission i
 `encode_audit` when enqueuing). Submissions go one by one with the item's Idempotency-Key;
 audit events go in batches (the server deduplicates them by event ID).
 
+Submissions go up to ``concurrency`` at a time (`OutboxSettings.delivery_concurrency`),
+each on a pooled HTTP/1.1 connection of its own (the client's pool holds that many), while
+results are still yielded in item order: the sender records each as it would one at a
+time, so leases, idempotency keys and the ledger work as before. An item whose answer
+never came back (crash, kill) is still in flight under the lease and is sent again with
+the same key later; the centre deduplicates it.
+
 The client is built with a single attempt per call: retry timing belongs to the outbox
 (its backoff survives restarts), not to an in-memory loop. A 401 still gets the client's
-one re-login. After the first "cannot reach the server" in a batch, the rest of the batch
-is not tried (each would wait for its own connect timeout) and shares that result.
+one re-login. After the first "cannot reach the server" in a batch, no further item of the
+batch is started (each would wait for its own connect timeout): those share that result.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,35 +67,74 @@ def result_for(error: E.LinkageError) -> DeliveryResult:
 
 
 class LinkageDeliverer:
-    def __init__(self, client: LinkageClient) -> None:
+    def __init__(self, client: LinkageClient, *, concurrency: int = 1) -> None:
+        if not 1 <= concurrency <= client.max_connections:
+            raise ValueError(f"concurrency must be 1-{client.max_connections} (the client's "
+                             f"pooled connections), not {concurrency}")
         self.client = client
+        self.concurrency = concurrency
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **client_overrides: Any) -> LinkageDeliverer:
         link = settings.linkage
         single_try = ClientRetryPolicy(max_attempts=1, total_s=link.total_timeout_s)
-        return cls(LinkageClient.from_settings(settings, retry=single_try, **client_overrides))
+        concurrency = settings.outbox.delivery_concurrency
+        client_overrides.setdefault("max_connections", concurrency)
+        return cls(LinkageClient.from_settings(settings, retry=single_try, **client_overrides),
+                   concurrency=concurrency)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.client.close()
 
     def deliver(self, items: Sequence[OutgoingItem]) -> Iterator[DeliveryResult]:
         """Results in item order, each as soon as it is known (the sender records them)."""
         unreachable: DeliveryResult | None = None
         audit_results: dict[int, DeliveryResult] = {}
-        for index, item in enumerate(items):
-            if item.kind is ItemKind.AUDIT:
-                if index not in audit_results:
-                    # Send this and every later audit item of the batch together.
-                    audit_results.update(self._send_audits(items, index, unreachable))
-                result = audit_results[index]
-            elif unreachable is not None:
-                result = unreachable
-            else:
-                result = self._submit(item)
-            if not result.reached_server:
-                unreachable = result  # the rest would only wait for their own timeouts
-            yield result
+        started: dict[int, Future[DeliveryResult]] = {}
+        next_start = 0
+
+        def start_more() -> None:
+            """Keep up to ``concurrency`` submissions in flight, in item order."""
+            nonlocal next_start
+            while (self.concurrency > 1 and unreachable is None and next_start < len(items)
+                   and len(started) < self.concurrency):
+                if items[next_start].kind is not ItemKind.AUDIT:
+                    started[next_start] = self._executor().submit(
+                        self._submit, items[next_start])
+                next_start += 1
+
+        try:
+            for index, item in enumerate(items):
+                start_more()
+                if item.kind is ItemKind.AUDIT:
+                    if index not in audit_results:
+                        # Send this and every later audit item of the batch together.
+                        audit_results.update(self._send_audits(items, index, unreachable))
+                    result = audit_results[index]
+                elif index in started:
+                    result = started.pop(index).result()
+                elif unreachable is not None:
+                    result = unreachable
+                else:
+                    result = self._submit(item)
+                if not result.reached_server:
+                    unreachable = result  # the rest would only wait for their own timeouts
+                yield result
+        finally:
+            # Abandoned early: let what is on the wire finish (its item stays in flight
+            # under the lease and is sent again with the same key, deduplicated).
+            for future in started.values():
+                future.cancel()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.concurrency,
+                                            thread_name_prefix="outbox-deliver")
+        return self._pool
 
     def _send_audits(
         self, items: Sequence[OutgoingItem], first: int, unreachable: DeliveryResult | None

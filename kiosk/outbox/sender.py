@@ -22,6 +22,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -233,6 +234,10 @@ class Sender:
 
         Outcomes are recorded as they come, in groups (group commit: one fsync for up to
         `settle_every` results or `settle_after_s`), so a crash mid-batch re-sends little.
+        A group's commit runs on the store's one writer thread while the next deliveries
+        go on (the writer keeps the order: claim, then the groups); the round waits for
+        all of them before it returns, and a failed one fails the round (its items stay in
+        flight under this lease and are reclaimed, as after a crash).
         """
         lease_id = self.lease_id
         items = self.outbox.call(
@@ -242,23 +247,28 @@ class Sender:
         if not items:
             return 0
         group: list[Settlement] = []
+        committing: list[Future[int]] = []
         group_started = time.monotonic()
-        for item, result in zip(items, self._deliver(items), strict=True):
-            self.outbox.connectivity.record_delivery(result)
-            group.append(self.policy.settle(item, result, self._clock(), self._rng))
-            self._on_tick()
-            if len(group) >= self.settle_every or (
-                time.monotonic() - group_started >= self.settle_after_s
-            ):
-                self._settle(lease_id, group)
-                group, group_started = [], time.monotonic()
-        if group:
-            self._settle(lease_id, group)
+        try:
+            for item, result in zip(items, self._deliver(items), strict=True):
+                self.outbox.connectivity.record_delivery(result)
+                group.append(self.policy.settle(item, result, self._clock(), self._rng))
+                self._on_tick()
+                if len(group) >= self.settle_every or (
+                    time.monotonic() - group_started >= self.settle_after_s
+                ):
+                    committing.append(self._settle(lease_id, group))
+                    group, group_started = [], time.monotonic()
+            if group:
+                committing.append(self._settle(lease_id, group))
+        finally:
+            for future in committing:
+                future.result()  # the first failure is raised, after all have run
         return len(items)
 
-    def _settle(self, lease_id: str, group: list[Settlement]) -> None:
+    def _settle(self, lease_id: str, group: list[Settlement]) -> Future[int]:
         settlements = list(group)
-        self.outbox.call(lambda s: s.settle(lease_id, settlements), writes=True)
+        return self.outbox.submit(lambda s: s.settle(lease_id, settlements), writes=True)
 
     def _deliver(self, items: Sequence[OutgoingItem]) -> Iterator[DeliveryResult]:
         """The deliverer's results in order; whatever it fails to answer is retried later."""

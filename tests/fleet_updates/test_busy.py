@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from kiosk.crypto_at_rest import AtRestCipher
@@ -26,6 +27,11 @@ lock.set_open(False)
 print("released", flush=True)
 sys.stdin.readline()
 """
+
+
+def ukey(name: str) -> str:
+    """A fixed lowercase UUID per name: the only key form the outbox takes."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 class _View:
@@ -77,7 +83,7 @@ def test_in_flight_items_of_a_live_sender_are_busy_queued_ones_are_not(tmp_path:
     store = OutboxStore(db, ItemSealer(AtRestCipher(b"k" * 32)), "ksk-test-001")
     try:
         for i in range(3):
-            store.enqueue(ItemKind.SUBMISSION, b"{}", f"key-{i}")
+            store.enqueue(ItemKind.SUBMISSION, b"{}", ukey(f"key-{i}"))
         assert busy_reasons(tmp_path, db) == []  # queued, waiting for the network: idle
         lease = SenderLease(db, now_s=0.0)
         claimed = store.claim(lease.lease_id, limit=2)

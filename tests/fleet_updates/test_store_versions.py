@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ from kiosk.outbox.schema import MIGRATIONS, SCHEMA_VERSION
 from kiosk.outbox.store import OutboxStore, SchemaTooNew
 
 KEY = b"\x07" * 32
+
+
+def ukey(name: str) -> str:
+    """A fixed lowercase UUID per name: the only key form the outbox takes."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 def _additive_step(conn: sqlite3.Connection) -> None:
@@ -44,7 +50,7 @@ def _queue(db: Path, n: int) -> None:
     store = open_store(db)
     try:
         for i in range(n):
-            store.enqueue(ItemKind.SUBMISSION, f'{{"n": {i}}}'.encode(), f"key-{i}")
+            store.enqueue(ItemKind.SUBMISSION, f'{{"n": {i}}}'.encode(), ukey(f"key-{i}"))
     finally:
         store.close()
 
@@ -65,7 +71,8 @@ def test_newer_release_reads_an_older_store_with_every_item(tmp_path: Path,
         assert store.schema_version == newer_release
         lease = SenderLease(db, now_s=0.0)
         items = store.claim(lease.lease_id, limit=50)
-        assert sorted(i.idempotency_key for i in items) == sorted(f"key-{i}" for i in range(20))
+        assert sorted(i.idempotency_key for i in items) == sorted(
+            ukey(f"key-{i}") for i in range(20))
         assert sorted(i.payload for i in items) == sorted(
             f'{{"n": {i}}}'.encode() for i in range(20))
         lease.release()

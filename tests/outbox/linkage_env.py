@@ -25,8 +25,10 @@ def credentials(pki_dir: Path) -> KioskCredentials:
     return ensure_kiosk_credentials(pki_dir, KIOSK_ID)
 
 
-def linkage_client(base_url: str, creds: KioskCredentials) -> LinkageClient:
+def linkage_client(base_url: str, creds: KioskCredentials,
+                   max_connections: int = 1) -> LinkageClient:
     return LinkageClient(
+        max_connections=max_connections,
         base_url=base_url,
         kiosk_id=creds.kiosk_id,
         ssl_context=tls_context(creds.ca_file, creds.cert_file, creds.key_file),

@@ -51,9 +51,12 @@ def outbox(tmp_path: Path, clock: FakeClock) -> Iterator[Outbox]:
     box.close()
 
 
-@pytest.fixture
-def deliverer(server: RunningServer, creds: KioskCredentials) -> Iterator[LinkageDeliverer]:
-    d = LinkageDeliverer(linkage_client(server.base_url, creds))
+@pytest.fixture(params=[1, 4], ids=["one-at-a-time", "concurrent-4"])
+def deliverer(server: RunningServer, creds: KioskCredentials,
+              request: pytest.FixtureRequest) -> Iterator[LinkageDeliverer]:
+    concurrency = request.param
+    d = LinkageDeliverer(linkage_client(server.base_url, creds, concurrency),
+                         concurrency=concurrency)
     yield d
     d.close()
 
@@ -185,3 +188,77 @@ def test_a_header_trickling_server_holds_one_item_for_its_deadline_only(
     stats = server.submissions()
     assert all(stats[r.idempotency_key].accepted == 1 for r in subs)
     assert 2.0 <= took <= 3.0 + 4.0, took  # one deadline, then the queue drained
+
+
+def test_submissions_are_on_the_wire_together_up_to_the_concurrency(
+    outbox: Outbox, server: RunningServer, creds: KioskCredentials, clock: FakeClock,
+):
+    """Four deliveries meet at a barrier before each is sent: one at a time, the first
+    would wait alone and the barrier would break at its deadline."""
+    import threading
+
+    barrier = threading.Barrier(4, timeout=20.0)
+    met: list[str] = []
+
+    class Meeting(LinkageDeliverer):
+        def _submit(self, item):  # type: ignore[no-untyped-def]
+            if len(met) < 4:
+                barrier.wait()
+                met.append(threading.current_thread().name)
+            return super()._submit(item)
+
+    deliverer = Meeting(linkage_client(server.base_url, creds, 4), concurrency=4)
+    try:
+        refs = [outbox.enqueue(ItemKind.SUBMISSION, encode_submission(submission(n)))
+                for n in range(12)]
+        drain(new_sender(outbox, deliverer, clock), clock)
+    finally:
+        deliverer.close()
+    assert len(set(met)) == 4 and all(name.startswith("outbox-deliver") for name in met)
+    stats = server.submissions()
+    assert all(stats[r.idempotency_key].accepted == 1 for r in refs)
+    assert outbox.call(lambda s: s.status()).counts[ItemState.DELIVERED] == 12
+
+
+def test_concurrency_beyond_the_client_pool_is_refused(server: RunningServer,
+                                                       creds: KioskCredentials):
+    client = linkage_client(server.base_url, creds, 2)
+    try:
+        with pytest.raises(ValueError, match="pooled connections"):
+            LinkageDeliverer(client, concurrency=3)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("value", ["0", "33", '"8"'])
+def test_a_bad_delivery_concurrency_names_the_key_and_the_file(tmp_path: Path, value: str):
+    from kiosk.config import load_settings
+    from kiosk.config.loader import ConfigError
+
+    from .linkage_env import write_kiosk_config
+
+    path = write_kiosk_config(tmp_path, "https://127.0.0.1:1")
+    text = path.read_text("utf-8").replace(
+        "backoff_cap_s = 0.3", f"backoff_cap_s = 0.3\ndelivery_concurrency = {value}")
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "delivery_concurrency" in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_the_deliverer_from_settings_pools_one_connection_per_delivery(tmp_path: Path):
+    from kiosk.config import load_settings
+    from kiosk.linkage.pki import ensure_demo_pki
+
+    from .linkage_env import write_kiosk_config
+
+    path = write_kiosk_config(tmp_path, "https://127.0.0.1:1")
+    path.write_text(path.read_text("utf-8").replace(
+        "backoff_cap_s = 0.3", "backoff_cap_s = 0.3\ndelivery_concurrency = 5"), "utf-8")
+    settings = load_settings(path)
+    ensure_demo_pki(settings)
+    deliverer = LinkageDeliverer.from_settings(settings)
+    try:
+        assert (deliverer.concurrency, deliverer.client.max_connections) == (5, 5)
+    finally:
+        deliverer.close()

@@ -14,6 +14,7 @@ import json
 import random
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,18 @@ from .linkage_env import write_kiosk_config
 PAGE = 4096
 
 
+def ukey(name: str) -> str:
+    """A fixed lowercase UUID per name: the only key form the outbox takes."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
 def _fill(store: OutboxStore, rng: random.Random, count: int) -> tuple[dict[str, bytes], set[str]]:
     """Enqueue ``count`` items; deliver some, leave some in flight. Returns the waiting
     items (key -> plaintext) and the keys delivered before the damage."""
     waiting: dict[str, bytes] = {}
     for n in range(count):
         payload = rng.randbytes(rng.randrange(40, 3000))  # stays on one page (no overflow)
-        receipt = store.enqueue(ItemKind.SUBMISSION, payload, f"key-{n:05d}")
+        receipt = store.enqueue(ItemKind.SUBMISSION, payload, ukey(f"key-{n:05d}"))
         waiting[receipt.idempotency_key] = payload
     delivered: set[str] = set()
     claimed = store.claim("before", count // 3)
@@ -179,7 +185,7 @@ def test_rows_still_in_the_wal_are_salvaged(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     sealer = load_outbox_cipher(settings)
     store = OutboxStore(settings.database, sealer, KIOSK_ID, clock=FakeClock())
-    keys = [store.enqueue(ItemKind.SUBMISSION, b"x" * 300, f"k{n}").idempotency_key
+    keys = [store.enqueue(ItemKind.SUBMISSION, b"x" * 300, ukey(f"k{n}")).idempotency_key
             for n in range(30)]
     # A crash snapshot: another connection keeps the WAL from being checkpointed on close.
     keeper = sqlite3.connect(settings.database)
@@ -206,7 +212,7 @@ def test_salvage_command_imports_a_file_set_aside_earlier(
     old = tmp_path / "old" / "outbox.sqlite3"
     store = OutboxStore(old, sealer, KIOSK_ID, clock=FakeClock())
     for n in range(40):
-        store.enqueue(ItemKind.SUBMISSION, b"y" * 200, f"k{n}")
+        store.enqueue(ItemKind.SUBMISSION, b"y" * 200, ukey(f"k{n}"))
     store.close()
     data = bytearray(old.read_bytes())
     data[:PAGE] = bytes(PAGE)  # page 1: the header and the schema are gone
@@ -240,7 +246,7 @@ def test_rows_with_overflow_pages_are_read_whole(tmp_path: Path) -> None:
     sealer = load_outbox_cipher(settings)
     store = OutboxStore(settings.database, sealer, KIOSK_ID, clock=FakeClock())
     rng = random.Random(3)
-    sent = {f"k{n}": rng.randbytes(rng.randrange(5_000, 60_000)) for n in range(12)}
+    sent = {ukey(f"k{n}"): rng.randbytes(rng.randrange(5_000, 60_000)) for n in range(12)}
     for key, payload in sent.items():
         store.enqueue(ItemKind.SUBMISSION, payload, key)
     store.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,11 @@ from .conftest import KIOSK_ID, FakeClock, make_settings
 MAX_ATTEMPTS = 2
 MAX_AGE_S = 2000.0
 SENDERS = ("a", "b")
+
+
+def ukey(name: str) -> str:
+    """A fixed lowercase UUID per name: the only key form the outbox takes."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 @dataclass
@@ -94,7 +100,7 @@ class OutboxMachine(RuleBasedStateMachine):
             assert (again.item_id, again.reference) == (item_id, model.reference)
             return
         self.keys_used += 1
-        key = f"key-{self.keys_used}"
+        key = ukey(f"key-{self.keys_used}")
         receipt = self.store.enqueue(kind, payload, key)
         assert receipt.item_id not in self.items
         assert receipt.reference not in {m.reference for m in self.items.values()}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
+from kiosk.config.loader import REPO_ROOT
 from kiosk.config.settings import OutboxSettings
 from kiosk.crypto_at_rest import generate_key_file
 from kiosk.outbox.crypto import load_outbox_cipher
@@ -16,6 +19,7 @@ from kiosk.outbox.health import TechnicianAlert
 from kiosk.outbox.model import ItemKind, ItemState
 from kiosk.outbox.schema import SCHEMA_VERSION
 from kiosk.outbox.store import (
+    InvalidIdempotencyKey,
     KeyMismatch,
     OutboxStore,
     SchemaTooNew,
@@ -78,13 +82,53 @@ def test_fresh_database_does_not_reuse_todays_numbers(
 
 def test_same_idempotency_key_is_the_same_item(open_store: Opener):
     store = open_store()
-    a = store.enqueue(ItemKind.SUBMISSION, b"payload", idempotency_key="key-1")
-    assert store.enqueue(ItemKind.SUBMISSION, b"payload", idempotency_key="key-1") == a
+    key = "0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2c"
+    a = store.enqueue(ItemKind.SUBMISSION, b"payload", idempotency_key=key)
+    assert store.enqueue(ItemKind.SUBMISSION, b"payload", idempotency_key=key) == a
     with pytest.raises(StoreError, match="different payload"):
-        store.enqueue(ItemKind.SUBMISSION, b"other", idempotency_key="key-1")
-    with pytest.raises(StoreError, match="printable"):
-        store.enqueue(ItemKind.SUBMISSION, b"x", idempotency_key="bad\nkey")
+        store.enqueue(ItemKind.SUBMISSION, b"other", idempotency_key=key)
     assert store.status().counts[ItemState.PENDING] == 1
+
+
+def _contract_key_pattern() -> str:
+    """The Idempotency-Key header's pattern, read from the OpenAPI document itself."""
+    spec = yaml.safe_load((REPO_ROOT / "docs" / "linkage-api.yaml").read_text("utf-8"))
+    patterns = {p["schema"]["pattern"] for path in spec["paths"].values()
+                for op in path.values() if isinstance(op, dict)
+                for p in op.get("parameters", []) if p.get("name") == "Idempotency-Key"}
+    (pattern,) = patterns
+    return str(pattern)
+
+
+@pytest.mark.parametrize("key", [
+    "key-1", "bad\nkey", "", "0B7E2A3C-5D4F-4E6A-9B8C-7D6E5F4A3B2C",  # upper case
+    " 0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2c", "0b7e2a3c5d4f4e6a9b8c7d6e5f4a3b2c",
+    "{0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2c}", "0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2c\n",
+    "urn:uuid:0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2c", "0b7e2a3c-5d4f-4e6a-9b8c-7d6e5f4a3b2g",
+])
+def test_a_key_the_linkage_api_would_refuse_is_never_accepted(open_store: Opener, key: str):
+    """The API takes a lowercase UUID only; anything else would be refused at every try."""
+    assert not re.fullmatch(_contract_key_pattern(), key)  # the contract refuses it too
+    store = open_store()
+    with pytest.raises(InvalidIdempotencyKey, match="lowercase UUID"):
+        store.enqueue(ItemKind.SUBMISSION, b"x", idempotency_key=key)
+    status = store.status()
+    assert status.counts[ItemState.PENDING] == 0 and status.loss.accepted == 0
+
+
+def test_every_uuid_form_the_api_takes_is_accepted(open_store: Opener):
+    """Each UUID version, the nil and the max UUID; the contract's own pattern
+    (docs/linkage-api.yaml) is the oracle the outbox agrees with."""
+    contract = _contract_key_pattern()
+    keys = [str(uuid.uuid1()), str(uuid.uuid3(uuid.NAMESPACE_DNS, "kiosk")), str(uuid.uuid4()),
+            str(uuid.uuid5(uuid.NAMESPACE_URL, "kiosk")), str(uuid.UUID(int=0)),
+            str(uuid.UUID(int=2**128 - 1)), "018f3a6e-1b2c-7d4e-8f90-a1b2c3d4e5f6"]  # v7
+    store = open_store()
+    for n, key in enumerate(keys):
+        assert re.fullmatch(contract, key), key
+        receipt = store.enqueue(ItemKind.SUBMISSION, b"%d" % n, idempotency_key=key)
+        assert receipt.idempotency_key == key
+    assert store.status().counts[ItemState.PENDING] == len(keys)
 
 
 def test_claim_is_exclusive_and_counts_the_attempt(open_store: Opener):
