@@ -73,6 +73,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=1000, help="per client per round")
     parser.add_argument("--rounds", type=int, default=3)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(queries=300, rounds=2))
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -215,6 +215,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--drain-repeats", type=int, default=3)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(enqueue_n=300, repeats=3, items=1000, drain_repeats=2))
     args = parser.parse_args()
     payloads = [encode_submission(submission(n)) for n in range(50)]
     root = Path(tempfile.mkdtemp(prefix="bench-outbox-", dir=os.environ.get("BENCH_DIR")))

@@ -241,6 +241,14 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     from kiosk.ui.launch import create_app, run_app
     from kiosk.ui.widgets import KButton
 
+    # The configured level (WARNING here) on the root logger, set after Kivy is imported:
+    # importing Kivy sets the root logger to NOTSET (Kivy's KIVY_LOG_MODE), and every
+    # httpcore and session DEBUG record of every session was then formatted and written
+    # through Kivy's console handler — time and garbage that are the bench's, not the UI's.
+    from kiosk.logging_setup import configure_logging
+
+    configure_logging(settings.kiosk.log_level)
+
     ui = settings.ui.model_copy(update={"fullscreen": False, "demo_panel": False})
     app = create_app(settings, kiosk.engine, ui=ui)
     state: dict[str, Any] = {"done": 0, "started": 0, "last": None, "errors": [],
@@ -407,6 +415,8 @@ def main() -> int:
                         metavar="FRAMES",
                         help="trace Python allocations (FRAMES deep, default 1); print the "
                              "top growth at the end (slower; its bookkeeping adds to RSS)")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(sessions=60, warmup=20, card="simulated"))
     args = parser.parse_args()
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")

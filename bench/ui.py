@@ -437,6 +437,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=3)
     parser.add_argument("--child", choices=["kiosk", "bare"])
     parser.add_argument("--config", type=Path)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(runs=2, sessions=2))
     args = parser.parse_args()
     spawned = float(os.environ.get("BENCH_SPAWNED", time.time()))
     if args.child == "kiosk":
