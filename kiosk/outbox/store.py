@@ -49,6 +49,7 @@ from kiosk.outbox.schema import MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
+CACHE_KIB = 512  # the outbox connection's SQLite page cache
 MAX_KEY_LENGTH = 255
 MAX_PAYLOAD_BYTES = 1024 * 1024
 
@@ -167,6 +168,11 @@ class OutboxStore:
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             # Purged payloads are overwritten, not left in free pages (they are sealed too).
             conn.execute("PRAGMA secure_delete=ON")
+            # A small page cache: the hot pages are the few waiting items and the receipts
+            # index leaves an insert touches. SQLite's default (2 MiB a connection) filled
+            # over a day's sessions as the receipts spread over more pages, and stayed
+            # resident (bench/soak.py, docs/benchmarks.md "Soak").
+            conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
         except BaseException:
             conn.close()
             raise
