@@ -107,9 +107,9 @@ WATCH: dict[str, tuple[Figure, ...]] = {
     "printer_status": (),
     "card_read": (),
     "ui": (
-        _lo("max_stall_ms.median", floor=10.0),
-        _lo("insert_to_menu_vs_engine_only", kind="ratio"),
-        _lo("rss_vs_bare_kivy", kind="ratio", tolerance=0.05),
+        _lo("figures.max_stall_ms.median", floor=10.0),
+        _lo("ratios.max_stall_vs_bare_kivy_max_frame", kind="ratio"),
+        _lo("ratios.rss_vs_bare_kivy", kind="ratio", tolerance=0.05),
     ),
     "access": (
         _lo("figures.key_to_ring_ms.quiet.median", floor=20.0),
