@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMPS := .make
 
 .PHONY: test-container demo test lint pytest test-twice bench system venv prompts clean install fleet-demo \
-        deb repo lock lint-deb fleet-update-demo
+        deb repo lock lint-deb fleet-update-demo bench-check bench-baseline
 
 demo: venv prompts
 	$(PY) -m kiosk demo
@@ -65,8 +65,20 @@ fleet-update-demo: venv
 test-twice: venv lint
 	scripts/test-twice.sh $(PYTEST_ARGS)
 
+# Every bench at its full setting, one after another (bench/check.py is the gate, not a bench).
 bench: venv
-	@set -e; for b in bench/*.py; do echo "== $$b"; scripts/with-display.sh $(PY) $$b; done
+	@set -e; for b in bench/*.py; do [ $$b = bench/check.py ] && continue; \
+	  echo "== $$b"; scripts/with-display.sh $(PY) $$b; done
+
+# The regression gate (docs/benchmarks.md, "Regression gate"): every bench at its short
+# setting (BENCH_QUICK=1), each watched figure compared with bench/baseline.json; prints the
+# figures worse than noise allows and exits 1 if there are any. Not run in CI.
+# `make bench-baseline` re-records the baseline (3 quick runs a bench) from an accepted tree.
+bench-check: venv
+	scripts/with-display.sh $(PY) bench/check.py check $(BENCH_CHECK_ARGS)
+
+bench-baseline: venv
+	scripts/with-display.sh $(PY) bench/check.py baseline $(BENCH_CHECK_ARGS)
 
 system: $(STAMPS)/system
 venv: $(STAMPS)/venv

@@ -289,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/access.py")
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--busy", type=int, default=2, help="CPU burners for the busy pass")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(presses=30))
     args = parser.parse_args(argv)
     app, idle = build_app()
     flips = Flips()

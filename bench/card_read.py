@@ -194,6 +194,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=50, help="insert/read cycles per config")
     parser.add_argument("--citizen", type=int, default=0, help="seed citizen index")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(reads=5))
     args = parser.parse_args()
 
     profile = CardProfile.from_seed(load_seeds().citizens[args.citizen])

@@ -52,6 +52,8 @@ def _ms(samples: list[float]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(runs=10))
     args = parser.parse_args()
     pid = load_seeds().citizens[0].cid
     steps: dict[str, list[float]] = {"baseline_services": [], "start": [], "phone": [],

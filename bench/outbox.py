@@ -271,6 +271,9 @@ def main() -> int:
     parser.add_argument("--fast-delay-ms", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int,
                         default=OutboxSettings.model_fields["delivery_concurrency"].default)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(enqueue_n=300, repeats=3, items=1000, drain_repeats=2,
+                              fast_items=1000, fast_repeats=2))
     args = parser.parse_args()
     payloads = [encode_submission(submission(n)) for n in range(50)]
     root = Path(tempfile.mkdtemp(prefix="bench-outbox-", dir=os.environ.get("BENCH_DIR")))

@@ -84,6 +84,8 @@ def run_case(kind: str, answers: str, runs: int, tmp: Path) -> dict[str, object]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(runs=2))
     args = parser.parse_args()
     result: dict[str, object] = {"bench": "printer_status", "runs": args.runs, "baud": BAUD}
     with tempfile.TemporaryDirectory() as tmp:

@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the largest registry slip's byte counts (and the tails)")
     parser.add_argument("--tail-only", action="store_true",
                         help="only the blank paper after the last ink, per profile")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(render_runs=10, serial_runs=1, tcp_runs=5))
     args = parser.parse_args(argv)
 
     profiles = load_profiles(REPO / "config" / "printer-profiles.toml")

@@ -11,7 +11,7 @@ card in → continue → I agree → a service (card status and submit request i
 → card out.
 
 After ``--warmup`` sessions (default 50: caches, the word dictionary, pools are full) and
-after ``--sessions`` (default 200; the issue's figure is ``--sessions 1000``), it records
+after ``--sessions`` (default 1,000, the issue's figure), it records
 the resident set size (as read, and again after glibc's ``malloc_trim(0)`` has given freed
 arena memory back, so fragmentation and real growth are told apart), glibc's bytes in use,
 SQLite's memory, resident kB by mapping, the number of threads, the open file descriptors
@@ -26,6 +26,7 @@ import argparse
 import ctypes
 import gc
 import json
+import logging
 import os
 import re
 import resource
@@ -115,14 +116,16 @@ def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str,
         # Give freed arena memory back first: what remains resident is really held.
         _LIBC.malloc_trim(0)
         trimmed = rss_mb()
-    sizes = {}
+    sizes, files = {}, {}
     for name, path in paths.items():
-        sizes[name] = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")
-                          if p.is_file())
+        found = {p.name: p.stat().st_size for p in path.parent.glob(path.name + "*")
+                 if p.is_file()}
+        sizes[name] = sum(found.values())
+        files.update(found)
     shot = {"rss_mb": rss, "rss_after_trim_mb": trimmed, "malloc": malloc,
             "threads": len(os.listdir("/proc/self/task")),
             "python_threads": threading.active_count(),
-            "open_fds": len(os.listdir("/proc/self/fd")), "db_bytes": sizes,
+            "open_fds": len(os.listdir("/proc/self/fd")), "db_bytes": sizes, "db_files": files,
             "at": time.monotonic(), "mappings_kb": rss_by_mapping()}
     if server_pid is not None:
         shot["server"] = {"rss_mb": rss_mb(server_pid),
@@ -240,6 +243,14 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     from kiosk.session.view import Screen
     from kiosk.ui.launch import create_app, run_app
     from kiosk.ui.widgets import KButton
+
+    # The configured level (WARNING here) on the root logger, set after Kivy is imported:
+    # importing Kivy sets the root logger to NOTSET (Kivy's KIVY_LOG_MODE), and every
+    # httpcore and session DEBUG record of every session was then formatted and written
+    # through Kivy's console handler — time and garbage that are the bench's, not the UI's.
+    # (Only the level: a new stderr handler now would write into Kivy's stderr stream,
+    # which logs back into it.)
+    logging.getLogger().setLevel(settings.kiosk.log_level)
 
     ui = settings.ui.model_copy(update={"fullscreen": False, "demo_panel": False})
     app = create_app(settings, kiosk.engine, ui=ui)
@@ -363,6 +374,9 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
         "open_fds": last["open_fds"] - first["open_fds"],
         "db_bytes": {k: last["db_bytes"][k] - first["db_bytes"][k]
                      for k in first["db_bytes"]},
+        # by file: main database, its -wal, the ledger (docs/benchmarks.md, "Soak")
+        "db_files": {k: v - first["db_files"].get(k, 0)
+                     for k, v in last["db_files"].items() if v != first["db_files"].get(k, 0)},
         # where the resident kB went, by mapping (the five largest changes)
         "mappings_kb": dict(sorted(((k, v) for k, v in grown.items() if v),
                                    key=lambda kv: -abs(kv[1]))[:5]),
@@ -393,7 +407,7 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--card", choices=("pcsc", "simulated"), default="pcsc")
     parser.add_argument("--server", choices=("process", "thread"), default="process",
@@ -407,6 +421,8 @@ def main() -> int:
                         metavar="FRAMES",
                         help="trace Python allocations (FRAMES deep, default 1); print the "
                              "top growth at the end (slower; its bookkeeping adds to RSS)")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(sessions=60, warmup=20, card="simulated"))
     args = parser.parse_args()
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")

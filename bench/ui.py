@@ -465,6 +465,8 @@ def main() -> int:
     parser.add_argument("--config", type=Path)
     parser.add_argument("--idle-s", type=float, default=3.0,
                         help="bare child: how long to animate (the kiosk run's time)")
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(runs=2, sessions=2))
     args = parser.parse_args()
     spawned = float(os.environ.get("BENCH_SPAWNED", time.time()))
     if args.child == "kiosk":

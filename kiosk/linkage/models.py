@@ -44,14 +44,17 @@ class ServiceId(enum.IntEnum):
     HEALTH_RIGHTS = 902
 
 
+# cache_strings="keys": pydantic-core's JSON string cache (process-wide, 16,384 entries)
+# keeps field names only. Caching every value as well filled it with one-off request ids,
+# tokens and times, ~4.5 a session, resident for the life of the kiosk (bench/soak.py).
 class Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", cache_strings="keys")
 
 
 class Lenient(BaseModel):
     """Service data: providers may add fields; we keep only what we know."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", cache_strings="keys")
 
 
 class ErrorBody(Wire):

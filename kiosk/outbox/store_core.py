@@ -32,6 +32,7 @@ from kiosk.outbox.salvage import SalvageResult
 log = logging.getLogger("kiosk.outbox.store")
 
 BUSY_TIMEOUT_S = 30.0
+CACHE_KIB = 512  # the outbox connection's SQLite page cache
 
 
 class StoreError(Exception):

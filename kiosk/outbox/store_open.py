@@ -15,6 +15,7 @@ from kiosk.outbox.health import StoreHealth, TechnicianAlert
 from kiosk.outbox.ledger import Ledger, LedgerCorrupt, LossCount, ledger_path
 from kiosk.outbox.store_core import (
     BUSY_TIMEOUT_S,
+    CACHE_KIB,
     StoreCore,
     _fsync_dir,
     _is_corruption,
@@ -47,6 +48,11 @@ class StoreOpening(StoreCore):
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             # Purged payloads are overwritten, not left in free pages (they are sealed too).
             conn.execute("PRAGMA secure_delete=ON")
+            # A small page cache: the hot pages are the few waiting items and the receipts
+            # index leaves an insert touches. SQLite's default (2 MiB a connection) filled
+            # over a day's sessions as the receipts spread over more pages, and stayed
+            # resident (bench/soak.py, docs/benchmarks.md "Soak").
+            conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
         except BaseException:
             conn.close()
             raise
