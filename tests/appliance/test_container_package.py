@@ -137,7 +137,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
         machine.write("/etc/linkage-kiosk/environment", "DISPLAY=:0\nSDL_VIDEODRIVER=x11\n")
         offline(machine, "chgrp linkage-kiosk /etc/linkage-kiosk/kiosk.toml && systemctl "
                          "enable linkage-reference-server.service kiosk-test-display.service "
-                         "fleet-repo.service")
+                         "fleet-repo.service && runuser -u linkage-kiosk -- "
+                         f"{PY} -m kiosk --config /etc/linkage-kiosk/kiosk.toml prompts build")
         machine.boot()  # the boot that counts: installed and configured, switched on
         assert machine.booted_at is not None
         wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
