@@ -84,6 +84,10 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"\ncontainer tests skipped: {exc}")
         pytest.skip(str(exc))
+    reason = nspawn.cannot_boot(root)
+    if reason:
+        print(f"\ncontainer tests skipped: {reason}")
+        pytest.skip(reason)
     work = tmp_path_factory.mktemp("nspawn")
     machine = nspawn.Machine(root, work / "upper", wheels, f"kiosk-test-{int(time.time())}")
     try:

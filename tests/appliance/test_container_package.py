@@ -106,6 +106,10 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"\ncontainer tests skipped: {exc}")
         pytest.skip(str(exc))
+    reason = nspawn.cannot_boot(root)
+    if reason:
+        print(f"\ncontainer tests skipped: {reason}")
+        pytest.skip(reason)
     work = tmp_path_factory.mktemp("nspawn-deb")
     # No wheelhouse: the package carries its own venv (an empty folder for the bind mount).
     machine = nspawn.Machine(root, work / "upper", work / "no-wheels",
