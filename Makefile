@@ -23,8 +23,10 @@ prompts: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-# The real-systemd container tests (tests/appliance/test_container*.py) run apart:
-# `make test-container` (root, systemd-nspawn; ~15 min). They are not in `make test`.
+# The real-systemd container tests (tests/appliance/test_container*.py) run apart, as a CI
+# job of their own: `make test-container` (root, systemd-nspawn). Green twice in a row, but
+# 17-24 min (warm cache / three .deb builds), over the ~15 min `make test` may add: they are
+# not in `make test` (docs/appliance.md). Where nspawn cannot run they skip, saying why.
 pytest: venv
 	scripts/with-display.sh $(PY) -m pytest -m "not container" $(PYTEST_ARGS)
 
