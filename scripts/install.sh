@@ -77,6 +77,9 @@ run() {
 need=(python3 sed install mktemp)
 [ "$SKIP_VENV" = 1 ] || need+=(pip-via-venv)
 [ "$live_system" = 1 ] && need+=(getent useradd groupadd chown systemctl udevadm)
+# The demo's spoken guidance: the espeak-ng stand-in prompt pack is built at install time,
+# as the kiosk user (a blind citizen needs it; a recorded pack replaces it in production).
+[ "$MODE" = demo ] && [ "$live_system" = 1 ] && need+=(espeak-ng runuser)
 missing=()
 for tool in "${need[@]}"; do
   case "$tool" in
@@ -89,7 +92,7 @@ if [ ${#missing[@]} -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "install.sh: (dry run) missing tools: ${missing[*]}; a real install would stop here" >&2
 elif [ ${#missing[@]} -gt 0 ]; then
   echo "install.sh: missing tools, nothing was changed: ${missing[*]}" >&2
-  echo "  (Debian: apt-get install systemd udev passwd python3-venv coreutils sed)" >&2
+  echo "  (Debian: apt-get install systemd udev passwd python3-venv coreutils sed espeak-ng)" >&2
   exit 69
 fi
 
@@ -220,6 +223,20 @@ else
       -e "s|^demo_panel = true|demo_panel = false|" \
       "$src/config/kiosk.toml" > "$demo_config"
   install_config "$demo_config" "$(D "$CONFDIR")/kiosk.toml" 0640
+fi
+
+# --- 4b. demo: the stand-in prompt pack in the state dir, so speech works from the first
+# citizen on (the UI would build it at its first start too, but health would say FAIL
+# audio until then, and a UI started without espeak-ng would stay silent).
+if [ "$MODE" = demo ] && [ "$SKIP_VENV" = 0 ]; then
+  say "spoken guidance: the espeak-ng stand-in prompt pack in $STATEDIR/prompts"
+  track "$(D "$STATEDIR")/prompts"
+  if [ "$live_system" = 1 ]; then
+    run runuser -u "$KIOSK_USER" -- "$PREFIX/venv/bin/python" -m kiosk \
+        --config "$CONFDIR/kiosk.toml" prompts build
+  else
+    echo "(staged, skipped) prompts build: the UI builds the pack at its first start"
+  fi
 fi
 
 # --- 5. systemd units and udev rules -------------------------------------------------------

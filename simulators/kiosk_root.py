@@ -20,7 +20,7 @@ SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 INCLUDE = ("systemd", "systemd-sysv", "dbus", "adduser", "python3", "libpython3.11", "pcscd",
            "libpcsclite1", "libasound2", "libgl1", "libegl1", "libmtdev1", "libusb-1.0-0",
-           "fonts-thai-tlwg", "openssl", "gpgv", "ca-certificates", "sqlite3")
+           "fonts-thai-tlwg", "openssl", "gpgv", "ca-certificates", "sqlite3", "espeak-ng")
 
 
 def base_tarball(cache: Path = CACHE) -> Path:

@@ -84,6 +84,10 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"\ncontainer tests skipped: {exc}")
         pytest.skip(str(exc))
+    reason = nspawn.cannot_boot(root)
+    if reason:
+        print(f"\ncontainer tests skipped: {reason}")
+        pytest.skip(reason)
     work = tmp_path_factory.mktemp("nspawn")
     machine = nspawn.Machine(root, work / "upper", wheels, f"kiosk-test-{int(time.time())}")
     try:
@@ -116,14 +120,23 @@ def test_demo_install_comes_up_with_every_unit_active_within_60s(kiosk: Kiosk) -
     for unit in nspawn.UNITS:
         assert m.show(unit, "UnitFileState") == "enabled", unit
         assert kiosk.restarts_at_boot[unit] == "0", f"{unit} crash-looped at boot"
-    items = {}
+    items: dict[str, dict[str, object]] = {}
+    # The demo has no headphone-jack hardware: audio is WARN for that alone, and only once
+    # the output works and the prompt pack (built by install.sh --demo) is complete.
+    demo_warn = {"audio": "the headphone jack is simulated (demo, no jack hardware)"}
 
     def healthy() -> bool:
+        items.clear()
         items.update(kiosk.health())
-        return all(i["status"] == "ok" for i in items.values())
+        return all(i["status"] == "ok" or (i["status"] == "warn" and key in demo_warn
+                                           and demo_warn[key] in str(i["summary"]))
+                   for key, i in items.items())
 
-    wait_until(healthy, 60, f"health all OK ({items})", every_s=2.0)
-    assert {"units", "sender", "outbox", "linkage"} <= set(items)
+    took = wait_until(healthy, 60, "health all OK but the demo's simulated jack", every_s=2.0)
+    print(f"\nhealth all OK {took:.1f} s after the units were up; audio: "
+          f"{items['audio']['summary']}")
+    assert {"units", "sender", "outbox", "linkage", "audio"} <= set(items)
+    assert items["audio"]["detail"]["prompt_clips_missing"] == 0  # type: ignore[index]
 
 
 def test_a_frozen_sender_is_restarted_by_its_watchdog(kiosk: Kiosk) -> None:

@@ -106,6 +106,10 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"\ncontainer tests skipped: {exc}")
         pytest.skip(str(exc))
+    reason = nspawn.cannot_boot(root)
+    if reason:
+        print(f"\ncontainer tests skipped: {reason}")
+        pytest.skip(reason)
     work = tmp_path_factory.mktemp("nspawn-deb")
     # No wheelhouse: the package carries its own venv (an empty folder for the bind mount).
     machine = nspawn.Machine(root, work / "upper", work / "no-wheels",
@@ -137,7 +141,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
         machine.write("/etc/linkage-kiosk/environment", "DISPLAY=:0\nSDL_VIDEODRIVER=x11\n")
         offline(machine, "chgrp linkage-kiosk /etc/linkage-kiosk/kiosk.toml && systemctl "
                          "enable linkage-reference-server.service kiosk-test-display.service "
-                         "fleet-repo.service")
+                         "fleet-repo.service && runuser -u linkage-kiosk -- "
+                         f"{PY} -m kiosk --config /etc/linkage-kiosk/kiosk.toml prompts build")
         machine.boot()  # the boot that counts: installed and configured, switched on
         assert machine.booted_at is not None
         wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
@@ -198,6 +203,19 @@ def test_a_release_failing_its_selfcheck_under_systemd_is_rolled_back(kiosk: Kio
     assert m.run("dpkg-query", "-W", "-f=${Version}", "linkage-kiosk").stdout == VERSION
     status = m.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "status").stdout
     assert '"rollbacks": 1' in status and BAD in status
-    # Not yet shown (the first run left the units not all active 60 s after the rollback;
-    # cause not yet found — see docs/fleet-updates.md): every unit active again after the
-    # rollback, and the next run leaving the held release alone.
+    # Every unit serves again after the rollback: the previous release's postinst restarts
+    # the enabled units, the demo's reference server too (debian/rules: not --no-start,
+    # which stopped it at the upgrade and never started it again).
+    back = wait_until(lambda: all(m.active(u) for u in UNITS), 60,
+                      "every unit active after the rollback")
+    print(f"every unit active {back:.1f} s after the rollback ended "
+          f"({time.monotonic() - started:.1f} s after the update began)")
+    wait_until(lambda: kiosk.selfcheck().returncode == 0, 120,
+               "the rolled-back release passing its self-check")
+    # The next run leaves the held release alone.
+    again = m.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "update", check=False,
+                  timeout=300)
+    print(f"next run: {again.stdout.strip()[-300:]}")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "no install: held" in again.stdout
+    assert m.run("dpkg-query", "-W", "-f=${Version}", "linkage-kiosk").stdout == VERSION

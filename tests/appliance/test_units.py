@@ -141,6 +141,28 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "p").exists()
 
 
+def test_a_demo_install_builds_the_prompt_pack_as_the_kiosk_user(tmp_path: Path) -> None:
+    """A blind citizen needs the spoken guidance from the first boot: the demo install builds
+    the stand-in pack (espeak-ng, checked first) in the state dir, as the kiosk user."""
+    conf = tmp_path / "reader.conf.d"
+    conf.mkdir()
+    prefix = tmp_path / "p"
+    done = subprocess.run(
+        ["bash", str(INSTALL), "--demo", "--dry-run", "--reader-conf-dir", str(conf),
+         "--prefix", str(prefix)], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (f"+ runuser -u linkage-kiosk -- {prefix}/venv/bin/python -m kiosk --config "
+            "/etc/linkage-kiosk/kiosk.toml prompts build") in done.stdout
+    # Without espeak-ng a real demo install stops before it changes anything.
+    env = {**os.environ, "PATH": str(tool_dir(tmp_path, "espeak-ng"))}
+    missing = subprocess.run(
+        ["bash", str(INSTALL), "--demo", "--dry-run", "--reader-conf-dir", str(conf),
+         "--prefix", str(prefix)], env=env, capture_output=True, text=True, check=False,
+        timeout=60)
+    assert "missing tools: " in missing.stderr and "espeak-ng" in missing.stderr, missing.stderr
+    assert not prefix.exists()
+
+
 @pytest.mark.parametrize("prefix", ["relative/dir", "/opt/kiosk|touch /tmp/x", "/opt/a b",
                                     "/opt/../etc", "/", "/opt/k&x", "/opt/k\\1", "/opt/$HOME"])
 def test_an_unsafe_prefix_is_refused_before_anything_is_written(prefix: str,

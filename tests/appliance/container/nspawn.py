@@ -48,6 +48,19 @@ def unavailable() -> str | None:
     return None
 
 
+def cannot_boot(root: Path) -> str | None:
+    """Why nspawn cannot start a container from ``root`` on this machine (root, but in a
+    container without the privileges nspawn needs), or None: one ``/bin/true`` inside,
+    the cached root read-only."""
+    done = subprocess.run(["systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
+                           "--private-network", "--read-only", "-D", str(root), "/bin/true"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        return (f"systemd-nspawn cannot run a container here (exit {done.returncode}): "
+                f"{done.stderr.strip()[-300:]}")
+    return None
+
+
 def build_root() -> Path:
     """The cached root (built on first use: ~40 s to 2 min from the Debian mirror)."""
     with _lock:
