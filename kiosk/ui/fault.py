@@ -24,7 +24,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.uix.label import Label
@@ -38,7 +38,25 @@ from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, spacer
 
 if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+    from kivy.uix.screenmanager import Screen as KivyScreen
+    from kivy.uix.screenmanager import ScreenManager
+
+    from kiosk.ui.bridge import SessionBridge
+    from kiosk.ui.step_bar import StepBar
+
+
+class FaultHost(Protocol):
+    """What the guard needs of the app (:class:`kiosk.ui.app.KioskApp`), named here so this
+    module does not import the app that imports it."""
+
+    view: SessionView | None
+    bridge: SessionBridge
+    screens: dict[str, KivyScreen]
+    overlay: str | None
+    step_bar: StepBar
+    manager: ScreenManager
+
+    def help(self) -> None: ...
 
 log = logging.getLogger("kiosk.ui.fault")
 T = TypeVar("T")
@@ -126,7 +144,7 @@ class UnbuiltScreen(KioskScreen):
 class FaultGuard(ExceptionHandler):
     """One per app: `install` makes it Kivy's exception handler; `run` guards a call."""
 
-    def __init__(self, app: KioskApp) -> None:
+    def __init__(self, app: FaultHost) -> None:
         super().__init__()
         self.app = app
         self.pending: str | None = None
