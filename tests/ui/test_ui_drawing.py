@@ -17,9 +17,10 @@ from kivy.graphics.instructions import InstructionGroup
 from kivy.graphics.stencil_instructions import StencilPush
 from uikit_feeder import ViewFeeder
 
+from kiosk.commands.contact_sheet import build_cases
 from kiosk.ui.app import KioskApp
 from kiosk.ui.contact_sheet import show
-from kiosk.ui.layout_cases import Variant, build_cases
+from kiosk.ui.layout_cases import Variant
 from kiosk.ui.screens.base import KioskScrollView
 from kiosk.ui.widgets import KButton, KLabel
 
