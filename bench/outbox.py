@@ -17,7 +17,7 @@ default here is FULL too: the figure is reported), on the same disk.
   before timing); the reference server runs in its own process.
 
 * **fast drain** (issue 28.3): ``--fast-items`` (2,000: a busy office after a day offline)
-  queued, then drained by the `Sender` against ``bench/fast_linkage.py``, a centre that
+  queued, then drained by the `Sender` against ``simulators/fast_linkage.py``, a centre that
   answers each submission after 1 ms (in its own process), with
   ``delivery_concurrency`` = ``--concurrency`` and = 1 in the same round (the ratio is
   per round). The server's own count says how many keys it accepted and how many it saw
@@ -116,7 +116,7 @@ def start_server(state: Path, *, fast_delay_ms: float | None = None,
     command = ([sys.executable, "-m", "simulators.linkage_server", "--port", "0",
                 "--state-dir", str(state / "server"), "--pki-dir", str(pki)]
                if fast_delay_ms is None else
-               [sys.executable, str(REPO / "bench" / "fast_linkage.py"), "--pki-dir", str(pki),
+               [sys.executable, "-m", "simulators.fast_linkage", "--pki-dir", str(pki),
                 "--delay-ms", str(fast_delay_ms)])
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

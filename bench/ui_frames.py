@@ -159,6 +159,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=15)
     parser.add_argument("--reps", type=int, default=3)
+    from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
+    parser.set_defaults(**quick(frames=8, reps=2))
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("BENCH_UNDER_XVFB"):
         os.execvpe("xvfb-run", ["xvfb-run", "--auto-servernum",

@@ -104,6 +104,10 @@ class PrinterSettings(Section):
     Default: ``<state_dir>/pki/print-journal.key`` (its own key, not the outbox's)."""
 
 
+HOLDER_ANSWER_MARGIN_S = 1.5
+"""What a holder long-poll leaves of the call's timeouts for the answer itself."""
+
+
 class LinkageSettings(Section):
     base_url: Annotated[str, Field(pattern=r"^https://")]
     """TLS only: plain http is refused by the schema itself."""
@@ -124,14 +128,19 @@ class LinkageSettings(Section):
     holder_wait_s: Annotated[float, Field(ge=0, le=10)] = 8.0
     """Each ThaID holder poll is a long-poll of this many seconds: the gateway answers as
     soon as the phone's approval is decided (0: plain polls every ``holder_poll_s``). Must
-    leave 1.5 s of ``read_timeout_s`` and ``total_timeout_s`` for the answer."""
+    leave 1.5 s of ``read_timeout_s`` and ``total_timeout_s`` for the answer; when not set,
+    the default shrinks to fit them."""
     embedded_server: bool = False
     """Demo only: start the reference Linkage server in-process on ``base_url``'s port."""
 
     @model_validator(mode="after")
     def _wait_within_the_call(self) -> LinkageSettings:
-        if self.holder_wait_s and self.holder_wait_s + 1.5 > min(self.read_timeout_s,
-                                                                 self.total_timeout_s):
+        room = min(self.read_timeout_s, self.total_timeout_s) - HOLDER_ANSWER_MARGIN_S
+        if "holder_wait_s" not in self.model_fields_set:
+            # Not chosen: the default long-poll shrinks to fit shorter call timeouts (a
+            # technician who shortens read_timeout_s need not know about the holder wait).
+            object.__setattr__(self, "holder_wait_s", max(0.0, min(self.holder_wait_s, room)))
+        elif self.holder_wait_s and self.holder_wait_s > room:
             raise ValueError("holder_wait_s must be at least 1.5 s below read_timeout_s "
                              "and total_timeout_s")
         return self

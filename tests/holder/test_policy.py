@@ -74,3 +74,15 @@ def test_a_long_poll_that_cannot_fit_its_call_names_the_key(tmp_path: Path, line
     with pytest.raises(ConfigError) as info:  # 9 s + 1.5 s > read_timeout_s 10 s; > 10; text
         load_settings(bad)
     assert "holder_wait_s" in str(info.value) and str(bad) in str(info.value)
+
+
+def test_an_unset_long_poll_shrinks_to_fit_shorter_call_timeouts(tmp_path: Path) -> None:
+    from kiosk.config import load_settings
+
+    config = CATALOGUE.parent / "kiosk.toml"
+    text = config.read_text("utf-8").replace("holder_wait_s = 8.0\n", "read_timeout_s = 5.0\n")
+    assert "holder_wait_s" not in text
+    text = text.replace('services_file = "services.toml"', f'services_file = "{CATALOGUE}"')
+    short = tmp_path / "kiosk.toml"
+    short.write_text(text, "utf-8")
+    assert load_settings(short).linkage.holder_wait_s == 3.5  # 5 s less the answer's 1.5 s

@@ -1,6 +1,6 @@
 """A Linkage centre that answers a submission in 1 ms: the outbox drain bench's server.
 
-``python bench/fast_linkage.py --pki-dir DIR [--delay-ms 1]`` prints its URL, then serves
+``python -m simulators.fast_linkage --pki-dir DIR [--delay-ms 1]`` prints its URL, then serves
 over the same mutual TLS as the reference server (its PKI; a client certificate is
 required) on uvicorn, with only what the outbox drain calls:
 
@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.linkage.pki import ensure_server_pki
 from simulators.linkage_server.runner import bind_socket
