@@ -82,6 +82,10 @@ def test_an_unset_long_poll_shrinks_to_fit_shorter_call_timeouts(tmp_path: Path)
     config = CATALOGUE.parent / "kiosk.toml"
     text = config.read_text("utf-8").replace("holder_wait_s = 8.0\n", "read_timeout_s = 5.0\n")
     assert "holder_wait_s" not in text
+    here = config.parent  # the copy lives elsewhere: its relative paths point back here
+    profiles = 'profiles_file = "printer-profiles.toml"'
+    text = text.replace('"../', f'"{here.parent}/').replace(
+        profiles, profiles.replace('"printer', f'"{here}/printer'))
     text = text.replace('services_file = "services.toml"', f'services_file = "{CATALOGUE}"')
     short = tmp_path / "kiosk.toml"
     short.write_text(text, "utf-8")
