@@ -26,6 +26,9 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+clock = time.perf_counter
+"""The layers' clock (seconds), looked up at each reading so a test can inject a layer's
+cost without sleeping."""
 SCOPE_KEY = "linkage.server_timing"
 """The per-request dict of marks (layer name → inclusive ms) in the ASGI scope."""
 LAYERS = ("limits", "contract", "app")
@@ -59,13 +62,13 @@ class ServerTiming:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started = clock()
         marks: dict[str, float] = {}
         scope[SCOPE_KEY] = marks
 
         async def send_timed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                total = (time.perf_counter() - started) * 1000
+                total = (clock() - started) * 1000
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.lower() != b"server-timing"]
                 headers.append((b"server-timing", header_value(total, marks).encode()))
@@ -87,12 +90,12 @@ class Timed:
         if scope["type"] != "http" or marks is None:
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started = clock()
         name = self.name
 
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start" and name not in marks:
-                marks[name] = (time.perf_counter() - started) * 1000
+                marks[name] = (clock() - started) * 1000
             await send(message)
 
         await self.app(scope, receive, send_marked)
