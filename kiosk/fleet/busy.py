@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from kiosk.locks import flock_held
 from kiosk.outbox.leases import lease_is_alive
 
 SESSION_LOCK = "session-open.lock"
@@ -63,18 +64,7 @@ class SessionLock:
 
 
 def session_open(state_dir: Path) -> bool:
-    path = state_dir / SESSION_LOCK
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return flock_held(state_dir / SESSION_LOCK, shared=True) is True
 
 
 def outbox_in_flight(database: Path) -> int:

@@ -19,6 +19,7 @@ import re
 import time
 from pathlib import Path
 
+from kiosk.locks import flock_held
 from kiosk.outbox.ids import new_item_id
 
 _LEASE_ID = re.compile(r"^[0-9a-f-]{36}$")
@@ -64,16 +65,11 @@ def lease_is_alive(database: Path, lease_id: str) -> bool:
     if not _LEASE_ID.match(lease_id):
         return False
     path = lease_dir(database) / f"{lease_id}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    held = flock_held(path)
+    if held is None:
+        return False  # no lock file: already cleaned up
+    if held:
         return True
-    finally:
-        os.close(fd)  # closing drops our probe lock, if we got it
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # the sender is gone; its lock file is litter
     return False
