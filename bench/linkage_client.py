@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from kiosk.config.loader import read_secret  # noqa: E402
 from kiosk.linkage.client import LinkageClient, tls_context  # noqa: E402
 from kiosk.linkage.models import Consent  # noqa: E402
 from kiosk.linkage.pki import ensure_kiosk_credentials  # noqa: E402
+from simulators.reference_centre import await_url  # noqa: E402
 from simulators.seeds import load_seeds  # noqa: E402
 
 KIOSK_ID = "BENCH-1017-01"
@@ -47,15 +47,7 @@ def start_server(state: Path) -> tuple[subprocess.Popen[str], str]:
          "--port", "0", "--state-dir", str(state)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        match = re.search(r"(https://127\.0\.0\.1:\d+)", line)
-        if match:
-            return proc, match.group(1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return proc, await_url(proc)
 
 
 def percentile(values: list[float], q: float) -> float:

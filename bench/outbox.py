@@ -36,10 +36,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import functools
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -67,22 +65,10 @@ from kiosk.outbox.model import ItemKind, ItemState
 from kiosk.outbox.sender import Sender
 from kiosk.outbox.service import Outbox
 from kiosk.outbox.store import OutboxStore
+from simulators.reference_centre import await_url, registered_citizen
 
 KIOSK_ID = "BENCH-1017-01"
 REPO = Path(__file__).resolve().parent.parent
-
-
-@functools.cache
-def _registered() -> tuple[str, ...]:
-    """Citizen IDs the reference centre knows (it refuses others, as the real one would)."""
-    from simulators.linkage_server.data import SeedIndex
-
-    return tuple(SeedIndex.load_default().citizen_ids())
-
-
-def registered_citizen(n: int) -> str:
-    ids = _registered()
-    return ids[n % len(ids)]
 
 
 def submission(n: int) -> M.SubmissionRequest:
@@ -119,15 +105,7 @@ def start_server(state: Path, *, fast_delay_ms: float | None = None,
                [sys.executable, "-m", "simulators.fast_linkage", "--pki-dir", str(pki),
                 "--delay-ms", str(fast_delay_ms)])
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        found = re.search(r"(https://127\.0\.0\.1:\d+)", line)
-        if found:
-            return proc, found.group(1), creds
-    proc.kill()
-    raise RuntimeError("reference server did not start")
+    return proc, await_url(proc), creds
 
 
 def proc_cpu_s(pid: int) -> float:

@@ -7,7 +7,6 @@ the real ASGI app on uvicorn over mutual TLS on a free loopback port.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import shutil
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from kiosk.linkage import models as M
 from kiosk.linkage.client import LinkageClient, Timeouts, tls_context
 from kiosk.linkage.pki import KioskCredentials, ensure_kiosk_credentials
 from kiosk.linkage.retry import RetryPolicy as ClientRetryPolicy
+from simulators.reference_centre import registered_citizen
 
 KIOSK_ID = "TEST-1017-01"
 
@@ -36,19 +36,6 @@ def linkage_client(base_url: str, creds: KioskCredentials,
         timeouts=Timeouts(connect_s=2.0, read_s=5.0, total_s=8.0),
         retry=ClientRetryPolicy(max_attempts=1, total_s=8.0),
     )
-
-
-@functools.cache
-def _registered() -> tuple[str, ...]:
-    """Citizen IDs the reference centre knows (it refuses others, as the real one would)."""
-    from simulators.linkage_server.data import SeedIndex
-
-    return tuple(SeedIndex.load_default().citizen_ids())
-
-
-def registered_citizen(n: int) -> str:
-    ids = _registered()
-    return ids[n % len(ids)]
 
 
 def submission(n: int) -> M.SubmissionRequest:
