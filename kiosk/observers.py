@@ -43,3 +43,22 @@ class Subscribers(Generic[T]):
                 callback(value)
             except Exception:
                 log.exception("%s failed", self._name)
+
+
+class Settable(Generic[T]):
+    """A value set by hand, told to its subscribers on every `set` (the sources that
+    tests, scripts and the demo panel drive: queue health, connectivity)."""
+
+    def __init__(self, value: T, name: str = "subscriber") -> None:
+        self._value = value
+        self._subscribers: Subscribers[T] = Subscribers(name)
+
+    def get(self) -> T:
+        return self._value
+
+    def set(self, value: T) -> None:
+        self._value = value
+        self._subscribers.notify(value)
+
+    def subscribe(self, callback: Callable[[T], None]) -> Callable[[], None]:
+        return self._subscribers.subscribe(callback)

@@ -11,27 +11,19 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 
-from kiosk.observers import Subscribers
+from kiosk.observers import Settable
 from kiosk.session.ports import TimerHandle, _Timer, _TimerHeap
 from kiosk.session.view import Connectivity
 
 
-class StaticConnectivity:
+class StaticConnectivity(Settable[Connectivity]):
     """A connectivity source whose state is set by hand (demo panel, scripts, tests)."""
 
     def __init__(self, state: Connectivity = Connectivity.ONLINE) -> None:
-        self._state = state
-        self._subscribers: Subscribers[Connectivity] = Subscribers()
+        super().__init__(state)
 
     def current(self) -> Connectivity:
-        return self._state
-
-    def set(self, state: Connectivity) -> None:
-        self._state = state
-        self._subscribers.notify(state)
-
-    def subscribe(self, callback: Callable[[Connectivity], None]) -> Callable[[], None]:
-        return self._subscribers.subscribe(callback)
+        return self.get()
 
 
 class ManualClock:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from kiosk.observers import Subscribers
+from kiosk.observers import Settable
 from kiosk.session.values import AuditEvent as AuditEvent
 from kiosk.session.values import CardEvent as CardEvent
 from kiosk.session.values import CardEventKind as CardEventKind
@@ -95,22 +95,14 @@ class QueueHealthPort(Protocol):
         ...
 
 
-class StaticQueueHealth:
+class StaticQueueHealth(Settable[bool]):
     """A queue-health source set by hand (tests, scripts); also the engine's default."""
 
     def __init__(self, accepting: bool = True) -> None:
-        self._accepting = accepting
-        self._subscribers: Subscribers[bool] = Subscribers()
+        super().__init__(accepting)
 
     def accepting(self) -> bool:
-        return self._accepting
-
-    def set(self, accepting: bool) -> None:
-        self._accepting = accepting
-        self._subscribers.notify(accepting)
-
-    def subscribe(self, callback: Callable[[bool], None]) -> Callable[[], None]:
-        return self._subscribers.subscribe(callback)
+        return self.get()
 
 
 # ---------------------------------------------------------------- clock
