@@ -14,11 +14,8 @@ from __future__ import annotations
 from kiosk.errors import KeyedError
 
 
-class DomainError(KeyedError, ValueError):
+class DomainError(KeyedError, ValueError, key="card.invalid_data", reason="invalid_data"):
     """Card or citizen data that does not follow the expected format."""
-
-    default_message_key = "card.invalid_data"
-    default_reason = "invalid_data"
 
     def __init__(
         self,
@@ -42,21 +39,16 @@ class DomainError(KeyedError, ValueError):
         return self
 
 
-class InvalidCitizenId(DomainError):
-    default_reason = "citizen_id"
+class InvalidCitizenId(DomainError, reason="citizen_id"): ...
 
 
-class InvalidThaiDate(DomainError):
-    default_reason = "thai_date"
+class InvalidThaiDate(DomainError, reason="thai_date"): ...
 
 
-class InvalidName(DomainError):
-    default_reason = "name"
+class InvalidName(DomainError, reason="name"): ...
 
 
-class InvalidAddress(DomainError):
-    default_reason = "address"
+class InvalidAddress(DomainError, reason="address"): ...
 
 
-class InvalidEncoding(DomainError):
-    default_reason = "encoding"
+class InvalidEncoding(DomainError, reason="encoding"): ...
