@@ -3,32 +3,16 @@ for the technician, and the plain message for the log (never personal data)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 
 class KeyedError(Exception):
     """Base of the errors each layer raises (domain, card driver, printer driver).
 
-    A subclass names its ``default_message_key`` (looked up in the Thai/English texts) and
-    ``default_reason`` (a stable code for logs, metrics and the maintenance menu) as class
-    keywords, so each error is one declaration::
-
-        class PaperOut(PrinterError, key="printer.paper_out", reason="paper_out"): ...
-
-    A keyword left out is inherited from the base.
+    Subclasses set ``default_message_key`` (looked up in the Thai/English texts) and
+    ``default_reason`` (a stable code for logs, metrics and the maintenance menu).
     """
 
-    default_message_key: ClassVar[str] = "error.generic"
-    default_reason: ClassVar[str] = "error"
-
-    def __init_subclass__(
-        cls, *, key: str | None = None, reason: str | None = None, **kwargs: Any
-    ) -> None:
-        super().__init_subclass__(**kwargs)
-        if key is not None:
-            cls.default_message_key = key
-        if reason is not None:
-            cls.default_reason = reason
+    default_message_key = "error.generic"
+    default_reason = "error"
 
     def __init__(
         self, message: str, *, message_key: str | None = None, reason: str | None = None

@@ -8,25 +8,40 @@ from __future__ import annotations
 from kiosk.errors import KeyedError
 
 
-class CardError(KeyedError, key="card.read_failed", reason="card_error"):
+class CardError(KeyedError):
     """Base of every error the card driver raises."""
 
+    default_message_key = "card.read_failed"
+    default_reason = "card_error"
 
-class CardRemovedError(CardError, key="card.removed_during_read", reason="removed"):
+
+class CardRemovedError(CardError):
     """The card left the reader before the read finished. Nothing partial is returned."""
 
+    default_message_key = "card.removed_during_read"
+    default_reason = "removed"
 
-class NotThaiIdCard(CardError, key="card.not_thai_id", reason="not_thai_id"):
+
+class NotThaiIdCard(CardError):
     """The card does not carry the MOI applet (bank card, transit card, other ID)."""
 
+    default_message_key = "card.not_thai_id"
+    default_reason = "not_thai_id"
 
-class CardMuteError(CardError, key="card.mute", reason="mute"):
+
+class CardMuteError(CardError):
     """A card is in the slot but gives no ATR: upside down, the wrong way round, or a dead
     chip. The citizen can act: turn the card over, chip first, face up."""
 
+    default_message_key = "card.mute"
+    default_reason = "mute"
 
-class CardDataInvalid(CardError, key="card.invalid_data", reason="invalid_data"):
+
+class CardDataInvalid(CardError):
     """The card answered, but a field fails validation (check digit, date, encoding, JPEG)."""
+
+    default_message_key = "card.invalid_data"
+    default_reason = "invalid_data"
 
     def __init__(
         self,
@@ -40,14 +55,23 @@ class CardDataInvalid(CardError, key="card.invalid_data", reason="invalid_data")
         self.field = field
 
 
-class PhotoUnreadable(CardDataInvalid, key="card.photo_unreadable", reason="photo.undecodable"):
+class PhotoUnreadable(CardDataInvalid):
     """The photo area holds no whole JPEG (empty fill, longer than the area, cut, does not
     decode). The identity stands; the photo is said to be unreadable and never shown."""
 
+    default_message_key = "card.photo_unreadable"
+    default_reason = "photo.undecodable"
 
-class ReaderUnavailable(CardError, key="reader.unavailable", reason="reader_unavailable"):
+
+class ReaderUnavailable(CardError):
     """No PC/SC service, or the named reader is not attached."""
 
+    default_message_key = "reader.unavailable"
+    default_reason = "reader_unavailable"
 
-class CardCommunicationError(CardError, key="card.read_failed", reason="communication"):
+
+class CardCommunicationError(CardError):
     """Unexpected status word, short response, transport failure: ask to re-insert."""
+
+    default_message_key = "card.read_failed"
+    default_reason = "communication"

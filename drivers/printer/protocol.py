@@ -12,7 +12,7 @@ Every failure is a `PrinterError` with a ``message_key`` (the UI says it to the 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from drivers.printer.status import PrinterStatus
 from kiosk.errors import KeyedError
@@ -38,68 +38,73 @@ class PrinterState(Enum):
         return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
 
 
-class PrinterError(KeyedError, key="printer.error", reason="printer_error"):
-    """Base of every error the printer driver raises.
+class PrinterError(KeyedError):
+    """Base of every error the printer driver raises."""
 
-    A subclass also names the printer state it means: ``state=`` beside ``key=`` and
-    ``reason=`` (see `KeyedError`).
-    """
-
-    state: ClassVar[PrinterState] = PrinterState.ERROR
-
-    def __init_subclass__(cls, *, state: PrinterState | None = None, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if state is not None:
-            cls.state = state
+    default_message_key = "printer.error"
+    default_reason = "printer_error"
+    state = PrinterState.ERROR
 
 
-class PrinterOffline(
-    PrinterError, key="printer.offline", reason="offline", state=PrinterState.OFFLINE
-):
+class PrinterOffline(PrinterError):
     """Cannot be reached (no device, refused, USB access denied) or reports offline."""
 
-
-class PaperOut(
-    PrinterError, key="printer.paper_out", reason="paper_out", state=PrinterState.PAPER_OUT
-):
-    ...
+    default_message_key = "printer.offline"
+    default_reason = "offline"
+    state = PrinterState.OFFLINE
 
 
-class CoverOpen(
-    PrinterError, key="printer.cover_open", reason="cover_open", state=PrinterState.COVER_OPEN
-):
-    ...
+class PaperOut(PrinterError):
+    default_message_key = "printer.paper_out"
+    default_reason = "paper_out"
+    state = PrinterState.PAPER_OUT
 
 
-class PrinterTimeout(
-    PrinterError, key="printer.timeout", reason="timeout", state=PrinterState.UNREACHABLE
-):
+class CoverOpen(PrinterError):
+    default_message_key = "printer.cover_open"
+    default_reason = "cover_open"
+    state = PrinterState.COVER_OPEN
+
+
+class PrinterTimeout(PrinterError):
     """No answer in time (powered off, wrong baud rate, flow control stuck)."""
 
+    default_message_key = "printer.timeout"
+    default_reason = "timeout"
+    state = PrinterState.UNREACHABLE
 
-class PrinterDisconnected(
-    PrinterError, key="printer.disconnected", reason="disconnected", state=PrinterState.UNREACHABLE
-):
+
+class PrinterDisconnected(PrinterError):
     """The connection broke while a job was being sent: the receipt is incomplete."""
 
+    default_message_key = "printer.disconnected"
+    default_reason = "disconnected"
+    state = PrinterState.UNREACHABLE
 
-class PrinterFault(
-    PrinterError, key="printer.error", reason="hardware_error", state=PrinterState.ERROR
-):
+
+class PrinterFault(PrinterError):
     """The printer reports an error (cutter jam, head overheated)."""
 
+    default_message_key = "printer.error"
+    default_reason = "hardware_error"
+    state = PrinterState.ERROR
 
-class StatusUnsupported(
-    PrinterError, key="printer.unconfirmed", reason="status_unsupported", state=PrinterState.UNKNOWN
-):
+
+class StatusUnsupported(PrinterError):
     """This transport cannot read status (file, CUPS): a job cannot be confirmed."""
 
+    default_message_key = "printer.unconfirmed"
+    default_reason = "status_unsupported"
+    state = PrinterState.UNKNOWN
 
-class StatusUnknown(
-    PrinterError, key="printer.status_unknown", reason="status_unknown", state=PrinterState.UNKNOWN
-):
+
+class StatusUnknown(PrinterError):
     """The printer answered, but no answer could be matched to the query asked (noise,
     wrong baud rate, a chatty device): not a fault, and a job after it is unconfirmed."""
+
+    default_message_key = "printer.status_unknown"
+    default_reason = "status_unknown"
+    state = PrinterState.UNKNOWN
 
 
 @runtime_checkable

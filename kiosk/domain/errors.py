@@ -14,8 +14,11 @@ from __future__ import annotations
 from kiosk.errors import KeyedError
 
 
-class DomainError(KeyedError, ValueError, key="card.invalid_data", reason="invalid_data"):
+class DomainError(KeyedError, ValueError):
     """Card or citizen data that does not follow the expected format."""
+
+    default_message_key = "card.invalid_data"
+    default_reason = "invalid_data"
 
     def __init__(
         self,
@@ -39,16 +42,21 @@ class DomainError(KeyedError, ValueError, key="card.invalid_data", reason="inval
         return self
 
 
-class InvalidCitizenId(DomainError, reason="citizen_id"): ...
+class InvalidCitizenId(DomainError):
+    default_reason = "citizen_id"
 
 
-class InvalidThaiDate(DomainError, reason="thai_date"): ...
+class InvalidThaiDate(DomainError):
+    default_reason = "thai_date"
 
 
-class InvalidName(DomainError, reason="name"): ...
+class InvalidName(DomainError):
+    default_reason = "name"
 
 
-class InvalidAddress(DomainError, reason="address"): ...
+class InvalidAddress(DomainError):
+    default_reason = "address"
 
 
-class InvalidEncoding(DomainError, reason="encoding"): ...
+class InvalidEncoding(DomainError):
+    default_reason = "encoding"

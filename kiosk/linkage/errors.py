@@ -12,36 +12,12 @@ from typing import Any, ClassVar
 
 
 class LinkageError(Exception):
-    """Base of every error the Linkage client raises.
-
-    A subclass declares its ``error_number``, ``message_key``, ``http_status`` and
-    ``retryable`` as class keywords (``number=``, ``key=``, ``status=``, ``retryable=``), so
-    each Linkage error is one declaration; a keyword left out is inherited from the base.
-    """
+    """Base of every error the Linkage client raises."""
 
     error_number: ClassVar[int | None] = None
     message_key: ClassVar[str] = "linkage.protocol_error"
     http_status: ClassVar[int] = 500
     retryable: ClassVar[bool] = False
-
-    def __init_subclass__(
-        cls,
-        *,
-        number: int | None = None,
-        key: str | None = None,
-        status: int | None = None,
-        retryable: bool | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init_subclass__(**kwargs)
-        if number is not None:
-            cls.error_number = number
-        if key is not None:
-            cls.message_key = key
-        if status is not None:
-            cls.http_status = status
-        if retryable is not None:
-            cls.retryable = retryable
 
     def __init__(
         self,
@@ -66,25 +42,31 @@ class LinkageError(Exception):
 
 
 # -- the client's own failures -------------------------------------------------------------
-class ProtocolError(LinkageError, key="linkage.protocol_error"):
+class ProtocolError(LinkageError):
     """The answer broke the contract: bad JSON, wrong shape, oversize, wrong request ID."""
 
+    message_key = "linkage.protocol_error"
 
-class TransportError(LinkageError, key="linkage.unavailable", retryable=True):
+
+class TransportError(LinkageError):
     """No usable HTTP exchange: connect failure, reset, TLS failure."""
+
+    message_key = "linkage.unavailable"
+    retryable = True
 
 
 class Unavailable(TransportError):
     """The Linkage Center is down or overloaded (outage, 5xx after bounded retries)."""
 
 
-class TlsRefused(TransportError, retryable=False):
+class TlsRefused(TransportError):
     """The TLS handshake failed: wrong CA, certificate refused. Retrying will not help.
 
     The subclasses name who refused what; ``summary`` and ``fix`` are the technician's words
     (health, logs), ``reason`` is what TLS itself said. The citizen sees "unavailable".
     """
 
+    retryable = False
     summary: ClassVar[str] = "the TLS handshake with the Linkage Center failed"
     fix: ClassVar[str] = ("check linkage.ca_file, linkage.client_cert_file and "
                           "linkage.client_key_file, and the kiosk's clock")
@@ -130,94 +112,164 @@ class TlsVersionRefused(TlsRefused):
            "needs TLS 1.2 or newer")
 
 
-class LinkageTimeout(TransportError, key="linkage.timeout"):
+class LinkageTimeout(TransportError):
     """The client's own connect/read/total timeout ran out."""
+
+    message_key = "linkage.timeout"
 
 
 # -- Linkage error numbers ------------------------------------------------------------------
-class NotLoggedIn(LinkageError, number=90001, key="linkage.not_logged_in", status=401): ...
+class NotLoggedIn(LinkageError):
+    error_number = 90001
+    message_key = "linkage.not_logged_in"
+    http_status = 401
 
 
-class OutsideServiceHours(LinkageError, number=90005, key="linkage.outside_hours", status=403):
-    ...
+class OutsideServiceHours(LinkageError):
+    error_number = 90005
+    message_key = "linkage.outside_hours"
+    http_status = 403
 
 
-class QuotaExceeded(LinkageError, number=90008, key="linkage.quota_exceeded", status=429): ...
+class QuotaExceeded(LinkageError):
+    error_number = 90008
+    message_key = "linkage.quota_exceeded"
+    http_status = 429
 
 
-class InvalidSmartCard(LinkageError, number=90009, key="linkage.invalid_card", status=403): ...
+class InvalidSmartCard(LinkageError):
+    error_number = 90009
+    message_key = "linkage.invalid_card"
+    http_status = 403
 
 
-class ServiceTimeout(LinkageError, number=90012, key="linkage.timeout", status=504, retryable=True):
-    ...
+class ServiceTimeout(LinkageError):
+    error_number = 90012
+    message_key = "linkage.timeout"
+    http_status = 504
+    retryable = True
 
 
-class CitizenNotLoggedIn(LinkageError, number=90016, key="linkage.consent_required", status=403):
+class CitizenNotLoggedIn(LinkageError):
     """No (valid) consent by the citizen's own card."""
 
-
-class WrongPin(LinkageError, number=90090, key="linkage.wrong_pin", status=403): ...
-
-
-class NotFound(LinkageError, number=90500, key="linkage.not_found", status=404): ...
+    error_number = 90016
+    message_key = "linkage.consent_required"
+    http_status = 403
 
 
-class CardNotLatest(LinkageError, number=95002, key="linkage.card_not_latest", status=403): ...
+class WrongPin(LinkageError):
+    error_number = 90090
+    message_key = "linkage.wrong_pin"
+    http_status = 403
 
 
-class NoLinkageRights(LinkageError, number=95004, key="linkage.not_permitted", status=403): ...
+class NotFound(LinkageError):
+    error_number = 90500
+    message_key = "linkage.not_found"
+    http_status = 404
 
 
-class NoJobRights(LinkageError, number=95010, key="linkage.not_permitted", status=403): ...
+class CardNotLatest(LinkageError):
+    error_number = 95002
+    message_key = "linkage.card_not_latest"
+    http_status = 403
 
 
-class NoServiceRights(LinkageError, number=95011, key="linkage.not_permitted", status=403): ...
+class NoLinkageRights(LinkageError):
+    error_number = 95004
+    message_key = "linkage.not_permitted"
+    http_status = 403
 
 
-class ServiceNotFound(LinkageError, number=95012, key="linkage.service_not_found", status=404):
-    ...
+class NoJobRights(LinkageError):
+    error_number = 95010
+    message_key = "linkage.not_permitted"
+    http_status = 403
 
 
-class NoConsentRights(LinkageError, number=95014, key="linkage.consent_required", status=403):
+class NoServiceRights(LinkageError):
+    error_number = 95011
+    message_key = "linkage.not_permitted"
+    http_status = 403
+
+
+class ServiceNotFound(LinkageError):
+    error_number = 95012
+    message_key = "linkage.service_not_found"
+    http_status = 404
+
+
+class NoConsentRights(LinkageError):
     """The consent given does not cover this citizen or service."""
 
-
-class RequestTooLarge(LinkageError, number=95015, key="linkage.request_too_large", status=413):
-    ...
-
-
-class CardNotFound(LinkageError, number=99992, key="linkage.card_not_found", status=404): ...
+    error_number = 95014
+    message_key = "linkage.consent_required"
+    http_status = 403
 
 
-class NoFacePhoto(LinkageError, number=99994, key="linkage.no_photo", status=404): ...
+class RequestTooLarge(LinkageError):
+    error_number = 95015
+    message_key = "linkage.request_too_large"
+    http_status = 413
+
+
+class CardNotFound(LinkageError):
+    error_number = 99992
+    message_key = "linkage.card_not_found"
+    http_status = 404
+
+
+class NoFacePhoto(LinkageError):
+    error_number = 99994
+    message_key = "linkage.no_photo"
+    http_status = 404
 
 
 # -- project-defined numbers ----------------------------------------------------------------
-class InvalidRequest(LinkageError, number=95020, key="linkage.invalid_request", status=400): ...
+class InvalidRequest(LinkageError):
+    error_number = 95020
+    message_key = "linkage.invalid_request"
+    http_status = 400
 
 
-class IdempotencyKeyMissing(LinkageError, number=95030, key="linkage.invalid_request", status=400):
-    ...
+class IdempotencyKeyMissing(LinkageError):
+    error_number = 95030
+    message_key = "linkage.invalid_request"
+    http_status = 400
 
 
-class SubmissionInProgress(
-    LinkageError, number=95031, key="linkage.in_progress", status=409, retryable=True
-):
+class SubmissionInProgress(LinkageError):
     """409: the first request with this Idempotency-Key is still being processed."""
 
+    error_number = 95031
+    message_key = "linkage.in_progress"
+    http_status = 409
+    retryable = True
 
-class IdempotencyKeyReused(LinkageError, number=95032, key="linkage.duplicate_request", status=422):
+
+class IdempotencyKeyReused(LinkageError):
     """422: the Idempotency-Key was already used with another payload."""
 
+    error_number = 95032
+    message_key = "linkage.duplicate_request"
+    http_status = 422
 
-class ServiceUnavailable(
-    LinkageError, number=95099, key="linkage.unavailable", status=503, retryable=True
-):
+
+class ServiceUnavailable(LinkageError):
     """503 from the Linkage Center itself (maintenance, overload)."""
 
+    error_number = 95099
+    message_key = "linkage.unavailable"
+    http_status = 503
+    retryable = True
 
-class ProviderError(LinkageError, key="linkage.provider_error", status=502):
+
+class ProviderError(LinkageError):
     """``00XXX``: the agency holding the data answered with HTTP status XXX."""
+
+    message_key = "linkage.provider_error"
+    http_status = 502
 
 
 ERROR_CLASSES: dict[int, type[LinkageError]] = {
