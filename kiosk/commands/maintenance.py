@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from kiosk.config import load_settings
@@ -77,32 +78,32 @@ def _dispatch(m: Maintenance, args: argparse.Namespace) -> int:
     if action == "test-print":
         return _show(m.test_print())
     if action == "jobs":
-        for job in m.failed_print_jobs():
-            print(f"{job.job_id}  {job.kind:<14} {job.state.value:<11} attempts={job.attempts} "
-                  f"{job.error_reason or ''}")
-        return 0
+        return _list(f"{job.job_id}  {job.kind:<14} {job.state.value:<11} "
+                     f"attempts={job.attempts} {job.error_reason or ''}"
+                     for job in m.failed_print_jobs())
     if action == "reprint":
         return _show(m.reprint(args.job_id))
     if action == "dead":
-        for item in m.dead_items():
-            print(f"{item.item_id}  {item.reference}  {item.kind.value:<10} "
-                  f"attempts={item.attempts}  {item.reason}")
-        return 0
+        return _list(f"{item.item_id}  {item.reference}  {item.kind.value:<10} "
+                     f"attempts={item.attempts}  {item.reason}" for item in m.dead_items())
     if action == "retry":
         return _show(m.retry_dead(args.item_id))
     if action == "discard":
         return _show(m.discard_dead(args.item_id))
     if action == "profiles":
-        for name in m.printer_profiles():
-            print(name)
-        return 0
+        return _list(m.printer_profiles())
     if action == "set-profile":
         return _show(m.switch_printer_profile(args.name))
     if action == "log":
-        for line in m.recent_log(args.lines):
-            print(line)
-        return 0
+        return _list(m.recent_log(args.lines))
     raise AssertionError(f"unhandled maintenance action {action}")
+
+
+def _list(lines: Iterable[str]) -> int:
+    """A listing action: one line per entry on stdout; an empty list is no failure."""
+    for line in lines:
+        print(line)
+    return 0
 
 
 def _show(result: ActionResult) -> int:
