@@ -33,18 +33,6 @@ INSIDE = "/src/tests/appliance/container/inside.py"
 STATE = "/var/lib/linkage-kiosk"
 WATCHDOG_S = 45.0
 KILLS = 30
-BOOT_LIMIT_S = 60.0
-
-
-def wait_until(check: object, timeout_s: float, what: str, every_s: float = 0.5) -> float:
-    """Poll ``check()`` until true; the time it took. Fails loudly at the deadline."""
-    start = time.monotonic()
-    pause = threading.Event()
-    while not check():  # type: ignore[operator]
-        if time.monotonic() - start > timeout_s:
-            raise AssertionError(f"{what}: not within {timeout_s:g} s")
-        pause.wait(every_s)
-    return time.monotonic() - start
 
 
 @dataclass
@@ -74,20 +62,12 @@ class Kiosk:
 
 @pytest.fixture(scope="module")
 def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
-    reason = nspawn.unavailable()
-    if reason:
-        print(f"\ncontainer tests skipped: {reason}")
-        pytest.skip(reason)
+    nspawn.skip_if_unavailable()
+    root = nspawn.bootable_root()
     try:
-        root = nspawn.build_root()
         wheels = nspawn.wheelhouse()
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        print(f"\ncontainer tests skipped: {exc}")
-        pytest.skip(str(exc))
-    reason = nspawn.cannot_boot(root)
-    if reason:
-        print(f"\ncontainer tests skipped: {reason}")
-        pytest.skip(reason)
+        nspawn.skip(str(exc))
     work = tmp_path_factory.mktemp("nspawn")
     machine = nspawn.Machine(root, work / "upper", wheels, f"kiosk-test-{int(time.time())}")
     try:
@@ -100,7 +80,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
         # The boot that counts: installed and enabled, as a kiosk is switched on.
         machine.boot()
         assert machine.booted_at is not None
-        up = wait_until(lambda: all(machine.active(u) for u in nspawn.UNITS), 120,
+        up = nspawn.wait_until(lambda: all(machine.active(u) for u in nspawn.UNITS), 120,
                         "every unit active after boot")
         up_after_boot = time.monotonic() - machine.booted_at
         print(f"\ncontainer: install {install_s:.1f} s; every unit active {up_after_boot:.1f} s"
@@ -113,7 +93,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
 
 
 def test_demo_install_comes_up_with_every_unit_active_within_60s(kiosk: Kiosk) -> None:
-    assert kiosk.up_after_boot_s < BOOT_LIMIT_S
+    assert kiosk.up_after_boot_s < nspawn.BOOT_LIMIT_S
     m = kiosk.machine
     assert m.run("test", "-f", "/opt/linkage-kiosk/share/linkage-api.yaml", check=False
                  ).returncode == 0
@@ -132,7 +112,8 @@ def test_demo_install_comes_up_with_every_unit_active_within_60s(kiosk: Kiosk) -
                                            and demo_warn[key] in str(i["summary"]))
                    for key, i in items.items())
 
-    took = wait_until(healthy, 60, "health all OK but the demo's simulated jack", every_s=2.0)
+    took = nspawn.wait_until(healthy, 60, "health all OK but the demo's simulated jack",
+                             every_s=2.0)
     print(f"\nhealth all OK {took:.1f} s after the units were up; audio: "
           f"{items['audio']['summary']}")
     assert {"units", "sender", "outbox", "linkage", "audio"} <= set(items)
@@ -142,7 +123,7 @@ def test_demo_install_comes_up_with_every_unit_active_within_60s(kiosk: Kiosk) -
 def test_a_frozen_sender_is_restarted_by_its_watchdog(kiosk: Kiosk) -> None:
     m = kiosk.machine
     unit = "linkage-kiosk-outbox.service"
-    wait_until(lambda: m.active(unit) and kiosk.sender_item()["status"] == "ok", 300,
+    nspawn.wait_until(lambda: m.active(unit) and kiosk.sender_item()["status"] == "ok", 300,
                "sender up and beating")
     frozen = m.main_pid(unit)
     m.run("kill", "-STOP", str(frozen))
@@ -155,7 +136,7 @@ def test_a_frozen_sender_is_restarted_by_its_watchdog(kiosk: Kiosk) -> None:
         pid = m.main_pid(unit)
         return pid not in (0, frozen) and m.active(unit)
 
-    took = wait_until(restarted, WATCHDOG_S + 60, "sender restarted", every_s=1.0)
+    took = nspawn.wait_until(restarted, WATCHDOG_S + 60, "sender restarted", every_s=1.0)
     print(f"\nfrozen sender: new process serving {took:.1f} s after SIGSTOP "
           f"(WatchdogSec={WATCHDOG_S:g}); health said 'sender not running' from "
           f"{min((t for t, s in said if 'not running' in s), default=float('nan')):.1f} s")
@@ -163,7 +144,7 @@ def test_a_frozen_sender_is_restarted_by_its_watchdog(kiosk: Kiosk) -> None:
     assert any(s.startswith("sender not running") for _t, s in said), said
     journal = m.run("journalctl", "-u", unit, "--no-pager", "-o", "cat").stdout
     assert "Failed with result 'watchdog'" in journal
-    wait_until(lambda: kiosk.sender_item()["status"] == "ok", 60, "health OK again")
+    nspawn.wait_until(lambda: kiosk.sender_item()["status"] == "ok", 60, "health OK again")
 
 
 @dataclass
@@ -179,7 +160,7 @@ class KillLog:
 def crash_loop(m: nspawn.Machine, log: KillLog) -> None:
     try:
         for _ in range(KILLS):
-            wait_until(lambda: m.active(log.unit) and m.main_pid(log.unit) != 0, 900,
+            nspawn.wait_until(lambda: m.active(log.unit) and m.main_pid(log.unit) != 0, 900,
                        f"{log.unit} active")
             victim = m.main_pid(log.unit)
             m.run("kill", "-9", str(victim))
@@ -190,7 +171,7 @@ def crash_loop(m: nspawn.Machine, log: KillLog) -> None:
                 pid = m.main_pid(log.unit)
                 return pid not in (0, victim) and m.active(log.unit)
 
-            wait_until(back, 900, f"{log.unit} back after kill {len(log.kills)}")
+            nspawn.wait_until(back, 900, f"{log.unit} back after kill {len(log.kills)}")
             log.back_after_s.append(time.monotonic() - started)
     except Exception as exc:  # reported by the test thread
         log.error = f"{type(exc).__name__}: {exc}"
@@ -199,7 +180,7 @@ def crash_loop(m: nspawn.Machine, log: KillLog) -> None:
 def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lost(
         kiosk: Kiosk) -> None:
     m = kiosk.machine
-    wait_until(kiosk.all_active, 600, "every unit active")
+    nspawn.wait_until(kiosk.all_active, 600, "every unit active")
     before = json.loads(m.run("sh", "-c", f"cat {STATE}/unit-failures.json 2>/dev/null "
                               "|| echo '{}'").stdout)
     accepted_log = f"{STATE}/container-test-accepted.log"
@@ -225,7 +206,7 @@ def test_thirty_kill_9_of_each_unit_end_in_service_with_the_alert_and_nothing_lo
     for log in logs:
         assert log.error is None, log.error
         assert len(log.kills) == KILLS
-    wait_until(kiosk.all_active, 900, "every unit active after the crash loop")
+    nspawn.wait_until(kiosk.all_active, 900, "every unit active after the crash loop")
     for unit in nspawn.UNITS:
         assert m.show(unit, "ActiveState") == "active"
 

@@ -27,7 +27,6 @@ import pytest
 
 from simulators.fleet_update_demo import kiosk_config
 from tests.appliance.container import nspawn
-from tests.appliance.test_container import BOOT_LIMIT_S, wait_until
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -91,25 +90,14 @@ def _deb_or_skip() -> Path:
 
 @pytest.fixture(scope="module")
 def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
-    reason = nspawn.unavailable()
-    if reason:
-        print(f"\ncontainer tests skipped: {reason}")
-        pytest.skip(reason)
+    nspawn.skip_if_unavailable()
     deb = _deb_or_skip()
     from tests.fleet_updates.conftest import fleet_repo
     from tests.fleet_updates.debs import build_version
     repo = tmp_path_factory.mktemp("fleet-repo")
     fleet_repo(repo, "key")
     fleet_repo(repo, "publish", str(deb), str(build_version(BAD, fault=True)))
-    try:
-        root = nspawn.build_root()
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        print(f"\ncontainer tests skipped: {exc}")
-        pytest.skip(str(exc))
-    reason = nspawn.cannot_boot(root)
-    if reason:
-        print(f"\ncontainer tests skipped: {reason}")
-        pytest.skip(reason)
+    root = nspawn.bootable_root()
     work = tmp_path_factory.mktemp("nspawn-deb")
     # No wheelhouse: the package carries its own venv (an empty folder for the bind mount).
     machine = nspawn.Machine(root, work / "upper", work / "no-wheels",
@@ -145,7 +133,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
                          f"{PY} -m kiosk --config /etc/linkage-kiosk/kiosk.toml prompts build")
         machine.boot()  # the boot that counts: installed and configured, switched on
         assert machine.booted_at is not None
-        wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
+        nspawn.wait_until(lambda: all(machine.active(u) for u in UNITS), 120,
                    "every unit active after boot")
         up_after_boot = time.monotonic() - machine.booted_at
         restarts = {u: machine.show(u, "NRestarts") for u in UNITS}
@@ -160,7 +148,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiosk]:
 def test_package_units_come_up_within_60s_and_the_selfcheck_passes_then_fails_when_one_stops(
         kiosk: Kiosk) -> None:
     m = kiosk.machine
-    assert kiosk.up_after_boot_s < BOOT_LIMIT_S
+    assert kiosk.up_after_boot_s < nspawn.BOOT_LIMIT_S
     for unit in UNITS:
         assert m.show(unit, "UnitFileState") == "enabled", unit
         assert kiosk.restarts_at_boot[unit] == "0", f"{unit} crash-looped at boot"
@@ -172,7 +160,7 @@ def test_package_units_come_up_within_60s_and_the_selfcheck_passes_then_fails_wh
         said[:] = [done.stdout]
         return done.returncode == 0
 
-    took = wait_until(passes, 120, f"self-check passing ({said})", every_s=5.0)
+    took = nspawn.wait_until(passes, 120, f"self-check passing ({said})", every_s=5.0)
     assert m.booted_at is not None
     print(f"\nself-check passed {time.monotonic() - m.booted_at:.1f} s after boot "
           f"({took:.1f} s after the units were up):\n{said[0]}")
@@ -185,7 +173,7 @@ def test_package_units_come_up_within_60s_and_the_selfcheck_passes_then_fails_wh
     assert failed.returncode == 1
     assert "FAIL units: linkage-kiosk-outbox.service=inactive" in failed.stdout
     m.run("systemctl", "start", "linkage-kiosk-outbox.service")
-    wait_until(passes, 120, f"self-check passing again ({said})", every_s=5.0)
+    nspawn.wait_until(passes, 120, f"self-check passing again ({said})", every_s=5.0)
 
 
 def test_a_release_failing_its_selfcheck_under_systemd_is_rolled_back(kiosk: Kiosk) -> None:
@@ -206,11 +194,11 @@ def test_a_release_failing_its_selfcheck_under_systemd_is_rolled_back(kiosk: Kio
     # Every unit serves again after the rollback: the previous release's postinst restarts
     # the enabled units, the demo's reference server too (debian/rules: not --no-start,
     # which stopped it at the upgrade and never started it again).
-    back = wait_until(lambda: all(m.active(u) for u in UNITS), 60,
+    back = nspawn.wait_until(lambda: all(m.active(u) for u in UNITS), 60,
                       "every unit active after the rollback")
     print(f"every unit active {back:.1f} s after the rollback ended "
           f"({time.monotonic() - started:.1f} s after the update began)")
-    wait_until(lambda: kiosk.selfcheck().returncode == 0, 120,
+    nspawn.wait_until(lambda: kiosk.selfcheck().returncode == 0, 120,
                "the rolled-back release passing its self-check")
     # The next run leaves the held release alone.
     again = m.run(PY, "-m", "kiosk.fleet", "--config", FLEET, "update", check=False,

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -17,21 +16,12 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk.appliance.host_metrics import HostFacts, count_start
-from kiosk.appliance.metrics import KioskMetrics, safe_label, serve
+from kiosk.appliance.metrics import KioskMetrics, safe_label
 from kiosk.appliance.session_metrics import record_health
 from kiosk.maintenance.health import HealthItem, HealthReport, Status
+from tests.appliance.scrape import scrape
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fleet-metrics.md"
-
-
-def scrape(m: KioskMetrics) -> str:
-    server = serve(m, 0)
-    try:
-        reply = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5)
-        reply.raise_for_status()
-        return reply.text
-    finally:
-        server.close()
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from kiosk.appliance.metrics import INVALID_LABEL, KioskMetrics, safe_label, serve
-
-
-def scrape(port: int) -> str:
-    reply = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
-    reply.raise_for_status()
-    return reply.text
+from tests.appliance.scrape import scrape_port
 
 
 def test_recorded_events_are_scraped_over_http() -> None:
@@ -27,7 +21,7 @@ def test_recorded_events_are_scraped_over_http() -> None:
         m.set_printer_state("online")
         m.set_printer_state("paper_out")
         m.record_maintenance("test_print")
-        text = scrape(server.port)
+        text = scrape_port(server.port)
     finally:
         server.close()
     assert 'kiosk_sessions_total{outcome="completed"} 2.0' in text
@@ -64,7 +58,7 @@ def test_a_cid_passed_as_outcome_never_reaches_the_exposition() -> None:
     server = serve(m, 0)
     try:
         m.record_session("1101700207030")
-        text = scrape(server.port)
+        text = scrape_port(server.port)
     finally:
         server.close()
     assert "1101700207030" not in text

@@ -10,37 +10,22 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from kiosk.appliance.metrics import KioskMetrics, serve
+from kiosk.appliance.metrics import KioskMetrics
 from kiosk.appliance.session_metrics import SessionMetrics, record_health
 from kiosk.maintenance.health import HealthItem, HealthReport, Status
 from kiosk.session.outcome import SessionOutcome
 from kiosk.session.view import Screen, SessionView
 from simulators.seeds import load_seeds
 from simulators.session_ports import ManualClock
+from tests.appliance.scrape import scrape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from session.stack import Stack, real_stack
+from session.stack import Stack, active_index, real_stack
 
 S = Screen
 SEEDS = load_seeds()
-
-
-def scrape(m: KioskMetrics) -> str:
-    server = serve(m, 0)
-    try:
-        return httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5).text
-    finally:
-        server.close()
-
-
-def active_index() -> int:
-    for i, c in enumerate(SEEDS.citizens):
-        if c.status.card_state == "active" and not c.identity().is_expired(dt.date.today()):
-            return i
-    raise AssertionError("no active card in the seeds")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from kiosk.audio.inventory import Lexicon
 from kiosk.session.view import Screen as S
 from simulators.seeds import load_seeds
-from tests.session.stack import Stack, real_stack
+from tests.session.stack import Stack, print_and_finish, real_stack, run_service
 
 from .audio_rig import Rig, make_rig
 
@@ -64,9 +64,7 @@ def test_every_service_spoken_from_card_to_receipt(stack: Stack, pack_dir: Path,
             assert stable[-1].clip_keys()[1] == "catalogue.consent"
             e.give_consent()
             e.wait_for(lambda v: v.screen is S.MENU, 10)
-            e.choose_service(service)
-            e.sync()
-            v = e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30)
+            v = run_service(stack, service)
             assert v.screen is S.RESULT, v.error_key
             status = f"result.status.{v.result.status}"
             said = rig.speech.wait_spoken(lambda u, s=status: s in u.clip_keys(), 30)
@@ -79,10 +77,7 @@ def test_every_service_spoken_from_card_to_receipt(stack: Stack, pack_dir: Path,
                 wanted = "".join(c for c in v.result.reference.upper() if c.isalnum())
                 assert wanted in chars  # the reference / queue number, character by character
             stable.append(said)
-            e.print_result()
-            e.sync()
-            v = e.wait_for(lambda v: v.screen in (S.FINISHED, S.ERROR), 30)
-            assert v.screen is S.FINISHED and v.print_status.value == "printed"
+            print_and_finish(stack, len(stack.printer.receipts))
             said = rig.speech.wait_spoken(
                 lambda u: "finished.print.printed" in u.clip_keys(), 30)
             assert said is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from session.stack import Stack, real_stack
+from session.stack import Stack, real_stack, to_menu
 
 from kiosk.session.view import Screen, SessionView
 from simulators.seeds import load_seeds
@@ -29,12 +29,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 def _to_qr(stack: Stack, index: int, views: list[SessionView]) -> SessionView:
     e = stack.kiosk.engine
     e.subscribe(views.append)
-    stack.devices.insert(index)
-    e.wait_for(lambda v: v.screen is S.IDENTITY, 20)
-    e.proceed()
-    e.wait_for(lambda v: v.screen is S.CONSENT, 10)
-    e.give_consent()
-    menu = e.wait_for(lambda v: v.screen is S.MENU, 10)
+    menu = to_menu(stack, index)
     assert next(m for m in menu.menu if m.service_id == "registry_record").asks_holder
     e.choose_service("registry_record")
     return e.wait_for(lambda v: v.screen is S.VERIFY_HOLDER and v.holder_qr is not None, 20)

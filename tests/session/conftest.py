@@ -40,6 +40,9 @@ from kiosk.session.view import (
     Text,
 )
 from simulators.session_ports import ManualClock, StaticConnectivity
+from simulators.vcard.pcsc_stack import PcscStack
+
+from .stack import Stack, kiosk_slot, real_stack
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "config" / "services.toml"
@@ -295,3 +298,11 @@ class CheckablePrinter(SimPrinter):
 
     def check_ready(self) -> bool:
         return self.status is PrintStatus.PRINTED
+
+
+@pytest.fixture
+def pcsc_kiosk(pcsc_stack: PcscStack, tmp_path: Path) -> Iterator[Stack]:
+    """The real stack with its card through the shared pcscd + vpcd (`kiosk_slot`)."""
+    slot = kiosk_slot(pcsc_stack)
+    with real_stack(tmp_path / "kiosk", vpcd_port=slot.port, reader_filter=slot.reader) as s:
+        yield s

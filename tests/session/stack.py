@@ -8,6 +8,7 @@ with ``vpcd_port``, the virtual card through the real pcscd.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,9 +19,12 @@ from kiosk.app import Kiosk, build_kiosk
 from kiosk.config import load_settings
 from kiosk.linkage.pki import ensure_server_pki
 from kiosk.session.ports import ClockPort
+from kiosk.session.view import Screen, SessionView
 from simulators.kiosk_devices import KioskDevices
 from simulators.linkage_server.runner import RunningServer
+from simulators.seeds import load_seeds
 from simulators.thaid.stack import HolderStack, run_holder_stack
+from simulators.vcard.pcsc_stack import PcscStack, VpcdSlot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -124,3 +128,50 @@ def real_stack(root: Path, *, vpcd_port: int | None = None, reader_filter: str =
             devices.close()
             kiosk.close()
         server.server.contract.assert_kept()  # the whole kiosk spoke as documented
+
+
+def kiosk_slot(pcsc_stack: PcscStack) -> VpcdSlot:
+    """The kiosk's slot of the shared pcscd: the second one, as the first belongs to the
+    card tests' rig."""
+    return pcsc_stack.slot(1) if len(pcsc_stack.slots) > 1 else pcsc_stack.slot(0)
+
+
+def active_index() -> int:
+    """A seed citizen whose card is active, latest and not expired."""
+    for i, c in enumerate(load_seeds().citizens):
+        if c.status.card_state == "active" and not c.identity().is_expired(dt.date.today()):
+            return i
+    raise AssertionError("no active card in the seeds")
+
+
+def to_menu(stack: Stack, index: int | None) -> SessionView:
+    """Seed citizen `index`'s card in (None: the test has put a card in itself), the
+    identity shown, consent given: the service menu."""
+    e = stack.kiosk.engine
+    if index is not None:
+        stack.devices.insert(index)
+    e.wait_for(lambda v: v.screen is Screen.IDENTITY, 30)
+    e.proceed()
+    e.wait_for(lambda v: v.screen is Screen.CONSENT, 10)
+    e.give_consent()
+    return e.wait_for(lambda v: v.screen is Screen.MENU, 10)
+
+
+def run_service(stack: Stack, service: str) -> SessionView:
+    """Choose `service` on the menu: the view it ends in, its result or an error."""
+    e = stack.kiosk.engine
+    e.choose_service(service)
+    e.sync()
+    return e.wait_for(lambda v: v.screen in (Screen.RESULT, Screen.ERROR), 30)
+
+
+def print_and_finish(stack: Stack, receipts_before: int) -> None:
+    """Print the result: the session finishes, the receipt comes out whole."""
+    e = stack.kiosk.engine
+    e.print_result()
+    e.sync()
+    v = e.wait_for(lambda v: v.screen in (Screen.FINISHED, Screen.ERROR), 30)
+    assert v.screen is Screen.FINISHED, v.error_key
+    assert v.print_status.value == "printed"
+    got = stack.printer.wait_for_receipts(receipts_before + 1, timeout_s=15)
+    assert got[-1].complete

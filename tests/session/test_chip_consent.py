@@ -17,7 +17,7 @@ from simulators.seeds import SeedCitizen, load_seeds
 from simulators.vcard.card import ThaiIdCardEmulator
 from simulators.vcard.profile import CardProfile, Faults
 
-from .stack import Stack, real_stack
+from .stack import Stack, real_stack, run_service, to_menu
 
 S = Screen
 SEEDS = load_seeds()
@@ -41,16 +41,9 @@ def _active_new_card() -> SeedCitizen:
 
 
 def _registry_record(stack: Stack, card: ThaiIdCardEmulator) -> SessionView:
-    e = stack.kiosk.engine
     stack.kiosk.card_reader.insert(card)
-    e.wait_for(lambda v: v.screen is S.IDENTITY, 20)
-    e.proceed()
-    e.wait_for(lambda v: v.screen is S.CONSENT, 10)
-    e.give_consent()
-    e.wait_for(lambda v: v.screen is S.MENU, 10)
-    e.choose_service("registry_record")
-    e.sync()
-    return e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30)
+    to_menu(stack, None)
+    return run_service(stack, "registry_record")
 
 
 def _card(citizen: SeedCitizen, *, chip_no: str | None = "seed",

@@ -20,7 +20,7 @@ from kiosk.session.ports import ConsentRecord, ServiceRequest
 from kiosk.session.view import Screen, SessionView
 from simulators.seeds import SeedCitizen, load_seeds
 
-from .stack import Stack, real_stack
+from .stack import Stack, active_index, print_and_finish, real_stack, run_service, to_menu
 
 S = Screen
 SEEDS = load_seeds()
@@ -39,34 +39,6 @@ def views_of(stack: Stack) -> list[SessionView]:
     return seen
 
 
-def to_menu(stack: Stack, index: int) -> SessionView:
-    e = stack.kiosk.engine
-    stack.devices.insert(index)
-    e.wait_for(lambda v: v.screen is S.IDENTITY, 20)
-    e.proceed()
-    e.wait_for(lambda v: v.screen is S.CONSENT, 10)
-    e.give_consent()
-    return e.wait_for(lambda v: v.screen is S.MENU, 10)
-
-
-def run_service(stack: Stack, service: str) -> SessionView:
-    e = stack.kiosk.engine
-    e.choose_service(service)
-    e.sync()
-    return e.wait_for(lambda v: v.screen in (S.RESULT, S.ERROR), 30)
-
-
-def print_and_finish(stack: Stack, receipts_before: int) -> None:
-    e = stack.kiosk.engine
-    e.print_result()
-    e.sync()
-    v = e.wait_for(lambda v: v.screen in (S.FINISHED, S.ERROR), 30)
-    assert v.screen is S.FINISHED, v.error_key
-    assert v.print_status.value == "printed"
-    got = stack.printer.wait_for_receipts(receipts_before + 1, timeout_s=15)
-    assert got[-1].complete
-
-
 def remove(stack: Stack) -> None:
     stack.devices.remove()
     stack.kiosk.engine.wait_for(lambda v: v.screen is S.IDLE, 10)
@@ -76,16 +48,8 @@ def citizen(index: int) -> SeedCitizen:
     return SEEDS.citizens[index]
 
 
-def _active_index() -> int:
-    """A seed citizen whose card is active, latest and not expired."""
-    for i, c in enumerate(SEEDS.citizens):
-        if c.status.card_state == "active" and not c.identity().is_expired(dt.date.today()):
-            return i
-    raise AssertionError("no active card in the seeds")
-
-
 def test_card_status_online_read_shown_and_printed(stack: Stack) -> None:
-    index = _active_index()
+    index = active_index()
     views = views_of(stack)
     v = to_menu(stack, index)
     assert v.identity is not None
@@ -110,7 +74,7 @@ def _request(stack: Stack, index: int, service: str) -> ServiceRequest:
 
 def test_registry_record_runner_signs_a_verifiable_slip(stack: Stack) -> None:
     """The registry runner over the real server; the slip's QR verifies, a forgery not."""
-    index = _active_index()
+    index = active_index()
     outcome = stack.kiosk.services.registry_record(_request(stack, index, "registry_record"))
     assert outcome.result.status in ("ok", "partial")
     values = [r.value for r in outcome.result.rows]
@@ -138,7 +102,7 @@ def test_welfare_runner_over_the_real_server(stack: Stack) -> None:
 @pytest.mark.parametrize("service", ["registry_record", "welfare_rights"])
 def test_query_services_through_the_session(stack: Stack, service: str) -> None:
     """Consent bound to the card read through the APDU path (BP1 request number)."""
-    index = _active_index()
+    index = active_index()
     to_menu(stack, index)
     v = run_service(stack, service)
     assert v.screen is S.RESULT, v.error_key
@@ -211,7 +175,7 @@ def test_submit_request_online_and_every_printed_slip_is_complete(stack: Stack) 
 
 def test_logs_hold_no_citizen_id_name_or_address(stack: Stack,
                                                  caplog: pytest.LogCaptureFixture) -> None:
-    index = _active_index()
+    index = active_index()
     to_menu(stack, index)
     run_service(stack, "card_status")
     print_and_finish(stack, 0)
@@ -247,7 +211,7 @@ def test_without_a_sender_in_process_the_kiosk_still_knows_it_is_online(tmp_path
     """Under systemd the outbox sender is its own service: the UI process probes itself."""
     with real_stack(tmp_path / "k", start_sender=False) as stack:
         assert stack.kiosk.sender is None
-        v = to_menu(stack, _active_index())
+        v = to_menu(stack, active_index())
         assert not v.offline and all(m.available for m in v.menu)
         remove(stack)
         stack.devices.network(False)
@@ -258,7 +222,7 @@ def test_without_a_sender_in_process_the_kiosk_still_knows_it_is_online(tmp_path
 
 def test_consent_reaches_the_centres_audit_trail_with_the_masked_id_only(stack: Stack
                                                                         ) -> None:
-    index = _active_index()
+    index = active_index()
     to_menu(stack, index)
     run_service(stack, "card_status")
     remove(stack)

@@ -19,6 +19,14 @@ def _holder_events(rig: Rig) -> list[dict[str, str]]:
     return [e.details for e in rig.audit.events if e.kind == "holder_verification"]
 
 
+def waiting_for_holder(rig: Rig, n: int) -> None:
+    """Citizen `n` chose the service that asks, and nobody confirms: the QR stays."""
+    rig.holder.mode = "none"
+    rig.to_menu(n)
+    rig.engine.choose_service(REQUIRED)
+    rig.wait(S.VERIFY_HOLDER)
+
+
 def test_menu_marks_the_service_that_will_ask(rig: Rig) -> None:
     menu = {e.service_id: e for e in rig.to_menu().menu}
     assert menu[REQUIRED].asks_holder and menu[REQUIRED].available
@@ -70,10 +78,7 @@ def test_failures_refuse_the_service_with_their_own_words(
 
 
 def test_nobody_confirms_in_time(rig: Rig) -> None:
-    rig.holder.mode = "none"
-    rig.to_menu(3)
-    rig.engine.choose_service(REQUIRED)
-    rig.wait(S.VERIFY_HOLDER)
+    waiting_for_holder(rig, 3)
     wait_until(lambda: rig.holder.polls >= 2)  # polling, still pending
     rig.clock.advance(Timeouts().holder_timeout_s)
     error = rig.wait(S.ERROR)
@@ -88,10 +93,7 @@ def test_nobody_confirms_in_time(rig: Rig) -> None:
 
 
 def test_card_removed_while_waiting_ends_it_and_the_next_session_asks_again(rig: Rig) -> None:
-    rig.holder.mode = "none"
-    rig.to_menu(4)
-    rig.engine.choose_service(REQUIRED)
-    rig.wait(S.VERIFY_HOLDER)
+    waiting_for_holder(rig, 4)
     rig.card.remove()
     rig.wait(S.IDLE)
     rig.holder.mode = "holder"
@@ -104,10 +106,7 @@ def test_card_removed_while_waiting_ends_it_and_the_next_session_asks_again(rig:
 
 
 def test_back_from_the_qr_returns_to_the_menu(rig: Rig) -> None:
-    rig.holder.mode = "none"
-    rig.to_menu(5)
-    rig.engine.choose_service(REQUIRED)
-    rig.wait(S.VERIFY_HOLDER)
+    waiting_for_holder(rig, 5)
     rig.engine.back()
     assert rig.wait(S.MENU).holder_qr is None
     assert rig.services.calls == []

@@ -5,8 +5,6 @@ kiosk serves the next insertion within 2 s of pcscd being back (issue 24)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,23 +15,16 @@ from simulators.vcard.pcsc_stack import PcscStack
 from simulators.vcard.profile import CardProfile, Faults
 from simulators.vcard.vpcd import VirtualCard
 
-from .stack import Stack, real_stack
+from .stack import Stack, kiosk_slot
 
 pytestmark = pytest.mark.pcsc
 S = Screen
 
 
-@pytest.fixture
-def stack(pcsc_stack: PcscStack, tmp_path: Path) -> Iterator[Stack]:
-    slot = pcsc_stack.slot(1) if len(pcsc_stack.slots) > 1 else pcsc_stack.slot(0)
-    with real_stack(tmp_path / "kiosk", vpcd_port=slot.port, reader_filter=slot.reader) as s:
-        yield s
-
-
-def test_pcscd_restart_mid_photo_then_ready_within_2s(stack: Stack, pcsc_stack: PcscStack
+def test_pcscd_restart_mid_photo_then_ready_within_2s(pcsc_kiosk: Stack, pcsc_stack: PcscStack
                                                       ) -> None:  # fmt: skip
-    e = stack.kiosk.engine
-    slot = pcsc_stack.slot(1) if len(pcsc_stack.slots) > 1 else pcsc_stack.slot(0)
+    e = pcsc_kiosk.kiosk.engine
+    slot = kiosk_slot(pcsc_stack)
     profile = CardProfile.from_seed(load_seeds().citizens[1])
     card = VirtualCard(slot.port)
     try:

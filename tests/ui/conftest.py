@@ -23,7 +23,7 @@ from kiosk.ui.bootstrap import configure_kivy  # noqa: E402
 
 configure_kivy(UI, kivy_home=_KIVY_HOME)
 
-from kivy.base import EventLoop  # noqa: E402
+from uikit_app import running_app  # noqa: E402
 from uikit_driver import UiDriver  # noqa: E402
 from uikit_feeder import ViewFeeder  # noqa: E402
 from uikit_speech import RecordingSpeech  # noqa: E402
@@ -44,15 +44,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def kiosk_app() -> Iterator[KioskApp]:
-    app = KioskApp(UI, ViewFeeder(), sounds_dir=_KIVY_HOME / "sounds")
-    app._run_prepare()  # build + window + on_start, without entering Kivy's blocking loop
-    EventLoop.start()
-    for _ in range(3):
-        EventLoop.idle()
-    yield app
-    app.bridge.stop()
-    app.stop()
-    EventLoop.close()
+    with running_app(_KIVY_HOME) as app:
+        yield app
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 CACHE = Path(os.environ.get("KIOSK_CONTAINER_CACHE", "/var/cache/linkage-kiosk"))
@@ -36,6 +39,8 @@ ExecStart=/usr/bin/Xvfb :0 -screen 0 1280x800x24 -nolisten tcp
 [Install]
 WantedBy=multi-user.target
 """
+BOOT_LIMIT_S = 60.0
+"""Installed and enabled, every unit is active this soon after the container boots."""
 _lock = threading.Lock()
 
 
@@ -70,6 +75,41 @@ def build_root() -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"cannot build the container root: {done.stderr[-2000:]}")
     return Path(done.stdout.strip().splitlines()[-1])
+
+
+def wait_until(check: object, timeout_s: float, what: str, every_s: float = 0.5) -> float:
+    """Poll ``check()`` until true; the time it took. Fails loudly at the deadline."""
+    start = time.monotonic()
+    pause = threading.Event()
+    while not check():  # type: ignore[operator]
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"{what}: not within {timeout_s:g} s")
+        pause.wait(every_s)
+    return time.monotonic() - start
+
+
+def skip(reason: str) -> NoReturn:
+    """Skip the container tests, with the reason on the terminal too (not only in -rs)."""
+    print(f"\ncontainer tests skipped: {reason}")
+    pytest.skip(reason)
+
+
+def skip_if_unavailable() -> None:
+    reason = unavailable()
+    if reason:
+        skip(reason)
+
+
+def bootable_root() -> Path:
+    """The cached root, once nspawn is known to start a container from it (else skip)."""
+    try:
+        root = build_root()
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        skip(str(exc))
+    reason = cannot_boot(root)
+    if reason:
+        skip(reason)
+    return root
 
 
 def wheelhouse() -> Path:

@@ -29,9 +29,8 @@ from kiosk.ui.bootstrap import configure_kivy  # noqa: E402
 
 configure_kivy(UI, kivy_home=_KIVY_HOME)
 
-from kivy.base import EventLoop  # noqa: E402
+from uikit_app import running_app  # noqa: E402
 from uikit_driver import UiDriver  # noqa: E402
-from uikit_feeder import ViewFeeder  # noqa: E402
 
 from kiosk.config import Settings, load_settings  # noqa: E402
 from kiosk.linkage.client import LinkageClient  # noqa: E402
@@ -116,15 +115,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="session")
 def app(world: World) -> Iterator[KioskApp]:
-    kiosk = KioskApp(UI, ViewFeeder(), sounds_dir=_KIVY_HOME / "sounds")
-    kiosk._run_prepare()
-    EventLoop.start()
-    for _ in range(3):
-        EventLoop.idle()
-    yield kiosk
-    kiosk.bridge.stop()
-    kiosk.stop()
-    EventLoop.close()
+    with running_app(_KIVY_HOME) as kiosk:
+        yield kiosk
 
 
 @pytest.fixture(scope="session")
