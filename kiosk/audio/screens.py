@@ -11,7 +11,7 @@ from __future__ import annotations
 from kiosk.audio import splice
 from kiosk.audio.inventory import Lexicon, text_key
 from kiosk.audio.utterance import Clip, Item, Pause, Say, personal
-from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY
+from kiosk.session.faults import fault_message_key
 from kiosk.session.view import (
     LanguageCode,
     PrintStatus,
@@ -145,8 +145,7 @@ def _finished(s: Speaker, view: SessionView, receipt: ResultView | None) -> list
 def _fault(s: Speaker, view: SessionView) -> tuple[Item, ...]:
     """The fault screen (`kiosk.ui.fault`): what happened, the next step, the reference for
     staff character by character (not personal: it names the fault, not the citizen)."""
-    key = OUT_OF_SERVICE_KEY if view.progress_key == OUT_OF_SERVICE_KEY else FAULT_KEY
-    return (*s.key("fault.title"), *s.key(key), Pause(),
+    return (*s.key("fault.title"), *s.key(fault_message_key(view.progress_key)), Pause(),
             *s.template("fault.ref", {"ref": splice.code(view.fault_ref)}))
 
 

@@ -12,6 +12,8 @@ API (also used by the UI to wrap Kivy labels):
   joined they give back ``text`` exactly.
 * `wrap_thai(text, fits)` -> lines, where ``fits(line)`` says whether a line fits the
   width (measure however the caller draws: Pillow, Kivy, printer columns).
+* `wrap_name(text, fits)` -> lines of a text that is one person's name (the UI's name and
+  ID fields): the same name rule as `wrap_thai` applies inside a sentence.
 * `display_cells(text)` -> how many character cells a monospaced Thai printer uses.
 * `word_set()` -> the word list `newmm` segments with (`WordSet`: pythainlp's default
   words at a fraction of its trie's memory, same segmentation).
@@ -30,187 +32,24 @@ wider than the line by clusters, never inside one.
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-# Characters that must stay with the character before them: above/below vowels, tone
-# marks, thanthakhat, nikhahit (all Mn), plus SARA A / SARA AA / SARA AM / LAKKHANGYAO,
-# which are spacing but cannot start a line or a syllable.
-_FOLLOWERS = frozenset("\u0e30\u0e32\u0e33\u0e45")
-# Leading vowels (เ แ โ ใ ไ) are written before the consonant they belong to.
-_LEADERS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")
+from kiosk.domain.thai_words import LEADERS as _LEADERS
+from kiosk.domain.thai_words import (
+    WordSet,
+    clusters,
+    display_cells,
+    is_combining,
+    name_word_set,
+    word_set,
+)
+from kiosk.domain.thai_words import attaches_to_previous as _attaches_to_previous
+from kiosk.domain.thai_words import name_words as _name_words
+from kiosk.domain.thai_words import segment as _segment
 
-
-def is_combining(ch: str) -> bool:
-    """True for a mark drawn on the previous letter (takes no cell of its own)."""
-    return unicodedata.category(ch) in ("Mn", "Me")
-
-
-def _attaches_to_previous(ch: str) -> bool:
-    return is_combining(ch) or ch in _FOLLOWERS
-
-
-def clusters(text: str) -> list[str]:
-    """Split into clusters that must never be separated by a line break."""
-    out: list[str] = []
-    pending_leader = ""
-    for ch in text:
-        if out and not pending_leader and _attaches_to_previous(ch):
-            out[-1] += ch
-        elif ch in _LEADERS:
-            if pending_leader:  # two leading vowels in a row: the first stands alone
-                out.append(pending_leader)
-            pending_leader = ch
-        else:
-            out.append(pending_leader + ch)
-            pending_leader = ""
-    if pending_leader:
-        out.append(pending_leader)
-    return out
-
-
-def display_cells(text: str) -> int:
-    """Character cells on a monospaced printer: marks sit on their base letter."""
-    return sum(1 for ch in text if not is_combining(ch))
-
-
-class WordSet:
-    """pythainlp's default Thai word list in the shape its ``newmm`` segmenter asks for.
-
-    Same words, same answers as pythainlp's default ``Trie`` (``prefixes`` lists the words
-    starting at a position, shortest first), but kept as the word list's own frozenset plus
-    a small index of three-letter beginnings. pythainlp's trie of the 62 k words is a Python
-    object per letter node: ~65 MB and ~0.9 s to build; this is ~2 MB over the word list
-    (which the trie needs too) and builds in ~0.05 s. See docs/benchmarks.md, Touch UI.
-    """
-
-    def __init__(self, words: frozenset[str]) -> None:
-        self._words = words
-        # Longest word per three-letter beginning: bounds the probes at each position.
-        longest: dict[str, int] = {}
-        for word in words:
-            if len(word) >= 3:
-                head = word[:3]
-                longest[head] = max(longest.get(head, 0), len(word))
-        self._longest = longest
-
-    def prefixes(self, text: str, start: int = 0) -> list[str]:
-        # One- and two-letter words are always probed; longer ones only as far as the
-        # longest word with this beginning (none: stop at two).
-        limit = max(2, self._longest.get(text[start:start + 3], 0))
-        stop = min(len(text), start + limit)
-        return [text[start:end] for end in range(start + 1, stop + 1)
-                if text[start:end] in self._words]
-
-    def __contains__(self, word: object) -> bool:
-        return word in self._words
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._words)
-
-    def __len__(self) -> int:
-        return len(self._words)
-
-
-@functools.lru_cache(maxsize=1)
-def word_set() -> WordSet | None:
-    """The Thai word list (loaded on first use), or None without pythainlp."""
-    try:
-        from pythainlp.corpus import thai_words
-    except ImportError:  # pragma: no cover - pythainlp is a dependency; keep working without
-        return None
-    return WordSet(thai_words())
-
-
-@functools.lru_cache(maxsize=1)
-def name_word_set() -> WordSet | None:
-    """The word list for the parts of a person's name: pythainlp's default words plus the
-    Thai family names and given names it ships (``family_names_th.txt``,
-    ``person_names_*_th.txt``, in the wheel: nothing is downloaded), so a surname made of
-    several names (``สุวรรณ`` ``กุล`` ``แก้ว``) is cut between them, not inside ``มีสุข``."""
-    try:
-        from pythainlp.corpus import (
-            thai_family_names,
-            thai_female_names,
-            thai_male_names,
-            thai_words,
-        )
-    except ImportError:  # pragma: no cover - see word_set
-        return None
-    return WordSet(frozenset(thai_words() | thai_family_names() | thai_male_names()
-                             | thai_female_names()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _segment(text: str, names: bool = False) -> tuple[str, ...]:
-    words = name_word_set() if names else word_set()
-    if words is None:  # pragma: no cover - see word_set
-        return tuple(_fallback_words(text))
-    from pythainlp.tokenize import word_tokenize
-
-    return tuple(word_tokenize(text, engine="newmm", custom_dict=words,  # type: ignore[arg-type]
-                               keep_whitespace=True))
-
-
-def _name_words(part: str) -> tuple[str, ...]:
-    """The word parts of one name part, for a name part wider than a line (``()``: none
-    known, split by clusters). Thai: the fewest words of `name_word_set` that spell it
-    (the longer first word on a tie: ``มีสุข|รัตน์``, not ``มี|สุขรัตน์``); letters no
-    word covers stay with the word before them (a surname padded to the card's 100 bytes
-    ends ``ชัยย``). Latin: one word (its parts are not known)."""
-    if not any("\u0e00" <= ch <= "\u0e7f" for ch in part):
-        return ()
-    words = name_word_set()
-    if words is None:  # pragma: no cover - see word_set
-        return ()
-    return _fewest_words(part, words)
-
-
-@functools.lru_cache(maxsize=1024)
-def _fewest_words(part: str, words: WordSet) -> tuple[str, ...]:
-    n = len(part)
-    starts = {0}  # cluster starts: where a letter no word covers may be cut off
-    for cl in clusters(part):
-        starts.add(max(starts) + len(cl))
-    # best[i]: (letters not in a word, words, -length of the first word) for part[i:]
-    best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
-    step = [n] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        if i not in starts:
-            best[i] = (n + 1, n + 1, 0)
-            continue
-        options = [(best[i + len(w)][0], best[i + len(w)][1] + 1, -len(w), i + len(w))
-                   for w in words.prefixes(part, i)]
-        nxt = min(j for j in starts if j > i)
-        options.append((best[nxt][0] + nxt - i, best[nxt][1] + 1, i - nxt, nxt))
-        cost = min(options)
-        best[i], step[i] = cost[:3], cost[3]
-    pieces: list[tuple[str, bool]] = []
-    i = 0
-    while i < n:
-        j = step[i]
-        known = part[i:j] in words
-        if pieces and not known:
-            pieces[-1] = (pieces[-1][0] + part[i:j], pieces[-1][1])
-        else:
-            pieces.append((part[i:j], known))
-        i = j
-    return tuple(p for p, _ in pieces) if len(pieces) > 1 else ()
-
-
-def _fallback_words(text: str) -> list[str]:
-    """Without a dictionary: break at spaces, and between Thai clusters."""
-    pieces: list[str] = []
-    for cl in clusters(text):
-        thai = any("\u0e00" <= c <= "\u0e7f" for c in cl)
-        if pieces and not thai and not cl.isspace() and not pieces[-1][-1:].isspace() and \
-                not any("\u0e00" <= c <= "\u0e7f" for c in pieces[-1]):
-            pieces[-1] += cl
-        else:
-            pieces.append(cl)
-    return pieces
+__all__ = ["WordSet", "break_points", "clusters", "display_cells", "fits_unbroken",
+           "is_combining", "name_word_set", "word_set", "wrap_name", "wrap_thai"]
 
 
 # -- atoms ----------------------------------------------------------------------------------
@@ -259,19 +98,7 @@ def _atoms_and_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
             out.append((text[at:match.start()], ("*",)))
         atom = match.group(0)
         if match.lastgroup == "name":
-            # Each part is an atom of its own; the title stays with the first name.
-            title_first = re.match(rf"(?:{_TITLES})\s?{_NAME_WORD}", atom)
-            assert title_first is not None
-            head = title_first.group(0)
-            title_parts = _space_parts(head)
-            if len(title_parts) == 2:  # "นาย " + first name: the first name by its words
-                title_parts = (title_parts[0], *(_name_words(title_parts[1])
-                                                 or title_parts[1:]))
-            out.append((head, title_parts))
-            rest = atom[len(head):]
-            for word in re.split(r"( )", rest):
-                if word:
-                    out.append((word, _name_words(word)))
+            out.extend(_name_pieces(atom))
         elif match.lastgroup == "place":
             # Wider than a line (a long province on 58 mm): break between its words.
             words = _segment(atom)
@@ -281,6 +108,26 @@ def _atoms_and_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
         at = match.end()
     if at < len(text):
         out.append((text[at:], ("*",)))
+    return out
+
+
+def _name_pieces(name: str) -> list[tuple[str, tuple[str, ...]]]:
+    """A person's name as (part, fallback) pairs: each part is kept whole, the title stays
+    with the first name, and a part wider than a line may only be cut between its own
+    words (`_name_words`). The one rule for a name, on a slip (inside `wrap_thai`) and on
+    screen (`wrap_name`)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    rest = name
+    title_first = re.match(rf"(?:{_TITLES})\s?{_NAME_WORD}", name)
+    if title_first is not None:
+        head = title_first.group(0)
+        # Wider than a line: the title, then the first name whole on its own line if it
+        # fits one (`_place` cuts it between its words only if it does not).
+        out.append((head, _space_parts(head)))
+        rest = name[len(head):]
+    for word in re.split(r"( )", rest):
+        if word:
+            out.append((word, () if word.isspace() else _name_words(word)))
     return out
 
 
@@ -356,12 +203,24 @@ def wrap_thai(text: str, fits: Callable[[str], bool]) -> list[str]:
     return lines
 
 
-def _wrap_paragraph(text: str, fits: Callable[[str], bool]) -> list[str]:
+def wrap_name(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Greedy wrap of a text known to be a person's name (or an ID): lines break only
+    between its parts, a part wider than a line only between its words (`_name_pieces`),
+    whatever the title or the number of parts."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_wrap_paragraph(paragraph, fits, _name_pieces))
+    return lines
+
+
+def _wrap_paragraph(text: str, fits: Callable[[str], bool],
+                    pieces: Callable[[str], list[tuple[str, tuple[str, ...]]]] | None = None
+                    ) -> list[str]:
     if fits(text):  # the common case on a slip: one measurement, no segmentation
         return [text.rstrip()]
     lines: list[str] = []
     current = ""
-    for piece, fallback in _pieces(text):
+    for piece, fallback in (pieces or _pieces)(text):
         current = _place(piece, fallback, current, lines, fits)
     if current.strip() or not lines:
         lines.append(current.rstrip())
@@ -385,7 +244,14 @@ def _place(piece: str, fallback: tuple[str, ...], current: str, lines: list[str]
         for part in fallback:
             current = _place(part, (), current, lines, fits)
         return current
-    # One word wider than the line: break it between clusters.
+    # One word wider than the line: between the words it is made of (a listed surname
+    # made of names), and only failing those between clusters.
+    core = piece.rstrip()
+    words = _name_words(core, whole=False)
+    if words:
+        for word in (*words[:-1], words[-1] + piece[len(core):]):
+            current = _place(word, (), current, lines, fits)
+        return current
     for cl in clusters(piece):
         if current and not fits(current + cl):
             lines.append(current)

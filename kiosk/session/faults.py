@@ -18,7 +18,19 @@ FAULT_LIMIT = 3
 FAULT_REF = re.compile(r"^F-[0-9a-f]{8}$")
 """What a fault reference looks like (staff read it to the technician)."""
 FAULT_KEY = "session.fault"
+"""A fault with a card in: the session ended, the card is asked back."""
+FAULT_NO_CARD_KEY = "session.fault_no_card"
+"""A fault with no card in (idle): nothing to take back; a card starts afresh."""
 OUT_OF_SERVICE_KEY = "session.out_of_service_faults"
+
+
+def fault_message_key(progress_key: str | None) -> str:
+    """What the fault screen says for a view carrying a fault reference: out of service,
+    "take your card" only where the session asked the card back (its end message), else
+    the no-card message (the fault came while idle, or the card was already out)."""
+    if progress_key in (OUT_OF_SERVICE_KEY, FAULT_KEY):
+        return progress_key
+    return FAULT_NO_CARD_KEY
 
 
 def new_fault_ref() -> str:

@@ -8,8 +8,9 @@ as Kivy's `ExceptionManager` handler, which returns ``PASS`` so the loop goes on
   only (file, line, function): no exception message, no locals, no view contents, so no
   personal data (PDPA);
 - shows `FaultScreen`, built at start-up from fixed message keys, drawn without any of
-  the view's data ("Something went wrong. Please take your card", the reference for
-  staff, a Help button for the keypad);
+  the view's data ("Something went wrong. Please take your card", or with no card in
+  "...you can insert your card to start", the reference for staff, a Help button for the
+  keypad);
 - is reported to the session (`SessionCommands.report_fault`), which wipes the citizen's
   data, audits ``ui_fault``, asks for the card back and, after three faults in its window,
   goes out of service with a technician alert (`kiosk.session.faults`).
@@ -29,7 +30,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.uix.label import Label
 
-from kiosk.session.faults import FAULT_KEY, OUT_OF_SERVICE_KEY, new_fault_ref
+from kiosk.session.faults import (
+    FAULT_KEY,
+    FAULT_NO_CARD_KEY,
+    fault_message_key,
+    new_fault_ref,
+)
 from kiosk.session.messages import MESSAGES
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.screens.base import KioskScreen
@@ -98,20 +104,18 @@ class FaultScreen(KioskScreen):
     def _help(self) -> None:
         self._help_action()
 
-    def show_fault(self, ref: str, out_of_service: bool, help_action: Callable[[], None]
-                   ) -> None:
+    def show_fault(self, ref: str, key: str, help_action: Callable[[], None]) -> None:
         """Fill in the reference (the only thing that changes); falls back to a bare label
         if even this fails, so the fault screen never raises."""
         self._help_action = help_action
         try:
-            self.message.key = OUT_OF_SERVICE_KEY if out_of_service else FAULT_KEY
+            self.message.key = key
             self.ref.fields = {"ref": ref}
         except Exception:
             log.error("fault screen: styled text failed; showing the bare one")
-            self.show_bare(ref, out_of_service)
+            self.show_bare(ref, key)
 
-    def show_bare(self, ref: str, out_of_service: bool) -> None:
-        key = OUT_OF_SERVICE_KEY if out_of_service else FAULT_KEY
+    def show_bare(self, ref: str, key: str) -> None:
         text = f"{MESSAGES[key].th}\n{MESSAGES[key].en}\n{ref}"
         if self._bare is None:
             self._bare = Label(text=text, halign="center", font_size="28sp",
@@ -198,8 +202,12 @@ class FaultGuard(ExceptionHandler):
         self.faults.append(ref)
         log.error("UI FAULT %s in %s on screen %s: %s", ref, where, screen,
                   safe_traceback(exc))
+        # Before the session answers: a card may be in unless the kiosk was idle (or out
+        # of service); the session's next view says for sure (`show_for`).
+        view = self.app.view
+        no_card = view is None or view.screen in (Screen.IDLE, Screen.OUT_OF_SERVICE)
         try:
-            self.show(ref, out_of_service=False)
+            self.show(ref, FAULT_NO_CARD_KEY if no_card else FAULT_KEY)
         except Exception:
             log.exception("fault screen could not be shown (%s)", ref)
         try:
@@ -208,11 +216,11 @@ class FaultGuard(ExceptionHandler):
             log.exception("fault %s could not be reported to the session", ref)
         return ref
 
-    def show(self, ref: str, *, out_of_service: bool) -> None:
+    def show(self, ref: str, key: str) -> None:
         app = self.app
         fault_screen = app.screens[FAULT_SCREEN]
         assert isinstance(fault_screen, FaultScreen)
-        fault_screen.show_fault(ref, out_of_service, app.help)
+        fault_screen.show_fault(ref, key, app.help)
         app.overlay = None  # a technician's screen gives way too: the session views follow
         app.step_bar.set_shown(False)
         if app.manager.current != FAULT_SCREEN:
@@ -227,5 +235,4 @@ class FaultGuard(ExceptionHandler):
 
     def show_for(self, view: SessionView) -> None:
         """The fault screen for a view that carries a fault reference (or while pending)."""
-        self.show(view.fault_ref or self.pending or "",
-                  out_of_service=view.progress_key == OUT_OF_SERVICE_KEY)
+        self.show(view.fault_ref or self.pending or "", fault_message_key(view.progress_key))

@@ -23,7 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.receipts.thai_text import break_points, clusters, wrap_thai
+from kiosk.receipts.thai_text import break_points, clusters, name_word_set, wrap_name, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
 from kiosk.ui.theme import Role, rgba
 
@@ -56,23 +56,6 @@ def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> t
     return "\n".join(wrap_thai(text, lambda line: measure(line) <= width)), True
 
 
-def wrap_at_spaces(text: str, width: float, measure: Callable[[str], float]) -> str:
-    """Greedy lines broken only at spaces; a word wider than ``width`` stays whole (the
-    layout checker then reports the label as clipped rather than the name as split)."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and measure(candidate) > width:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
-    return "\n".join(lines)
-
-
 def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -97,6 +80,7 @@ def load_segmenter(on_ready: Callable[[], None] | None = None) -> threading.Thre
 
     def load() -> None:
         break_points("ภาษาไทยสวัสดี")
+        name_word_set()  # a long name's words (`wrap_name`), ready before one is shown
         _SEGMENTER_READY.set()
         if on_ready is not None:
             on_ready()
@@ -141,7 +125,8 @@ class KLabel(Label):
     fit_height = BooleanProperty(True)
     draw_background = BooleanProperty(False)
     whole_words = BooleanProperty(False)
-    """Break lines only at spaces (names, IDs): a name part is never split across lines."""
+    """A name or an ID (`wrap_name`): lines break between its parts, a part wider than a
+    line only between its own words, never where Kivy would cut it."""
     font_file = StringProperty("")
     """A font other than Sarabun (symbols: `kiosk.ui.icons.ICON_FONT`); "" = the text font."""
     follows_large_text = BooleanProperty(True)
@@ -191,8 +176,8 @@ class KLabel(Label):
         final = True
         if width > 0:
             measure = _measurer(self.font_name, int(self.font_size))
-            if self.whole_words:
-                text = wrap_at_spaces(text, width, measure)
+            if self.whole_words:  # a name or ID: the slips' name rule, not Thai prose
+                text = "\n".join(wrap_name(text, lambda line: measure(line) <= width))
             else:
                 text, final = wrap_to_width(text, width, measure)
             self.text_size = (self.width, None)
@@ -202,6 +187,13 @@ class KLabel(Label):
             _provisional.add(self)
         self.text = text
         self._fit()
+
+    def drawn_lines(self) -> list[str]:
+        """The lines Kivy actually draws (it cuts a line too wide for ``text_size`` itself,
+        anywhere, even inside a name): equal to ``text``'s lines when the wrap held."""
+        self.texture_update()
+        return ["".join(word.text for word in line.words)
+                for line in self._label._cached_lines]
 
     def _fit(self, *_: Any) -> None:
         if self.fit_height:
@@ -351,52 +343,6 @@ class Panel(BoxLayout):
         self._colour.rgba = style().bg(self.role)
         self._rect.pos = self.pos
         self._rect.size = self.size
-
-
-class KProgress(Widget):
-    """Determinate (``value`` 0..1) or, with ``value`` None, a moving indeterminate bar."""
-
-    value = ObjectProperty(None, allownone=True)
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("size_hint_y", None)
-        super().__init__(**kwargs)
-        self.height = max(12, round(style().metrics.px(4)))
-        self._phase = 0.0
-        with self.canvas:
-            self._track_colour = Color()
-            self._track = Rectangle()
-            self._bar_colour = Color()
-            self._bar = Rectangle()
-        self.bind(pos=self._redraw, size=self._redraw, value=self._redraw)
-        self._ticker = None
-
-    def on_parent(self, _w: Any, parent: Any) -> None:
-        if parent is not None and self._ticker is None:
-            self._ticker = Clock.schedule_interval(self._tick, 1 / 30)
-        elif parent is None and self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
-
-    def _tick(self, dt: float) -> None:
-        if self.value is None:
-            self._phase = (self._phase + dt * 0.6) % 1.0
-            self._redraw()
-
-    def _redraw(self, *_: Any) -> None:
-        s = style()
-        self._track_colour.rgba = s.bg(Role.SECONDARY_BUTTON)
-        self._bar_colour.rgba = (*s.fg(Role.BODY)[:3], 1) if s.high_contrast else \
-            s.bg(Role.PRIMARY_BUTTON)
-        self._track.pos, self._track.size = self.pos, self.size
-        if self.value is None:
-            width = self.width * 0.25
-            x = self.x + (self.width + width) * self._phase - width
-            left, right = max(self.x, x), min(self.right, x + width)
-            self._bar.pos, self._bar.size = (left, self.y), (max(0, right - left), self.height)
-        else:
-            fraction = min(1.0, max(0.0, float(self.value)))
-            self._bar.pos, self._bar.size = self.pos, (self.width * fraction, self.height)
 
 
 def spacer(height: float | None = None) -> Widget:

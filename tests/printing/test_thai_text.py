@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.domain import thai_words
 from kiosk.receipts import thai_text
 from kiosk.receipts.thai_text import (
     break_points,
@@ -68,7 +69,7 @@ def test_explicit_newlines_are_kept() -> None:
 
 
 def test_fallback_without_dictionary_still_keeps_marks(monkeypatch) -> None:
-    monkeypatch.setattr(thai_text, "_segment", lambda text: tuple(thai_text._fallback_words(text)))
+    monkeypatch.setattr(thai_text, "_segment", lambda text: tuple(thai_words.fallback_words(text)))
     lines = wrap_thai(SENTENCE, cells_fit(10))
     assert "".join(lines).replace(" ", "") == SENTENCE.replace(" ", "")
     assert all(not is_combining(line[0]) for line in lines if line)

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.session.faults import FaultBudget, check_fault_ref, new_fault_ref
+from kiosk.session.faults import (
+    FAULT_KEY,
+    FAULT_NO_CARD_KEY,
+    FaultBudget,
+    check_fault_ref,
+    fault_message_key,
+    new_fault_ref,
+)
+from kiosk.session.messages import MESSAGES
 from kiosk.session.view import Alert, Screen
 
 from .conftest import Rig, quiesce
@@ -47,6 +55,7 @@ def test_a_fault_mid_session_wipes_audits_and_asks_for_the_card(rig: Rig) -> Non
     v = rig.wait(S.FINISHED)
     assert v.session_id is None and v.identity is None and not v.menu
     assert v.fault_ref == "F-0000abcd" and v.progress_key == "session.fault"
+    assert fault_message_key(v.progress_key) == FAULT_KEY  # the card is in: take it
     assert v.alert is Alert.TAKE_CARD and v.alert_id > alert_before
     quiesce(rig.engine)
     fault = [e for e in rig.audit.events if e.kind == "ui_fault"]
@@ -67,7 +76,12 @@ def test_a_fault_without_a_session_publishes_again(rig: Rig) -> None:
     rig.engine.report_fault("F-00000001")
     v = rig.engine.wait_for(lambda view: view.seq > seq)
     assert v.screen is S.IDLE and v.fault_ref == "F-00000001"
-    rig.to_menu(1)  # a card still starts a session
+    # No card in: the fault screen does not ask for one back; it says a card starts afresh
+    key = fault_message_key(v.progress_key)
+    assert key == FAULT_NO_CARD_KEY
+    assert "take" not in MESSAGES[key].en.lower() and "รับบัตร" not in MESSAGES[key].th
+    assert "insert" in MESSAGES[key].en and "staff" in MESSAGES[key].en
+    rig.to_menu(1)  # a card still starts a session (what the message promises)
     assert rig.engine.view.fault_ref == ""
 
 

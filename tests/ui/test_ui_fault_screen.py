@@ -50,7 +50,7 @@ def test_the_fault_screen_falls_back_to_a_bare_label(kiosk_app: KioskApp) -> Non
     from kiosk.ui.fault import FaultScreen
 
     screen = FaultScreen(lambda *_: None)  # not registered: the app's own stays as it is
-    screen.show_bare("F-0a1b2c3d", out_of_service=False)
+    screen.show_bare("F-0a1b2c3d", "session.fault")
     (bare,) = screen.children
     assert isinstance(bare, Label) and "F-0a1b2c3d" in bare.text
     assert MESSAGES["session.fault"].th in bare.text and MESSAGES["session.fault"].en in bare.text

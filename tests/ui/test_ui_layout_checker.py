@@ -79,9 +79,10 @@ def test_the_checker_sees_overlap_clipping_fold_and_weak_buttons(kiosk_app: Kios
 
 
 def test_names_break_only_between_their_parts() -> None:
-    from kiosk.ui.widgets import wrap_at_spaces
+    from kiosk.receipts.thai_text import wrap_name
 
     width = {"นาย": 3, "ศุภชัย": 6, "แก้วประเสริฐ": 12}
     def measure(text: str) -> float:
         return sum(width.get(w, len(w)) for w in text.split(" ")) + text.count(" ")
-    assert wrap_at_spaces("นาย ศุภชัย แก้วประเสริฐ", 11, measure) == "นาย ศุภชัย\nแก้วประเสริฐ"
+    assert wrap_name("นาย ศุภชัย แก้วประเสริฐ", lambda line: measure(line) <= 12) == [
+        "นาย ศุภชัย", "แก้วประเสริฐ"]

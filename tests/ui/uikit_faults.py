@@ -17,7 +17,8 @@ import pytest
 from kivy.base import EventLoop
 from uikit_driver import UiDriver, texts
 
-from kiosk.session.faults import FAULT_REF
+from kiosk.session.faults import FAULT_KEY, FAULT_NO_CARD_KEY, FAULT_REF
+from kiosk.session.messages import MESSAGES
 from kiosk.session.ports import AuditEvent
 from kiosk.session.view import Alert, Screen, SessionView
 from kiosk.ui.app import KioskApp
@@ -263,6 +264,14 @@ def check_contained(rig: Rig, screen_drawn: Screen, count: int, secret: str) -> 
             "ref", "screen", "kiosk_id"}
         assert view.screen in (S.FINISHED, S.TAKE_CARD)  # the take-card reminder runs
         assert view.alert is Alert.TAKE_CARD
+    # "Take your card" only with a card in; with none (a fault while idle) the no-card
+    # message, which says a card starts afresh.
+    card_in = view.screen in (S.FINISHED, S.TAKE_CARD)
+    assert card_in is (screen_drawn not in (S.IDLE, S.OUT_OF_SERVICE))
+    shown = rig.ui.app.screens[FAULT_SCREEN].message
+    assert shown.key == (FAULT_KEY if card_in else FAULT_NO_CARD_KEY), (screen_drawn, shown.key)
+    if not card_in:
+        assert MESSAGES[FAULT_KEY].en not in texts(rig.ui.current)
     assert not rig.audit.failed
     return ref
 

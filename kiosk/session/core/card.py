@@ -157,4 +157,6 @@ def ui_fault(m: Move, event: Event) -> None:
         m._end_session(FAULT_KEY, SessionOutcome.ERROR)  # wiped; take-card alarm
     elif spent:
         m.to_idle()  # no card in: out of service now
+    elif st.card_present:  # after the session (finished, take card): still ask it back
+        st.end_message = FAULT_KEY
     st.fault_ref = event.ref

@@ -16,10 +16,11 @@ from kivy.uix.widget import Widget
 
 from kiosk.session.view import Screen, SessionView
 from kiosk.ui.clip import drop_stencil
+from kiosk.ui.progress import KProgress
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, KProgress, _measurer, spacer
+from kiosk.ui.widgets import KButton, KLabel, _measurer, spacer
 
 
 def photo_texture(jpeg: bytes) -> Texture:

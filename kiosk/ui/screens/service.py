@@ -9,11 +9,12 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.session.view import MenuEntry, PrintStatus, ResultView, Screen, SessionView
 from kiosk.ui.icons import DEFAULT_SERVICE_ICON, SERVICE_ICONS
 from kiosk.ui.keymap import Action, KeyPress
+from kiosk.ui.progress import KProgress
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.service_tile import ServiceTile
 from kiosk.ui.style import HERO, LARGE, style
 from kiosk.ui.theme import Role
-from kiosk.ui.widgets import KButton, KLabel, KProgress, spacer
+from kiosk.ui.widgets import KButton, KLabel, spacer
 
 _STATUS_ROLE = {"ok": Role.SUCCESS, "partial": Role.WARNING, "queued": Role.WARNING,
                 "failed": Role.ERROR}
