@@ -185,6 +185,7 @@ def _status_json(status: OutboxStatus) -> str:
         "next_attempt_at": status.next_attempt_at,
         "connectivity": status.connectivity,
         "schema_version": status.schema_version,
+        "receipts_purged": status.receipts_purged,
         "ledger": None if status.loss is None else {
             "accepted": status.loss.accepted, "closed": status.loss.closed,
             "waiting": status.loss.waiting, "lost": status.loss.lost,
@@ -204,7 +205,9 @@ def _status_text(status: OutboxStatus, outbox: Outbox) -> str:
         f"outbox {outbox.settings.database} (schema v{status.schema_version}, "
         f"store {outbox.health}, connectivity {status.connectivity})",
         f"  pending {c[ItemState.PENDING]}, in flight {c[ItemState.IN_FLIGHT]}, "
-        f"dead {c[ItemState.DEAD]}, delivered {c[ItemState.DELIVERED]}",
+        f"dead {c[ItemState.DEAD]}, delivered {c[ItemState.DELIVERED]}"
+        + (f"; {status.receipts_purged} older receipt(s) purged past retention"
+           if status.receipts_purged else ""),
     ]
     if status.loss is not None:
         loss = status.loss

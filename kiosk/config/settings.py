@@ -159,9 +159,22 @@ class OutboxSettings(Section):
     """Retry n waits uniform(0, min(cap, base·2^(n-1))); a Retry-After is a floor."""
     dead_retention_days: Annotated[int, Field(ge=1, le=365)] = 30
     """Dead items (with payload) are kept this long, then only a receipt record remains."""
+    receipt_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """A receipt (what exactly-once needs: key -> item, outcome; nothing personal) is kept
+    this long after its item left, then deleted; a replay of its key after that is an
+    unknown key again. Must be longer than ``max_age_hours`` (the longest an item, and so
+    a twin of it in a salvaged file or a retrying caller, may wait)."""
     delivery_concurrency: Annotated[int, Field(ge=1, le=32)] = 8
     """Submissions in flight at once while draining (each on its own pooled HTTP/1.1
     connection of the Linkage client); 1 delivers one item at a time."""
+
+    @model_validator(mode="after")
+    def _receipts_outlive_items(self) -> OutboxSettings:
+        # A receipt deleted while a twin of its item may still wait somewhere would let a
+        # replay through as a new item: exactly-once would be a claim, not a guarantee.
+        if self.receipt_retention_days * 24 <= self.max_age_hours:
+            raise ValueError("receipt_retention_days must be longer than max_age_hours")
+        return self
 
 
 KeyName = Annotated[str, Field(pattern=r"^([a-z0-9]|f([1-9]|1[0-2])|numpad[a-z0-9]+|[-+=*/.])$")]

@@ -158,7 +158,8 @@ def outbox_probe(outbox: Outbox, *, clock: Callable[[], float] = time.time) -> P
                     if status.oldest_pending_at is not None else None)
         detail: dict[str, DetailValue] = {"waiting": waiting, "dead": dead,
                                           "oldest_waiting_s": oldest_s,
-                                          "connectivity": status.connectivity}
+                                          "connectivity": status.connectivity,
+                                          "receipts_purged": status.receipts_purged}
         salvage = outbox.last_salvage
         if salvage is not None:  # a damaged database was replaced at this start
             detail.update(salvaged=salvage.salvaged, lost=salvage.lost)

@@ -174,6 +174,13 @@ class Ledger:
                 self._conn.execute("INSERT INTO closed (lo, hi) VALUES (?, ?)", (lo, hi))
         return again
 
+    def close_through(self, hi: int) -> None:
+        """A new ledger only: every number 1..hi left the outbox (one range)."""
+        with self.write():
+            if self._conn.execute("SELECT 1 FROM closed").fetchone() is not None:
+                raise ValueError("close_through is for a ledger that closed nothing yet")
+            self._conn.execute("INSERT INTO closed (lo, hi) VALUES (1, ?)", (hi,))
+
     def closed_among(self, seqs: Iterable[int]) -> set[int]:
         ranges = self._conn.execute("SELECT lo, hi FROM closed ORDER BY lo").fetchall()
         out: set[int] = set()

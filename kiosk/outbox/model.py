@@ -127,3 +127,5 @@ class OutboxStatus:
     schema_version: int = 0
     loss: LossCount | None = None
     """Accepted items the store no longer has and never delivered (`kiosk.outbox.ledger`)."""
+    receipts_purged: int = 0
+    """Receipts deleted past ``receipt_retention_days`` (so DELIVERED counts the kept ones)."""

@@ -32,7 +32,7 @@ from kiosk.outbox.health import OutboxUnavailable
 from kiosk.outbox.leases import SenderLease, lease_is_alive, sweep_dead_leases
 from kiosk.outbox.model import Deliverer, DeliveryResult, ItemState, Outcome, OutgoingItem
 from kiosk.outbox.service import Outbox
-from kiosk.outbox.store import Settlement
+from kiosk.outbox.store import PurgeFailed, Settlement
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +320,14 @@ class Sender:
         purged = self.outbox.call(lambda s: s.purge_dead(retention_s), writes=True)
         if purged:
             log.info("purged %d dead item(s) past retention", purged)
+        receipts_s = self.outbox.settings.receipt_retention_days * 86400.0
+        try:
+            dropped = self.outbox.call(lambda s: s.purge_receipts(receipts_s), writes=True)
+        except PurgeFailed as exc:
+            log.warning("outbox: %s", exc)  # nothing deleted; the next round tries again
+        else:
+            if dropped:
+                log.info("purged %d receipt(s) past retention", dropped)
         status = self.outbox.call(lambda s: s.status(dead_limit=0))
         waiting = status.counts[ItemState.PENDING] + status.counts[ItemState.IN_FLIGHT]
         oldest = None if status.oldest_pending_at is None else (

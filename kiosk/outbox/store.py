@@ -18,6 +18,7 @@ the sender's side), and here the technician's side, reading, migration and closi
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from pathlib import Path
 import sqlite_utils
 
 from kiosk.outbox.crypto import ItemSealer
-from kiosk.outbox.health import AlertSink, log_alert
+from kiosk.outbox.health import AlertSink, classify, log_alert
 from kiosk.outbox.ids import day_floor, reference_day
 from kiosk.outbox.ledger import Ledger
 from kiosk.outbox.model import DeadItem, ItemKind, ItemState, OutboxStatus
@@ -37,6 +38,7 @@ from kiosk.outbox.store_core import (
     CorruptDatabase,
     InvalidIdempotencyKey,
     KeyMismatch,
+    PurgeFailed,
     SchemaTooNew,
     Settlement,
     StoreError,
@@ -53,6 +55,7 @@ __all__ = [
     "InvalidIdempotencyKey",
     "KeyMismatch",
     "OutboxStore",
+    "PurgeFailed",
     "SchemaTooNew",
     "Settlement",
     "StoreError",
@@ -183,6 +186,37 @@ class OutboxStore(StoreOpening, StoreSalvage, StoreQueue):
         with self._write():
             return self._close_items("purged", "state = 'dead' AND dead_at < ?", (cutoff,))
 
+    def purge_receipts(self, retention_s: float) -> int:
+        """Delete receipts closed longer ago than the retention; returns how many.
+
+        Only receipts below the lowest sequence number still waiting go, and the store
+        remembers that floor (``meta.receipts_purged_through``): a ledger rebuilt later
+        counts every number up to it as closed instead of lost (`_open_ledger`). Freed
+        pages go to SQLite's freelist and the next receipts reuse them (no auto-vacuum:
+        the file stays at its high-water mark instead of growing).
+        A busy or locked database raises `PurgeFailed` (a damaged one the storage error
+        `Outbox` classifies); the transaction rolls back, so
+        nothing is deleted and nothing is lost (the next housekeeping tries again).
+        """
+        cutoff = self._clock() - retention_s
+        try:
+            with self._write():
+                low = self._conn.execute("SELECT min(seq) FROM items").fetchone()[0]
+                through = (self._seq_last() if low is None else int(low) - 1)
+                deleted = self._conn.execute(
+                    "DELETE FROM receipts WHERE closed_at < ? AND (seq IS NULL OR seq <= ?)",
+                    (cutoff, through)).rowcount
+                if deleted:
+                    done = self._get_meta("receipts_purged_through")
+                    self._set_meta("receipts_purged_through",
+                                   max(through, done if isinstance(done, int) else 0))
+                    self._set_meta("receipts_purged", self._receipts_purged() + deleted)
+                return deleted
+        except sqlite3.Error as exc:
+            if classify(exc) is not None:
+                raise  # a storage failure: `Outbox` turns it into health + OutboxUnavailable
+            raise PurgeFailed(f"receipt purge rolled back: {exc}") from exc
+
     def _close_items(self, outcome: str, where: str, params: tuple[object, ...]) -> int:
         now = self._clock()
         seqs = [r[0] for r in self._conn.execute(
@@ -227,7 +261,12 @@ class OutboxStore(StoreOpening, StoreSalvage, StoreQueue):
             connectivity=str(self._get_meta("connectivity") or "unknown"),
             schema_version=self.schema_version,
             loss=self.loss(),
+            receipts_purged=self._receipts_purged(),
         )
+
+    def _receipts_purged(self) -> int:
+        value = self._get_meta("receipts_purged")
+        return value if isinstance(value, int) else 0
 
     def item_state(self, item_id: str) -> ItemState | None:
         row = self._conn.execute("SELECT state FROM items WHERE id = ?", (item_id,)).fetchone()

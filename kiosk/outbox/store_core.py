@@ -47,6 +47,10 @@ class CorruptDatabase(StoreError):
     pass
 
 
+class PurgeFailed(StoreError):
+    """A housekeeping purge could not run (database busy, locked or damaged): rolled back."""
+
+
 class SchemaTooNew(ConfigError):
     """The database was written by a newer kiosk version; refuse rather than guess."""
 

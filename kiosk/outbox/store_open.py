@@ -109,8 +109,14 @@ class StoreOpening(StoreCore):
             problem = problem or "the ledger file was missing"
         if ledger.created:
             # Rebuilt from the store (or a store upgraded from v1): count from here on.
+            # Numbers up to the receipt purge's floor left the outbox before their
+            # receipts were deleted (`OutboxStore.purge_receipts`): closed, not lost.
+            through = self._get_meta("receipts_purged_through")
+            through = through if isinstance(through, int) else 0
+            if through > 0:
+                ledger.close_through(through)
             ledger.close_seqs(r[0] for r in self._conn.execute(
-                "SELECT seq FROM receipts WHERE seq IS NOT NULL ORDER BY seq"))
+                "SELECT seq FROM receipts WHERE seq > ? ORDER BY seq", (through,)))
             ledger.raise_accepted(self._seq_last())
         if problem:
             self._alerts(TechnicianAlert(

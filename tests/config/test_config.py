@@ -80,6 +80,15 @@ def test_every_key_of_the_examples_is_known() -> None:
         (("[kiosk]", "[kiosk]\n[surprise]\nx = 1\n[kiosk]"), None),
         (("fault_window_s = 600.0", "fault_window_s = 5"),
          "key 'session.fault_window_s': Input should be greater than or equal to 60"),
+        (("key_file = \"../.state/pki/outbox.key\"\n",
+          "key_file = \"../.state/pki/outbox.key\"\nreceipt_retention_days = \"1 month\"\n"),
+         "key 'outbox.receipt_retention_days': Input should be a valid integer"),
+        (("key_file = \"../.state/pki/outbox.key\"\n",
+          "key_file = \"../.state/pki/outbox.key\"\nreceipt_retention_days = 2\n"),
+         "receipt_retention_days must be longer than max_age_hours"),
+        (("key_file = \"../.state/pki/outbox.key\"\n",
+          "key_file = \"../.state/pki/outbox.key\"\nreceipt_retention = 30\n"),
+         "key 'outbox.receipt_retention': unknown key"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(
