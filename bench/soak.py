@@ -23,11 +23,13 @@ and the sizes of the outbox and server databases, and prints the growth between 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import logging
 import os
 import re
+import resource
 import select
 import signal
 import subprocess
@@ -42,12 +44,67 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
 
-from bench.kiosk_touch import LIBC, malloc_view, rss_by_mapping, rss_mb, tap_through  # noqa: E402
-
 CITIZENS = (0, 1, 6, 9, 11)
 SERVICES = ("card_status", "submit_request")
 GOAL = {"rss_mb": 5.0, "threads": 0, "open_fds": 0}
 
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+try:
+    _LIBC: Any = ctypes.CDLL("libc.so.6")
+    _LIBC.mallinfo2.restype = _MallInfo2
+except (OSError, AttributeError):  # not glibc: the malloc-level view is left out
+    _LIBC = None
+
+
+try:  # the library Python's sqlite3 module is linked to: its status counts are process-wide
+    _SQLITE: Any = ctypes.CDLL("libsqlite3.so.0")
+except OSError:
+    _SQLITE = None
+
+
+def sqlite_mb() -> float | None:
+    """Memory SQLite holds (page caches of every connection, schema, statements)."""
+    if _SQLITE is None:
+        return None
+    current, highest = ctypes.c_int64(), ctypes.c_int64()
+    _SQLITE.sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)
+    return round(current.value / 2**20, 2)
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 2)
+
+
+def malloc_view() -> dict[str, float]:
+    """glibc's own figures, all arenas: bytes in use by malloc'd blocks (Python objects and
+    C libraries alike) and bytes free inside the arenas (freed but not given back)."""
+    if _LIBC is None:
+        return {}
+    info = _LIBC.mallinfo2()
+    return {"in_use_mb": round((info.uordblks + info.hblkhd) / 2**20, 2),
+            "free_in_arenas_mb": round(info.fordblks / 2**20, 2), "sqlite_mb": sqlite_mb()}
+
+
+def rss_by_mapping() -> dict[str, int]:
+    """Resident kB per kind of mapping: [heap], anonymous, and each file (libraries, the
+    GL driver's buffers)."""
+    kinds: dict[str, int] = {}
+    name = "?"
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()
+            if head and re.fullmatch(r"[0-9a-f]+-[0-9a-f]+", head[0]):
+                name = head[5] if len(head) > 5 else "[anon]"
+            elif head and head[0] == "Rss:":
+                kinds[name] = kinds.get(name, 0) + int(head[1])
+    return kinds
 
 
 def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str, Any]:
@@ -55,9 +112,9 @@ def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str,
     rss = rss_mb()
     malloc = malloc_view()
     trimmed = None
-    if LIBC is not None:
+    if _LIBC is not None:
         # Give freed arena memory back first: what remains resident is really held.
-        LIBC.malloc_trim(0)
+        _LIBC.malloc_trim(0)
         trimmed = rss_mb()
     sizes, files = {}, {}
     for name, path in paths.items():
@@ -87,8 +144,8 @@ def _object_counts() -> dict[str, int]:
 
 
 def _die_with_parent() -> None:
-    if LIBC is not None:  # PR_SET_PDEATHSIG: a killed soak leaves no server behind
-        LIBC.prctl(1, signal.SIGTERM)
+    if _LIBC is not None:  # PR_SET_PDEATHSIG: a killed soak leaves no server behind
+        _LIBC.prctl(1, signal.SIGTERM)
 
 
 class ServerProcess:
@@ -181,9 +238,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
 def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
          paths: dict[str, Path], server_pid: int | None) -> dict[str, Any]:
     from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
 
     from kiosk.session.view import Screen
     from kiosk.ui.launch import create_app, run_app
+    from kiosk.ui.widgets import KButton
 
     # The configured level (WARNING here) on the root logger, set after Kivy is imported:
     # importing Kivy sets the root logger to NOTSET (Kivy's KIVY_LOG_MODE), and every
@@ -197,6 +256,22 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     app = create_app(settings, kiosk.engine, ui=ui)
     state: dict[str, Any] = {"done": 0, "started": 0, "last": None, "errors": [],
                              "snapshots": {}, "failed": None}
+
+    def find(key: str = "", text: str = "") -> Any:
+        def walk(w: Any) -> Any:
+            yield w
+            for c in w.children:
+                yield from walk(c)
+        for w in walk(app.manager.current_screen):
+            if isinstance(w, KButton) and w.opacity > 0 and not w.disabled and \
+                    ((key and w.key == key) or (text and text in w.raw)):
+                return w
+        raise LookupError(key or text)
+
+    def tap(widget: Any) -> None:
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        touch.touch_up()
 
     def insert_next(_dt: float = 0) -> None:
         if state["done"] >= args.sessions:
@@ -263,8 +338,16 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
                     Clock.schedule_once(first, 0)
                 else:
                     Clock.schedule_once(insert_next, 0.05)
-            elif tap_through(app, view, SERVICES[state["started"] % len(SERVICES)]):
-                pass
+            elif screen is Screen.IDENTITY:
+                tap(find("identity.continue"))
+            elif screen is Screen.CONSENT:
+                tap(find("consent.agree"))
+            elif screen is Screen.MENU:
+                service = SERVICES[state["started"] % len(SERVICES)]
+                entry = next(e for e in view.menu if e.service_id == service)
+                tap(find(text=entry.name.pick(view.language)))
+            elif screen is Screen.RESULT:
+                tap(find("result.print"))
             elif screen in (Screen.FINISHED, Screen.TAKE_CARD):
                 app.bridge.run_off_main(devices.remove)
             elif screen is Screen.ERROR:

@@ -50,8 +50,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
 
-from bench.kiosk_touch import rss_mb, tap_through, time_frame_parts, watch_main_thread  # noqa: E402
-
 TARGETS = {"cold_start_s": 3.0, "insert_to_menu_s": 1.0, "max_stall_ms": 50.0,
            "peak_rss_mb": 200.0}
 CITIZENS = (0, 1, 6, 9, 11)
@@ -60,6 +58,11 @@ SERVICE = "card_status"
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 # ---------------------------------------------------------------- child: the kiosk UI
@@ -78,8 +81,10 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
 
     app = create_app(settings, kiosk.engine, ui=ui)
     from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
 
     from kiosk.session.view import Screen
+    from kiosk.ui.widgets import KButton
 
     result: dict[str, Any] = {"insert_to_menu_s": [], "insert_to_identity_s": []}
     frames: list[float] = []
@@ -97,6 +102,22 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
                 print(f"stall {dt * 1000:.0f} ms on {shown} ({split})", file=sys.stderr)
         state.get("parts", {}).clear()
 
+    def find(key: str = "", text: str = "") -> Any:
+        def walk(w: Any) -> Any:
+            yield w
+            for c in w.children:
+                yield from walk(c)
+        for w in walk(app.manager.current_screen):
+            if isinstance(w, KButton) and w.opacity > 0 and not w.disabled and \
+                    ((key and w.key == key) or (text and text in w.raw)):
+                return w
+        raise LookupError(key or text)
+
+    def tap(widget: Any) -> None:
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        touch.touch_up()
+
     def insert_next(_dt: float = 0) -> None:
         if state["session"] >= sessions:
             state["recording"] = False
@@ -113,7 +134,7 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         now = time.perf_counter()
         screen = view.screen
         if os.environ.get("BENCH_DEBUG"):
-            print(f"drawn {screen.value}: RSS {rss_mb():.0f} MB, peak "
+            print(f"drawn {screen.value}: RSS {current_rss_mb():.0f} MB, peak "
                   f"{peak_rss_mb():.0f} MB", file=sys.stderr)
         if screen is Screen.IDLE and "cold_start_s" not in result:
             result["cold_start_s"] = time.time() - spawned
@@ -136,11 +157,16 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         state["last_tapped"] = key
         if screen is Screen.IDENTITY:
             result["insert_to_identity_s"].append(now - state["inserted"])
+            tap(find("identity.continue"))
+        elif screen is Screen.CONSENT:
+            tap(find("consent.agree"))
         elif screen is Screen.MENU:
             result["insert_to_menu_s"].append(now - state["inserted"])
-        if tap_through(app, view, SERVICE):
-            return
-        if screen is Screen.FINISHED:
+            entry = next(e for e in view.menu if e.service_id == SERVICE)
+            tap(find(text=entry.name.pick(view.language)))
+        elif screen is Screen.RESULT:
+            tap(find("result.print"))
+        elif screen is Screen.FINISHED:
             app.bridge.run_off_main(devices.remove)
         elif screen is Screen.IDLE:
             Clock.schedule_once(insert_next, 0.3)
@@ -149,8 +175,8 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
             app.bridge.run_off_main(devices.remove)
 
     if os.environ.get("BENCH_DEBUG"):
-        watch_main_thread(state)
-        time_frame_parts(app, state)
+        _watch_main_thread(state)
+        _time_frame_parts(app, state)
     app.on_view_drawn(lambda view: Clock.schedule_once(lambda _dt: after_drawn(view), 0))
     Clock.schedule_interval(on_frame, 0)
     kiosk.engine.start()
@@ -169,6 +195,79 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     return result
 
 
+def _time_frame_parts(app: Any, state: dict[str, Any]) -> None:
+    """BENCH_DEBUG: split each late frame into view updates, canvas drawing and the flip."""
+    import gc
+
+    from kivy.core.window import Window
+
+    parts: dict[str, float] = {}
+    state["parts"] = parts
+    gc_started: list[float] = []
+
+    def gc_timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[:] = [time.perf_counter()]
+        elif gc_started:
+            key = f"gc{info['generation']}"
+            parts[key] = parts.get(key, 0.0) + time.perf_counter() - gc_started[0]
+
+    gc.callbacks.append(gc_timer)
+
+    def timed(name: str, func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - start
+        return wrapper
+
+    Window.flip = timed("flip", Window.flip)
+    Window.on_draw = timed("draw", Window.on_draw)
+    app._apply = timed("apply_view", app._apply)
+    if os.environ.get("BENCH_PROFILE"):  # a sort key: BENCH_PROFILE=cumulative
+        import cProfile
+        import pstats
+
+        from kivy.base import EventLoop
+
+        inner = EventLoop.idle
+
+        def profiled() -> Any:
+            prof = cProfile.Profile()
+            start = time.perf_counter()
+            result = prof.runcall(inner)
+            if time.perf_counter() - start > 0.05 and state["recording"]:
+                shown = app.view.screen.value if app.view else None
+                print(f"  slow frame {shown}", file=sys.stderr)
+                stats = pstats.Stats(prof, stream=sys.stderr)
+                stats.sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
+            return result
+        EventLoop.idle = profiled
+
+
+def _watch_main_thread(state: dict[str, Any]) -> None:
+    """BENCH_DEBUG: print where the main thread is when a frame is 150 ms late."""
+    import threading
+    import traceback
+
+    main = threading.main_thread().ident
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.05)
+            tick = state.get("tick")
+            if tick and time.perf_counter() - tick > 0.15 and state["recording"]:
+                frame = sys._current_frames().get(main)
+                stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
+                print(f"main thread late:\n{stack}", file=sys.stderr)
+                state["tick"] = None
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+# ---------------------------------------------------------------- child: bare Kivy baseline
 
 
 def child_bare(spawned: float, idle_s: float) -> dict[str, Any]:
