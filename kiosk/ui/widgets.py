@@ -56,6 +56,30 @@ def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> t
     return "\n".join(wrap_thai(text, lambda line: measure(line) <= width)), True
 
 
+def wrap_name_to_width(text: str, width: float, measure: Callable[[str], float]
+                       ) -> tuple[str, bool]:
+    """A name or an ID by the slips' name rule (`wrap_name`); returns the text and whether
+    the breaks are final. A name that fits needs no word list; until the list is loaded
+    (off the UI thread, `load_segmenter`) lines break only at spaces, never inside a part,
+    and the label is re-wrapped when it is ready: the UI thread never loads it."""
+    if all(measure(line) <= width for line in text.split("\n")):
+        return text, True
+    if not _SEGMENTER_READY.is_set():
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for part in paragraph.split(" "):
+                joined = f"{line} {part}" if line else part
+                if line and measure(joined) > width:
+                    lines.append(line)
+                    line = part
+                else:
+                    line = joined
+            lines.append(line)
+        return "\n".join(lines), False
+    return "\n".join(wrap_name(text, lambda line: measure(line) <= width)), True
+
+
 def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -176,10 +200,8 @@ class KLabel(Label):
         final = True
         if width > 0:
             measure = _measurer(self.font_name, int(self.font_size))
-            if self.whole_words:  # a name or ID: the slips' name rule, not Thai prose
-                text = "\n".join(wrap_name(text, lambda line: measure(line) <= width))
-            else:
-                text, final = wrap_to_width(text, width, measure)
+            wrap = wrap_name_to_width if self.whole_words else wrap_to_width
+            text, final = wrap(text, width, measure)
             self.text_size = (self.width, None)
         if final:
             _provisional.discard(self)

@@ -60,3 +60,24 @@ def test_before_the_dictionary_loads_lines_break_between_clusters(ui: UiDriver) 
     cluster_cuts = _cluster_boundaries(text)
     for offset in _breaks(lines, text):
         assert offset in cluster_cuts  # a tone mark never starts a line
+
+
+NAME = "นาย ณัฐพล มีสุขชัยประเสริฐชัยวงศ์ สุวรรณกุลแก้วชัยรัตน์"
+
+
+def test_a_name_never_needs_the_word_list_on_the_ui_thread(ui: UiDriver) -> None:
+    """A name that fits is left alone; before the word list is loaded a long name breaks
+    only at its spaces and is marked provisional (re-wrapped once the list is ready)."""
+    ui.wait_until(widgets._SEGMENTER_READY.is_set, 15, "word dictionary loaded")
+    measure = widgets._measurer(str(widgets.FONT_REGULAR), 33)
+    assert widgets.wrap_name_to_width(NAME, 10_000, measure) == (NAME, True)
+    widgets._SEGMENTER_READY.clear()
+    try:
+        text, final = widgets.wrap_name_to_width(NAME, 300, measure)
+    finally:
+        widgets._SEGMENTER_READY.set()
+    assert not final
+    lines = text.split("\n")
+    assert len(lines) > 1 and " ".join(lines) == NAME  # every break is one of its spaces
+    text, final = widgets.wrap_name_to_width(NAME, 300, measure)
+    assert final and "".join(text.split("\n")).replace(" ", "") == NAME.replace(" ", "")
