@@ -35,10 +35,10 @@ MESSAGES: dict[str, Text] = {
         "Please take your ID card. Your data has been cleared. Please tell a staff member"
         " the reference below."),
     "session.fault_no_card": Text(
-        "เกิดข้อผิดพลาด ท่านเสียบบัตรประชาชนเพื่อเริ่มใช้บริการได้ตามปกติ หากเกิดซ้ำ"
+        "เกิดข้อผิดพลาด เสียบบัตรประชาชนเพื่อเริ่มใหม่ได้ หากเกิดซ้ำ"
         " กรุณาแจ้งเลขอ้างอิงด้านล่างกับเจ้าหน้าที่",
-        "Something went wrong. You can insert your ID card to start as usual. If this"
-        " happens again, please tell a staff member the reference below."),
+        "Something went wrong. Insert your ID card to start again. If it happens again,"
+        " tell a staff member the reference below."),
     "session.out_of_service_faults": Text(
         "ตู้นี้หยุดให้บริการชั่วคราว กรุณาใช้บริการที่เคาน์เตอร์ และแจ้งเลขอ้างอิงด้านล่างกับเจ้าหน้าที่",
         "This kiosk is out of service. Please go to the counter and tell a staff member the"

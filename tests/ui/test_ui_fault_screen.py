@@ -21,6 +21,8 @@ S = Screen
 
 FAULT_CASES = [
     Case(S.FINISHED, "fault", {"fault_ref": "F-0a1b2c3d", "progress_key": "session.fault"}),
+    # A fault with no card in (idle): the no-card message, not "take your card".
+    Case(S.IDLE, "fault_no_card", {"fault_ref": "F-0a1b2c3d"}),
     Case(S.OUT_OF_SERVICE, "faults", {"fault_ref": "F-0a1b2c3d",
                                       "progress_key": "session.out_of_service_faults"}),
 ]
