@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kiosk.linkage import models as M
-from kiosk.linkage.client import QueryResult, ServiceAnswer
+from kiosk.linkage.answers import QueryResult, ServiceAnswer
 from kiosk.receipts.model import Document
 from kiosk.services.runners import KioskServices, TicketCounter
 from kiosk.services.slip import SlipSigner

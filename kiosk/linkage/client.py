@@ -10,7 +10,6 @@ citizen ID (masked where one must be named) and never a body.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
@@ -34,6 +33,13 @@ from kiosk.linkage import coalesce
 from kiosk.linkage import deadline as call_deadline
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
+from kiosk.linkage.answers import (
+    Exchange,
+    QueryResult,
+    ServiceAnswer,
+    Submitted,
+    parse_server_timing,
+)
 from kiosk.linkage.auth import TokenManager, load_device_key
 from kiosk.linkage.retry import RetryPolicy, parse_retry_after
 from kiosk.linkage.tls_diagnosis import classify_tls, closed_without_answer, probe_refusal
@@ -42,60 +48,6 @@ log = logging.getLogger("kiosk.linkage")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """Facts about the last finished call (for logs, metrics and the benchmark)."""
-
-    request_id: str
-    path: str
-    status: int
-    attempts: int
-    wall_ms: float
-    server_ms: float | None
-    """From ``Server-Timing: total;dur=`` — all of the centre's time for the call (an
-    older centre's ``app;dur=`` when it sends no ``total``)."""
-    server_timings: dict[str, float] = field(default_factory=dict)
-    """Every ``Server-Timing`` metric with a ``dur`` (``total``, ``limits``, ``contract``,
-    ``app``, ``wait``…), in ms."""
-
-
-@dataclass(frozen=True)
-class ServiceAnswer:
-    service_id: int
-    data: BaseModel | None
-    error: E.LinkageError | None
-    response_time_ms: float
-    server_time: Any
-
-    def unwrap(self) -> BaseModel:
-        if self.error is not None:
-            raise self.error
-        assert self.data is not None
-        return self.data
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    request_id: str
-    answers: dict[int, ServiceAnswer]
-    execute_time_ms: float
-    server_time: Any
-
-    def __getitem__(self, service_id: int) -> ServiceAnswer:
-        return self.answers[int(service_id)]
-
-    @property
-    def failed(self) -> list[ServiceAnswer]:
-        return [a for a in self.answers.values() if a.error is not None]
-
-
-@dataclass(frozen=True)
-class Submitted:
-    receipt: M.SubmissionReceipt
-    replayed: bool
-    """True when the centre answered with the stored response of an earlier try."""
 
 
 @dataclass(frozen=True)
@@ -478,17 +430,3 @@ class LinkageClient:
                                    request_id=result.request_id, status_code=result.status)
         return E.error_for(err.errorNumber, err.errorMessage, request_id=result.request_id,
                            status_code=result.status, retry_after_s=retry_after)
-
-
-def parse_server_timing(value: str) -> dict[str, float]:
-    """``Server-Timing`` (W3C): ``name;dur=1.2;desc="x", other;dur=0.4`` → {name: ms}.
-    Metrics without a numeric ``dur`` are left out; the first of a repeated name wins."""
-    timings: dict[str, float] = {}
-    for part in value.split(","):
-        name, *params = (p.strip() for p in part.split(";"))
-        for param in params:
-            key, _, raw = param.partition("=")
-            if key.strip().lower() == "dur" and name and name not in timings:
-                with contextlib.suppress(ValueError):
-                    timings[name] = float(raw.strip().strip('"'))
-    return timings

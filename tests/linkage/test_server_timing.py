@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk.linkage.client import LinkageClient, parse_server_timing, tls_context
+from kiosk.linkage.answers import parse_server_timing
+from kiosk.linkage.client import LinkageClient, tls_context
 from kiosk.linkage.pki import KioskCredentials
 from linkage.helpers import consent_for
 from simulators.linkage_server import timing

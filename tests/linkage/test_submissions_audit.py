@@ -16,7 +16,8 @@ import pytest
 from kiosk.domain import mask_cid
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
-from kiosk.linkage.client import Submitted, tls_context
+from kiosk.linkage.answers import Submitted
+from kiosk.linkage.client import tls_context
 from kiosk.linkage.pki import KioskCredentials
 from linkage.helpers import NoSleep, make_client
 from simulators.linkage_server.data import SeedIndex
