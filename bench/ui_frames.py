@@ -76,9 +76,10 @@ def run(frames: int, reps: int) -> dict[str, Any]:
     from kivy.core.window import Window
     from kivy.graphics.opengl import glFinish
 
+    from kiosk.commands.contact_sheet import build_cases
     from kiosk.ui.app import KioskApp
     from kiosk.ui.contact_sheet import StaticViews, show
-    from kiosk.ui.layout_cases import Variant, build_cases
+    from kiosk.ui.layout_cases import Variant
     from kiosk.ui.widgets import load_segmenter
 
     app = KioskApp(ui, StaticViews(), sounds_dir=Path(tempfile.mkdtemp()),
