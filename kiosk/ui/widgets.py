@@ -80,6 +80,29 @@ def wrap_name_to_width(text: str, width: float, measure: Callable[[str], float]
     return "\n".join(wrap_name(text, lambda line: measure(line) <= width)), True
 
 
+SMALLEST_NAME_SCALE = 0.6
+"""How far a name's type may shrink so that a romanised part wider than a line stays whole."""
+
+
+def name_font_px(text: str, width: float, px: int, font_name: str) -> int:
+    """The size a name is drawn at: ``px``, or smaller when a part with no word list to
+    break it by (a romanised surname such as "Suwannasuwankul") is wider than a line, so
+    it is never cut inside; Thai parts break between their name words instead. Below
+    `SMALLEST_NAME_SCALE` the part is cut by letters after all (a name no width can hold)."""
+    latin = [part for part in text.split() if not any("\u0e00" <= c <= "\u0e7f" for c in part)]
+    if not latin:
+        return px
+    floor = max(1, int(px * SMALLEST_NAME_SCALE))
+    size = px
+    while size > floor:
+        measure = _measurer(font_name, size)
+        widest = max(measure(part) for part in latin)
+        if widest <= width:
+            break
+        size = max(floor, min(size - 1, int(size * width / widest)))
+    return size
+
+
 def _wrap_clusters(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -199,6 +222,8 @@ class KLabel(Label):
         width = self.width - self.padding[0] - self.padding[2]
         final = True
         if width > 0:
+            if self.whole_words:
+                self.font_size = name_font_px(text, width, int(self.font_size), self.font_name)
             measure = _measurer(self.font_name, int(self.font_size))
             wrap = wrap_name_to_width if self.whole_words else wrap_to_width
             text, final = wrap(text, width, measure)

@@ -13,7 +13,7 @@ the name was made of.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from kivy.base import EventLoop
 from uikit_feeder import ViewFeeder
@@ -24,7 +24,7 @@ from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.contact_sheet import show
 from kiosk.ui.layout_cases import VARIANTS
-from kiosk.ui.widgets import KLabel, _measurer, load_segmenter
+from kiosk.ui.widgets import SMALLEST_NAME_SCALE, KLabel, _measurer, load_segmenter
 
 pytestmark = pytest.mark.usefixtures("segmenter")
 
@@ -87,6 +87,16 @@ def test_the_extreme_identity_never_cuts_a_name_word(kiosk_app: KioskApp,
             allowed = _cuts_allowed([[title], [first], surname_words])
             for cut in _line_starts(lines, text):
                 assert cut in allowed, (variant.label, text[cut - 8:cut], text[cut:cut + 8])
+        else:  # romanised: no word list, so a part is drawn smaller rather than cut...
+            prose = KLabel(raw=text, bold=True, size_hint_x=None, width=name.width)
+            assert name.font_size < prose.font_size, variant.label
+            smallest = _measurer(name.font_name, int(prose.font_size * SMALLEST_NAME_SCALE))
+            for cut in _line_starts(lines, text):
+                # ...and cut only where even the smallest size cannot hold it (this case's
+                # surname is the card's whole 100 letters)
+                part = text[text.rfind(" ", 0, cut) + 1:].split(" ")[0]
+                assert text[cut - 1] == " " or smallest(part) > name.width, \
+                    (variant.label, text[cut - 8:cut], text[cut:])
 
 
 def _seed_names() -> list[tuple[str, str]]:
@@ -158,6 +168,44 @@ def _between_listed_words(text: str, cut: int) -> bool:
     end = text.find(" ", cut)
     end = len(text) if end < 0 else end
     return _spelled(text[start:cut]) and _spelled(text[cut:end])
+
+
+_SYLLABLES = ["Su", "wan", "na", "kul", "Chak", "kra", "phan", "Pra", "soet", "wong", "thong",
+              "rat", "si", "bun", "rueang", "chan", "hom"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=3),
+       surname=st.lists(st.sampled_from(_SYLLABLES), min_size=3, max_size=9),
+       title=st.sampled_from(["Mr.", "Mrs.", "Miss", "Master"]),
+       width=st.integers(160, 700))
+def test_romanised_names_are_drawn_smaller_never_cut_inside_a_part(
+        kiosk_app: KioskApp, first: list[str], surname: list[str], title: str,
+        width: int) -> None:
+    """A romanised part has no word list to break it by (the card spells "Suwannasuwankul"
+    as one word): the name is drawn smaller until its widest part fits a line."""
+    surname_text = "".join(surname).capitalize()
+    text = f"{title} {''.join(first).capitalize()} {surname_text}"
+    prose = KLabel(raw=text, bold=True, size_hint_x=None, width=width)
+    smallest = _measurer(prose.font_name, int(prose.font_size * SMALLEST_NAME_SCALE))
+    # only a name a line can hold at the smallest allowed size is promised whole parts
+    assume(max(smallest(part) for part in text.split(" ")) <= width)
+    lines = _drawn(text, width, name=True)
+    for cut in _line_starts(lines, text):
+        assert text[cut - 1] == " ", (lines, width)
+
+
+def test_a_romanised_name_that_fits_keeps_its_size(kiosk_app: KioskApp) -> None:
+    short = KLabel(raw="Mr. Somchai Jaidee", whole_words=True, size_hint_x=None, width=640)
+    long = KLabel(raw="Mr. Somchai Suwannasuwankulwongthong", whole_words=True, bold=True,
+                  size_hint_x=None, width=480)
+    prose = KLabel(raw="Suwannasuwankulwongthong", bold=True, size_hint_x=None, width=480)
+    for label in (short, long, prose):
+        label._apply()
+    assert short.font_size == prose.font_size  # a name that fits is not shrunk
+    assert int(SMALLEST_NAME_SCALE * prose.font_size) <= long.font_size < prose.font_size
+    assert "Suwannasuwankulwongthong" in long.drawn_lines()[-1]
 
 
 _TOKENS = st.one_of(
