@@ -1,6 +1,6 @@
 """What the reference server's route modules share: the typed API error, the JSON answer,
 and the run-time policy. ``app`` (the core routes) and the route modules beside it
-(``admin``, ``holder``, ``slip_verify``) all import from here; none imports ``app``."""
+(``admin``, ``holder_routes``, ``slip_verify``) all import from here; none imports ``app``."""
 
 from __future__ import annotations
 

@@ -142,8 +142,8 @@ class LinkageServer:
 
         routes += slip_routes(registry_file.parent)
         self.holder = holder
-        if holder is not None:  # ThaID holder verification (simulators/linkage_server/holder)
-            from simulators.linkage_server.holder import kiosk_routes
+        if holder is not None:  # ThaID holder verification (holder.py, holder_routes.py)
+            from simulators.linkage_server.holder_routes import kiosk_routes
 
             routes += kiosk_routes(holder, wrap=self._wrap, read_body=self._body)
         if enable_admin:
