@@ -1,6 +1,7 @@
 """What the reference server's route modules share: the typed API error, the JSON answer,
 and the run-time policy. ``app`` (the core routes) and the route modules beside it
-(``admin``, ``holder``, ``slip_verify``) all import from here; none imports ``app``."""
+(``admin``, ``holder_routes``, ``slip_verify``, ``submissions``) all import from here;
+none imports ``app``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -79,3 +80,10 @@ def error_response(err: ApiError) -> Response:
     if err.error.http_status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="linkage"'
     return json_response(body, err.error.http_status, headers)
+
+
+def invalid_body(exc: ValidationError) -> ApiError:
+    """A body that is not the wire model: 400 naming the first field at fault."""
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}")

@@ -8,7 +8,6 @@ idempotency records, audit events and quotas live in SQLite (`store.py`).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -28,9 +27,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from kiosk.domain import mask_cid
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.pki import read_registry
@@ -39,6 +37,7 @@ from simulators.linkage_server.api import (
     ModelT,
     ServerPolicy,
     error_response,
+    invalid_body,
     json_response,
 )
 from simulators.linkage_server.contract import Contract, ContractMiddleware
@@ -47,20 +46,13 @@ from simulators.linkage_server.faults import FaultInjector, FaultKind, FaultMidd
 from simulators.linkage_server.limits import (
     BODY_TIMEOUT_S,
     MAX_REQUEST_BYTES,
+    REQUEST_ID_VALID,
+    RequestIdMiddleware,
     RequestLimits,
     citizen_id_problem,
-    consent_time_problem,
-    request_id_echo,
 )
-from simulators.linkage_server.store import (
-    InFlight,
-    KeyReused,
-    Proceed,
-    Replay,
-    Store,
-    StoredResponse,
-    payload_hash,
-)
+from simulators.linkage_server.store import Store
+from simulators.linkage_server.submissions import submission_routes
 from simulators.linkage_server.timing import ServerTiming, Timed
 from simulators.linkage_server.tls import client_common_name
 
@@ -70,7 +62,6 @@ if TYPE_CHECKING:
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 CHALLENGE_TTL_S = 60.0
 CLOCK_SKEW_S = 120.0
-REQUEST_ID_VALID = "linkage.request_id_valid"
 
 @dataclass
 class _Token:
@@ -101,13 +92,6 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _is_canonical_uuid(text: str) -> bool:
-    try:
-        return str(uuid.UUID(text)) == text
-    except ValueError:
-        return False
-
-
 class LinkageServer:
     """Holds the state; `asgi_app` is what uvicorn serves."""
 
@@ -136,14 +120,14 @@ class LinkageServer:
             Route("/api/center/query", self._wrap(self.query), methods=["POST"]),
             Route("/api/center/card-status", self._wrap(self.card_status), methods=["POST"]),
             Route("/api/center/audit-events", self._wrap(self.audit_events), methods=["POST"]),
-            Route("/api/agency/submissions", self._wrap(self.submit), methods=["POST"]),
         ]
+        routes += submission_routes(self.store, seeds, self.policy, wrap=self._wrap)
         from simulators.linkage_server.slip_verify import slip_routes  # officers' slip check
 
         routes += slip_routes(registry_file.parent)
         self.holder = holder
-        if holder is not None:  # ThaID holder verification (simulators/linkage_server/holder)
-            from simulators.linkage_server.holder import kiosk_routes
+        if holder is not None:  # ThaID holder verification (holder.py, holder_routes.py)
+            from simulators.linkage_server.holder_routes import kiosk_routes
 
             routes += kiosk_routes(holder, wrap=self._wrap, read_body=self._body)
         if enable_admin:
@@ -208,10 +192,7 @@ class LinkageServer:
         try:
             return model.model_validate_json(raw)
         except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
-                           ) from None
+            raise invalid_body(exc) from None
 
     @staticmethod
     def _check_person(request: Request, personal_id: str) -> None:
@@ -376,62 +357,6 @@ class LinkageServer:
             code=0, desc="normal" if state == "active" else state, isError=False,
             cardState=state, isLatest=card.is_latest, expiresOn=card.expiry))
 
-    # -- submissions ------------------------------------------------------------------------------
-    async def submit(self, request: Request, kiosk_id: str) -> Response:
-        key = request.headers.get(M.IDEMPOTENCY_HEADER)
-        if not key:
-            raise ApiError(E.IdempotencyKeyMissing, "Idempotency-Key header required")
-        if not _is_canonical_uuid(key):  # as docs/linkage-api.yaml says
-            raise ApiError(E.InvalidRequest, "Idempotency-Key must be a lower-case UUID")
-        raw = await request.body()
-        if len(raw) > MAX_REQUEST_BYTES:
-            raise ApiError(E.RequestTooLarge, "request larger than 64 KB")
-        outcome = self.store.begin_submission(kiosk_id, key, payload_hash(raw))
-        if isinstance(outcome, Replay):
-            return Response(outcome.response.body, status_code=outcome.response.status,
-                            media_type="application/json",
-                            headers={"Idempotency-Replayed": "true"})
-        if isinstance(outcome, InFlight):
-            raise ApiError(E.SubmissionInProgress,
-                           "a request with this Idempotency-Key is in progress", retry_after_s=1)
-        if isinstance(outcome, KeyReused):
-            raise ApiError(E.IdempotencyKeyReused,
-                           "Idempotency-Key already used with a different payload")
-        assert isinstance(outcome, Proceed)
-        try:
-            response = await self._process_submission(request, raw)
-        except ApiError as err:
-            response = error_response(err)
-        except BaseException:
-            # Nothing decided: leave the key retryable rather than stuck in flight.
-            self.store.finish_submission(kiosk_id, key, StoredResponse(500, b"{}"))
-            raise
-        # Stripe-style: the first answer, even an error, is what a repeat gets back.
-        self.store.finish_submission(kiosk_id, key, StoredResponse(response.status_code,
-                                                                   bytes(response.body)))
-        return response
-
-    async def _process_submission(self, request: Request, raw: bytes) -> Response:
-        try:
-            body = M.SubmissionRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise ApiError(E.InvalidRequest, f"invalid request: {where}: {first['msg']}"
-                           ) from None
-        problem = (citizen_id_problem(body.personalID)
-                   or consent_time_problem(body.consentedAt, _utcnow()))
-        if problem:
-            raise ApiError(E.InvalidRequest, f"invalid request: {problem}")
-        if self.seeds.citizen(body.personalID) is None:
-            raise ApiError(E.NotFound, "personalID is not in the population registry")
-        if self.policy.submission_processing_s:
-            await asyncio.sleep(self.policy.submission_processing_s)
-        receipt = M.SubmissionReceipt(
-            submissionID=str(uuid.uuid4()), kind=body.kind, status="accepted",
-            receivedAt=_utcnow(), maskedID=mask_cid(body.personalID))
-        return json_response(receipt, 201)
-
     # -- audit ------------------------------------------------------------------------------------
     async def audit_events(self, request: Request, kiosk_id: str) -> Response:
         body = await self._body(request, M.AuditBatch)
@@ -448,29 +373,3 @@ class LinkageServer:
         ]
         accepted, duplicates = self.store.add_audit_events(rows)
         return json_response(M.AuditAck(accepted=accepted, duplicates=duplicates))
-
-
-
-class RequestIdMiddleware:
-    """Echo X-Request-ID (a fresh one when the request had none valid). The server's time
-    is reported by the outermost layer (`timing.ServerTiming`), not here."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        echo, valid = request_id_echo(scope)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", echo))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        # Refused by the endpoint (after the token check, so a missing token is still a 401).
-        scope[REQUEST_ID_VALID] = valid
-        await self.app(scope, receive, send_with_id)

@@ -1,23 +1,14 @@
-"""The agency gateway's ThaID relying party: holder verification for kiosks.
+"""The agency gateway's ThaID relying party: holder verification for kiosks (the logic; its
+HTTP routes are in `holder_routes`).
 
-Two faces:
-
-- kiosk-facing, on the Linkage server's mutual-TLS listener (kiosk certificate + bearer):
-  ``POST /api/holder/verifications`` {personalID} starts an authorization request (state,
-  nonce, PKCE S256) and returns the URL the kiosk shows as a QR; ``GET
-  /api/holder/verifications/{id}`` answers ``{verified, pid_matches, ial, verified_at}``;
-  with ``?wait=S`` (a long-poll, at most ``MAX_WAIT_S``) it answers as soon as the
-  verification is decided, or with ``pending`` after S seconds. A waiting poll is a parked
-  coroutine, not a worker: bounded in time, and in number (``max_waiters``; past it a poll
-  answers at once, as without ``wait``).
-- phone-facing, on its own TLS listener without client certificates (a phone has none):
-  ``GET /thaid/code?code=NNNNNN`` opens the request of a short code typed in the ThaID
-  app (for a citizen who cannot aim the camera at the QR: a 302 to the same authorization
-  URL, single use), and ``GET /thaid/callback?code&state``, the registered redirect URI.
-  It exchanges the code at the provider's token endpoint with the client secret (HTTP
-  Basic, which only this gateway holds) and the PKCE verifier, validates the ID token
-  (RS256 against the provider's JWKS, ``iss``, ``aud``, ``nonce``, ``exp``) and compares
-  its ``pid`` with the card's.
+A kiosk starts a verification for the card's pid: an authorization request (state, nonce,
+PKCE S256) whose URL the kiosk shows as a QR, and a six-digit short code for a citizen who
+cannot aim the camera. A kiosk's poll may wait for the decision: a waiting poll is a parked
+coroutine, not a worker, bounded in time and in number (``max_waiters``; past it a poll
+answers at once). When the phone comes back to the redirect URI, the gateway exchanges the
+code at the provider's token endpoint with the client secret (HTTP Basic, which only this
+gateway holds) and the PKCE verifier, validates the ID token (RS256 against the provider's
+JWKS, ``iss``, ``aud``, ``nonce``, ``exp``) and compares its ``pid`` with the card's.
 
 OAuth and JOSE come from Authlib and joserfc. The ID token and the card's pid are dropped
 as soon as the verification is decided; the audit keeps only the approver's masked pid,
@@ -46,27 +37,16 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from kiosk.domain import mask_cid
-from kiosk.linkage import errors as E
 from kiosk.linkage.holder import (
     MAX_WAIT_S,
-    VERIFICATIONS_PATH,
     HolderStatus,
-    StartVerification,
     VerificationState,
 )
-from simulators.linkage_server.api import ApiError, ReadBody, Wrap, json_response
-from simulators.linkage_server.timing import record
 
 log = logging.getLogger("linkage_server.holder")
 
-CALLBACK_PATH = "/thaid/callback"
-CODE_PATH = "/thaid/code"
 SHORT_CODE_DIGITS = 6
 SCOPE = "openid pid given_name family_name given_name_en family_name_en birthdate ial"
 VERIFICATION_TTL_S = 180.0
@@ -146,7 +126,7 @@ class HolderGateway:
         self.provider_timeout_s = provider_timeout_s
         """A provider slower than this counts as down (the phone and the kiosk are told)."""
         self.redirect_uri = redirect_uri
-        """Set once the phone-facing listener is bound (`run_holder_gateway`)."""
+        """Set once the phone-facing listener (`holder_routes.phone_app`) is bound."""
         self.ttl_s = ttl_s
         self.audit: list[AuditRecord] = []
         self._by_id: dict[str, _Verification] = {}
@@ -160,10 +140,6 @@ class HolderGateway:
         """Long-polls parked now (on the kiosk-facing loop)."""
         self.waiting_changed = threading.Condition()
         """Notified when `waiting` changes (tests wait on it with a deadline)."""
-        self.public_app = Starlette(routes=[
-            Route(CALLBACK_PATH, self.callback, methods=["GET"]),
-            Route(CODE_PATH, self.by_code, methods=["GET"]),
-        ])
 
     # -- provider metadata ----------------------------------------------------------------------
     def _tls(self) -> ssl.SSLContext:
@@ -308,44 +284,44 @@ class HolderGateway:
             if code not in self._by_code:
                 return code
 
-    async def by_code(self, request: Request) -> Response:
-        """The ThaID app sends the short code the citizen typed: open that request.
+    # -- phone-facing ---------------------------------------------------------------------------
+    def open_code(self, code: str) -> str | None:
+        """The authorization URL of the request whose short code the citizen typed in the
+        ThaID app, or None (unknown, used or no longer pending).
 
         Single use and only while pending; guessing one gains nothing, because the request
         still needs the ThaID login of the card's own holder (another account: mismatch)."""
-        code = request.query_params.get("code", "")
         v = self._by_code.pop(code, None)
         if v is not None:
             self._expire_if_due(v)
         if v is None or v.status is not HolderStatus.PENDING:
-            return self._to_phone(404, "unknown_code")
-        return Response(status_code=302, headers={"Location": v.authorization_url,
-                                                  "Cache-Control": "no-store"})
+            return None
+        return v.authorization_url
 
-    # -- phone-facing ---------------------------------------------------------------------------
-    async def callback(self, request: Request) -> Response:
-        state = request.query_params.get("state", "")
+    async def complete(self, state: str, code: str | None) -> str:
+        """The phone came back to the redirect URI: decide the verification of `state`.
+        Answers the phone's outcome (``done``, ``mismatch``, ``expired``, ``refused``,
+        ``provider_down``)."""
         v = self._by_state.pop(state, None)  # single use: a replay finds nothing
         if v is None or v.status is not HolderStatus.PENDING:
             self._record(v.kiosk_id if v else "-", None, None, "unknown_or_used_state")
             log.warning("holder: redirect with an unknown or used state refused")
-            return self._to_phone(400, "refused")
+            return "refused"
         if v.expires_at < time.time():
             self._decide(v, HolderStatus.EXPIRED, "expired", None, None)
-            return self._to_phone(400, "expired")
-        code = request.query_params.get("code")
+            return "expired"
         if not code:
             self._decide(v, HolderStatus.REFUSED, "denied_at_provider", None, None)
-            return self._to_phone(400, "refused")
+            return "refused"
         try:
             claims = await self._exchange(v, code)
         except Refused as exc:
             self._decide(v, HolderStatus.REFUSED, exc.outcome, None, None)
-            return self._to_phone(400, "refused")
+            return "refused"
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             log.warning("holder %s: ThaID provider failed (%s)", v.id, type(exc).__name__)
             self._decide(v, HolderStatus.PROVIDER_DOWN, "provider_down", None, None)
-            return self._to_phone(502, "provider_down")
+            return "provider_down"
         pid = str(claims["pid"])
         matches = v.card_pid is not None and secrets.compare_digest(pid, v.card_pid)
         v.pid_matches = matches
@@ -354,7 +330,7 @@ class HolderGateway:
         ial = claims.get("ial")
         self._decide(v, HolderStatus.VERIFIED, "holder_verified" if matches else "pid_mismatch",
                      pid, float(ial) if isinstance(ial, int | float) else None)
-        return self._to_phone(200, "done" if matches else "mismatch")
+        return "done" if matches else "mismatch"
 
     async def _exchange(self, v: _Verification, code: str) -> dict[str, Any]:
         metadata = await self._discover()
@@ -411,51 +387,3 @@ class HolderGateway:
     def _record(self, kiosk_id: str, pid: str | None, ial: float | None, outcome: str) -> None:
         masked = mask_cid(pid) if pid else ""
         self.audit.append(AuditRecord(dt.datetime.now(dt.UTC), kiosk_id, masked, ial, outcome))
-
-    @staticmethod
-    def _to_phone(status: int, outcome: str) -> Response:
-        text = {"done": "Confirmed. Please return to the kiosk.",
-                "mismatch": "This ThaID account does not match the card in the kiosk.",
-                "expired": "This request has expired. Please start again at the kiosk.",
-                "provider_down": "ThaID is not answering. Please ask at the counter.",
-                "refused": "This request could not be confirmed. Please ask at the counter.",
-                "unknown_code": "No kiosk request has this code. Please check the code on "
-                                "the kiosk, or start again there."}
-        return JSONResponse({"outcome": outcome, "message": text[outcome]}, status_code=status,
-                            headers={"Cache-Control": "no-store"})
-
-
-def kiosk_routes(gateway: HolderGateway, *, wrap: Wrap, read_body: ReadBody[Any]
-                 ) -> list[Route]:
-    """The mutual-TLS routes, wrapped like every other kiosk call (certificate + bearer)."""
-
-    async def start(request: Request, kiosk_id: str) -> Response:
-        body = await read_body(request, StartVerification)
-        return json_response(await gateway.start(kiosk_id, body.personalID), status=201)
-
-    async def poll(request: Request, kiosk_id: str) -> Response:
-        wait_s = _wait_param(request.query_params.get("wait"))
-        started = time.perf_counter()
-        answer = await gateway.wait_decided(kiosk_id, request.path_params["vid"], wait_s)
-        if wait_s:
-            record(request.scope, "wait", (time.perf_counter() - started) * 1000)
-        if answer is None:
-            raise ApiError(E.NotFound, "no such verification")
-        return json_response(answer)
-
-    def _wait_param(raw: str | None) -> float:
-        if raw is None:
-            return 0.0
-        try:
-            wait_s = float(raw)
-        except ValueError:
-            wait_s = -1.0
-        if not 0 <= wait_s <= MAX_WAIT_S:  # also NaN
-            raise ApiError(E.InvalidRequest,
-                           f"invalid request: wait must be 0 to {MAX_WAIT_S:g} seconds")
-        return wait_s
-
-    return [
-        Route(VERIFICATIONS_PATH, wrap(start), methods=["POST"]),
-        Route(VERIFICATIONS_PATH + "/{vid}", wrap(poll), methods=["GET"]),
-    ]

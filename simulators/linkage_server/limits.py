@@ -12,6 +12,8 @@
   ``NaN``/``Infinity`` and without duplicate keys (JSON parsers disagree on which copy
   wins: RFC 8259 §4) — 400 (95020);
 - ``/_admin/*`` needs its own token (``X-Admin-Token``), not just a kiosk certificate;
+- every answer echoes X-Request-ID (`RequestIdMiddleware` for the routes' answers); a
+  missing or invalid one is refused by the route, after its token check;
 - before any of that, `HeaderGuard` (on uvicorn's HTTP protocol, see ``tls.py``) closes a
   connection whose request head is not complete ``HEADER_TIMEOUT_S`` after it began (408;
   slowloris) and refuses a head over 16 KB or 100 fields (431).
@@ -31,6 +33,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from simulators.linkage_server.timing import with_header
+
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
 BODY_TIMEOUT_S = 10.0
@@ -38,6 +42,8 @@ ADMIN_TOKEN_HEADER = b"x-admin-token"
 CONSENT_MAX_AGE = dt.timedelta(days=90)
 """A queued submission may arrive days after its consent; not months."""
 CONSENT_FUTURE_SKEW = dt.timedelta(minutes=2)
+REQUEST_ID_VALID = "linkage.request_id_valid"
+"""Scope key: whether the request carried a valid X-Request-ID (`RequestIdMiddleware`)."""
 
 _TOO_LARGE, _INVALID, _NOT_LOGGED_IN = 95015, 95020, 90001
 
@@ -132,13 +138,22 @@ def request_id_echo(scope: Scope) -> tuple[bytes, bool]:
 
 def _with_request_id(scope: Scope, send: Send) -> Send:
     echo, _ = request_id_echo(scope)
+    return with_header(send, b"x-request-id", lambda: echo)
 
-    async def send_with_id(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []),
-                                              (b"x-request-id", echo)]}
-        await send(message)
-    return send_with_id
+
+class RequestIdMiddleware:
+    """Echo X-Request-ID on every answer of the routes (a fresh one when the request had
+    none valid), and mark in the scope (`REQUEST_ID_VALID`) whether it had a valid one:
+    the endpoint refuses it then, after the token check, so a missing token is still a 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            echo, scope[REQUEST_ID_VALID] = request_id_echo(scope)
+            send = with_header(send, b"x-request-id", lambda: echo)
+        await self.app(scope, receive, send)
 
 
 async def _reply(send: Send, status: int, number: int, message: str, *,

@@ -18,11 +18,15 @@ outermost layer turns those marks into one W3C Server-Timing header
 A layer that answered by itself (a refusal of `RequestLimits`) shows only the layers it
 passed. Not covered: writing the answer's body after its head (the contract check holds
 the head until the body is complete, so for covered paths the body is ready by then).
+
+`with_header` is how a layer puts a header on the answer's head (here Server-Timing, in
+``limits`` X-Request-ID).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +56,19 @@ def header_value(total_ms: float, marks: dict[str, float]) -> str:
     return ", ".join(parts)
 
 
+def with_header(send: Send, name: bytes, value: Callable[[], bytes]) -> Send:
+    """`send`, but the answer's head carries header `name` (lower case) = ``value()``,
+    read as the head goes out, in place of any copy an inner layer set."""
+
+    async def send_with_header(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != name]
+            message = {**message, "headers": [*headers, (name, value())]}
+        await send(message)
+
+    return send_with_header
+
+
 class ServerTiming:
     """The outermost layer: one Server-Timing header covering everything inside it."""
 
@@ -66,16 +83,10 @@ class ServerTiming:
         marks: dict[str, float] = {}
         scope[SCOPE_KEY] = marks
 
-        async def send_timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                total = (clock() - started) * 1000
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() != b"server-timing"]
-                headers.append((b"server-timing", header_value(total, marks).encode()))
-                message = {**message, "headers": headers}
-            await send(message)
+        def value() -> bytes:
+            return header_value((clock() - started) * 1000, marks).encode()
 
-        await self.app(scope, receive, send_timed)
+        await self.app(scope, receive, with_header(send, b"server-timing", value))
 
 
 class Timed:

@@ -19,7 +19,8 @@ from kiosk.config.loader import read_secret, write_secret
 from kiosk.linkage.pki import ensure_server_pki
 from simulators.linkage_server.data import SeedIndex
 from simulators.linkage_server.faults import FaultInjector
-from simulators.linkage_server.holder import CALLBACK_PATH, HolderGateway, RelyingParty
+from simulators.linkage_server.holder import HolderGateway, RelyingParty
+from simulators.linkage_server.holder_routes import CALLBACK_PATH, phone_app
 from simulators.linkage_server.runner import RunningServer, run_in_thread
 from simulators.seeds import load_seeds
 from simulators.serving import StopOnExit
@@ -102,7 +103,7 @@ def start_thaid(*, state_dir: Path, pki_dir: Path, host: str = "127.0.0.1") -> T
     try:
         gateway = HolderGateway(RelyingParty(issuer=thaid.issuer, client_id=CLIENT_ID,
                                              client_secret=secret, ca_file=pki.ca_file))
-        callback = serve_tls(gateway.public_app, pki, host=host, name="thaid-callback")
+        callback = serve_tls(phone_app(gateway), pki, host=host, name="thaid-callback")
     except BaseException:
         thaid.stop()
         raise

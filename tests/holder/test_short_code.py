@@ -13,7 +13,7 @@ import httpx
 
 from kiosk.linkage.client import LinkageClient
 from kiosk.linkage.holder import HolderStatus, poll_verification, start_verification
-from simulators.linkage_server.holder import CODE_PATH
+from simulators.linkage_server.holder_routes import CODE_PATH
 from simulators.thaid import phone
 from simulators.thaid.stack import HolderStack
 

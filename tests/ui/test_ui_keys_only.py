@@ -36,7 +36,7 @@ from tests.audio.audio_rig import Rig
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from session.stack import Stack, real_stack
 
-from simulators.linkage_server.holder import CODE_PATH
+from simulators.linkage_server.holder_routes import CODE_PATH
 from simulators.thaid.phone import approve_with_code
 
 CITIZEN = 0
