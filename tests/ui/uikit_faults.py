@@ -121,10 +121,14 @@ class Rig:
         self.to(S.RESULT)
         self.engine.print_result()
 
-    def wait_fault_screen(self) -> str:
+    def wait_fault_screen(self, count: int = 1) -> str:
+        """The fault screen showing the ``count``-th fault: a view left on out of service
+        still carries the previous fault's ref until the new one is published."""
         ui = self.ui
+        faults = ui.app.fault_guard.faults
         ui.wait_until(lambda: ui.app.manager.current == FAULT_SCREEN
-                      and ui.app.view is not None and bool(ui.app.view.fault_ref),
+                      and ui.app.view is not None and bool(ui.app.view.fault_ref)
+                      and len(faults) >= count and ui.app.view.fault_ref == faults[-1],
                       timeout=15, what="the fault screen with the session's answer")
         ref = ui.app.view.fault_ref
         assert FAULT_REF.match(ref) and ref == ui.app.fault_guard.faults[-1]
@@ -251,7 +255,7 @@ def swap_screen(app: KioskApp, screen: Any) -> Any:
 
 def check_contained(rig: Rig, screen_drawn: Screen, count: int, secret: str) -> str:
     """The window runs, the fault screen shows its ref, the data is gone, it is audited."""
-    ref = rig.wait_fault_screen()
+    ref = rig.wait_fault_screen(count)
     assert EventLoop.status == "started" and rig.ui.app.root is not None
     view = rig.engine.view
     assert view.session_id is None and view.identity is None and view.result is None
