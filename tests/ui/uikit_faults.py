@@ -74,6 +74,8 @@ class Rig:
     ui: UiDriver
     monkeypatch: pytest.MonkeyPatch
     """For the injected failures and gates only (the audit spy stays)."""
+    faults_before: int = 0
+    """The app's fault count when the test began (the app lives for the whole run)."""
 
     @property
     def engine(self) -> Any:
@@ -128,7 +130,8 @@ class Rig:
         faults = ui.app.fault_guard.faults
         ui.wait_until(lambda: ui.app.manager.current == FAULT_SCREEN
                       and ui.app.view is not None and bool(ui.app.view.fault_ref)
-                      and len(faults) >= count and ui.app.view.fault_ref == faults[-1],
+                      and len(faults) >= self.faults_before + count
+                      and ui.app.view.fault_ref == faults[-1],
                       timeout=15, what="the fault screen with the session's answer")
         ref = ui.app.view.fault_ref
         assert FAULT_REF.match(ref) and ref == ui.app.fault_guard.faults[-1]
@@ -148,7 +151,8 @@ def rig(tmp_path: Path, kiosk_app: KioskApp, ui: UiDriver,
         ui.wait_screen(S.IDLE)
         injections = pytest.MonkeyPatch()  # undone by the test between faults
         try:
-            yield Rig(stack, clock, audit, ui, injections)
+            yield Rig(stack, clock, audit, ui, injections,
+                      faults_before=len(kiosk_app.fault_guard.faults))
         finally:
             injections.undo()  # the screens' own render/build again before the stack goes
 
