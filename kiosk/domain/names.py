@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 from kiosk.domain._fields import clean_part, has_control_chars
 from kiosk.domain.errors import InvalidName
+from kiosk.domain.thai_words import has_thai
 
 _SLOTS = 4
-
-
-def _is_thai(text: str) -> bool:
-    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
 
 
 @dataclass(frozen=True, repr=False)
@@ -65,7 +62,7 @@ class PersonName:
         """Title and name for the screen/receipt, e.g. ``นาย สมชาย ใจดี`` or ``ด.ช.สมชาย ใจดี``."""
         if not self.prefix:
             return self.full_name()
-        glue = "" if _is_thai(self.prefix) and self.prefix.endswith(".") else " "
+        glue = "" if has_thai(self.prefix) and self.prefix.endswith(".") else " "
         return f"{self.prefix}{glue}{self.full_name()}"
 
     def __repr__(self) -> str:

@@ -20,6 +20,11 @@ FOLLOWERS = frozenset("\u0e30\u0e32\u0e33\u0e45")
 LEADERS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")
 
 
+def has_thai(text: str) -> bool:
+    """True when ``text`` holds a letter or mark of the Thai block (U+0E00-U+0E7F)."""
+    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
+
+
 def is_combining(ch: str) -> bool:
     """True for a mark drawn on the previous letter (takes no cell of its own)."""
     return unicodedata.category(ch) in ("Mn", "Me")
@@ -139,7 +144,7 @@ def name_words(part: str, whole: bool = True) -> tuple[str, ...]:
     ends ``ชัยย``). Latin: one word (its parts are not known). ``whole=False``: never the
     part itself as one word (``แก้วสุวรรณ`` is a listed name, yet ``แก้ว|สุวรรณ`` is where
     it may break when it alone is wider than a line)."""
-    if not any("\u0e00" <= ch <= "\u0e7f" for ch in part):
+    if not has_thai(part):
         return ()
     words = name_word_set()
     if words is None:  # pragma: no cover - see word_set
@@ -183,9 +188,9 @@ def fallback_words(text: str) -> list[str]:
     """Without a dictionary: break at spaces, and between Thai clusters."""
     pieces: list[str] = []
     for cl in clusters(text):
-        thai = any("\u0e00" <= c <= "\u0e7f" for c in cl)
+        thai = has_thai(cl)
         if pieces and not thai and not cl.isspace() and not pieces[-1][-1:].isspace() and \
-                not any("\u0e00" <= c <= "\u0e7f" for c in pieces[-1]):
+                not has_thai(pieces[-1]):
             pieces[-1] += cl
         else:
             pieces.append(cl)

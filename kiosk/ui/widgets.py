@@ -23,6 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.domain.thai_words import has_thai
 from kiosk.receipts.thai_text import break_points, clusters, name_word_set, wrap_name, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
 from kiosk.ui.theme import Role, rgba
@@ -89,7 +90,7 @@ def name_font_px(text: str, width: float, px: int, font_name: str) -> int:
     break it by (a romanised surname such as "Suwannasuwankul") is wider than a line, so
     it is never cut inside; Thai parts break between their name words instead. Below
     `SMALLEST_NAME_SCALE` the part is cut by letters after all (a name no width can hold)."""
-    latin = [part for part in text.split() if not any("\u0e00" <= c <= "\u0e7f" for c in part)]
+    latin = [part for part in text.split() if not has_thai(part)]
     if not latin:
         return px
     floor = max(1, int(px * SMALLEST_NAME_SCALE))
