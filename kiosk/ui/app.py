@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,15 +28,20 @@ from kivy.uix.screenmanager import Screen as KivyScreen
 from kiosk.config.settings import UiSettings
 from kiosk.session.speech import NullSpeech, SpeechPort
 from kiosk.session.view import (
-    Alert,
-    Connectivity,
     LanguageCode,
     Screen,
     SessionCommands,
     SessionView,
 )
 from kiosk.ui.bridge import SessionBridge
-from kiosk.ui.chrome import HIDDEN_TAPS, HIDDEN_WINDOW_S, Banner, BlankCover, Toolbar
+from kiosk.ui.chrome import (
+    HIDDEN_TAPS,
+    HIDDEN_WINDOW_S,
+    Banner,
+    BlankCover,
+    Toolbar,
+    offline_notice,
+)
 from kiosk.ui.clip import drop_stencil
 from kiosk.ui.demo_controls import DEMO_PANEL_WIDTH, DemoControls
 from kiosk.ui.fault import FaultGuard, FaultScreen, UnbuiltScreen, safe_traceback
@@ -45,7 +49,8 @@ from kiosk.ui.focus import FocusManager
 from kiosk.ui.keymap import KeyBindings
 from kiosk.ui.keypad import Keypad
 from kiosk.ui.screens import SESSION_SCREENS, KioskScreen
-from kiosk.ui.sounds import Cue, SoundPlayer
+from kiosk.ui.screenshot import save_window_png
+from kiosk.ui.sounds import CueJudge, SoundPlayer
 from kiosk.ui.step_bar import StepBar
 from kiosk.ui.style import init_style, style
 from kiosk.ui.theme import Role
@@ -53,8 +58,7 @@ from kiosk.ui.widgets import load_segmenter, rewrap_provisional
 
 log = logging.getLogger(__name__)
 
-_ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
-__all__ = ["HIDDEN_TAPS", "HIDDEN_WINDOW_S", "Banner", "KioskApp", "Toolbar", "save_window_png"]
+__all__ = ["HIDDEN_TAPS", "HIDDEN_WINDOW_S", "Banner", "KioskApp", "Toolbar"]
 
 
 class KioskRoot(BoxLayout):
@@ -105,7 +109,7 @@ class KioskApp(App):
         self.overlay: str | None = None
         self._gesture_handlers: list[Callable[[], None]] = []
         self._drawn_listeners: list[Callable[[SessionView], None]] = []
-        self._last_alert_id = 0
+        self.cue_judge = CueJudge()
         self._switch_soon = Clock.create_trigger(self._switch_to_view_screen, 0)
         self.fault_guard = FaultGuard(self)
         """Contains an exception in drawing, a touch or a key (`kiosk.ui.fault`)."""
@@ -236,7 +240,7 @@ class KioskApp(App):
         self.bridge.stop()
         self.engine = engine
         self.view = None
-        self._last_alert_id = 0
+        self.cue_judge.reset()
         self.fault_guard.pending = None  # the old engine's fault needs no answer any more
         style().reset_for_new_session()
         self.new_citizen()
@@ -318,19 +322,10 @@ class KioskApp(App):
             self.toggle_blank(False)  # the card is out, or another citizen's card is in
         if s.language != view.language:
             s.language = view.language
-        self._play_cues(previous, view)
-        working = [e.name.pick(view.language) for e in view.menu if e.available]
-        if (view.offline or view.connectivity is Connectivity.OFFLINE) \
-                and view.screen is Screen.MENU and working:
-            # Where a service is chosen, the banner names the ones that still work (its own
-            # row: no note in the menu pushing a service below the fold).
-            self.offline_banner.show("menu.offline_working", services=", ".join(working))
-        elif view.offline or view.connectivity is Connectivity.OFFLINE:
-            self.offline_banner.show("banner.offline")
-        elif view.connectivity is Connectivity.DEGRADED:
-            self.offline_banner.show("banner.degraded")
-        else:
-            self.offline_banner.show(None)
+        for cue in self.cue_judge.cues(previous, view):
+            self.sounds.play(cue)
+        notice, fields = offline_notice(view)
+        self.offline_banner.show(notice, **fields)
         needs_printer = view.screen in (Screen.MENU, Screen.RESULT)
         self.printer_banner.show("banner.printer" if needs_printer and not view.printer_ready
                                  else None)
@@ -398,45 +393,8 @@ class KioskApp(App):
 
                 screen.render(replace(self.view, language=style().language))
 
-    def _play_cues(self, previous: SessionView | None, view: SessionView) -> None:
-        # Judged by screens, not by each view: a burst may merge READING into IDENTITY.
-        waiting = (Screen.IDLE, Screen.OUT_OF_SERVICE)
-        before = previous.screen if previous is not None else Screen.IDLE
-        if before in waiting and view.screen not in waiting:
-            self.sounds.play(Cue.CARD_IN)
-        elif before not in waiting and view.screen is Screen.IDLE:
-            self.sounds.play(Cue.CARD_OUT)
-        if view.alert_id != self._last_alert_id:
-            self._last_alert_id = view.alert_id
-            cue = _ALERT_CUES.get(view.alert)
-            if cue is not None:
-                self.sounds.play(cue)
-        elif view.screen is Screen.ERROR and before is not Screen.ERROR \
-                and view.alert is not Alert.ERROR:
-            self.sounds.play(Cue.ERROR)
-
     # ------------------------------------------------------------ screenshots
 
     def screenshot(self, path: Path) -> Path:
         """Save what is on screen now as a PNG (demo folder, test artifacts)."""
         return save_window_png(path)
-
-
-def save_window_png(path: Path) -> Path:
-    """The window's pixels as a PNG at exactly ``path`` (Kivy's own adds a number)."""
-    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-    from PIL import Image
-
-    # Draw the current widget tree now and read the buffer just drawn: after a flip the
-    # back buffer may still hold an older frame.
-    Window.dispatch("on_draw")
-    width, height = Window.size
-    data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
-    stride = len(data) // height  # rows may be padded to 4 bytes
-    image = Image.frombytes("RGB", (width, height), data, "raw", "RGB", stride)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # A screenshot shows a citizen's ID and name: readable by the kiosk user only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(out, format="PNG")
-    return path

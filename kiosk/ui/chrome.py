@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from kivy.graphics import Color, Rectangle
 from kivy.uix.widget import Widget
 
+from kiosk.session.view import Connectivity, Screen, SessionView
 from kiosk.ui.style import style
 from kiosk.ui.theme import Role
 from kiosk.ui.widgets import KButton, KLabel, Panel, _measurer
@@ -114,6 +115,21 @@ class Banner(KLabel):
     def _fit(self, *_: Any) -> None:
         pad = self.padding[1] + self.padding[3]
         self.height = (self.texture_size[1] + pad) if self.shown else 0
+
+
+def offline_notice(view: SessionView) -> tuple[str | None, dict[str, str]]:
+    """The connectivity banner's message key and fields for ``view`` (None: no banner)."""
+    offline = view.offline or view.connectivity is Connectivity.OFFLINE
+    working = [e.name.pick(view.language) for e in view.menu if e.available]
+    if offline and view.screen is Screen.MENU and working:
+        # Where a service is chosen, the banner names the ones that still work (its own
+        # row: no note in the menu pushing a service below the fold).
+        return "menu.offline_working", {"services": ", ".join(working)}
+    if offline:
+        return "banner.offline", {}
+    if view.connectivity is Connectivity.DEGRADED:
+        return "banner.degraded", {}
+    return None, {}
 
 
 class BlankCover(Widget):

@@ -15,6 +15,8 @@ import wave
 from enum import StrEnum
 from pathlib import Path
 
+from kiosk.session.view import Alert, Screen, SessionView
+
 log = logging.getLogger(__name__)
 
 RATE = 22050
@@ -120,3 +122,38 @@ class SoundPlayer:
                 sound.play()  # type: ignore[attr-defined]
             except Exception as exc:
                 log.warning("ui: cannot play sound cue %s: %s", cue.value, exc)
+
+
+_ALERT_CUES = {Alert.TAKE_CARD: Cue.TAKE_CARD, Alert.TIMEOUT: Cue.TIMEOUT, Alert.ERROR: Cue.ERROR}
+_WAITING = (Screen.IDLE, Screen.OUT_OF_SERVICE)
+
+
+class CueJudge:
+    """Which cues a newly drawn view calls for: card in / out by the screens passed
+    between, an alert once per raised alert (its id), an error on entering the error
+    screen. Pure: the app plays what it returns."""
+
+    def __init__(self) -> None:
+        self._last_alert_id = 0
+
+    def reset(self) -> None:
+        """Another engine drives the window: its alert ids start again."""
+        self._last_alert_id = 0
+
+    def cues(self, previous: SessionView | None, view: SessionView) -> list[Cue]:
+        # Judged by screens, not by each view: a burst may merge READING into IDENTITY.
+        cues: list[Cue] = []
+        before = previous.screen if previous is not None else Screen.IDLE
+        if before in _WAITING and view.screen not in _WAITING:
+            cues.append(Cue.CARD_IN)
+        elif before not in _WAITING and view.screen is Screen.IDLE:
+            cues.append(Cue.CARD_OUT)
+        if view.alert_id != self._last_alert_id:
+            self._last_alert_id = view.alert_id
+            cue = _ALERT_CUES.get(view.alert)
+            if cue is not None:
+                cues.append(cue)
+        elif view.screen is Screen.ERROR and before is not Screen.ERROR \
+                and view.alert is not Alert.ERROR:
+            cues.append(Cue.ERROR)
+        return cues
