@@ -57,12 +57,11 @@ from drivers.card.pcsc_link import (
     error_text,
     u32,
 )
+from drivers.card.pcsc_swaps import SwapChecks
 from drivers.card.pcsc_watch import ReaderWatch
 from drivers.card.protocol import (
     CardEvent,
-    CardInserted,
     CardListener,
-    CardRemoved,
     CardState,
     ReaderState,
 )
@@ -72,7 +71,7 @@ from drivers.card.thai_id import CardSession
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-class PcscCardReader(ReaderWatch, thai_id.ReadPlans):
+class PcscCardReader(ReaderWatch, SwapChecks, thai_id.ReadPlans):
     """:class:`~drivers.card.protocol.CardReader` over pcscd. See the module docstring."""
 
     def __init__(
@@ -218,76 +217,6 @@ class PcscCardReader(ReaderWatch, thai_id.ReadPlans):
             end = u32(scard.SCardEndTransaction(conn.handle, scard.SCARD_LEAVE_CARD))
             if end not in (scard.SCARD_S_SUCCESS, RESET, REMOVED, NO_CARD, INVALID_HANDLE):
                 log.warning("SCardEndTransaction: %s", error_text(end))
-
-    # --- swaps ---------------------------------------------------------------------------
-    def _note_cid(self, reader: str, cid: bytes | None) -> None:
-        """The first citizen ID read from this insertion is the card's; another is a swap."""
-        if cid is None:
-            return
-        with self._view_lock:
-            mark = self._marks.get(reader)
-            if mark is None:
-                return
-            if mark.cid is None:
-                mark.cid = cid
-                return
-            if mark.cid == cid:
-                return
-            atr = mark.atr
-        raise Swapped(atr, cid)
-
-    def _verify_same_card(self, reader: str, *, reconnect: bool) -> None:
-        """After a failure: a fresh handle, then the ATR and (when known) the citizen ID
-        compared with what this insertion started with. Raises Swapped on a change;
-        returns quietly when it is the same card or no card answers at all."""
-        with self._view_lock:
-            mark = self._marks.get(reader)
-            known = None if mark is None else (mark.atr, mark.cid)
-        if known is None:
-            return
-        if reconnect:
-            self._drop(reader)
-        try:
-            conn = self._connect(reader)
-        except CardError:
-            return  # no card, or the reader is gone: the caller's own checks say which
-        # pcscd keeps the ATR of the card it powered; a card swapped in behind its back is
-        # only seen after a reset (which also powers it: the applet is selected anew).
-        hr, protocol = scard.SCardReconnect(
-            conn.handle, scard.SCARD_SHARE_SHARED, PROTOCOLS, scard.SCARD_RESET_CARD
-        )
-        if u32(hr) != scard.SCARD_S_SUCCESS:
-            self._drop(reader)
-            return
-        hr, _name, _state, _proto, atr = scard.SCardStatus(conn.handle)
-        if u32(hr) != scard.SCARD_S_SUCCESS:
-            self._drop(reader)
-            return
-        conn = Connection(conn.context, conn.handle, protocol, bytes(atr))
-        self._connections[reader] = conn
-        if conn.atr != known[0]:
-            raise Swapped(conn.atr, None)
-        if known[1] is None:
-            return
-        try:
-            cid = thai_id.read_cid(conn.session)
-        except (CardError, TransmitFailed):
-            self._drop(reader)
-            return
-        if cid != known[1]:
-            raise Swapped(conn.atr, cid)
-
-    def _report_swap(self, reader: str, swap: Swapped) -> None:
-        """pcscd saw no removal: report it ourselves, then the new card's insertion. Should
-        pcscd notice the swap later after all, it reports it again: the session then starts
-        once more with the same card - a repeat, never another citizen's data."""
-        self._drop(reader)
-        with self._view_lock:
-            self._marks[reader] = CardMark(swap.atr, swap.cid)
-        log.info("card swapped during a read on %s: reported as removal + insertion", reader)
-        if self._listener is not None:
-            self._listener(CardRemoved(reader))
-            self._listener(CardInserted(reader, swap.atr))
 
     def _raise_for(self, reader: str, hr: int, what: str) -> None:
         """Turn a PC/SC failure into Retry or a CardError. Always raises."""
