@@ -10,10 +10,11 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
+from kiosk.linkage.retry import parse_retry_after
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,25 @@ def parse_server_timing(value: str) -> dict[str, float]:
                 with contextlib.suppress(ValueError):
                     timings[name] = float(raw.strip().strip('"'))
     return timings
+
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+"""HTTP statuses worth another attempt whatever the body says (a proxy's or the centre's
+overload); a Linkage error body can make other answers retryable too (`retryable`)."""
+
+
+def error_from_answer(status: int, body: bytes, *, request_id: str,
+                      retry_after: str | None) -> E.LinkageError:
+    """The typed error for a non-2xx answer: the Linkage error body's number when it has
+    one, else what the status alone says (unavailable for 5xx, a protocol error else)."""
+    retry_after_s = parse_retry_after(retry_after)
+    try:
+        err = M.ErrorBody.model_validate_json(body)
+    except ValidationError:
+        if status in RETRYABLE_STATUS:
+            return E.Unavailable(f"HTTP {status}", request_id=request_id, status_code=status,
+                                 retry_after_s=retry_after_s)
+        return E.ProtocolError(f"HTTP {status} without a Linkage error body",
+                               request_id=request_id, status_code=status)
+    return E.error_for(err.errorNumber, err.errorMessage, request_id=request_id,
+                       status_code=status, retry_after_s=retry_after_s)

@@ -34,20 +34,21 @@ from kiosk.linkage import deadline as call_deadline
 from kiosk.linkage import errors as E
 from kiosk.linkage import models as M
 from kiosk.linkage.answers import (
+    RETRYABLE_STATUS,
     Exchange,
     QueryResult,
     ServiceAnswer,
     Submitted,
+    error_from_answer,
     parse_server_timing,
 )
 from kiosk.linkage.auth import TokenManager, load_device_key
-from kiosk.linkage.retry import RetryPolicy, parse_retry_after
+from kiosk.linkage.retry import RetryPolicy
 from kiosk.linkage.tls_diagnosis import classify_tls, closed_without_answer, probe_refusal
 
 log = logging.getLogger("kiosk.linkage")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,8 @@ class LinkageClient:
                           path, result.status, self.last.wall_ms, server_ms or 0.0,
                           result.request_id)
                 return result
-            error = self._error_from(result)
+            error = error_from_answer(result.status, result.body, request_id=result.request_id,
+                                      retry_after=result.headers.get("retry-after"))
             retryable = error.retryable or result.status in RETRYABLE_STATUS
             if retryable and self._may_retry(attempts, deadline, error.retry_after_s):
                 self._wait(attempts, error.retry_after_s, deadline, path, error)
@@ -417,16 +419,3 @@ class LinkageClient:
                 raise E.LinkageTimeout("total time for the call ran out while reading",
                                        request_id=request_id)
         return bytes(chunks)
-
-    def _error_from(self, result: _Attempt) -> E.LinkageError:
-        retry_after = parse_retry_after(result.headers.get("retry-after"))
-        try:
-            err = M.ErrorBody.model_validate_json(result.body)
-        except ValidationError:
-            if result.status in RETRYABLE_STATUS:
-                return E.Unavailable(f"HTTP {result.status}", request_id=result.request_id,
-                                     status_code=result.status, retry_after_s=retry_after)
-            return E.ProtocolError(f"HTTP {result.status} without a Linkage error body",
-                                   request_id=result.request_id, status_code=result.status)
-        return E.error_for(err.errorNumber, err.errorMessage, request_id=result.request_id,
-                           status_code=result.status, retry_after_s=retry_after)
