@@ -9,7 +9,7 @@ import socket
 import pytest
 from PIL import Image
 
-from drivers.printer.escpos_transports import MAX_STATUS_ROUNDS
+from drivers.printer.escpos_base import MAX_STATUS_ROUNDS
 from drivers.printer.protocol import PrinterState
 from drivers.printer.status import PaperLevel
 from kiosk.printing.journal import JobState
