@@ -1,5 +1,6 @@
 """Virtual ESC/POS printer over TCP 9100 and a serial pseudo-terminal (see `server`)."""
 
-from simulators.vprinter.server import Faults, Receipt, VirtualPrinter
+from simulators.vprinter.panel import Faults
+from simulators.vprinter.server import Receipt, VirtualPrinter
 
 __all__ = ["Faults", "Receipt", "VirtualPrinter"]
