@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import re
-import resource
 import select
 import signal
 import subprocess
@@ -43,6 +42,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
+
+from kit.memory import rss_mb  # noqa: E402
 
 CITIZENS = (0, 1, 6, 9, 11)
 SERVICES = ("card_status", "submit_request")
@@ -75,11 +76,6 @@ def sqlite_mb() -> float | None:
     current, highest = ctypes.c_int64(), ctypes.c_int64()
     _SQLITE.sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)
     return round(current.value / 2**20, 2)
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    with open(f"/proc/{pid}/statm") as statm:
-        return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 2)
 
 
 def malloc_view() -> dict[str, float]:
@@ -237,12 +233,11 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
 
 def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
          paths: dict[str, Path], server_pid: int | None) -> dict[str, Any]:
+    from kit.kivy_taps import tap, visible_button
     from kivy.clock import Clock
-    from kivy.tests.common import UnitTestTouch
 
     from kiosk.session.view import Screen
     from kiosk.ui.launch import create_app, run_app
-    from kiosk.ui.widgets import KButton
 
     # The configured level (WARNING here) on the root logger, set after Kivy is imported:
     # importing Kivy sets the root logger to NOTSET (Kivy's KIVY_LOG_MODE), and every
@@ -256,22 +251,6 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
     app = create_app(settings, kiosk.engine, ui=ui)
     state: dict[str, Any] = {"done": 0, "started": 0, "last": None, "errors": [],
                              "snapshots": {}, "failed": None}
-
-    def find(key: str = "", text: str = "") -> Any:
-        def walk(w: Any) -> Any:
-            yield w
-            for c in w.children:
-                yield from walk(c)
-        for w in walk(app.manager.current_screen):
-            if isinstance(w, KButton) and w.opacity > 0 and not w.disabled and \
-                    ((key and w.key == key) or (text and text in w.raw)):
-                return w
-        raise LookupError(key or text)
-
-    def tap(widget: Any) -> None:
-        touch = UnitTestTouch(*widget.to_window(*widget.center))
-        touch.touch_down()
-        touch.touch_up()
 
     def insert_next(_dt: float = 0) -> None:
         if state["done"] >= args.sessions:
@@ -339,15 +318,15 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
                 else:
                     Clock.schedule_once(insert_next, 0.05)
             elif screen is Screen.IDENTITY:
-                tap(find("identity.continue"))
+                tap(visible_button(app, "identity.continue"))
             elif screen is Screen.CONSENT:
-                tap(find("consent.agree"))
+                tap(visible_button(app, "consent.agree"))
             elif screen is Screen.MENU:
                 service = SERVICES[state["started"] % len(SERVICES)]
                 entry = next(e for e in view.menu if e.service_id == service)
-                tap(find(text=entry.name.pick(view.language)))
+                tap(visible_button(app, text=entry.name.pick(view.language)))
             elif screen is Screen.RESULT:
-                tap(find("result.print"))
+                tap(visible_button(app, "result.print"))
             elif screen in (Screen.FINISHED, Screen.TAKE_CARD):
                 app.bridge.run_off_main(devices.remove)
             elif screen is Screen.ERROR:

@@ -26,7 +26,8 @@ insert → menu. Targets: start < 3 s, insert → menu < 1 s, stall < 50 ms, RSS
 The last line printed is one JSON object with every figure.
 
 Diagnosis (figures then carry its overhead; quote runs without it): ``BENCH_DEBUG=1``
-prints each frame over 50 ms split into view updates, drawing, flip and garbage
+prints each frame over 50 ms (``BENCH_DEBUG_MS`` to change it) split into view updates,
+drawing, flip and garbage
 collection, and the RSS after each screen; ``BENCH_PROFILE=cumulative`` (or ``tottime``)
 adds a cProfile of each such frame.
 """
@@ -36,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -50,19 +50,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
 
+from kit.memory import peak_rss_mb, rss_mb  # noqa: E402
+
 TARGETS = {"cold_start_s": 3.0, "insert_to_menu_s": 1.0, "max_stall_ms": 50.0,
            "peak_rss_mb": 200.0}
 CITIZENS = (0, 1, 6, 9, 11)
 SERVICE = "card_status"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 # ---------------------------------------------------------------- child: the kiosk UI
@@ -80,11 +73,10 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     from kiosk.ui.launch import create_app
 
     app = create_app(settings, kiosk.engine, ui=ui)
+    from kit.kivy_taps import tap, visible_button
     from kivy.clock import Clock
-    from kivy.tests.common import UnitTestTouch
 
     from kiosk.session.view import Screen
-    from kiosk.ui.widgets import KButton
 
     result: dict[str, Any] = {"insert_to_menu_s": [], "insert_to_identity_s": []}
     frames: list[float] = []
@@ -95,28 +87,13 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         state["tick"] = time.perf_counter()
         if state["recording"]:
             frames.append(dt)
-            if dt > 0.05 and os.environ.get("BENCH_DEBUG"):
+            if os.environ.get("BENCH_DEBUG") and \
+                    dt * 1000 > float(os.environ.get("BENCH_DEBUG_MS", "50")):
                 shown = app.view.screen.value if app.view else None
                 split = ", ".join(f"{k} {v * 1000:.0f} ms"
                                   for k, v in state.get("parts", {}).items())
                 print(f"stall {dt * 1000:.0f} ms on {shown} ({split})", file=sys.stderr)
         state.get("parts", {}).clear()
-
-    def find(key: str = "", text: str = "") -> Any:
-        def walk(w: Any) -> Any:
-            yield w
-            for c in w.children:
-                yield from walk(c)
-        for w in walk(app.manager.current_screen):
-            if isinstance(w, KButton) and w.opacity > 0 and not w.disabled and \
-                    ((key and w.key == key) or (text and text in w.raw)):
-                return w
-        raise LookupError(key or text)
-
-    def tap(widget: Any) -> None:
-        touch = UnitTestTouch(*widget.to_window(*widget.center))
-        touch.touch_down()
-        touch.touch_up()
 
     def insert_next(_dt: float = 0) -> None:
         if state["session"] >= sessions:
@@ -134,7 +111,7 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         now = time.perf_counter()
         screen = view.screen
         if os.environ.get("BENCH_DEBUG"):
-            print(f"drawn {screen.value}: RSS {current_rss_mb():.0f} MB, peak "
+            print(f"drawn {screen.value}: RSS {rss_mb():.0f} MB, peak "
                   f"{peak_rss_mb():.0f} MB", file=sys.stderr)
         if screen is Screen.IDLE and "cold_start_s" not in result:
             result["cold_start_s"] = time.time() - spawned
@@ -157,15 +134,15 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
         state["last_tapped"] = key
         if screen is Screen.IDENTITY:
             result["insert_to_identity_s"].append(now - state["inserted"])
-            tap(find("identity.continue"))
+            tap(visible_button(app, "identity.continue"))
         elif screen is Screen.CONSENT:
-            tap(find("consent.agree"))
+            tap(visible_button(app, "consent.agree"))
         elif screen is Screen.MENU:
             result["insert_to_menu_s"].append(now - state["inserted"])
             entry = next(e for e in view.menu if e.service_id == SERVICE)
-            tap(find(text=entry.name.pick(view.language)))
+            tap(visible_button(app, text=entry.name.pick(view.language)))
         elif screen is Screen.RESULT:
-            tap(find("result.print"))
+            tap(visible_button(app, "result.print"))
         elif screen is Screen.FINISHED:
             app.bridge.run_off_main(devices.remove)
         elif screen is Screen.IDLE:
@@ -175,8 +152,10 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
             app.bridge.run_off_main(devices.remove)
 
     if os.environ.get("BENCH_DEBUG"):
-        _watch_main_thread(state)
-        _time_frame_parts(app, state)
+        from kit.frame_debug import time_frame_parts, watch_main_thread
+
+        watch_main_thread(state)
+        time_frame_parts(app, state)
     app.on_view_drawn(lambda view: Clock.schedule_once(lambda _dt: after_drawn(view), 0))
     Clock.schedule_interval(on_frame, 0)
     kiosk.engine.start()
@@ -193,78 +172,6 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     result["recorded_s"] = sum(frames)
     result["peak_rss_mb"] = peak_rss_mb()
     return result
-
-
-def _time_frame_parts(app: Any, state: dict[str, Any]) -> None:
-    """BENCH_DEBUG: split each late frame into view updates, canvas drawing and the flip."""
-    import gc
-
-    from kivy.core.window import Window
-
-    parts: dict[str, float] = {}
-    state["parts"] = parts
-    gc_started: list[float] = []
-
-    def gc_timer(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            gc_started[:] = [time.perf_counter()]
-        elif gc_started:
-            key = f"gc{info['generation']}"
-            parts[key] = parts.get(key, 0.0) + time.perf_counter() - gc_started[0]
-
-    gc.callbacks.append(gc_timer)
-
-    def timed(name: str, func: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                parts[name] = parts.get(name, 0.0) + time.perf_counter() - start
-        return wrapper
-
-    Window.flip = timed("flip", Window.flip)
-    Window.on_draw = timed("draw", Window.on_draw)
-    app._apply = timed("apply_view", app._apply)
-    if os.environ.get("BENCH_PROFILE"):  # a sort key: BENCH_PROFILE=cumulative
-        import cProfile
-        import pstats
-
-        from kivy.base import EventLoop
-
-        inner = EventLoop.idle
-
-        def profiled() -> Any:
-            prof = cProfile.Profile()
-            start = time.perf_counter()
-            result = prof.runcall(inner)
-            if time.perf_counter() - start > 0.05 and state["recording"]:
-                shown = app.view.screen.value if app.view else None
-                print(f"  slow frame {shown}", file=sys.stderr)
-                stats = pstats.Stats(prof, stream=sys.stderr)
-                stats.sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
-            return result
-        EventLoop.idle = profiled
-
-
-def _watch_main_thread(state: dict[str, Any]) -> None:
-    """BENCH_DEBUG: print where the main thread is when a frame is 150 ms late."""
-    import threading
-    import traceback
-
-    main = threading.main_thread().ident
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.05)
-            tick = state.get("tick")
-            if tick and time.perf_counter() - tick > 0.15 and state["recording"]:
-                frame = sys._current_frames().get(main)
-                stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
-                print(f"main thread late:\n{stack}", file=sys.stderr)
-                state["tick"] = None
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 # ---------------------------------------------------------------- child: bare Kivy baseline
