@@ -24,6 +24,7 @@ from kiosk.session.view import Screen
 from kiosk.ui.app import KioskApp
 from kiosk.ui.contact_sheet import show
 from kiosk.ui.layout_cases import VARIANTS
+from kiosk.ui.style import style
 from kiosk.ui.widgets import SMALLEST_NAME_SCALE, KLabel, _measurer, load_segmenter
 
 pytestmark = pytest.mark.usefixtures("segmenter")
@@ -196,16 +197,36 @@ def test_romanised_names_are_drawn_smaller_never_cut_inside_a_part(
         assert text[cut - 1] == " ", (lines, width)
 
 
-def test_a_romanised_name_that_fits_keeps_its_size(kiosk_app: KioskApp) -> None:
-    short = KLabel(raw="Mr. Somchai Jaidee", whole_words=True, size_hint_x=None, width=640)
-    long = KLabel(raw="Mr. Somchai Suwannasuwankulwongthong", whole_words=True, bold=True,
-                  size_hint_x=None, width=480)
-    prose = KLabel(raw="Suwannasuwankulwongthong", bold=True, size_hint_x=None, width=480)
-    for label in (short, long, prose):
-        label._apply()
-    assert short.font_size == prose.font_size  # a name that fits is not shrunk
-    assert int(SMALLEST_NAME_SCALE * prose.font_size) <= long.font_size < prose.font_size
-    assert "Suwannasuwankulwongthong" in long.drawn_lines()[-1]
+@pytest.mark.parametrize("large_text", [False, True])
+def test_a_romanised_name_that_fits_keeps_its_size(kiosk_app: KioskApp, large_text: bool
+                                                   ) -> None:
+    # The style is the app's, shared by the whole run: the type size is read from it, never
+    # assumed (a hard-coded line width passed or failed with whatever size an earlier test
+    # left: test-twice caught a surname that fitted its 480 px at 33 px).
+    surname = "Suwannasuwankulwongthong"
+    s = style()
+    was = s.large_text
+    s.large_text = large_text
+    try:
+        prose = KLabel(raw=surname, bold=True, size_hint_x=None, width=4000)
+        short = KLabel(raw="Mr. Somchai Jaidee", whole_words=True, size_hint_x=None,
+                       width=4000)
+        prose._apply()
+        short._apply()
+        measure = _measurer(prose.font_name, int(prose.font_size))
+        # a line 15 % narrower than the surname at this size: too narrow at full size,
+        # wide enough at the smallest allowed one (0.6)
+        width = int(measure(surname) * 0.85) + prose.padding[0] + prose.padding[2]
+        long = KLabel(raw=f"Mr. Somchai {surname}", whole_words=True, bold=True,
+                      size_hint_x=None, width=width)
+        long._apply()
+        assert short.font_size == prose.font_size  # a name that fits is not shrunk
+        assert int(SMALLEST_NAME_SCALE * prose.font_size) <= long.font_size \
+            < prose.font_size
+        assert _measurer(long.font_name, int(long.font_size))(surname) <= width
+        assert surname in long.drawn_lines()[-1]
+    finally:
+        s.large_text = was
 
 
 _TOKENS = st.one_of(
