@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from drivers.card.protocol import CardReader
 from kiosk.appliance import metrics
 from kiosk.appliance.heartbeat import Heartbeat, heartbeat_path
+from kiosk.appliance.memory_return import MemoryReturn
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
 from kiosk.fleet.busy import SessionLock
@@ -65,6 +66,8 @@ class Kiosk:
     """The embedded reference server with its ThaID gateway and the ThaID simulator
     (`simulators.thaid.stack.HolderStack`)."""
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    memory: MemoryReturn | None = None
+    """Hands freed heap pages back after every session (`kiosk.appliance.memory_return`)."""
 
     def close(self) -> None:
         for close in reversed(self._closers):
@@ -243,12 +246,15 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
     closers.append(engine.stop)
     # While a session is open the fleet updater waits (`python -m kiosk busy`).
     closers.append(SessionLock(settings.kiosk.state_dir).attach(engine))
+    # Between citizens, the heap pages a session freed go back to the system.
+    memory = MemoryReturn()
+    closers.append(memory.attach(engine))
     if refusal is not None:
         engine.refuse_service(refusal)
     if not catalogue.enabled:
         raise ConfigError(f"{catalogue_path(settings)}: no enabled service")
     return Kiosk(settings, engine, card_reader, catalogue, linkage, outbox, printing,
-                 services, sender, server, closers)
+                 services, sender, server, closers, memory)
 
 
 # --- spoken guidance (docs/accessibility.md) -------------------------------------------------
