@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from drivers.card.protocol import CardReader
 from kiosk.appliance import metrics
 from kiosk.appliance.heartbeat import Heartbeat, heartbeat_path
-from kiosk.appliance.memory_return import MemoryReturn
+from kiosk.appliance.memory_return import MemoryReturn, glibc_trim
 from kiosk.config.loader import ConfigError, ensure_private_dir, read_secret
 from kiosk.config.settings import Settings
 from kiosk.fleet.busy import SessionLock
@@ -247,7 +247,7 @@ def _build(settings: Settings, card_reader: CardReader | None, clock: ClockPort 
     # While a session is open the fleet updater waits (`python -m kiosk busy`).
     closers.append(SessionLock(settings.kiosk.state_dir).attach(engine))
     # Between citizens, the heap pages a session freed go back to the system.
-    memory = MemoryReturn()
+    memory = MemoryReturn(glibc_trim())
     closers.append(memory.attach(engine))
     if refusal is not None:
         engine.refuse_service(refusal)

@@ -49,8 +49,9 @@ def glibc_trim() -> Callable[[], object] | None:
 class MemoryReturn:
     """After every session, the freed heap pages go back to the system."""
 
-    def __init__(self, trim: Callable[[], object] | None = None) -> None:
-        self._trim = trim if trim is not None else glibc_trim()
+    def __init__(self, trim: Callable[[], object] | None) -> None:
+        """``trim``: what hands freed pages back (`glibc_trim()`); None: nothing does."""
+        self._trim = trim
         self.returns = 0
         """How many times memory was handed back (one per ended session)."""
 

@@ -63,8 +63,7 @@ def test_without_malloc_trim_nothing_is_attached() -> None:
         def subscribe_ends(self, callback: object) -> object:
             raise AssertionError("must not follow session ends without malloc_trim")
 
-    memory = MemoryReturn(trim=None)
-    memory._trim = None  # what a C library without malloc_trim leaves
+    memory = MemoryReturn(trim=None)  # what a C library without malloc_trim gives
     assert not memory.available
     memory.attach(Engine())()  # the stop call works too
     memory.on_session_end(SessionOutcome.FINISHED)
