@@ -86,7 +86,7 @@ class PrintJournal:
         conn.execute("PRAGMA synchronous=FULL")  # an outcome written is an outcome kept
         # Appends and reads by id need few pages: SQLite's default 2 MiB page cache filled
         # over a week of prints and stayed resident (bench/soak.py; docs/benchmarks.md).
-        conn.execute("PRAGMA cache_size=-512")  # KiB
+        conn.execute("PRAGMA cache_size=-128")  # KiB
         self._db = sqlite_utils.Database(conn, execute_plugins=False)
         self._table = self._db.table(self.TABLE)
         if not self._table.exists():
