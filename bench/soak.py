@@ -3,10 +3,12 @@
 The whole kiosk in this process — the Kivy touch UI (run it under Xvfb:
 ``scripts/with-display.sh .venv/bin/python bench/soak.py``), the card read through the real
 pcscd with the vpcd driver and our virtual card (``--card simulated`` for the in-process
-reader instead), the outbox with its sender thread on SQLite, and the virtual printer. The
-reference Linkage server runs over mutual TLS on a loopback port in its own process
-(``--server thread``: on a thread of this one, as the tests do), so the kiosk's figures are
-the kiosk's; the server's own growth is reported apart. Each session is played by touch:
+reader instead), the outbox with its sender thread on SQLite, and the print service. The
+harness runs in processes of its own (`bench/kit/processes.py`): the reference Linkage
+server over mutual TLS on a loopback port (``--server thread``: on a thread of this one, as
+the tests do) and the virtual printer, reached over TCP as a LAN printer (``--printer
+thread``: in this process, as the demo does). So the kiosk's figures are the kiosk's; each
+helper's own growth is reported apart. Each session is played by touch:
 card in → continue → I agree → a service (card status and submit request in turn) → print
 → card out.
 
@@ -29,9 +31,6 @@ import json
 import logging
 import os
 import re
-import select
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +43,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
 
 from kit.memory import rss_mb  # noqa: E402
+from kit.processes import HelperProcess, PrinterProcess, ServerProcess  # noqa: E402
 
 CITIZENS = (0, 1, 6, 9, 11)
 SERVICES = ("card_status", "submit_request")
@@ -103,7 +103,7 @@ def rss_by_mapping() -> dict[str, int]:
     return kinds
 
 
-def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str, Any]:
+def snapshot(paths: dict[str, Path], helpers: dict[str, HelperProcess]) -> dict[str, Any]:
     gc.collect()
     rss = rss_mb()
     malloc = malloc_view()
@@ -123,10 +123,8 @@ def snapshot(paths: dict[str, Path], server_pid: int | None = None) -> dict[str,
             "python_threads": threading.active_count(),
             "open_fds": len(os.listdir("/proc/self/fd")), "db_bytes": sizes, "db_files": files,
             "at": time.monotonic(), "mappings_kb": rss_by_mapping()}
-    if server_pid is not None:
-        shot["server"] = {"rss_mb": rss_mb(server_pid),
-                          "threads": len(os.listdir(f"/proc/{server_pid}/task")),
-                          "open_fds": len(os.listdir(f"/proc/{server_pid}/fd"))}
+    for name, helper in helpers.items():  # the harness's processes, reported apart
+        shot[name] = helper.figures()
     return shot
 
 
@@ -137,49 +135,6 @@ def _object_counts() -> dict[str, int]:
         name = f"{kind.__module__}.{kind.__qualname__}"
         counts[name] = counts.get(name, 0) + 1
     return counts
-
-
-def _die_with_parent() -> None:
-    if _LIBC is not None:  # PR_SET_PDEATHSIG: a killed soak leaves no server behind
-        _LIBC.prctl(1, signal.SIGTERM)
-
-
-class ServerProcess:
-    """The reference server in its own process (``python -m simulators.linkage_server``),
-    so the kiosk's figures are the kiosk's alone and the server's are read from its pid."""
-
-    def __init__(self, state_dir: Path, pki_dir: Path, startup_timeout_s: float = 30.0
-                 ) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulators.linkage_server", "--host", "127.0.0.1",
-             "--port", "0", "--state-dir", str(state_dir), "--pki-dir", str(pki_dir),
-             "--no-thaid"],
-            cwd=REPO, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + startup_timeout_s
-        line = ""
-        while not line:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("reference Linkage server process did not start")
-            if select.select([self.proc.stdout], [], [], left)[0]:
-                line = self.proc.stdout.readline()
-        found = re.search(r"(https://[0-9.]+:[0-9]+)", line)
-        if not found:
-            self.stop()
-            raise RuntimeError(f"unexpected first line from the server: {line!r}")
-        self.base_url = found.group(1)
-        self.pid = self.proc.pid
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
@@ -202,17 +157,22 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         pcsc.start()
         vpcd_port, reader_filter = pcsc.slot(0).port, pcsc.slot(0).reader
     server: Any = None
+    helpers: dict[str, HelperProcess] = {}
     try:
         if args.server == "process":
-            server = ServerProcess(root / "server", root / "pki")
-            base_url, server_pid, embedded = server.base_url, server.pid, None
+            server = helpers["server"] = ServerProcess(root / "server", root / "pki")
+            base_url, embedded = server.base_url, None
         else:
             server = run_in_thread(state_dir=root / "server", pki_dir=root / "pki")
-            base_url, server_pid, embedded = server.base_url, None, server
+            base_url, embedded = server.base_url, server
         config = write_config(root, base_url, card_driver=args.card,
                               reader_filter=reader_filter)
-        config.write_text(config.read_text("utf-8").replace(
-            'log_level = "DEBUG"', 'log_level = "WARNING"'), "utf-8")
+        text = config.read_text("utf-8").replace('log_level = "DEBUG"', 'log_level = "WARNING"')
+        if args.printer == "process":
+            printer = helpers["printer"] = PrinterProcess(root / "receipts")
+            text = text.replace('transport = "virtual"', 'transport = "network"\n'
+                                f'host = "{printer.host}"\nport = {printer.port}')
+        config.write_text(text, "utf-8")
         settings = load_settings(config)
         kiosk = build_kiosk(settings, start_sender=True)
         devices = KioskDevices(kiosk, seeds_file=settings.demo.seeds_file,
@@ -220,19 +180,21 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         paths = {"outbox": settings.outbox.database,
                  "server": root / "server" / "linkage-server.sqlite3"}
         try:
-            return play(args, settings, kiosk, devices, paths, server_pid)
+            return play(args, settings, kiosk, devices, paths, helpers)
         finally:
             devices.close()
             kiosk.close()
     finally:
         if server is not None:
             server.stop()
+        if "printer" in helpers:
+            helpers["printer"].stop()
         if pcsc is not None:
             pcsc.stop()
 
 
 def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
-         paths: dict[str, Path], server_pid: int | None) -> dict[str, Any]:
+         paths: dict[str, Path], helpers: dict[str, HelperProcess]) -> dict[str, Any]:
     from kit.kivy_taps import tap, visible_button
     from kivy.clock import Clock
 
@@ -267,7 +229,7 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
             print(f"soak: after {done} sessions: RSS {rss_mb()} MB, malloc {malloc_view()}",
                   file=sys.stderr)
         if done in (args.warmup, args.sessions):
-            shot = state["snapshots"][done] = snapshot(paths, server_pid)
+            shot = state["snapshots"][done] = snapshot(paths, helpers)
             print(f"soak: after {done} sessions: "
                   f"{ {k: v for k, v in shot.items() if k != 'mappings_kb'} }", file=sys.stderr)
             if args.count_objects:
@@ -368,11 +330,10 @@ def play(args: argparse.Namespace, settings: Any, kiosk: Any, devices: Any,
         if first["malloc"]["sqlite_mb"] is not None:
             growth["sqlite_mb"] = round(
                 last["malloc"]["sqlite_mb"] - first["malloc"]["sqlite_mb"], 2)
-    if server_pid is not None:
-        growth["server"] = {k: round(last["server"][k] - first["server"][k], 2)
-                            for k in first["server"]}
+    for name in helpers:
+        growth[name] = {k: round(last[name][k] - first[name][k], 2) for k in first[name]}
     return {
-        "bench": "soak", "card": args.card, "server": args.server,
+        "bench": "soak", "card": args.card, "server": args.server, "printer": args.printer,
         "sessions": args.sessions, "warmup": args.warmup, "errors": len(state["errors"]),
         "error_keys": sorted(set(state["errors"])),
         "seconds_per_session": round((time.monotonic() - started) / args.sessions, 3),
@@ -392,6 +353,9 @@ def main() -> int:
     parser.add_argument("--server", choices=("process", "thread"), default="process",
                         help="the reference server in its own process (default: the "
                              "kiosk's figures are the kiosk's) or on a thread of this one")
+    parser.add_argument("--printer", choices=("process", "thread"), default="process",
+                        help="the virtual printer in its own process, reached over TCP as "
+                             "a LAN printer (default), or on threads of this one")
     parser.add_argument("--every", type=int, default=0,
                         help="also print RSS and malloc figures every N sessions")
     parser.add_argument("--count-objects", action="store_true",
