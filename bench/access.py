@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import shutil
 import statistics
 import subprocess
@@ -44,13 +43,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from kit.load import burners  # noqa: E402
 
 GOALS_MS = {"key_to_ring_ms": 50.0, "key_to_first_audio_frame_ms": 150.0}
 DOWN = 274  # Kivy's / SDL's key code of the Down arrow
@@ -61,27 +61,6 @@ def summary(samples: list[float]) -> dict[str, float]:
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"n": len(ordered), "median": round(statistics.median(ordered), 2),
             "p95": round(p95, 2), "min": round(ordered[0], 2), "max": round(ordered[-1], 2)}
-
-
-def _burn() -> None:
-    while True:
-        pass
-
-
-@contextmanager
-def burners(count: int) -> Iterator[None]:
-    """``count`` processes spinning on the CPU (a busy kiosk: printing, TLS, the outbox)."""
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_burn, daemon=True) for _ in range(count)]
-    for p in procs:
-        p.start()
-    try:
-        yield
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.join(5)
 
 
 class Flips:

@@ -23,6 +23,9 @@ right after each kiosk run for as long as that run recorded, for cold start, the
 frame (the display's floor: ``kiosk_share_of_max_stall_ms`` is the kiosk's stall minus it,
 paired per run) and RSS; the same kiosk stack without any UI (engine commands straight away) for
 insert → menu. Targets: start < 3 s, insert → menu < 1 s, stall < 50 ms, RSS < 200 MB.
+The stall's goal is for a busy kiosk: ``--busy N`` (default 2, 0 at the short setting)
+plays the same kiosk/bare pairs again with N CPU burners beside them (`bench/kit/load.py`)
+and reports that pass's stall, bare floor and kiosk share under ``busy``.
 The last line printed is one JSON object with every figure.
 
 Diagnosis (figures then carry its overhead; quote runs without it): ``BENCH_DEBUG=1``
@@ -50,6 +53,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the session tests' real-stack config writer
 
+from kit.bare_kivy import child_bare  # noqa: E402
+from kit.load import burners  # noqa: E402
 from kit.memory import peak_rss_mb, rss_mb  # noqa: E402
 
 TARGETS = {"cold_start_s": 3.0, "insert_to_menu_s": 1.0, "max_stall_ms": 50.0,
@@ -174,61 +179,6 @@ def child_kiosk(config: Path, sessions: int, spawned: float) -> dict[str, Any]:
     return result
 
 
-# ---------------------------------------------------------------- child: bare Kivy baseline
-
-
-def child_bare(spawned: float, idle_s: float) -> dict[str, Any]:
-    """A bare Kivy window redrawn and flipped every frame for ``idle_s`` (the kiosk run's
-    recorded time): the display's own floor on this machine, at this moment."""
-    os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1",
-                      KIVY_LOG_MODE="PYTHON")
-    from kivy.config import Config
-
-    # The kiosk's window and its graphics settings (kiosk.ui.bootstrap): without them Kivy
-    # asks for 2x multisampling, which under llvmpipe costs the bare window ~20 ms a flip
-    # the kiosk never pays, and the floor would be too high.
-    Config.set("graphics", "width", "1280")
-    Config.set("graphics", "height", "800")
-    Config.set("graphics", "multisamples", "0")
-    Config.set("graphics", "maxfps", "60")
-    from kivy.animation import Animation
-    from kivy.app import App
-    from kivy.clock import Clock
-    from kivy.graphics import Color, Rectangle
-    from kivy.uix.label import Label
-
-    result: dict[str, Any] = {}
-    frames: list[float] = []
-
-    class Bare(App):
-        def build(self) -> Label:
-            label = Label(text="Hello")
-            with label.canvas:
-                Color(0.2, 0.4, 0.8, 1)
-                self.box = Rectangle(pos=(0, 0), size=(200, 120))
-            return label
-
-    app = Bare()
-
-    def first_frame(_dt: float) -> None:
-        result["cold_start_s"] = time.time() - spawned
-        # Something moves every frame, as the kiosk's idle animation does: every frame is
-        # drawn and flipped, so the intervals show the display's own floor (software GL).
-        animation = Animation(pos=(1000, 600), duration=idle_s / 2) + \
-            Animation(pos=(0, 0), duration=idle_s / 2)
-        animation.start(app.box)
-        Clock.schedule_interval(lambda dt: frames.append(dt), 0)
-        Clock.schedule_once(lambda _dt: app.stop(), idle_s)
-
-    Clock.schedule_once(lambda _dt: Clock.schedule_once(first_frame, 0), 0)
-    app.run()
-    result["max_stall_ms"] = max(frames) * 1000
-    result["median_frame_ms"] = statistics.median(frames) * 1000
-    result["frames"] = len(frames)
-    result["peak_rss_mb"] = peak_rss_mb()
-    return result
-
-
 # ---------------------------------------------------------------- parent
 
 
@@ -283,33 +233,65 @@ def summary(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 4)}
 
 
-def parent(runs: int, sessions: int) -> dict[str, Any]:
+def play_pairs(config: Path, runs: int, sessions: int, load: str
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``runs`` kiosk children, each followed by a bare-Kivy child for as long as it ran."""
+    kiosk_runs: list[dict[str, Any]] = []
+    bare_runs: list[dict[str, Any]] = []
+    for n in range(runs):
+        kiosk_runs.append(spawn(["--child", "kiosk", "--config", str(config),
+                                 "--sessions", str(sessions)]))
+        k = kiosk_runs[-1]
+        # Right after, for as long as the kiosk recorded: the same machine state.
+        bare_runs.append(spawn(["--child", "bare",
+                                "--idle-s", f"{max(3.0, k['recorded_s']):.1f}"]))
+        b = bare_runs[-1]
+        print(f"{load} run {n + 1}: start {k['cold_start_s']:.2f} s, insert→menu "
+              f"{statistics.median(k['insert_to_menu_s']) * 1000:.0f} ms, stall "
+              f"{k['max_stall_ms']:.1f} ms (bare Kivy {b['max_stall_ms']:.1f} ms), "
+              f"RSS {k['peak_rss_mb']:.0f} MB (bare {b['peak_rss_mb']:.0f} MB), "
+              f"load {os.getloadavg()[0]:.1f}"
+              + (f", errors {k['errors']}" if k.get("errors") else ""), flush=True)
+    return kiosk_runs, bare_runs
+
+
+def stall_figures(kiosk_runs: list[dict[str, Any]], bare_runs: list[dict[str, Any]]
+                  ) -> dict[str, Any]:
+    """The worst frames of paired runs: the kiosk's, the bare window's (the display's
+    floor under the same load) and the kiosk's own share, the difference per pair."""
+    return {
+        "max_stall_ms": summary([k["max_stall_ms"] for k in kiosk_runs]),
+        "bare_kivy_max_frame_ms": summary([b["max_stall_ms"] for b in bare_runs]),
+        "kiosk_share_of_max_stall_ms": summary(
+            [k["max_stall_ms"] - b["max_stall_ms"]
+             for k, b in zip(kiosk_runs, bare_runs, strict=True)]),
+        "bare_floor_over_stall_target_in_runs": sum(
+            1 for b in bare_runs if b["max_stall_ms"] >= TARGETS["max_stall_ms"]),
+    }
+
+
+def parent(runs: int, sessions: int, busy: int) -> dict[str, Any]:
     from session.stack import write_config
 
     from kiosk.linkage.pki import ensure_server_pki
     from simulators.linkage_server.runner import run_in_thread
 
     root = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    busy_pass: dict[str, Any] | None = None
     try:
         ensure_server_pki(root / "pki")
         with run_in_thread(state_dir=root / "server", pki_dir=root / "pki") as server:
             config = write_config(root, server.base_url)
-            kiosk_runs, bare_runs = [], []
-            for n in range(runs):
-                kiosk_runs.append(spawn(["--child", "kiosk", "--config", str(config),
-                                         "--sessions", str(sessions)]))
-                k = kiosk_runs[-1]
-                # Right after, for as long as the kiosk recorded: the same machine state.
-                bare_runs.append(spawn(["--child", "bare",
-                                        "--idle-s", f"{max(3.0, k['recorded_s']):.1f}"]))
-                b = bare_runs[-1]
-                print(f"run {n + 1}: start {k['cold_start_s']:.2f} s, insert→menu "
-                      f"{statistics.median(k['insert_to_menu_s']) * 1000:.0f} ms, stall "
-                      f"{k['max_stall_ms']:.1f} ms (bare Kivy {b['max_stall_ms']:.1f} ms), "
-                      f"RSS {k['peak_rss_mb']:.0f} MB (bare {b['peak_rss_mb']:.0f} MB), "
-                      f"load {os.getloadavg()[0]:.1f}"
-                      + (f", errors {k['errors']}" if k.get("errors") else ""), flush=True)
+            kiosk_runs, bare_runs = play_pairs(config, runs, sessions, "quiet")
             engine_times = engine_only_insert_to_menu(config, sessions * 2)
+            if busy:
+                # The same pairs with CPU burners beside them: the goal is for a busy
+                # kiosk, and the bare window under the same burners is the floor.
+                with burners(busy):
+                    busy_kiosk, busy_bare = play_pairs(config, runs, sessions, "busy")
+                busy_pass = {"burners": busy, **stall_figures(busy_kiosk, busy_bare)}
+                busy_pass["stall_target_met_by_median"] = (
+                    busy_pass["max_stall_ms"]["median"] < TARGETS["max_stall_ms"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -348,17 +330,16 @@ def parent(runs: int, sessions: int) -> dict[str, Any]:
     }
     # The kiosk's own share of its worst frame: its stall minus the bare window's worst
     # frame in the run right after it (paired per run, so both met the same load).
-    share = [k["max_stall_ms"] - b["max_stall_ms"]
-             for k, b in zip(kiosk_runs, bare_runs, strict=True)]
-    figures["kiosk_share_of_max_stall_ms"] = summary(share)
+    quiet = stall_figures(kiosk_runs, bare_runs)
+    figures["kiosk_share_of_max_stall_ms"] = quiet["kiosk_share_of_max_stall_ms"]
     worst = {key: figures[key]["max"] for key in TARGETS}
     return {
         "bench": "ui", "runs": runs, "sessions_per_run": sessions,
         "figures": figures, "baseline": baseline, "ratios": ratios,
         "targets": TARGETS,
         "targets_met_by_worst_run": {k: worst[k] < TARGETS[k] for k in TARGETS},
-        "bare_floor_over_stall_target_in_runs": sum(
-            1 for b in bare_runs if b["max_stall_ms"] >= TARGETS["max_stall_ms"]),
+        "bare_floor_over_stall_target_in_runs": quiet["bare_floor_over_stall_target_in_runs"],
+        "busy": busy_pass,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "errors": [e for r in kiosk_runs for e in r.get("errors", [])],
     }
@@ -373,7 +354,9 @@ def main() -> int:
     parser.add_argument("--idle-s", type=float, default=3.0,
                         help="bare child: how long to animate (the kiosk run's time)")
     from check import quick  # bench/check.py: BENCH_QUICK=1 is the short setting
-    parser.set_defaults(**quick(runs=2, sessions=2))
+    parser.add_argument("--busy", type=int, default=2,
+                        help="CPU burners for a second, busy pass of the same runs (0: none)")
+    parser.set_defaults(**quick(runs=2, sessions=2, busy=0))
     args = parser.parse_args()
     spawned = float(os.environ.get("BENCH_SPAWNED", time.time()))
     if args.child == "kiosk":
@@ -387,7 +370,7 @@ def main() -> int:
                                 "--server-args=-screen 0 1280x800x24 +extension GLX",
                                 sys.executable, __file__, *sys.argv[1:]],
                    {**os.environ, "BENCH_UNDER_XVFB": "1"})
-    print(json.dumps(parent(args.runs, args.sessions)))
+    print(json.dumps(parent(args.runs, args.sessions, args.busy)))
     return 0
 
 
