@@ -8,6 +8,7 @@ sends is recorded so a test can check what a tap asked for.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,9 +16,14 @@ from typing import Any
 
 from kiosk.session.view import Screen, SessionView, ViewCallback
 
+_FEEDERS = itertools.count(1)
+
 
 class ViewFeeder:
     def __init__(self) -> None:
+        # Each test (one feeder each) is its own citizen: what one test opened, scrolled
+        # or toggled never carries into the next, whatever the order they run in.
+        self.session_id = f"session-{next(_FEEDERS)}"
         self._callbacks: list[ViewCallback] = []
         self._seq = 0
         self._lock = threading.Lock()
@@ -33,7 +39,7 @@ class ViewFeeder:
     def show(self, **fields: Any) -> SessionView:
         with self._lock:
             self._seq += 1
-            fields.setdefault("session_id", "session-1")
+            fields.setdefault("session_id", self.session_id)
             self.view = replace(SessionView(seq=self._seq, session_id=None, screen=Screen.IDLE),
                                 **fields)
         self._deliver(self.view)
