@@ -50,14 +50,13 @@ def fill_windows(root: Any, size: tuple[int, int]) -> float:
 
     def walk(widget: Any) -> None:
         nonlocal total
-        canvas = widget.canvas
-        for part in (canvas.before, canvas, canvas.after) if hasattr(canvas, "before") \
-                else (canvas,):
-            for ins in instructions(part):
-                (x, y), (w, h) = ins.pos, ins.size
-                seen_w = max(0.0, min(x + w, width) - max(x, 0.0))
-                seen_h = max(0.0, min(y + h, height) - max(y, 0.0))
-                total += seen_w * seen_h
+        # ``canvas.before`` and ``canvas.after`` are groups inside ``canvas.children``, so
+        # walking the canvas reaches each of them once, as the renderer draws them.
+        for ins in instructions(widget.canvas):
+            (x, y), (w, h) = ins.pos, ins.size
+            seen_w = max(0.0, min(x + w, width) - max(x, 0.0))
+            seen_h = max(0.0, min(y + h, height) - max(y, 0.0))
+            total += seen_w * seen_h
         for child in reversed(widget.children):
             walk(child)
 
