@@ -79,6 +79,8 @@ class ServiceTile(KButton):
         line = getattr(self, "line", None)
         if line is None:
             return
-        # Kivy draws the text texture (padding included) centred in the button.
-        texture_bottom = int(self.center_y - self.texture_size[1] / 2)
+        # Kivy draws the text texture (padding included) centred in the button. From y and
+        # height, not ``center_y``: inside a size event that alias may still hold the old
+        # height (the tiles' heights are evened from their own texture events).
+        texture_bottom = int(self.y + (self.height - self.texture_size[1]) / 2)
         line.pos = (self.x + self.padding[0], texture_bottom + self._tile_padding[3])

@@ -26,6 +26,7 @@ from kivy.uix.widget import Widget
 from kiosk.domain.thai_words import has_thai
 from kiosk.receipts.thai_text import break_points, clusters, name_word_set, wrap_name, wrap_thai
 from kiosk.ui.style import BODY, FONT_BOLD, FONT_REGULAR, SCRIPT, style
+from kiosk.ui.text_texture import texture_pos  # and the labels' canvas rule
 from kiosk.ui.theme import Role, rgba
 
 
@@ -177,6 +178,7 @@ class KLabel(Label):
     line only between its own words, never where Kivy would cut it."""
     font_file = StringProperty("")
     """A font other than Sarabun (symbols: `kiosk.ui.icons.ICON_FONT`); "" = the text font."""
+    texture_pos = staticmethod(texture_pos)
     follows_large_text = BooleanProperty(True)
     """False for the fixed chrome (toolbar, banners): its size and place never change, so
     the "normal text" toggle stays where the citizen found it and the content keeps room."""
@@ -228,7 +230,11 @@ class KLabel(Label):
             measure = _measurer(self.font_name, int(self.font_size))
             wrap = wrap_name_to_width if self.whole_words else wrap_to_width
             text, final = wrap(text, width, measure)
-            self.text_size = (self.width, None)
+            widest = max((measure(line) for line in text.split("\n")), default=0.0)
+            # The texture as wide as the text, not the box: the rest of a box-wide one is
+            # transparent pixels that a software renderer paints all the same. A line
+            # wider than the box (a provisional wrap) keeps the box, so Kivy cuts it.
+            self.text_size = (None, None) if widest <= width else (self.width, None)
         if final:
             _provisional.discard(self)
         else:
@@ -338,7 +344,9 @@ class KButton(ButtonBehavior, KLabel):
         self._icon_colour.rgba = self.color
         self._icon_rect.texture = texture
         self._icon_rect.size = texture.size
-        self._icon_rect.pos = (start - texture.width - 12, self.center_y - texture.height / 2)
+        # y and height, not ``center_y`` (stale inside a size event: see ServiceTile).
+        self._icon_rect.pos = (start - texture.width - 12,
+                               self.y + (self.height - texture.height) / 2)
 
     def _fit(self, *_: Any) -> None:
         if self.fit_height:
