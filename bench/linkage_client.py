@@ -9,6 +9,13 @@ reported beside it: the server's median ms per call, each layer's (limits, contr
 and server time / wall time. If the server ever stops sending ``total`` the bench fails
 rather than subtracting less than the whole.
 
+A third, lower baseline in the same blocks: ``raw_tls_floor``, the same query with no HTTP
+library at all (one kept-open TLS socket from the same `SSLContext`, the request written by
+hand in one write, the answer read to its Content-Length and parsed by the same models). What
+its overhead holds — TLS records, loopback, wake-ups, the server's own HTTP layer outside
+``total``, the models — no client can shed; ``pooled_above_floor_ms`` is what the HTTP stack
+and the client's own logic add on top (the figure a faster client would move).
+
     .venv/bin/python bench/linkage_client.py [--queries 1000] [--rounds 3]
 
 Prints a table, then ONE JSON object of the figures as the last line.
@@ -18,19 +25,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
+import socket
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kiosk.config.loader import read_secret  # noqa: E402
+from kiosk.linkage import models as M  # noqa: E402
+from kiosk.linkage.answers import parse_server_timing  # noqa: E402
 from kiosk.linkage.client import LinkageClient, tls_context  # noqa: E402
 from kiosk.linkage.models import Consent  # noqa: E402
 from kiosk.linkage.pki import ensure_kiosk_credentials  # noqa: E402
@@ -74,6 +88,57 @@ def one_call(client: LinkageClient, consent: Consent,
     return wall_ms - last.server_timings["total"]
 
 
+class RawTlsFloor:
+    """The floor under any HTTP client (see the module's docstring). Not a client: it
+    assumes the one well-formed ``Content-Length`` answer the reference server gives."""
+
+    def __init__(self, base_url: str, ctx: ssl.SSLContext, bearer: Callable[[], str],
+                 job_id: str) -> None:
+        host, port = base_url.removeprefix("https://").rstrip("/").rsplit(":", 1)
+        self._host, self._bearer, self._job_id = f"{host}:{port}", bearer, job_id
+        raw = socket.create_connection((host, int(port)), timeout=10)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = ctx.wrap_socket(raw, server_hostname=host)
+
+    def query(self, consent: Consent) -> dict[str, float]:
+        body = M.QueryRequest(jobID=self._job_id, consent=consent, data=[M.ServiceRequest(
+            serviceID=1, query=M.PersonQuery(personalID=consent.personalID))],
+        ).model_dump_json().encode()
+        head = (f"POST /api/center/query HTTP/1.1\r\nHost: {self._host}\r\n"
+                f"Accept: application/json\r\nContent-Type: application/json\r\n"
+                f"{M.REQUEST_ID_HEADER}: {uuid.uuid4()}\r\n"
+                f"Authorization: Bearer {self._bearer()}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        self._sock.sendall(head + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += self._sock.recv(65536)
+        status_and_headers, _, answer = data.partition(b"\r\n\r\n")
+        lines = status_and_headers.decode("latin-1").split("\r\n")
+        assert lines[0].startswith("HTTP/1.1 200"), lines[0]
+        headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+        while len(answer) < int(headers["content-length"]):
+            answer += self._sock.recv(65536)
+        result = M.QueryResponse.model_validate_json(answer)
+        assert result.data[0].responseError is None
+        return parse_server_timing(headers["server-timing"])
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def floor_call(floor: RawTlsFloor, consent: Consent,
+               server: dict[str, list[float]] | None = None) -> float:
+    started = time.perf_counter()
+    timings = floor.query(consent)
+    wall_ms = (time.perf_counter() - started) * 1000
+    if server is not None:
+        for part in SERVER_PARTS:
+            server[part].append(timings.get(part, 0.0))
+        server["wall"].append(wall_ms)
+    return wall_ms - timings["total"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=1000, help="per client per round")
@@ -95,30 +160,37 @@ def main() -> int:
                                   device_key_pem=device, pooled=False)
             citizen = next(c for c in load_seeds().citizens
                            if c.status.card_state == "active" and c.status.alive)
+            pooled.login()
+            floor = RawTlsFloor(base_url, ctx, pooled.auth.current, pooled.job_id)
+            calls: dict[str, Callable[..., float]] = {
+                "pooled": functools.partial(one_call, pooled),
+                "new_connection": functools.partial(one_call, fresh),
+                "raw_tls_floor": functools.partial(floor_call, floor),
+            }
             load_before = os.getloadavg()[0]
-            cpu: dict[str, float] = {"pooled": 0.0, "new_connection": 0.0}
-            samples: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+            cpu: dict[str, float] = dict.fromkeys(calls, 0.0)
+            samples: dict[str, list[float]] = {name: [] for name in calls}
             server: dict[str, dict[str, list[float]]] = {
-                name: {part: [] for part in (*SERVER_PARTS, "wall")} for name in samples}
-            round_medians: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+                name: {part: [] for part in (*SERVER_PARTS, "wall")} for name in calls}
+            round_medians: dict[str, list[float]] = {name: [] for name in calls}
             for _round in range(args.rounds):
                 consent = Consent(type="card", personalID=citizen.cid,
                                   chipNo=citizen.card.chip_no,
                                   requestNo=citizen.card.request_no,
                                   consentedAt=dt.datetime.now(dt.UTC))
-                for client in (pooled, fresh):  # warm-up: login, first handshake, caches
+                for call in calls.values():  # warm-up: login, first handshake, caches
                     for _ in range(20):
-                        one_call(client, consent)
-                this_round: dict[str, list[float]] = {"pooled": [], "new_connection": []}
+                        call(consent)
+                this_round: dict[str, list[float]] = {name: [] for name in calls}
                 for _block in range(args.queries // BLOCK):
-                    for name, client in (("pooled", pooled), ("new_connection", fresh)):
+                    for name, call in calls.items():
                         cpu_start = time.process_time()
-                        this_round[name] += [one_call(client, consent, server[name])
-                                             for _ in range(BLOCK)]
+                        this_round[name] += [call(consent, server[name]) for _ in range(BLOCK)]
                         cpu[name] += time.process_time() - cpu_start
                 for name, values in this_round.items():
                     samples[name] += values
                     round_medians[name].append(statistics.median(values))
+            floor.close()
             assert pooled.coalesced_writes and fresh.coalesced_writes
             pooled.close()
             fresh.close()
@@ -154,6 +226,10 @@ def main() -> int:
         round(n / p, 2) for n, p in zip(round_medians["new_connection"],
                                         round_medians["pooled"], strict=True)
     ]
+    floor_ms = figures["raw_tls_floor_overhead_median_ms"]
+    figures["pooled_above_floor_ms"] = round(figures["pooled_overhead_median_ms"] - floor_ms, 3)
+    figures["new_connection_above_floor_ms"] = round(
+        figures["new_connection_overhead_median_ms"] - floor_ms, 3)
     figures["load_average_1min_before_after"] = [round(load_before, 2), round(load_after, 2)]
     figures["target_pooled_median_under_1ms"] = figures["pooled_overhead_median_ms"] < 1.0
     figures["target_ratio_at_least_5x"] = ratio >= 5.0
